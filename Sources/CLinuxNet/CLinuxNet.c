@@ -1,0 +1,200 @@
+// Definitions of the CLinuxNet shims, compiled with _GNU_SOURCE (see Package.swift).
+#include "CLinuxNet.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/uio.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_bridge.h>
+#include <linux/neighbour.h>
+#include <linux/if_addr.h>
+#include <linux/net_namespace.h>
+
+
+/// The calling thread's errno.
+int CLinuxNet_errno(void) { return errno; }
+
+/// Switches the calling thread into the namespace behind `fd`. The corresponding C function is `setns`.
+int CLinuxNet_setns(int fd, int nstype) { return setns(fd, nstype); }
+
+/// CLONE_NEWNET, which Swift imports as a macro it cannot see.
+int CLinuxNet_CLONE_NEWNET(void) { return CLONE_NEWNET; }
+
+/// The kernel thread id of the caller.
+pid_t CLinuxNet_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+/// Opens an AF_PACKET raw socket for `protocol` (host byte order, e.g. ETH_P_ALL).
+int CLinuxNet_packet_socket(uint16_t protocol) {
+    return socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(protocol));
+}
+
+/// Binds an AF_PACKET socket to one interface and protocol.
+int CLinuxNet_packet_bind(int fd, int ifindex, uint16_t protocol) {
+    struct sockaddr_ll addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sll_family = AF_PACKET;
+    addr.sll_protocol = htons(protocol);
+    addr.sll_ifindex = ifindex;
+    return bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+}
+
+/// Asks the kernel for PACKET_AUXDATA (VLAN tag and status) on every received frame.
+int CLinuxNet_packet_enable_auxdata(int fd) {
+    int one = 1;
+    return setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
+}
+
+/// Sends one complete Ethernet frame out of interface `ifindex`.
+ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t length) {
+    struct sockaddr_ll addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sll_family = AF_PACKET;
+    addr.sll_ifindex = ifindex;
+    addr.sll_halen = ETH_ALEN;
+    if (length >= ETH_ALEN) memcpy(addr.sll_addr, frame, ETH_ALEN);
+    return sendto(fd, frame, length, 0, (struct sockaddr *)&addr, sizeof(addr));
+}
+
+
+/// Receives one frame with its auxiliary data. The corresponding C function is `recvmsg`.
+ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_packet_info *info) {
+    struct sockaddr_ll from;
+    char control[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    struct iovec iov = { .iov_base = buffer, .iov_len = capacity };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    memset(info, 0, sizeof(*info));
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof(from);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(fd, &msg, MSG_TRUNC | MSG_DONTWAIT);
+    if (n < 0) return n;
+    info->ifindex = from.sll_ifindex;
+    info->pkttype = from.sll_pkttype;
+    info->frame_length = (size_t)n;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+            struct tpacket_auxdata aux;
+            memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+            if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+                info->vlan_valid = 1;
+                info->vlan_tci = aux.tp_vlan_tci;
+                info->vlan_tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0x8100;
+            }
+        }
+    }
+    return n;
+}
+
+/// Waits up to `timeout_ms` for `fd` to become readable: 1 readable, 0 timeout, -1 error.
+int CLinuxNet_wait_readable(int fd, int wake_fd, int timeout_ms) {
+    struct pollfd fds[2] = { { .fd = fd, .events = POLLIN }, { .fd = wake_fd, .events = POLLIN } };
+    int count = wake_fd >= 0 ? 2 : 1;
+    int r = poll(fds, (nfds_t)count, timeout_ms);
+    if (r <= 0) return r;
+    if (count == 2 && (fds[1].revents & POLLIN)) return 2;
+    return 1;
+}
+
+/// The interface index of `name` in the calling thread's network namespace, or 0.
+unsigned CLinuxNet_if_nametoindex(const char *name) { return if_nametoindex(name); }
+
+// MARK: netlink
+
+int CLinuxNet_netlink_socket(int protocol) {
+    return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+}
+
+int CLinuxNet_netlink_bind(int fd, uint32_t groups) {
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.nl_family = AF_NETLINK;
+    addr.nl_groups = groups;
+    return bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+}
+
+ssize_t CLinuxNet_netlink_send(int fd, const void *buf, size_t len) {
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.nl_family = AF_NETLINK;
+    return sendto(fd, buf, len, 0, (struct sockaddr *)&addr, sizeof(addr));
+}
+
+ssize_t CLinuxNet_recv(int fd, void *buf, size_t len, int flags) { return recv(fd, buf, len, flags); }
+
+int CLinuxNet_set_socket_option_int(int fd, int level, int name, int value) {
+    return setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+int CLinuxNet_SOL_NETLINK(void) { return SOL_NETLINK; }
+int CLinuxNet_NETLINK_GET_STRICT_CHK(void) { return NETLINK_GET_STRICT_CHK; }
+int CLinuxNet_NETLINK_EXT_ACK(void) { return NETLINK_EXT_ACK; }
+uint32_t CLinuxNet_NLMSG_ALIGN(uint32_t len) { return NLMSG_ALIGN(len); }
+uint32_t CLinuxNet_RTA_ALIGN(uint32_t len) { return RTA_ALIGN(len); }
+uint32_t CLinuxNet_NLMSG_HDRLEN(void) { return NLMSG_HDRLEN; }
+
+// MARK: process and signals
+
+/// Blocks SIGINT and SIGTERM in the calling thread (new threads inherit the mask).
+int CLinuxNet_block_termination_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/// Waits for SIGINT, SIGTERM or SIGHUP (which must be blocked) and returns its number.
+int CLinuxNet_wait_termination_signal(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0) {}
+    return sig;
+}
+
+/// Creates a non-blocking, close-on-exec pipe used to wake poll loops.
+int CLinuxNet_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK); }
+
+/// Monotonic clock in nanoseconds.
+uint64_t CLinuxNet_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/// Wall clock (CLOCK_REALTIME) in nanoseconds, the clock pcap timestamps use.
+uint64_t CLinuxNet_realtime_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+

@@ -1,0 +1,92 @@
+// C shims for the Linux networking calls and macros that Swift cannot import directly.
+// Every symbol is prefixed CLinuxNet_ so it cannot collide with libc. The definitions live in CLinuxNet.c,
+// which is compiled with _GNU_SOURCE; this header uses only basic types so that Swift's importer does not
+// see a second, differently configured copy of the libc headers.
+#ifndef CLINUXNET_H
+#define CLINUXNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// What the kernel tells about one received frame besides its bytes.
+typedef struct {
+    int ifindex;
+    int pkttype;
+    int vlan_valid;
+    uint16_t vlan_tci;
+    uint16_t vlan_tpid;
+    size_t frame_length;
+} CLinuxNet_packet_info;
+
+/// The calling thread's errno.
+int CLinuxNet_errno(void);
+
+/// Switches the calling thread into the namespace behind `fd`. The corresponding C function is `setns`.
+int CLinuxNet_setns(int fd, int nstype);
+
+/// CLONE_NEWNET, which Swift imports as a macro it cannot see.
+int CLinuxNet_CLONE_NEWNET(void);
+
+/// The kernel thread id of the caller.
+pid_t CLinuxNet_gettid(void);
+
+/// Opens an AF_PACKET raw socket for `protocol` (host byte order, e.g. ETH_P_ALL).
+int CLinuxNet_packet_socket(uint16_t protocol);
+
+/// Binds an AF_PACKET socket to one interface and protocol.
+int CLinuxNet_packet_bind(int fd, int ifindex, uint16_t protocol);
+
+/// Asks the kernel for PACKET_AUXDATA (VLAN tag and status) on every received frame.
+int CLinuxNet_packet_enable_auxdata(int fd);
+
+/// Sends one complete Ethernet frame out of interface `ifindex`.
+ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t length);
+
+/// Receives one frame with its auxiliary data. The corresponding C function is `recvmsg`.
+ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_packet_info *info);
+
+/// Waits up to `timeout_ms` for `fd` to become readable: 1 readable, 0 timeout, -1 error.
+int CLinuxNet_wait_readable(int fd, int wake_fd, int timeout_ms);
+
+/// The interface index of `name` in the calling thread's network namespace, or 0.
+unsigned CLinuxNet_if_nametoindex(const char *name);
+
+int CLinuxNet_netlink_socket(int protocol);
+
+int CLinuxNet_netlink_bind(int fd, uint32_t groups);
+
+ssize_t CLinuxNet_netlink_send(int fd, const void *buf, size_t len);
+
+ssize_t CLinuxNet_recv(int fd, void *buf, size_t len, int flags);
+
+int CLinuxNet_set_socket_option_int(int fd, int level, int name, int value);
+
+int CLinuxNet_SOL_NETLINK(void);
+
+int CLinuxNet_NETLINK_GET_STRICT_CHK(void);
+
+int CLinuxNet_NETLINK_EXT_ACK(void);
+
+uint32_t CLinuxNet_NLMSG_ALIGN(uint32_t len);
+
+uint32_t CLinuxNet_RTA_ALIGN(uint32_t len);
+
+uint32_t CLinuxNet_NLMSG_HDRLEN(void);
+
+/// Blocks SIGINT and SIGTERM in the calling thread (new threads inherit the mask).
+int CLinuxNet_block_termination_signals(void);
+
+/// Waits for SIGINT, SIGTERM or SIGHUP (which must be blocked) and returns its number.
+int CLinuxNet_wait_termination_signal(void);
+
+/// Creates a non-blocking, close-on-exec pipe used to wake poll loops.
+int CLinuxNet_pipe(int fds[2]);
+
+/// Monotonic clock in nanoseconds.
+uint64_t CLinuxNet_monotonic_ns(void);
+
+/// Wall clock (CLOCK_REALTIME) in nanoseconds, the clock pcap timestamps use.
+uint64_t CLinuxNet_realtime_ns(void);
+
+#endif

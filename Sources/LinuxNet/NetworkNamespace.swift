@@ -1,0 +1,124 @@
+import Glibc
+
+/// A network namespace, named the ways an operator names one.
+public enum NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
+    /// The namespace lxcdiag itself runs in.
+    case current
+    /// A named namespace under /run/netns, as `ip netns` makes them.
+    case named(String)
+    /// The namespace of a process, such as a container's init.
+    case pid(Int32)
+    /// Any file that refers to a namespace (a bind mount or /proc/PID/ns/net).
+    case path(String)
+
+    /// The file that refers to this namespace, or nil for the current one.
+    public var filePath: String? {
+        switch self {
+        case .current: nil
+        case .named(let name): "/run/netns/\(name)"
+        case .pid(let pid): "/proc/\(pid)/ns/net"
+        case .path(let path): path
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .current: "the current namespace"
+        case .named(let name): "netns \(name)"
+        case .pid(let pid): "pid \(pid)"
+        case .path(let path): path
+        }
+    }
+
+    /// The kernel's identity of the namespace (device and inode), to tell whether two names are one namespace.
+    public func identity() throws -> NamespaceIdentity {
+        // thread-self: a thread switched by withNetworkNamespace reports where it is, not where the process is.
+        let path = filePath ?? "/proc/thread-self/ns/net"
+        let fd: Int32
+        do { fd = try Syscall.open(path, flags: O_RDONLY) } catch { throw NamespaceError(self, error) }
+        defer { Syscall.close(fd) }
+        do {
+            let status = try Syscall.fileStatus(fd, path: path)
+            return NamespaceIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+        } catch {
+            throw NamespaceError(self, error)
+        }
+    }
+}
+
+/// The device and inode that identify a namespace.
+public struct NamespaceIdentity: Sendable, Hashable {
+    public var device: UInt64
+    public var inode: UInt64
+}
+
+/// A namespace that could not be entered.
+public struct NamespaceError: Error, Sendable, CustomStringConvertible {
+    public var namespace: NetworkNamespace
+    public var underlying: SystemError
+
+    init(_ namespace: NetworkNamespace, _ underlying: SystemError) {
+        self.namespace = namespace
+        self.underlying = underlying
+    }
+
+    public var isMissing: Bool { underlying.code == ENOENT }
+    public var isPermissionDenied: Bool { underlying.isPermissionDenied }
+
+    public var description: String {
+        if isMissing { return "\(namespace) does not exist (\(namespace.filePath ?? "?") is missing)" }
+        if isPermissionDenied { return "cannot enter \(namespace): permission denied (run as root)" }
+        return "cannot enter \(namespace): \(underlying)"
+    }
+}
+
+/// Runs `body` on a dedicated thread inside `namespace` and blocks until it returns.
+///
+/// Everything `body` opens (sockets, pcap handles) stays bound to that namespace and may be used from any
+/// thread afterwards. The thread ends when `body` returns, so no other code ever runs in the switched thread.
+/// This is the one place lxcdiag calls `setns`.
+public func withNetworkNamespace<T>(
+    _ namespace: NetworkNamespace,
+    _ body: @escaping @Sendable () throws -> T
+) throws -> T {
+    try DedicatedThread.run(name: "netns \(namespace)") {
+        try enterNetworkNamespace(namespace)
+        return try body()
+    }
+}
+
+/// Runs `body` on a dedicated thread inside `namespace` and suspends until it returns.
+public func withNetworkNamespace<T: Sendable>(
+    _ namespace: NetworkNamespace,
+    _ body: @escaping @Sendable () throws -> T
+) async throws -> T {
+    try await DedicatedThread.run(name: "netns \(namespace)") {
+        try enterNetworkNamespace(namespace)
+        return try body()
+    }
+}
+
+/// Starts a long-lived dedicated thread inside `namespace` (for capture loops); errors entering it are
+/// passed to `body` as a failed result so the caller can report them.
+public func startThread(
+    in namespace: NetworkNamespace,
+    name: String,
+    _ body: @escaping @Sendable (Result<Void, any Error>) -> Void
+) {
+    DedicatedThread.start(name: name) {
+        do {
+            try enterNetworkNamespace(namespace)
+            body(.success(()))
+        } catch {
+            body(.failure(error))
+        }
+    }
+}
+
+private func enterNetworkNamespace(_ namespace: NetworkNamespace) throws {
+    guard let path = namespace.filePath else { return }
+    let fd: Int32
+    do { fd = try Syscall.open(path, flags: O_RDONLY) } catch { throw NamespaceError(namespace, error) }
+    defer { Syscall.close(fd) }
+    do { try Syscall.setNetworkNamespace(fd, path: path) } catch { throw NamespaceError(namespace, error) }
+}

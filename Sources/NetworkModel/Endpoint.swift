@@ -1,0 +1,74 @@
+public import LinuxNet
+public import PacketCodec
+
+/// A place a probe can start or end, as registered in an endpoint file (the lab writes one).
+///
+/// The file is JSON: `{"schema": "lxcdiag.endpoints/1", "endpoints": [{"name": "ext", "netns": "lxcdiag-ext",
+/// "interface": "eth0", "ip": "192.0.2.1", "kind": "netns"}]}`. `netns` is a name under /run/netns; `pid`
+/// may stand instead of it; `container` names an LXC container whose init gives the namespace.
+public struct RegisteredEndpoint: Codable, Sendable, Hashable {
+    public var name: String
+    /// What the endpoint is: `netns`, `lxc`, `host` or `outside`.
+    public var kind: String
+    public var netns: String?
+    public var pid: Int32?
+    public var container: String?
+    public var interface: String?
+    public var ip: IPv4Address?
+    public var note: String?
+
+    public init(
+        name: String,
+        kind: String,
+        netns: String? = nil,
+        pid: Int32? = nil,
+        container: String? = nil,
+        interface: String? = nil,
+        ip: IPv4Address? = nil,
+        note: String? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.netns = netns
+        self.pid = pid
+        self.container = container
+        self.interface = interface
+        self.ip = ip
+        self.note = note
+    }
+
+    /// The namespace the endpoint's name stands for, when the file says so directly.
+    public var namespace: NetworkNamespace? {
+        if let netns { return .named(netns) }
+        if let pid { return .pid(pid) }
+        return nil
+    }
+}
+
+/// An endpoint resolved against the running system: the namespace, interface and addresses a probe uses.
+public struct ResolvedEndpoint: Sendable, Hashable {
+    /// The name the user typed (`ext`, `ct1`, `netns:foo`, `ip:10.0.0.5`).
+    public var endpoint: String
+    /// How output names the namespace: `host`, the container name, or the netns name.
+    public var node: String
+    public var namespace: NetworkNamespace
+    public var interface: String
+    public var ip: IPv4Address?
+    public var mac: MACAddress?
+
+    public init(
+        endpoint: String,
+        node: String,
+        namespace: NetworkNamespace,
+        interface: String,
+        ip: IPv4Address?,
+        mac: MACAddress?
+    ) {
+        self.endpoint = endpoint
+        self.node = node
+        self.namespace = namespace
+        self.interface = interface
+        self.ip = ip
+        self.mac = mac
+    }
+}

@@ -1,0 +1,220 @@
+internal import CPcap
+import Foundation
+import LinuxNet
+
+/// A frame captured by libpcap, copied out of libpcap's buffer inside the callback.
+public struct CapturedFrame: Sendable {
+    /// Capture time in nanoseconds since the epoch (libpcap's nanosecond precision).
+    public var timestampNs: UInt64
+    /// The captured bytes (at most the snap length).
+    public var bytes: [UInt8]
+    /// The frame's length on the wire.
+    public var originalLength: Int
+}
+
+/// What went wrong with a libpcap handle.
+public struct PcapError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        case noSuchDevice
+        case permissionDenied
+        case badFilter
+        case failed
+    }
+
+    public var kind: Kind
+    public var interface: String
+    public var message: String
+
+    public var description: String {
+        switch kind {
+        case .noSuchDevice: "capture on \(interface): no such interface (\(message))"
+        case .permissionDenied: "capture on \(interface): permission denied; run as root or grant CAP_NET_RAW"
+        case .badFilter: "capture filter for \(interface) does not compile: \(message)"
+        case .failed: "capture on \(interface): \(message)"
+        }
+    }
+}
+
+/// Settings for a capture handle.
+public struct CaptureOptions: Sendable {
+    /// Bytes kept of each frame.
+    public var snapLength: Int32 = 2048
+    /// A tcpdump-syntax filter compiled into the kernel, so only matching frames reach user space.
+    public var filter: String?
+    /// Kernel buffer size in bytes.
+    public var bufferSize: Int32 = 2 * 1024 * 1024
+    /// Capture in promiscuous mode. Off by default: a promiscuous bridge changes what it delivers locally.
+    public var promiscuous = false
+
+    public init(filter: String? = nil, snapLength: Int32 = 2048) {
+        self.filter = filter
+        self.snapLength = snapLength
+    }
+}
+
+/// A live libpcap capture on one interface: pcap_create, immediate mode, nanosecond timestamps, a BPF filter.
+///
+/// Create it inside `withNetworkNamespace` (the handle keeps that namespace); then `start` runs the receive
+/// loop on a dedicated thread until `stop`. Frames are kept in arrival order and read with `frames`.
+/// Safe to share: the pcap handle is touched only by the capture thread after `start` (and by `stop`,
+/// which only calls `pcap_breakloop` and writes the wake pipe); the frame list is guarded by `lock`.
+public final class PacketCapture: @unchecked Sendable {
+    public let interface: String
+    /// A warning from `pcap_activate` (such as promiscuous mode not supported), if any.
+    public let activationWarning: String?
+
+    private let handle: OpaquePointer
+    private let wake: WakePipe
+    private let lock = NSLock()
+    private var captured: [CapturedFrame] = []
+    private var running = false
+    private var stopping = false
+    private var loopError: PcapError?
+    private let loopFinished = DispatchSemaphore(value: 0)
+    private var onFrame: (@Sendable (CapturedFrame) -> Void)?
+
+    /// Opens and activates a capture on `interface` in the calling thread's network namespace.
+    public init(interface: String, options: CaptureOptions = CaptureOptions()) throws(PcapError) {
+        self.interface = interface
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let handle = pcap_create(interface, &errorBuffer) else {
+            throw PcapError(kind: .failed, interface: interface, message: String(pcapMessage: errorBuffer))
+        }
+        var ownsHandle = true
+        defer { if ownsHandle { pcap_close(handle) } }
+        pcap_set_snaplen(handle, options.snapLength)
+        pcap_set_promisc(handle, options.promiscuous ? 1 : 0)
+        pcap_set_immediate_mode(handle, 1)
+        pcap_set_buffer_size(handle, options.bufferSize)
+        pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let message = String(cString: pcap_geterr(handle))
+            let kind: PcapError.Kind =
+                switch status {
+                case PCAP_ERROR_NO_SUCH_DEVICE: .noSuchDevice
+                case PCAP_ERROR_PERM_DENIED: .permissionDenied
+                default: .failed
+                }
+            throw PcapError(kind: kind, interface: interface, message: message)
+        }
+        activationWarning = status > 0 ? String(cString: pcap_geterr(handle)) : nil
+        if let filter = options.filter {
+            var program = bpf_program()
+            guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+                throw PcapError(kind: .badFilter, interface: interface, message: String(cString: pcap_geterr(handle)))
+            }
+            defer { pcap_freecode(&program) }
+            guard pcap_setfilter(handle, &program) == 0 else {
+                throw PcapError(kind: .badFilter, interface: interface, message: String(cString: pcap_geterr(handle)))
+            }
+        }
+        guard pcap_setnonblock(handle, 1, &errorBuffer) == 0 else {
+            throw PcapError(kind: .failed, interface: interface, message: String(pcapMessage: errorBuffer))
+        }
+        do { wake = try WakePipe() } catch {
+            throw PcapError(kind: .failed, interface: interface, message: "\(error)")
+        }
+        ownsHandle = false
+        self.handle = handle
+    }
+
+    deinit {
+        stop()
+        pcap_close(handle)
+    }
+
+    /// The libpcap link-layer type (1 for Ethernet).
+    public var linkType: Int32 { pcap_datalink(handle) }
+
+    /// Starts the receive loop on a dedicated thread. `onFrame`, if given, is called on that thread per frame.
+    public func start(onFrame: (@Sendable (CapturedFrame) -> Void)? = nil) {
+        let alreadyRunning = lock.withLock { () -> Bool in
+            if running { return true }
+            running = true
+            self.onFrame = onFrame
+            return false
+        }
+        if alreadyRunning { return }
+        DedicatedThread.start(name: "pcap \(interface)") { [self] in
+            receiveLoop()
+            loopFinished.signal()
+        }
+    }
+
+    private func receiveLoop() {
+        let fd = pcap_get_selectable_fd(handle)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        while !lock.withLock({ stopping }) {
+            guard let ready = try? wake.wait(for: fd, timeoutMilliseconds: 200), ready != .woken else { break }
+            if ready == .timedOut { continue }
+            let count = pcap_dispatch(
+                handle,
+                -1,
+                { user, header, bytes in
+                    guard let user, let header, let bytes else { return }
+                    let capture = Unmanaged<PacketCapture>.fromOpaque(user).takeUnretainedValue()
+                    let length = Int(header.pointee.caplen)
+                    let frame = CapturedFrame(
+                        timestampNs: UInt64(header.pointee.ts.tv_sec) * 1_000_000_000
+                            + UInt64(header.pointee.ts.tv_usec),
+                        bytes: Array(UnsafeBufferPointer(start: bytes, count: length)),
+                        originalLength: Int(header.pointee.len)
+                    )
+                    capture.deliver(frame)
+                },
+                context.assumingMemoryBound(to: UInt8.self)
+            )
+            if count == PCAP_ERROR {
+                let message = String(cString: pcap_geterr(handle))
+                let kind: PcapError.Kind =
+                    message.contains("No such device") || message.contains("went down") ? .noSuchDevice : .failed
+                lock.withLock { loopError = PcapError(kind: kind, interface: interface, message: message) }
+                break
+            }
+            if count == PCAP_ERROR_BREAK { break }
+        }
+    }
+
+    private func deliver(_ frame: CapturedFrame) {
+        let callback = lock.withLock { () -> (@Sendable (CapturedFrame) -> Void)? in
+            captured.append(frame)
+            return onFrame
+        }
+        callback?(frame)
+    }
+
+    /// Stops the loop and waits for the capture thread to finish. Safe to call more than once.
+    public func stop() {
+        let wasRunning = lock.withLock { () -> Bool in
+            let wasRunning = running && !stopping
+            stopping = true
+            return wasRunning
+        }
+        guard wasRunning else { return }
+        pcap_breakloop(handle)
+        wake.signal()
+        loopFinished.wait()
+    }
+
+    /// The frames captured so far, in arrival order.
+    public var frames: [CapturedFrame] { lock.withLock { captured } }
+
+    /// The error that ended the loop early (the interface vanished, say), if any.
+    public var error: PcapError? { lock.withLock { loopError } }
+
+    /// Kernel counters: frames received by the filter and dropped for lack of buffer space.
+    public var statistics: (received: UInt32, dropped: UInt32) {
+        var stats = pcap_stat()
+        guard pcap_stats(handle, &stats) == 0 else { return (0, 0) }
+        return (stats.ps_recv, stats.ps_drop)
+    }
+}
+
+extension String {
+    /// Reads a NUL-terminated message that libpcap wrote into `buffer`.
+    fileprivate init(pcapMessage buffer: [CChar]) {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+}

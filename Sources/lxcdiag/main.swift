@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+import LinuxNet
+
+/// The root command: `lxcdiag SUBCOMMAND`.
+struct LXCDiag: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lxcdiag",
+        abstract: "Find where frames die between the outside world, a container host and its containers.",
+        discussion: """
+            Exit codes: 0 ok, 1 the check failed (unreachable, conflict found, error finding),
+            2 usage error, 3 environment problem (not root, libpcap or LXC missing, name taken).
+            """,
+        version: "0.1.0",
+        subcommands: []
+    )
+}
+
+TerminationCleanup.shared.install()
+LXCDiag.main()

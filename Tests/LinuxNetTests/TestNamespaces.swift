@@ -1,0 +1,37 @@
+import Foundation
+import LinuxNet
+
+/// Two namespaces joined by a veth pair, made for one test and removed when it ends (also on failure).
+final class VethPairLab {
+    let left: String
+    let right: String
+
+    /// Creates `lxcdiag-t<random>-a` and `-b`, with `va` in a and `vb` in b, both up, addressed 192.0.2.1/.2.
+    init() throws {
+        let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        left = "lxcdiag-t\(tag)-a"
+        right = "lxcdiag-t\(tag)-b"
+        do {
+            try ExternalCommand.check(["ip", "netns", "add", left])
+            try ExternalCommand.check(["ip", "netns", "add", right])
+            try ExternalCommand.check([
+                "ip", "-n", left, "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", right,
+            ])
+            try ExternalCommand.check(["ip", "-n", left, "addr", "add", "192.0.2.1/24", "dev", "va"])
+            try ExternalCommand.check(["ip", "-n", right, "addr", "add", "192.0.2.2/24", "dev", "vb"])
+            for (ns, dev) in [(left, "va"), (right, "vb"), (left, "lo"), (right, "lo")] {
+                try ExternalCommand.check(["ip", "-n", ns, "link", "set", dev, "up"])
+            }
+        } catch {
+            tearDown()
+            throw error
+        }
+    }
+
+    func tearDown() {
+        _ = try? ExternalCommand.run(["ip", "netns", "del", left])
+        _ = try? ExternalCommand.run(["ip", "netns", "del", right])
+    }
+
+    deinit { tearDown() }
+}
