@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import LinuxNet
+import NetworkModel
+import PacketCapture
+
+/// The documented exit codes. Only the CLI maps errors to them.
+enum ExitStatus: Int32 {
+    /// Everything checked out.
+    case ok = 0
+    /// The check failed: unreachable, a conflict found, an error-level finding.
+    case checkFailed = 1
+    /// The command line was wrong.
+    case usage = 2
+    /// The environment is not fit: not root, libpcap or LXC missing, a name already taken, a namespace gone.
+    case environment = 3
+}
+
+/// An error the CLI reports as one line with an exit code; modules' own errors are mapped in `report`.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    var status: ExitStatus
+    var description: String { message }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning every error a user can cause into one `lxcdiag: …` line and its exit code.
+    func reportingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            let (message, status) = describe(error)
+            FileHandle.standardError.write(Data("lxcdiag: \(message)\n".utf8))
+            throw ExitCode(status.rawValue)
+        }
+    }
+}
+
+/// The one-line message and exit status for an error from any module.
+func describe(_ error: any Error) -> (String, ExitStatus) {
+    switch error {
+    case let failure as CommandFailure:
+        return (failure.message, failure.status)
+    case let error as NamespaceError:
+        return ("\(error)", .environment)
+    case let error as PcapError:
+        return ("\(error)", .environment)
+    case let error as SystemError:
+        let hint = error.isPermissionDenied ? " (run as root, or grant CAP_NET_ADMIN and CAP_NET_RAW)" : ""
+        return ("\(error)\(hint)", .environment)
+    case let error as CommandError:
+        return ("\(error)", .environment)
+    case let error as EndpointFileError:
+        return ("\(error)", .usage)
+    default:
+        return ("\(error)", .environment)
+    }
+}
+
+/// Fails with exit 3 unless lxcdiag runs as root (it creates sockets and enters namespaces).
+func requireRoot(_ what: String) throws {
+    guard isRunningAsRoot else {
+        throw CommandFailure(
+            message: "\(what) needs root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN); run it with sudo",
+            status: .environment
+        )
+    }
+}
