@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The trace engine: probes sent from one end, captures on every hop, correlation into a report.
+        .target(name: "Trace", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
@@ -38,6 +40,10 @@ let package = Package(
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
+        .testTarget(
+            name: "TraceTests",
+            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+        ),
     ]
 )
 
