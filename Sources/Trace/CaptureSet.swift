@@ -85,10 +85,13 @@ final class CaptureSet: @unchecked Sendable {
     func checkErrors() throws(TraceError) {
         for (point, capture) in zip(points, captures) {
             guard let error = capture?.error else { continue }
-            throw TraceError(
-                error.kind == .noSuchDevice ? .interfaceGone : .captureFailed,
-                "capture point \(point.label) failed during the trace (did \(point.interface) vanish?): \(error.message)"
-            )
+            if error.kind == .noSuchDevice {
+                throw TraceError(
+                    .interfaceGone,
+                    "capture point \(point.label): \(point.interface) vanished during the trace (\(error.message))"
+                )
+            }
+            throw TraceError(.captureFailed, "capture point \(point.label) failed during the trace: \(error.message)")
         }
     }
 
