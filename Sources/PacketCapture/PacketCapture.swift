@@ -10,6 +10,12 @@ public struct CapturedFrame: Sendable {
     public var bytes: [UInt8]
     /// The frame's length on the wire.
     public var originalLength: Int
+
+    public init(timestampNs: UInt64, bytes: [UInt8], originalLength: Int? = nil) {
+        self.timestampNs = timestampNs
+        self.bytes = bytes
+        self.originalLength = originalLength ?? bytes.count
+    }
 }
 
 /// What went wrong with a libpcap handle.

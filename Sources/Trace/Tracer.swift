@@ -177,3 +177,15 @@ private final class SideQueries: @unchecked Sendable {
         }
     }
 }
+
+extension TraceOutcome {
+    /// Every capture point's frames as one pcapng file, one interface block per point named `node:interface`.
+    public func pcapng() -> PcapngFile {
+        var file = PcapngFile()
+        for capture in captures {
+            let index = file.addInterface(PcapngFile.Interface(name: capture.point.label))
+            for frame in capture.frames { file.append(frame, interface: index) }
+        }
+        return file
+    }
+}
