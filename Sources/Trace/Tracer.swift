@@ -21,7 +21,7 @@ public struct TraceOutcome: Sendable {
 public struct Tracer: Sendable {
     public var queries: NamespaceQueries
 
-    public init(queries: NamespaceQueries = .iproute2) {
+    public init(queries: NamespaceQueries = .system) {
         self.queries = queries
     }
 
@@ -70,7 +70,7 @@ public struct Tracer: Sendable {
         let captures = try CaptureSet.open(plan.hops, filter: filterFrames.captureFilter)
         let cleanup = TerminationCleanup.shared.register { captures.stopAll() }
         defer {
-            captures.stopAll()
+            captures.close()
             TerminationCleanup.shared.unregister(cleanup)
         }
 
@@ -123,6 +123,7 @@ public struct Tracer: Sendable {
         usleep(UInt32(plan.options.drainNs / 1000))
         captures.stopAll()
         try captures.checkErrors()
+        let hopCaptures = captures.hopCaptures
 
         var reportedSource = source
         reportedSource.ip = sourceIP
@@ -142,7 +143,7 @@ public struct Tracer: Sendable {
         return TraceOutcome(
             report: TraceCorrelation.report(evidence),
             evidence: evidence,
-            captures: captures.hopCaptures
+            captures: hopCaptures
         )
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import LinuxNet
 import NetworkModel
 import PacketCapture
+import Trace
 
 /// The documented exit codes. Only the CLI maps errors to them.
 enum ExitStatus: Int32 {
@@ -56,6 +57,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as TraceError:
+        return ("\(error)", error.kind == .badPlan ? .usage : .environment)
     default:
         return ("\(error)", .environment)
     }
