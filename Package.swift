@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

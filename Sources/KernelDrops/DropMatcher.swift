@@ -11,6 +11,8 @@ public struct DropMatcher: Sendable {
     private var tracked: [String: Tracked] = [:]
     /// Events the kernel overwrote before they were read; drops among them are unknown.
     public private(set) var lostEvents = 0
+    /// CLOCK_MONOTONIC minus the trace clock, once a clock marker has been seen.
+    public private(set) var clockOffsetNs: Int64?
 
     private struct Tracked: Sendable {
         var frameLength: Int
@@ -29,6 +31,9 @@ public struct DropMatcher: Sendable {
         case .lost(_, let count):
             lostEvents += count
             return nil
+        case .clock(let traceNs, let monotonicNs):
+            clockOffsetNs = Int64(bitPattern: monotonicNs &- traceNs)
+            return nil
         case .packet(let event):
             track(event)
             return nil
@@ -42,7 +47,7 @@ public struct DropMatcher: Sendable {
                 location: event.location,
                 device: buffer.lastEvent.device,
                 length: buffer.frameLength,
-                timestampNs: event.timestampNs,
+                timestampNs: UInt64(bitPattern: Int64(bitPattern: event.timestampNs) &+ (clockOffsetNs ?? 0)),
                 lastEvent: buffer.lastEvent.event,
                 devices: buffer.devices
             )

@@ -15,7 +15,10 @@ public struct KernelDrop: Codable, Sendable, Hashable {
     /// The Ethernet frame length the drop was matched on (one of `DropSignature.frameLengths`).
     public var length: Int
     /// When the kernel dropped it, CLOCK_MONOTONIC nanoseconds (comparable with `monotonicNanoseconds()`);
-    /// the kernel stamps events with microsecond precision.
+    /// the kernel stamps events with microsecond precision. The recorder maps the instance's default
+    /// per-CPU trace clock onto CLOCK_MONOTONIC through a marker it writes at start, because switching the
+    /// instance to the `mono` clock costs ~30 ms (it resets the ring buffer). Without that marker (a
+    /// matcher fed other lines) this is the trace clock as printed.
     public var timestampNs: UInt64
     /// The tracepoint that saw the buffer last, such as `netif_receive_skb` or `net_dev_queue`.
     public var lastEvent: String

@@ -10,6 +10,12 @@ public enum TraceRecord: Sendable, Hashable {
     case drop(DropEvent)
     /// The ring buffer overwrote events before they were read.
     case lost(cpu: Int, count: Int)
+    /// lxcdiag's own `trace_marker` line `lxcdiag-clock NS`: CLOCK_MONOTONIC when it was written, stamped by
+    /// the trace clock, which gives the offset between the two clocks.
+    case clock(traceNs: UInt64, monotonicNs: UInt64)
+
+    /// What lxcdiag writes to `trace_marker` before the number.
+    static let clockMarker = "lxcdiag-clock"
 
     /// Parses one line; nil for comments, blank lines and events this module does not use.
     public init?(line: Substring) {
@@ -23,6 +29,10 @@ public enum TraceRecord: Sendable, Hashable {
         guard let context = TraceContext(text) else { return nil }
         let fields = TraceFields(context.body)
         switch context.event {
+        case "tracing_mark_write":
+            let words = context.body.split(separator: " ")
+            guard words.count == 2, words[0] == Self.clockMarker, let monotonic = UInt64(words[1]) else { return nil }
+            self = .clock(traceNs: context.timestampNs, monotonicNs: monotonic)
         case "kfree_skb":
             guard let skb = fields["skbaddr"], let location = fields["location"] else { return nil }
             self = .drop(

@@ -95,3 +95,25 @@ struct DropMatcherTests {
         #expect(try JSONDecoder().decode(KernelDrop.self, from: data) == drop)
     }
 }
+
+@Suite("Mapping the trace clock onto CLOCK_MONOTONIC")
+struct ClockMarkerTests {
+    @Test("the marker line, as recorded from the kernel, parses into both clocks")
+    func markerLine() {
+        let line: Substring =
+            "           <...>-24617   [000] ...1.   969.592786: tracing_mark_write: lxcdiag-clock 123456789012345"
+        #expect(TraceRecord(line: line) == .clock(traceNs: 969_592_786_000, monotonicNs: 123_456_789_012_345))
+        #expect(TraceRecord(line: "  a-1 [000] ...1. 1.000000: tracing_mark_write: hello 12") == nil)
+    }
+
+    @Test("drops after a marker are stamped in CLOCK_MONOTONIC")
+    func offsetApplied() throws {
+        var matcher = DropMatcher(signature: DropSignature(frameLengths: [1027]))
+        let trace = try fixture("veth-drops.trace").split(separator: "\n").compactMap { TraceRecord(line: $0) }
+        // Monotonic was 1 s ahead of the trace clock when the marker was written.
+        _ = matcher.consume(.clock(traceNs: 700_000_000_000, monotonicNs: 701_000_000_000))
+        let drops = trace.compactMap { matcher.consume($0) }
+        #expect(matcher.clockOffsetNs == 1_000_000_000)
+        #expect(drops.first?.timestampNs == 723_752_936_000)
+    }
+}

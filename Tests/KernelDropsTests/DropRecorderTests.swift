@@ -5,7 +5,11 @@ import LinuxNet
 import PacketCodec
 import Testing
 
-@Suite("Recording real kernel drops in a private tracefs instance", .enabled(if: getuid() == 0, "needs root"))
+@Suite(
+    "Recording real kernel drops in a private tracefs instance",
+    .enabled(if: getuid() == 0, "needs root"),
+    .serialized
+)
 struct DropRecorderTests {
     /// Starts a recorder for `length` on the lab's interfaces, runs `body`, waits for a drop, and stops.
     private func record(
@@ -13,7 +17,6 @@ struct DropRecorderTests {
         length: Int,
         _ body: () throws -> Void
     ) throws -> (drops: [KernelDrop], instance: String) {
-        DropRecorder.removeStaleInstances()
         let recorder = DropRecorder.start(
             signature: DropSignature(
                 frameLengths: [length],
