@@ -1,6 +1,7 @@
 import Foundation
-import KernelDrops
 import Testing
+
+@testable import KernelDrops
 
 @Suite("Tying kfree_skb events to the run's frames")
 struct DropMatcherTests {
@@ -115,5 +116,17 @@ struct ClockMarkerTests {
         let drops = trace.compactMap { matcher.consume($0) }
         #expect(matcher.clockOffsetNs == 1_000_000_000)
         #expect(drops.first?.timestampNs == 723_752_936_000)
+    }
+}
+
+@Suite("The filters the kernel applies to the packet tracepoints")
+struct SignatureFilterTests {
+    @Test("receive filters subtract the Ethernet header; interface names are ANDed in")
+    func filters() {
+        let plain = DropSignature(frameLengths: [1027, 100])
+        #expect(plain.filter(for: .transmit) == "len == 100 || len == 1027")
+        #expect(plain.filter(for: .receive) == "len == 86 || len == 1013")
+        let named = DropSignature(frameLengths: [1027], interfaces: ["vb", "va"])
+        #expect(named.filter(for: .transmit) == "(len == 1027) && (name == \"va\" || name == \"vb\")")
     }
 }
