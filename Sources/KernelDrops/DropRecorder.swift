@@ -38,6 +38,8 @@ public final class DropRecorder: @unchecked Sendable {
     static let dropFilter = "protocol == 2048 || protocol == 2054 || protocol == 33024 || protocol == 34984"
 
     private let lock = NSLock()
+    /// Held for a whole teardown, which the signal thread and the caller may start at the same time.
+    private let teardownLock = NSLock()
     private var currentState: State
     private var matcher: DropMatcher
     private var recorded: [KernelDrop] = []
@@ -117,16 +119,19 @@ public final class DropRecorder: @unchecked Sendable {
         where !fileSystem.hasEvent(event) {
             throw TracingError(.noSuchEvent, "events/\(event)")
         }
-        let made = try TraceInstance.create(in: fileSystem, name: TraceInstance.freshName(pid: getpid()))
-        // Registered before anything else can fail, so an interrupt from here on removes the instance.
+        let made = TraceInstance(fileSystem: fileSystem, name: TraceInstance.freshName(pid: getpid()))
+        // Registered before the directory exists, so an interrupt at any later moment removes it; removing
+        // an instance that is not there yet is a no-op.
         let token = TerminationCleanup.shared.register { [weak self] in
-            if let self { self.tearDown() } else { try? made.remove() }
+            self?.tearDown(interrupted: true)
+            try? made.remove()
         }
         lock.withLock {
             instance = made
             cleanupToken = token
         }
         do throws(TracingError) {
+            try made.create()
             // Not `trace_clock mono`: switching clocks resets the buffer and costs ~30 ms. A marker stamped
             // by the trace clock and holding CLOCK_MONOTONIC gives the offset instead (see TraceRecord.clock).
             try made.set("trace_marker", to: "\(TraceRecord.clockMarker) \(monotonicNanoseconds())")
@@ -136,34 +141,46 @@ public final class DropRecorder: @unchecked Sendable {
             for tracepoint in PacketEvent.tracepoints {
                 try made.enable("net/\(tracepoint.name)", filter: signature.filter(for: tracepoint.direction))
             }
-            let started = try TracePipeReader(instance: made) { [weak self] line in self?.consume(line) }
-            lock.withLock {
-                reader = started
-                currentState = .recording(instance: made.name)
-            }
+            try startReader(on: made)
         } catch {
             tearDown()
             throw error
         }
     }
 
+    /// Opens the reader under the lock, unless an interrupt has already torn the recorder down: then no
+    /// reader may hold `trace_pipe` open, or the instance could not be removed.
+    private func startReader(on made: TraceInstance) throws(TracingError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard instance != nil else { throw TracingError(.failed, "interrupted while setting up \(made.name)") }
+        reader = try TracePipeReader(instance: made) { [weak self] line in self?.consume(line) }
+        currentState = .recording(instance: made.name)
+    }
+
     /// Stops the reader, then removes the instance; idempotent, and safe from the signal thread.
-    private func tearDown() {
-        let (reader, instance, token) = lock.withLock {
-            defer {
-                self.reader = nil
-                self.instance = nil
-                self.cleanupToken = nil
-                if case .recording = currentState { currentState = .stopped }
+    ///
+    /// One teardown at a time: a caller that finds the signal thread tearing down waits until the instance
+    /// is gone, then parks (the signal thread exits the process), so lxcdiag never exits before it is gone.
+    private func tearDown(interrupted: Bool = false) {
+        teardownLock.withLock {
+            let (reader, instance, token) = lock.withLock {
+                defer {
+                    self.reader = nil
+                    self.instance = nil
+                    self.cleanupToken = nil
+                    if case .recording = currentState { currentState = .stopped }
+                }
+                return (self.reader, self.instance, self.cleanupToken)
             }
-            return (self.reader, self.instance, self.cleanupToken)
+            guard reader != nil || instance != nil else { return }
+            let began = monotonicNanoseconds()
+            reader?.stop()
+            try? instance?.remove()
+            if let token, !interrupted { TerminationCleanup.shared.unregister(token) }
+            lock.withLock { teardownDuration = monotonicNanoseconds() - began }
         }
-        guard reader != nil || instance != nil else { return }
-        let began = monotonicNanoseconds()
-        reader?.stop()
-        try? instance?.remove()
-        if let token { TerminationCleanup.shared.unregister(token) }
-        lock.withLock { teardownDuration = monotonicNanoseconds() - began }
+        if !interrupted { TerminationCleanup.shared.parkIfTerminating() }
     }
 
     private func consume(_ line: Substring) {

@@ -10,12 +10,11 @@ struct TraceInstance: Sendable, Hashable {
     var path: String { "\(fileSystem.instancesDirectory)/\(name)" }
 
     /// Makes the instance directory; the kernel fills it with control files at once.
-    static func create(in fileSystem: TraceFileSystem, name: String) throws(TracingError) -> TraceInstance {
+    func create() throws(TracingError) {
         guard TracefsFiles.exists(fileSystem.instancesDirectory) else {
             throw TracingError(.failed, "\(fileSystem.instancesDirectory) is missing (kernel without instances)")
         }
-        try TracefsFiles.makeDirectory("\(fileSystem.instancesDirectory)/\(name)")
-        return TraceInstance(fileSystem: fileSystem, name: name)
+        try TracefsFiles.makeDirectory(path)
     }
 
     /// Writes a control file of this instance, such as `trace_clock`.

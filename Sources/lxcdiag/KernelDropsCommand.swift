@@ -52,6 +52,8 @@ extension LXCDiag {
                 let recorder = DropRecorder.start(
                     signature: DropSignature(frameLengths: Set(lengths), interfaces: Set(interfaces))
                 )
+                // Also on the paths that return early, so an interrupt's cleanup finishes before lxcdiag exits.
+                defer { recorder.stop() }
                 guard case .recording(let instance) = recorder.state else {
                     if case .unavailable(let error) = recorder.state { throw error }
                     return

@@ -41,9 +41,13 @@ extension DropRecorderTests {
         process.waitUntilExit()
     }
 
-    @Test("SIGTERM and Ctrl-C (SIGINT) remove the instance before lxcdiag exits", arguments: [SIGTERM, SIGINT])
-    func signalRemovesInstance(signal: Int32) throws {
+    @Test(
+        "SIGTERM and Ctrl-C (SIGINT) remove the instance before lxcdiag exits, during setup or while recording",
+        arguments: [(SIGTERM, 0), (SIGINT, 0), (SIGTERM, 300_000), (SIGINT, 300_000)] as [(Int32, UInt32)]
+    )
+    func signalRemovesInstance(signal: Int32, delayMicroseconds: UInt32) throws {
         let (process, instance) = try startRecording()
+        usleep(delayMicroseconds)
         kill(process.processIdentifier, signal)
         waitForExit(process)
         #expect(process.terminationStatus == 128 + signal)
