@@ -195,3 +195,17 @@ struct DropRecorderUnavailableTests {
         #expect(TraceFileSystem.mountPoint(in: "sysfs /sys sysfs rw 0 0\n") == nil)
     }
 }
+
+@Suite("Recording as an ordinary user", .enabled(if: getuid() != 0, "needs a non-root user"))
+struct DropRecorderUnprivilegedTests {
+    @Test("without root the recorder is unavailable and says permission, not a missing event")
+    func permissionDenied() {
+        let recorder = DropRecorder.start(signature: DropSignature(frameLengths: [1000]))
+        guard case .unavailable(let error) = recorder.state else {
+            Issue.record("expected unavailable, got \(recorder.state)")
+            return
+        }
+        #expect(error.kind == .permissionDenied || error.kind == .notMounted)
+        #expect(error.description.contains("root"))
+    }
+}
