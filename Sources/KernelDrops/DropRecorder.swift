@@ -19,8 +19,8 @@ import LinuxNet
 /// let drops = recorder.stop()   // [KernelDrop(reason: "NETFILTER_DROP", location: "nft_do_chain+0x3e8/0x610", ...)]
 /// ```
 public final class DropRecorder: @unchecked Sendable {
-    // Safe: `state`, `matcher`, `recorded`, `reader` and `cleanupToken` are only touched while holding `lock`;
-    // the reader thread reaches them through `consume`, which takes the lock too.
+    // Safe: every stored `var` is only touched while holding `lock`; the reader thread reaches them through
+    // `consume`, which takes the lock too, and the signal thread through `tearDown`, which does the same.
 
     /// Whether the recorder is collecting drops.
     public enum State: Sendable, Hashable {
