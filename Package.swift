@@ -39,7 +39,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
-        .testTarget(name: "KernelDropsTests", dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "KernelDropsTests",
+            dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )

@@ -17,4 +17,4 @@ struct LXCDiag: ParsableCommand {
 }
 
 TerminationCleanup.shared.install()
-LXCDiag.main()
+runCommandLine()
