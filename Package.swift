@@ -29,16 +29,23 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
+        .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // The trace engine: probes sent from one end, captures on every hop, correlation into a report.
         .target(name: "Trace", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Trace",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Trace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(
+            name: "KernelDropsTests",
+            dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "TraceTests",

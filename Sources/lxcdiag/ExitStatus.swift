@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KernelDrops
 import LinuxNet
 import NetworkModel
 import PacketCapture
@@ -57,6 +58,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as TracingError:
+        return ("\(error)", .environment)
     case let error as TraceError:
         return ("\(error)", error.kind == .badPlan ? .usage : .environment)
     default:
