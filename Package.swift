@@ -32,7 +32,10 @@ let package = Package(
         // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
         .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // The trace engine: probes sent from one end, captures on every hop, correlation into a report.
-        .target(name: "Trace", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]),
+        .target(
+            name: "Trace",
+            dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops"]
+        ),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
@@ -49,7 +52,7 @@ let package = Package(
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "TraceTests",
-            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops"]
         ),
     ]
 )

@@ -98,26 +98,33 @@ public struct Tracer: Sendable {
         var attempts: [ProbeAttempt] = []
 
         let arpSent = try send(frames.arpRequest(), on: sender, source)
-        attempts.append(ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent))
-        _ = log.waitForReplies([.arp], since: arpSent, deadlineNs: monotonicNanoseconds() + timeout)
+        attempts.append(ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent, destination: .broadcast))
+        let arpDeadline = monotonicNanoseconds() + timeout
+        // A working path answers ARP within microseconds. When it has not after a short grace and the target's
+        // MAC is known anyway, the echo requests leave at once, so a dropping path costs one timeout, not two.
+        let fallback = plan.target.mac ?? neighbour?.mac
+        let grace = min(arpDeadline, monotonicNanoseconds() + plan.options.arpGraceNs)
+        var arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: grace)
+        if !arpAnswered, fallback == nil {
+            arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: arpDeadline)
+        }
 
         let largeSize = plan.options.largeProbeSize ?? facts.mtu
         let echoes: [(ProbeKind, Int)] = [(.icmp, plan.options.smallProbeSize), (.icmpMTU, largeSize)]
-        // The echo requests go to the MAC that answered; failing that, to one known from elsewhere.
-        if let destination = log.firstARPAnswer(since: arpSent) ?? plan.target.mac ?? neighbour?.mac {
-            var firstSent: UInt64 = .max
+        // The echo requests go to the MAC that answered; failing that, to the one known from elsewhere.
+        if let destination = log.firstARPAnswer(since: arpSent) ?? fallback {
             for (kind, size) in echoes {
                 let sentAt = try send(
                     frames.echoRequest(kind, size: size, destinationMAC: destination),
                     on: sender,
                     source
                 )
-                firstSent = min(firstSent, sentAt)
-                attempts.append(ProbeAttempt(kind: kind, size: size, sentAtNs: sentAt))
+                attempts.append(ProbeAttempt(kind: kind, size: size, sentAtNs: sentAt, destination: destination))
             }
-            _ = log.waitForReplies(echoes.map(\.0), since: firstSent, deadlineNs: monotonicNanoseconds() + timeout)
+            let awaited = echoes.map(\.0) + (arpAnswered ? [] : [.arp])
+            _ = log.waitForReplies(awaited, since: arpSent, deadlineNs: monotonicNanoseconds() + timeout)
         } else {
-            attempts += echoes.map { ProbeAttempt(kind: $0.0, size: $0.1, sentAtNs: nil) }
+            attempts += echoes.map { ProbeAttempt(kind: $0.0, size: $0.1, sentAtNs: nil, destination: nil) }
         }
         // Let every capture thread read what its ring still holds.
         usleep(UInt32(plan.options.drainNs / 1000))

@@ -92,7 +92,8 @@ struct TraceCommandTests {
         let run = try lxcdiag(arguments(lab))
         #expect(run.status == 1)
         #expect(run.output.contains("UNREACHABLE"))
-        #expect(run.output.contains("stopped   arp request last seen at \(lab.host):br0, never reached \(lab.host):vct1"))
+        let stopped = "stopped   arp request last seen at \(lab.host):br0, never reached \(lab.host):vct1"
+        #expect(run.output.contains(stopped))
         #expect(run.output.contains("✗"))
         #expect(!run.output.contains("\u{1B}["))
     }
