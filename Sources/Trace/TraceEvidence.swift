@@ -1,3 +1,4 @@
+public import KernelDrops
 import LinuxNet
 public import NetworkModel
 public import PacketCodec
@@ -67,6 +68,10 @@ public struct TraceEvidence: Sendable {
     public var neighbour: NeighbourEntry?
     /// Capture points that could not capture, by index in `hops`, with the reason (the interface is down).
     public var unavailable: [Int: String]
+    /// The kernel's drops of this run's echo frames, when they were recorded.
+    public var kernelDrops: [KernelDrop]
+    /// Why kernel drops could not be recorded (asked for, but no tracefs), if so.
+    public var kernelDropsUnavailable: String?
     /// The MTU of the source interface (the large probe's size unless the options fixed one).
     public var sourceMTU: Int?
     public var marker: RunMarker
@@ -80,6 +85,8 @@ public struct TraceEvidence: Sendable {
         observations: [HopObservation],
         neighbour: NeighbourEntry?,
         unavailable: [Int: String] = [:],
+        kernelDrops: [KernelDrop] = [],
+        kernelDropsUnavailable: String? = nil,
         sourceMTU: Int?,
         marker: RunMarker,
         durationNs: UInt64
@@ -91,6 +98,8 @@ public struct TraceEvidence: Sendable {
         self.observations = observations
         self.neighbour = neighbour
         self.unavailable = unavailable
+        self.kernelDrops = kernelDrops
+        self.kernelDropsUnavailable = kernelDropsUnavailable
         self.sourceMTU = sourceMTU
         self.marker = marker
         self.durationNs = durationNs

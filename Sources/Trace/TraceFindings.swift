@@ -1,3 +1,4 @@
+import KernelDrops
 import LinuxNet
 import NetworkModel
 import PacketCodec
@@ -169,6 +170,18 @@ enum TraceFindings {
             )
             return findings
         }
+        if let reason = evidence.kernelDropsUnavailable {
+            findings.append(
+                Finding(
+                    code: "kernel-drops-unavailable",
+                    severity: .info,
+                    location: nil,
+                    summary: "the kernel's own account of the drop could not be recorded",
+                    evidence: [reason],
+                    fix: "Run as root on a kernel with tracefs and the skb:kfree_skb event to learn why it dropped."
+                )
+            )
+        }
         let missing = drop.firstMissing.map { "\($0)" } ?? "?"
         findings.append(
             Finding(
@@ -177,7 +190,7 @@ enum TraceFindings {
                 location: stop,
                 summary: "the \(drop.probe.rawValue) \(drop.direction.rawValue) stopped after \(lastSeen), "
                     + "never reached \(missing)",
-                evidence: lost.map { probe in
+                evidence: (lost.map { probe in
                     probe.hops.filter { hop in
                         !hop.isSide
                             && (hop.role.seesForwardedUnicast || (drop.probe == .arp && drop.direction == .request))
@@ -186,7 +199,7 @@ enum TraceFindings {
                         let sighting = drop.direction == .request ? hop.request : hop.reply
                         return "\(hop.label): \(drop.direction.rawValue) \(sighting.seen ? "seen" : "not seen")"
                     }
-                } ?? [],
+                } ?? []) + (drop.kernel.map { ["kernel: \($0.reason) in \($0.location) on \($0.device)"] } ?? []),
                 fix: "On the way into \(missing): check the bridge port's state and flood flags "
                     + "(bridge -d link show), the link's carrier (ip link show), and bridge netfilter "
                     + "(sysctl net.bridge.bridge-nf-call-iptables; nft list ruleset)."

@@ -1,3 +1,4 @@
+import KernelDrops
 import LinuxNet
 import NetworkModel
 import PacketCodec
@@ -62,34 +63,36 @@ struct SyntheticTrace {
         }
     }
 
-    func report() -> TraceReport {
-        TraceCorrelation.report(
-            TraceEvidence(
-                source: ResolvedEndpoint(
-                    endpoint: "ext",
-                    node: "ext",
-                    namespace: .named("ext"),
-                    interface: "eth0",
-                    ip: IPv4Address(192, 0, 2, 1),
-                    mac: Self.sourceMAC
-                ),
-                target: ResolvedEndpoint(
-                    endpoint: "ct1",
-                    node: "ct1",
-                    namespace: .named("ct1"),
-                    interface: "eth0",
-                    ip: IPv4Address(192, 0, 2, 20),
-                    mac: Self.targetMAC
-                ),
-                hops: hops,
-                probes: probes,
-                observations: observations,
-                neighbour: neighbour,
-                unavailable: unavailable,
-                sourceMTU: 1500,
-                marker: RunMarker(identifier: 0x1234, nonce: 0xdead_beef),
-                durationNs: 47_300_000
-            )
+    func report() -> TraceReport { TraceCorrelation.report(evidence()) }
+
+    func evidence(kernelDrops: [KernelDrop] = [], kernelDropsUnavailable: String? = nil) -> TraceEvidence {
+        TraceEvidence(
+            source: ResolvedEndpoint(
+                endpoint: "ext",
+                node: "ext",
+                namespace: .named("ext"),
+                interface: "eth0",
+                ip: IPv4Address(192, 0, 2, 1),
+                mac: Self.sourceMAC
+            ),
+            target: ResolvedEndpoint(
+                endpoint: "ct1",
+                node: "ct1",
+                namespace: .named("ct1"),
+                interface: "eth0",
+                ip: IPv4Address(192, 0, 2, 20),
+                mac: Self.targetMAC
+            ),
+            hops: hops,
+            probes: probes,
+            observations: observations,
+            neighbour: neighbour,
+            unavailable: unavailable,
+            kernelDrops: kernelDrops,
+            kernelDropsUnavailable: kernelDropsUnavailable,
+            sourceMTU: 1500,
+            marker: RunMarker(identifier: 0x1234, nonce: 0xdead_beef),
+            durationNs: 47_300_000
         )
     }
 }

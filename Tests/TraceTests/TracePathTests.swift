@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KernelDrops
 import LinuxNet
 import PacketCodec
 import Testing
@@ -47,6 +48,12 @@ struct TracePathTests {
 
 @Suite("Trace finds where frames stop", .enabled(if: getuid() == 0, "needs root"))
 struct TraceDropTests {
+    private var kernelDropOptions: TraceOptions {
+        var options = TraceOptions()
+        options.recordKernelDrops = true
+        return options
+    }
+
     /// Runs a trace on a fresh lab after `breakPath`, and checks the verdict and where the frame stopped.
     private func traceBroken(
         _ breakPath: (TracePathLab) throws -> Void,
@@ -54,19 +61,20 @@ struct TraceDropTests {
         probe: ProbeKind,
         direction: ProbeDirection = .request,
         lastSeen: (TracePathLab) -> String,
-        firstMissing: (TracePathLab) -> String
+        firstMissing: (TracePathLab) -> String,
+        options: TraceOptions = TraceOptions()
     ) throws -> TraceReport {
         let lab = try TracePathLab()
         defer { lab.tearDown() }
         try breakPath(lab)
-        let report = try Tracer().run(lab.plan()).report
+        let report = try Tracer().run(lab.plan(options)).report
         #expect(report.verdict == verdict)
         let drop = try #require(report.drop)
         #expect(drop.probe == probe)
         #expect(drop.direction == direction)
         #expect(drop.lastSeen?.description == lastSeen(lab))
         #expect(drop.firstMissing?.description == firstMissing(lab))
-        #expect(drop.kernel == nil)
+        if !options.recordKernelDrops { #expect(drop.kernel == nil) }
         print("\(report.verdict) trace took \(report.durationNs / 1_000_000) ms")
         return report
     }
@@ -121,9 +129,14 @@ struct TraceDropTests {
             verdict: .unreachable,
             probe: .icmp,
             lastSeen: { $0.label($0.host, "em1") },
-            firstMissing: { $0.label($0.host, "vct1") }
+            firstMissing: { $0.label($0.host, "vct1") },
+            options: kernelDropOptions
         )
         #expect(report.probe(.arp)?.result == .answered)
+        // The kernel's own account, from tracefs: netfilter dropped it, on the uplink it came in by.
+        let kernel = try #require(report.drop?.kernel)
+        #expect(kernel.reason == "NETFILTER_DROP")
+        #expect(kernel.device == "em1")
     }
 
     @Test("the container's interface down stops the ARP at its veth")
