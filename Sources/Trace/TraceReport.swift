@@ -12,7 +12,7 @@ public struct TraceReport: Sendable, Hashable {
     public var probes: [ProbeReport]
     public var drop: DropLocation?
     public var findings: [Finding]
-    /// Wall time of the whole trace, from opening the first capture to the last frame read.
+    /// Wall time of the whole trace, from reading the source interface to closing the last capture.
     public var durationNs: UInt64
 
     public init(

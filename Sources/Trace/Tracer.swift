@@ -106,36 +106,15 @@ public struct Tracer: Sendable {
         } catch {
             throw TraceError(.sendFailed, "cannot send from \(source.node):\(source.interface): \(error)")
         }
-        let timeout = plan.options.lossTimeoutNs
-        var attempts: [ProbeAttempt] = []
-
-        let arpSent = try send(frames.arpRequest(), on: sender, source)
-        attempts.append(ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent, destination: .broadcast))
-        let arpDeadline = monotonicNanoseconds() + timeout
-        // A working path answers ARP within microseconds. When it has not after a short grace and the target's
-        // MAC is known anyway, the echo requests leave at once, so a dropping path costs one timeout, not two.
-        let fallback = plan.target.mac ?? neighbour?.mac
-        let grace = min(arpDeadline, monotonicNanoseconds() + plan.options.arpGraceNs)
-        var arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: grace)
-        if !arpAnswered, fallback == nil {
-            arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: arpDeadline)
-        }
-
-        // The echo requests go to the MAC that answered; failing that, to the one known from elsewhere.
-        if let destination = log.firstARPAnswer(since: arpSent) ?? fallback {
-            for (kind, size) in echoes {
-                let sentAt = try send(
-                    frames.echoRequest(kind, size: size, destinationMAC: destination),
-                    on: sender,
-                    source
-                )
-                attempts.append(ProbeAttempt(kind: kind, size: size, sentAtNs: sentAt, destination: destination))
-            }
-            let awaited = echoes.map(\.0) + (arpAnswered ? [] : [.arp])
-            _ = log.waitForReplies(awaited, since: arpSent, deadlineNs: monotonicNanoseconds() + timeout)
-        } else {
-            attempts += echoes.map { ProbeAttempt(kind: $0.0, size: $0.1, sentAtNs: nil, destination: nil) }
-        }
+        let sequence = ProbeSequence(
+            sender: sender,
+            source: source,
+            frames: frames,
+            log: log,
+            timeoutNs: plan.options.lossTimeoutNs,
+            arpGraceNs: plan.options.arpGraceNs
+        )
+        let attempts = try sequence.run(echoes: echoes, fallbackMAC: plan.target.mac ?? neighbour?.mac)
         // Let every capture thread read what its ring still holds.
         usleep(UInt32(plan.options.drainNs / 1000))
         captures.stopAll()
@@ -176,20 +155,6 @@ public struct Tracer: Sendable {
             evidence: evidence,
             captures: hopCaptures
         )
-    }
-
-    private func send(
-        _ frame: [UInt8],
-        on socket: PacketSocket,
-        _ source: ResolvedEndpoint
-    ) throws(TraceError)
-        -> UInt64
-    {
-        let sentAt = realtimeNanoseconds()
-        do { try socket.send(frame) } catch {
-            throw TraceError(.sendFailed, "cannot send a probe on \(source.node):\(source.interface): \(error)")
-        }
-        return sentAt
     }
 }
 
