@@ -114,8 +114,10 @@ enum TraceFindings {
                         location: name,
                         summary: "echo requests to \(evidence.target.node) were flooded to \(name)",
                         evidence: flooded.map { "\($0) request captured on \(name)" },
-                        fix: "The bridge did not know the target's MAC; it learns it from the target's next frame. "
-                            + "If this persists, check the forwarding table ageing and the target port's learning flag."
+                        fix: "The bridge does not know the target's MAC (bridge fdb show | grep -i MAC) and floods "
+                            + "frames for it out of every port. For a macvlan child of the bridge this lasts (the "
+                            + "bridge never learns MACs of frames it sends itself); otherwise it learns the MAC from "
+                            + "the target's next frame, so check the forwarding table ageing and the port's learning flag."
                     )
                 )
             }

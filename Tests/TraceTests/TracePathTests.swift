@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KernelDrops
 import LinuxNet
+import NetworkModel
 import PacketCodec
 import Testing
 import Trace
@@ -43,6 +44,46 @@ struct TracePathTests {
         for probe in report.probes { #expect(probe.hop(lab.label(lab.host, "vct2"))?.reply.seen == false) }
         #expect(report.findings.filter { $0.severity != .info }.isEmpty, "\(report.findings)")
         print("healthy trace took \(report.durationNs / 1_000_000) ms")
+    }
+}
+
+@Suite("Trace to a macvlan child of the host's bridge", .enabled(if: getuid() == 0, "needs root"))
+struct TraceMacvlanTests {
+    @Test("ext -> macvlan child: reachable, the parent bridge sees both ways, the other ports see the flood")
+    func macvlanChild() throws {
+        let lab = try TracePathLab(macvlan: true)
+        defer { lab.tearDown() }
+        let ct3 = try #require(lab.ct3)
+        let target = ResolvedEndpoint(
+            endpoint: "ct3",
+            node: ct3,
+            namespace: .named(ct3),
+            interface: "eth0",
+            ip: TracePathLab.ct3IP,
+            mac: nil
+        )
+        let hops = [
+            CapturePoint(node: lab.sw, namespace: .named(lab.sw), interface: "p-ext", role: .bridgePort),
+            CapturePoint(node: lab.sw, namespace: .named(lab.sw), interface: "p-host", role: .bridgePort),
+            CapturePoint(node: lab.host, namespace: .named(lab.host), interface: "em1", role: .uplink),
+            CapturePoint(node: lab.host, namespace: .named(lab.host), interface: "br0", role: .macvlanParent),
+            CapturePoint(node: lab.host, namespace: .named(lab.host), interface: "vct1", role: .veth, isSide: true),
+            CapturePoint(node: ct3, namespace: .named(ct3), interface: "eth0", role: .container),
+        ]
+        let report = try Tracer().run(
+            TracePlan(source: lab.source, target: target, hops: hops, options: TraceOptions())
+        )
+        .report
+        #expect(report.verdict == .reachable)
+        for probe in report.probes {
+            let parent = probe.hop(lab.label(lab.host, "br0"))
+            #expect(parent?.request.seen == true, "\(probe.kind) request at br0")
+            #expect(parent?.reply.seen == true, "\(probe.kind) reply at br0")
+        }
+        // A macvlan child on a bridge makes the bridge promiscuous and its MAC is never learned: every frame to
+        // it is flooded to the other ports too.
+        let flooded = report.findings.first { $0.code == "unicast-flooded" }
+        #expect(flooded?.location == HopName(node: lab.host, interface: "vct1"))
     }
 }
 
