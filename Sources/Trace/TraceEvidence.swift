@@ -45,7 +45,8 @@ public struct NeighbourEntry: Sendable, Hashable {
     public var ip: IPv4Address
     public var interface: String
     public var mac: MACAddress?
-    /// The kernel's NUD state words, such as `REACHABLE`, `STALE`, `PERMANENT`, `FAILED`.
+    /// The kernel's NUD state words, such as `REACHABLE`, `STALE`, `PERMANENT`, `FAILED` (from /proc's ARP
+    /// table only `PERMANENT`, `REACHABLE` for any other complete entry, and `INCOMPLETE`).
     public var states: [String]
 
     public init(ip: IPv4Address, interface: String, mac: MACAddress?, states: [String]) {
