@@ -44,8 +44,8 @@ public enum TraceCorrelation {
                 interface: point.interface,
                 role: point.role,
                 isSide: point.isSide,
-                request: Sighting(timestampNs: here.filter { $0.direction == .request }.map(\.timestampNs).min()),
-                reply: Sighting(timestampNs: here.filter { $0.direction == .reply }.map(\.timestampNs).min()),
+                request: sighting(here.filter { $0.direction == .request }, since: requestAtSource),
+                reply: sighting(here.filter { $0.direction == .reply }, since: requestAtSource),
                 captureError: evidence.unavailable[index]
             )
         }
@@ -75,6 +75,12 @@ public enum TraceCorrelation {
             answeredBy: answeredBy,
             hops: hops
         )
+    }
+
+    /// The first of `observations`, with its offset from the request leaving the source.
+    private static func sighting(_ observations: [HopObservation], since start: UInt64?) -> Sighting {
+        guard let first = observations.map(\.timestampNs).min() else { return .unseen }
+        return Sighting(timestampNs: first, offsetNs: start.map { Int64(bitPattern: first &- $0) })
     }
 
     /// Where the first lost probe stopped: walking the path from the source, the last point that saw the

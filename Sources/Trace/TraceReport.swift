@@ -157,9 +157,15 @@ public struct HopSighting: Sendable, Hashable {
 /// Whether a direction of a probe was captured at a point, and when (ns since the epoch, first copy).
 public struct Sighting: Sendable, Hashable {
     public var timestampNs: UInt64?
+    /// Nanoseconds since the request left the source's interface (as captured there); differences between
+    /// hops are the per-hop latency. Nil when unseen or when the source did not capture the request.
+    public var offsetNs: Int64?
     public var seen: Bool { timestampNs != nil }
 
-    public init(timestampNs: UInt64?) { self.timestampNs = timestampNs }
+    public init(timestampNs: UInt64?, offsetNs: Int64? = nil) {
+        self.timestampNs = timestampNs
+        self.offsetNs = offsetNs
+    }
 
     public static let unseen = Sighting(timestampNs: nil)
 }

@@ -78,12 +78,14 @@ extension Sighting: Encodable {
     private enum CodingKeys: String, CodingKey {
         case seen
         case timestampNs = "t_ns"
+        case offsetNs = "offset_ns"
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(seen, forKey: .seen)
         try container.encode(timestampNs, forKey: .timestampNs)
+        try container.encode(offsetNs, forKey: .offsetNs)
     }
 }
 
