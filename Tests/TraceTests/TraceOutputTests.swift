@@ -181,4 +181,24 @@ struct TraceOutputTests {
         #expect(theirs.classify(echo) == nil)
         #expect(mine.captureFilter.contains("icmp[4:2] = 7"))
     }
+
+    @Test("probe frames seen with an 802.1Q tag (a trunk capture) still classify")
+    func taggedFrames() throws {
+        let frames = ProbeFrames(
+            marker: RunMarker(identifier: 9, nonce: 0x1111_2222),
+            sourceMAC: SyntheticTrace.sourceMAC,
+            sourceIP: IPv4Address(192, 0, 2, 1),
+            targetIP: IPv4Address(192, 0, 2, 20)
+        )
+        for bytes in [
+            frames.arpRequest(), frames.echoRequest(.icmpMTU, size: 1400, destinationMAC: SyntheticTrace.targetMAC),
+        ] {
+            var ethernet = try EthernetFrame(decoding: bytes)
+            ethernet.vlanTags = [VLANTag(id: 211)]
+            let classified = frames.classify(ethernet.encoded())
+            #expect(classified?.direction == .request)
+            #expect(classified?.ethernet.vlanTags.first?.id == 211)
+        }
+        #expect(frames.captureFilter.contains("(vlan and ("))
+    }
 }

@@ -3,6 +3,7 @@ import Glibc
 import KernelDrops
 import LinuxNet
 import NetworkModel
+import PacketCapture
 import PacketCodec
 import Testing
 import Trace
@@ -270,6 +271,43 @@ struct TraceRobustnessTests {
         let error = #expect(throws: TraceError.self) { try Tracer().run(plan) }
         #expect(error?.kind == .interfaceGone, "\(error.map { "\($0)" } ?? "")")
         #expect(error?.description.contains("\(lab.host):vct2") == true)
+    }
+
+    @Test("the kernel filter passes this run's frames with an 802.1Q tag too, and nothing of another run")
+    func taggedFramesThroughTheFilter() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        let mine = ProbeFrames(
+            marker: .random(),
+            sourceMAC: MACAddress([2, 0, 0, 0, 0, 1]),
+            sourceIP: TracePathLab.extIP,
+            targetIP: TracePathLab.ct1IP
+        )
+        var other = mine
+        other.marker = .random()
+        let sw = lab.sw
+        let capture = try withNetworkNamespace(.named(sw)) {
+            try PacketCapture(interface: "p-ext", options: CaptureOptions(filter: mine.captureFilter))
+        }
+        capture.start()
+        let sender = try withNetworkNamespace(.named(lab.ext)) { try PacketSocket(interface: "eth0") }
+        for frames in [other, mine] {
+            var echo = try EthernetFrame(decoding: frames.echoRequest(.icmp, size: 111, destinationMAC: .broadcast))
+            echo.vlanTags = [VLANTag(id: 211)]
+            try sender.send(echo.encoded())
+            try sender.send(frames.arpRequest())
+        }
+        // ct1 answers both ARP requests; ARP replies carry no mark, so both runs' replies pass (documented).
+        let deadline = monotonicNanoseconds() + 2_000_000_000
+        while capture.frames.count < 4 && monotonicNanoseconds() < deadline { usleep(2_000) }
+        usleep(20_000)
+        capture.stop()
+        let seen = capture.frames.compactMap { mine.classify($0.bytes) }
+        #expect(seen.count == capture.frames.count)
+        let requests = seen.filter { $0.direction == .request }
+        #expect(requests.map(\.probe) == [.icmp, .arp])
+        #expect(requests.first?.ethernet.vlanTags.first?.id == 211)
+        #expect(seen.filter { $0.direction == .reply }.allSatisfy { $0.probe == .arp })
     }
 
     @Test("a capture point that does not exist is an error naming it, before any probe is sent")
