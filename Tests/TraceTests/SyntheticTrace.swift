@@ -31,6 +31,16 @@ struct SyntheticTrace {
     var neighbour: NeighbourEntry?
     var unavailable: [Int: String] = [:]
 
+    /// Probe frames from ext (192.0.2.1) to ct1 (192.0.2.20) marked with `marker`.
+    static func probeFrames(_ marker: RunMarker) -> ProbeFrames {
+        ProbeFrames(
+            marker: marker,
+            sourceMAC: sourceMAC,
+            sourceIP: IPv4Address(192, 0, 2, 1),
+            targetIP: IPv4Address(192, 0, 2, 20)
+        )
+    }
+
     /// The path hops a unicast frame crosses, in order (the bridge device does not see it).
     static let unicastPath = [0, 1, 3, 5]
     /// The hops a broadcast ARP request reaches, in order, including the bridge and the side port.

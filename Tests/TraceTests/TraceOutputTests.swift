@@ -126,12 +126,7 @@ struct TraceOutputTests {
 
     @Test("tshark reads the pcapng file: one interface per point named node:interface, ns timestamps")
     func pcapngReadByTshark() throws {
-        let frames = ProbeFrames(
-            marker: RunMarker(identifier: 0x4242, nonce: 0x0102_0304),
-            sourceMAC: SyntheticTrace.sourceMAC,
-            sourceIP: IPv4Address(192, 0, 2, 1),
-            targetIP: IPv4Address(192, 0, 2, 20)
-        )
+        let frames = SyntheticTrace.probeFrames(RunMarker(identifier: 0x4242, nonce: 0x0102_0304))
         var file = PcapngFile()
         let ext = file.addInterface(PcapngFile.Interface(name: "ext:eth0"))
         let host = file.addInterface(PcapngFile.Interface(name: "host:vct1"))
@@ -162,12 +157,7 @@ struct TraceOutputTests {
 
     @Test("probe frames: the run's own frames classify, another run's do not")
     func classify() {
-        let mine = ProbeFrames(
-            marker: RunMarker(identifier: 7, nonce: 0xabcd_ef01),
-            sourceMAC: SyntheticTrace.sourceMAC,
-            sourceIP: IPv4Address(192, 0, 2, 1),
-            targetIP: IPv4Address(192, 0, 2, 20)
-        )
+        let mine = SyntheticTrace.probeFrames(RunMarker(identifier: 7, nonce: 0xabcd_ef01))
         var theirs = mine
         theirs.marker = RunMarker(identifier: 7, nonce: 0xabcd_ef02)
         let arp = mine.arpRequest()
@@ -184,12 +174,7 @@ struct TraceOutputTests {
 
     @Test("probe frames seen with an 802.1Q tag (a trunk capture) still classify")
     func taggedFrames() throws {
-        let frames = ProbeFrames(
-            marker: RunMarker(identifier: 9, nonce: 0x1111_2222),
-            sourceMAC: SyntheticTrace.sourceMAC,
-            sourceIP: IPv4Address(192, 0, 2, 1),
-            targetIP: IPv4Address(192, 0, 2, 20)
-        )
+        let frames = SyntheticTrace.probeFrames(RunMarker(identifier: 9, nonce: 0x1111_2222))
         for bytes in [
             frames.arpRequest(), frames.echoRequest(.icmpMTU, size: 1400, destinationMAC: SyntheticTrace.targetMAC),
         ] {
