@@ -29,15 +29,21 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
+        .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
+        .testTarget(
+            name: "LabTests",
+            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+        ),
     ]
 )
 
