@@ -1,7 +1,7 @@
 import Foundation
-import LinuxNet
+public import LinuxNet
 import NetworkModel
-import PacketCodec
+public import PacketCodec
 
 /// What exists of a lab, checked against the running system; `lab status` prints it (and `--json` encodes it).
 public struct LabStatus: Codable, Sendable, Equatable {
@@ -179,5 +179,20 @@ public struct LabStatus: Codable, Sendable, Equatable {
         if endpoint == "ext" { return "eth0 -- sw-cli on switch sw0" }
         if endpoint == "host" { return "em2 -- sw-em2 on switch sw0 (em1 is br0's uplink)" }
         return plan.members.first { $0.name == endpoint }?.attachment.summary ?? "?"
+    }
+}
+
+extension LabStatus {
+    /// The namespace a lab endpoint's interface lives in right now: its named netns, or for an LXC container
+    /// the namespace of its init (nil when the endpoint is unknown or its container is not running).
+    public func namespace(of endpoint: String) -> NetworkNamespace? {
+        guard let node = nodes.first(where: { $0.name == endpoint }) else { return nil }
+        if let netns = node.netns { return .named(netns) }
+        return node.pid.map { .pid($0) }
+    }
+
+    /// The MAC address of a lab endpoint's interface, as `status` found it.
+    public func mac(of endpoint: String) -> MACAddress? {
+        nodes.first { $0.name == endpoint }?.mac.flatMap(MACAddress.init)
     }
 }
