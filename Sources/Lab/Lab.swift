@@ -71,10 +71,7 @@ public struct Lab: Sendable {
         }
 
         let build = LabBuild(plan: plan)
-        let undo: @Sendable () -> Void = {
-            build.interruption.interrupt()
-            try? remove(build.recorded)
-        }
+        let undo: @Sendable () -> Void = { build.undo(remove) }
         do {
             try TerminationCleanup.shared.guarding(undo: undo) {
                 try build.run(through: stage)
@@ -155,7 +152,11 @@ public struct Lab: Sendable {
         }
         let existing = (try? IPTool.namespaces()) ?? Set(state.namespaces)
         for namespace in state.namespaces.reversed() where existing.contains(namespace) {
-            do { try ExternalCommand.check(["ip", "netns", "del", namespace]) } catch { failures.append("\(error)") }
+            do {
+                try ExternalCommand.check(["ip", "netns", "del", namespace])
+            } catch {
+                if (try? IPTool.namespaces())?.contains(namespace) != false { failures.append("\(error)") }
+            }
         }
         let recordedLab = LabConfiguration(
             name: state.name,

@@ -19,6 +19,8 @@ final class LabBuild: @unchecked Sendable {
     let interruption = BuildInterruption()
     private let lock = NSLock()
     private var state: LabState
+    private let undoLock = NSLock()
+    private var undone = false
 
     init(plan: LabPlan) {
         self.plan = plan
@@ -38,11 +40,22 @@ final class LabBuild: @unchecked Sendable {
 
     /// Runs the stages up to and including `last`.
     func run(through last: LabBuildStage = .endpoints) throws {
-        try record { _ in }
+        // Every write of the state file happens inside a step, so none can follow an undo.
+        try interruption.step { try record { _ in } }
         for stage in LabBuildStage.allCases where stage <= last {
             try interruption.step { try run(stage) }
         }
-        if last == .endpoints { try record { $0.complete = true } }
+        if last == .endpoints { try interruption.step { try record { $0.complete = true } } }
+    }
+
+    /// Stops the build and removes what it recorded, once: Ctrl-C (on the signal thread) and the error path
+    /// (on the building thread) may both call it; the second caller waits for the first to finish.
+    func undo(_ remove: (LabState) throws -> Void) {
+        interruption.interrupt()
+        undoLock.withLock {
+            guard !undone else { return }
+            undone = (try? remove(recorded)) != nil
+        }
     }
 
     private func run(_ stage: LabBuildStage) throws {

@@ -46,7 +46,13 @@ extension LXCDiag.LabCommand {
                 try requireRoot("lxcdiag lab up")
                 let backend: LabBackend? = lxc.map { $0 ? .lxc : .namespaces }
                 let lab = Lab(LabConfiguration(name: lab.name, macvlanMode: macvlanMode, backend: backend))
-                let result = try lab.up()
+                let result: Lab.UpResult
+                do {
+                    result = try lab.up()
+                } catch LabError.interrupted {
+                    // Ctrl-C: the same status the signal handler exits with, whichever thread gets there first.
+                    throw ExitCode(130)
+                }
                 let verb =
                     switch result.outcome {
                     case .built: "built"

@@ -106,3 +106,41 @@ struct LXCLabTests {
         #expect(try LXCTool.definedContainers().contains(foreign))
     }
 }
+
+@Suite(
+    "lxcdiag lab up interrupted by Ctrl-C",
+    .enabled(if: getuid() == 0, "needs root"),
+    .enabled(if: lxcInstalled, "needs LXC: only an LXC build lasts long enough to interrupt")
+)
+struct InterruptedLabTests {
+    /// The `lxcdiag` executable SwiftPM builds next to the test bundle.
+    static var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lxcdiag")
+            .path
+    }
+
+    @Test("SIGINT during up leaves no namespace, container, state or endpoint file")
+    func interruptedUp() throws {
+        let test = TestLab(backend: .lxc)
+        defer { test.tearDown() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["lab", "up", "--lxc", "--name", test.configuration.name]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Interrupt once the build has started (its state file exists) and made its first namespace.
+        let deadline = monotonicNanoseconds() + 10_000_000_000
+        while monotonicNanoseconds() < deadline, process.isRunning,
+            (try? IPTool.namespaces().contains(test.configuration.externalNamespace)) != true
+        {
+            usleep(2_000)
+        }
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(try test.leftovers() == [])
+        #expect(!FileManager.default.fileExists(atPath: test.configuration.statePath))
+        #expect(!FileManager.default.fileExists(atPath: test.configuration.endpointsPath))
+    }
+}
