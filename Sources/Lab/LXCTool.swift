@@ -84,13 +84,36 @@ enum LXCTool {
     /// Where `start` keeps LXC's log.
     static func startLog(_ name: String, folder: String) -> String { "\(folder)/\(name)/lxcdiag-start.log" }
 
-    /// The container's state (`RUNNING`, `STOPPED`...) and init pid, asked inside the netns it was started in;
-    /// nil when LXC cannot tell.
+    /// The command prefix that reaches the container's command socket: `ip netns exec <starter>`, or, when
+    /// that named netns was deleted while the container ran, `nsenter` into the netns of its LXC monitor
+    /// (which still lives there). Nil when neither exists, so the container cannot be running.
+    static func socketAccess(_ name: String, starter netns: String) -> [String]? {
+        if FileManager.default.fileExists(atPath: "/run/netns/\(netns)") { return ["ip", "netns", "exec", netns] }
+        guard let monitor = monitorPID(name) else { return nil }
+        return ["nsenter", "--net=/proc/\(monitor)/ns/net"]
+    }
+
+    /// The pid of the `[lxc monitor] <lxcpath> <name>` process of a running container.
+    static func monitorPID(_ name: String) -> Int32? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry),
+                let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                !data.isEmpty
+            else { continue }
+            let words = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\0" || $0 == " " })
+            if words.count >= 3, words[0] == "[lxc", words[1] == "monitor]", words.last.map(String.init) == name {
+                return pid
+            }
+        }
+        return nil
+    }
+
+    /// The container's state (`RUNNING`, `STOPPED`...) and init pid, asked through its command socket; nil
+    /// when LXC cannot tell (not running, or not reachable).
     static func state(_ name: String, in netns: String) -> (state: String, pid: Int32?)? {
-        guard
-            let output = try? ExternalCommand.run([
-                "ip", "netns", "exec", netns, "lxc-info", "-n", name, "-s", "-p", "-H",
-            ]),
+        guard let access = socketAccess(name, starter: netns),
+            let output = try? ExternalCommand.run(access + ["lxc-info", "-n", name, "-s", "-p", "-H"]),
             output.status == 0
         else { return nil }
         return parseInfo(output.standardOutput)
@@ -138,9 +161,13 @@ enum LXCTool {
         var state: String
     }
 
-    /// Kills a running container at once (it holds no data worth a clean shutdown).
-    static func stop(_ name: String, in netns: String) {
-        _ = try? ExternalCommand.run(["ip", "netns", "exec", netns, "lxc-stop", "-k", "-n", name], timeoutSeconds: 30)
+    /// Kills a running container at once (it holds no data worth a clean shutdown); true when it is not
+    /// running afterwards.
+    @discardableResult
+    static func stop(_ name: String, in netns: String) -> Bool {
+        guard let access = socketAccess(name, starter: netns) else { return true }
+        _ = try? ExternalCommand.run(access + ["lxc-stop", "-k", "-n", name], timeoutSeconds: 30)
+        return runningPID(name, in: netns) == nil
     }
 
     /// Removes a stopped container and its rootfs.

@@ -141,11 +141,17 @@ public struct Lab: Sendable {
         var failures: [String] = []
         if !state.containers.isEmpty {
             let defined = (try? LXCTool.definedContainers()) ?? Set(state.containers)
-            let present = state.containers.filter(defined.contains)
+            let containers = state.containers
             let errors = ErrorCollector()
-            runOnParallelThreads(present.count, name: "lab removal") { index in
-                let name = present[index]
-                LXCTool.stop(name, in: state.starterNetns)
+            runOnParallelThreads(containers.count, name: "lab removal") { index in
+                let name = containers[index]
+                // lxc-destroy cannot see a container started in another netns and would delete its rootfs
+                // under it, so destroy only what is known to be stopped.
+                guard LXCTool.stop(name, in: state.starterNetns) else {
+                    errors.add(LabError.stepFailed(step: "stopping LXC container \(name)", reason: "it still runs"))
+                    return
+                }
+                guard defined.contains(name) else { return }
                 do { try LXCTool.destroy(name) } catch { errors.add(error) }
             }
             failures += errors.all.map { "\($0)" }

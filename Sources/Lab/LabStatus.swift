@@ -64,6 +64,8 @@ public struct LabStatus: Codable, Sendable, Equatable {
                 [configuration.externalNamespace, configuration.hostNamespace]
                 + ["ct1", "ct2", "ct3", "ct4"].map(configuration.containerNamespace)
             let strays = names.filter(existing.contains)
+            let defined = (try? LXCTool.definedContainers()) ?? []
+            let strayContainers = ["ct1", "ct2", "ct3", "ct4"].map(configuration.containerName).filter(defined.contains)
             return LabStatus(
                 name: configuration.name,
                 condition: .absent,
@@ -71,6 +73,7 @@ public struct LabStatus: Codable, Sendable, Equatable {
                 namespaces: strays.map { NamespaceEntry(name: $0, role: "not made by this lab", exists: true) },
                 nodes: [],
                 problems: strays.map { "namespace \($0) exists but this lab did not make it" }
+                    + strayContainers.map { "LXC container \($0) exists but this lab did not make it" }
             )
         }
         let recorded = LabConfiguration(
@@ -122,7 +125,7 @@ public struct LabStatus: Codable, Sendable, Equatable {
                 if !defined.contains(container) {
                     node.running = false
                     node.problems.append("LXC container \(container) does not exist")
-                } else if let pid = hostExists ? LXCTool.runningPID(container, in: recorded.hostNamespace) : nil {
+                } else if let pid = LXCTool.runningPID(container, in: state.starterNetns) {
                     node.running = true
                     node.pid = pid
                     interfaces = try? IPTool.interfaces(pid: pid)

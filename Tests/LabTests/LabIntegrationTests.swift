@@ -92,6 +92,23 @@ struct LXCLabTests {
         #expect(result.status.isComplete, "\(result.status.problems)")
     }
 
+    @Test("down stops and removes the containers even after their host namespace was deleted")
+    func hostNamespaceDeleted() throws {
+        let test = TestLab(backend: .lxc)
+        defer { test.tearDown() }
+        _ = try test.lab.up()
+        try ExternalCommand.check(["ip", "netns", "del", test.configuration.hostNamespace])
+        // The containers still run, reachable through their LXC monitors' namespace.
+        let status = try test.lab.status()
+        #expect(status.condition == .partial)
+        #expect(status.nodes.filter { $0.kind == "lxc" }.allSatisfy { $0.running == true })
+        try test.lab.down()
+        #expect(try test.leftovers() == [])
+        for member in ["ct1", "ct2", "ct3", "ct4"] {
+            #expect(LXCTool.monitorPID(test.configuration.containerName(member)) == nil)
+        }
+    }
+
     @Test("a foreign LXC container with the lab's name makes up refuse")
     func foreignContainer() throws {
         let test = TestLab(backend: .lxc)
@@ -104,6 +121,7 @@ struct LXCLabTests {
         #expect(try test.leftovers() == [foreign])
         #expect(try test.lab.down() == nil)
         #expect(try LXCTool.definedContainers().contains(foreign))
+        #expect(try test.lab.status().problems == ["LXC container \(foreign) exists but this lab did not make it"])
     }
 }
 
