@@ -131,18 +131,12 @@ struct LXCLabTests {
     .enabled(if: lxcInstalled, "needs LXC: only an LXC build lasts long enough to interrupt")
 )
 struct InterruptedLabTests {
-    /// The `lxcdiag` executable SwiftPM builds next to the test bundle.
-    static var executable: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lxcdiag")
-            .path
-    }
-
     @Test("SIGINT during up leaves no namespace, container, state or endpoint file")
     func interruptedUp() throws {
         let test = TestLab(backend: .lxc)
         defer { test.tearDown() }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: LXCDiagExecutable.path)
         process.arguments = ["lab", "up", "--lxc", "--name", test.configuration.name]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
