@@ -6,8 +6,10 @@ public import NetworkModel
 ///
 /// ```swift
 /// let lab = Lab(LabConfiguration(name: "lxcdiag-t1", backend: .namespaces))
-/// let endpoints = try lab.up().endpoints      // ext, host, ct1...ct4
-/// defer { try? lab.down() }
+/// let result = try lab.up()                  // .built, .alreadyUp or .rebuilt
+/// defer { _ = try? lab.down() }
+/// let endpoints = result.endpoints            // ext, host, ct1...ct4 (also written to the endpoint file)
+/// let ct1 = result.status.namespace(of: "ct1") // .named("lxcdiag-t1-ct1"), or .pid(init) for LXC
 /// ```
 /// `up` is idempotent, refuses to touch namespaces or containers it did not make, and removes what it made
 /// when it fails or is interrupted (Ctrl-C). `down` removes everything the state file records.

@@ -21,6 +21,9 @@ extension LXCDiag {
                 `up` registers the endpoints ext, host and ct1..ct4 in /run/lxcdiag/endpoints.json, so that \
                 later commands accept `--from ext --to ct1` without further flags.
 
+                LXC's command socket is abstract, so it lives in lxcdiag-host: run LXC's own tools there, e.g. \
+                `ip netns exec lxcdiag-host lxc-ls -f` or `ip netns exec lxcdiag-host lxc-attach -n ct1`.
+
                 Example:
                   lxcdiag lab up && lxcdiag lab status && lxcdiag lab down
                 """,
