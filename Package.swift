@@ -31,14 +31,21 @@ let package = Package(
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
         // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
         .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
+        // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
+        .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Lab",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(
+            name: "KernelDropsTests",
+            dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "LabTests",

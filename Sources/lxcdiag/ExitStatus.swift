@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KernelDrops
 import Lab
 import LinuxNet
 import NetworkModel
@@ -58,6 +59,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
     case let error as EndpointFileError:
         return ("\(error)", .usage)
     case let error as LabError:
+        return ("\(error)", .environment)
+    case let error as TracingError:
         return ("\(error)", .environment)
     default:
         return ("\(error)", .environment)
