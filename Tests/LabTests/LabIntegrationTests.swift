@@ -109,6 +109,35 @@ struct LXCLabTests {
         }
     }
 
+    @Test("containers whose record was lost (as after a reboot) are still the lab's: up rebuilds, down removes")
+    func recordLost() throws {
+        let test = TestLab(backend: .lxc)
+        defer { test.tearDown() }
+        let forgetRecord = {
+            // What a reboot does: containers stop, /run (namespaces, state file) is gone, /var/lib/lxc stays.
+            for member in ["ct1", "ct2", "ct3", "ct4"] {
+                LXCTool.stop(test.configuration.containerName(member), in: test.configuration.hostNamespace)
+            }
+            for namespace in [test.configuration.externalNamespace, test.configuration.hostNamespace] {
+                try ExternalCommand.check(["ip", "netns", "del", namespace])
+            }
+            LabState.remove(at: test.configuration.statePath)
+        }
+        _ = try test.lab.up()
+        try forgetRecord()
+        let status = try test.lab.status()
+        #expect(status.condition == .absent)
+        #expect(status.problems.count == 4)
+        #expect(status.problems.allSatisfy { $0.contains("whose record is gone; `lxcdiag lab down` removes it") })
+        let rebuilt = try test.lab.up()
+        #expect(rebuilt.outcome == .rebuilt)
+        #expect(rebuilt.status.isComplete, "\(rebuilt.status.problems)")
+        try forgetRecord()
+        let removed = try #require(try test.lab.down())
+        #expect(removed.containers.count == 4)
+        #expect(try test.leftovers() == [])
+    }
+
     @Test("a foreign LXC container with the lab's name makes up refuse")
     func foreignContainer() throws {
         let test = TestLab(backend: .lxc)
