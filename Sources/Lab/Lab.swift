@@ -12,7 +12,8 @@ public import NetworkModel
 /// let ct1 = result.status.namespace(of: "ct1") // .named("lxcdiag-t1-ct1"), or .pid(init) for LXC
 /// ```
 /// `up` is idempotent, refuses to touch namespaces or containers it did not make, and removes what it made
-/// when it fails or is interrupted (Ctrl-C). `down` removes everything the state file records.
+/// when it fails or is interrupted (Ctrl-C). `down` removes everything the state file records, and LXC
+/// containers marked as this lab's whose record is gone (the state lives in /run, LXC's containers do not).
 /// All methods need root and block while `ip` and `lxc-*` run; call them off the concurrency pool.
 public struct Lab: Sendable {
     public let configuration: LabConfiguration

@@ -8,7 +8,8 @@ extension LXCDiag.LabCommand {
             abstract: "Remove the lab: its LXC containers, namespaces and endpoints.",
             discussion: """
                 Removes exactly what the lab recorded in /run/lxcdiag/labs/<name>.json, also after an `up` \
-                that failed half way. With no lab there it does nothing and exits 0.
+                that failed half way, and the LXC containers it marked as its own if a reboot wiped that record. With no \
+                lab there it does nothing and exits 0.
 
                 Example:
                   lxcdiag lab down
