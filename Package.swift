@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
+        .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
@@ -37,6 +39,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(
+            name: "KernelSettingsTests",
+            dependencies: ["KernelSettings", "LinuxNet"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )
