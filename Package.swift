@@ -31,10 +31,14 @@ let package = Package(
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
         .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
+        // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
+        .target(name: "Netlink", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec"]),
+        // The host's layer-2 wiring across namespaces, read through rtnetlink.
+        .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Topology",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +48,7 @@ let package = Package(
             dependencies: ["KernelSettings", "LinuxNet"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "TopologyTests", dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )
