@@ -35,6 +35,9 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
         .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
+        // LXC containers (config files, running inits found from any namespace), named namespaces, and the
+        // endpoint syntax every command accepts.
+        .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
@@ -49,6 +52,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "TopologyTests", dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"]),
+        .testTarget(
+            name: "ContainersTests",
+            dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )
