@@ -38,6 +38,8 @@ let package = Package(
         // LXC containers (config files, running inits found from any namespace), named namespaces, and the
         // endpoint syntax every command accepts.
         .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
+        // The expected path of a frame between two endpoints, computed from the topology model. Pure logic.
+        .target(name: "ExpectedPath", dependencies: ["PacketCodec", "Topology"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
@@ -56,6 +58,7 @@ let package = Package(
             name: "ContainersTests",
             dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
         ),
+        .testTarget(name: "ExpectedPathTests", dependencies: ["ExpectedPath", "PacketCodec", "Topology"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )
