@@ -342,14 +342,10 @@ struct PathWalk {
                 return nil
             }
             hops.append(
-                PathHop(
-                    node: bridge.node,
-                    interface: name,
-                    direction: .ingress,
-                    reason: .bridgeLocal,
-                    detail: "\(mac) belongs to a macvlan child of \(name): the bridge passes it up to \(name)",
-                    destinationMAC: mac,
-                    blocked: bridge.link.downReason
+                bridgeLocalHop(
+                    bridge,
+                    mac,
+                    "\(mac) belongs to a macvlan child of \(name): the bridge passes it up to \(name)"
                 )
             )
             hops.append(macvlanChildHop(child, parent: bridge, mac: mac))
@@ -357,16 +353,7 @@ struct PathWalk {
         }
         let entry = namespace.fdbEntry(for: mac, bridge: bridge.link)
         if bridge.link.mac == mac || (entry?.state == .permanent && entry?.port.index == bridge.link.index) {
-            hops.append(
-                PathHop(
-                    node: bridge.node,
-                    interface: name,
-                    direction: .ingress,
-                    reason: .bridgeLocal,
-                    detail: "\(mac) is \(name)'s own address: up to the bridge's stack",
-                    destinationMAC: mac
-                )
-            )
+            hops.append(bridgeLocalHop(bridge, mac, "\(mac) is \(name)'s own address: up to the bridge's stack"))
             return .receive(PlacedLink(namespace: namespace, link: bridge.link), mac)
         }
         let ports = namespace.ports(of: bridge.link).map { PlacedLink(namespace: namespace, link: $0) }
@@ -427,6 +414,18 @@ struct PathWalk {
         )
         if blocked != nil { return nil }
         return .transmit(out, mac)
+    }
+
+    private func bridgeLocalHop(_ bridge: PlacedLink, _ mac: MACAddress, _ detail: String) -> PathHop {
+        PathHop(
+            node: bridge.node,
+            interface: bridge.link.name,
+            direction: .ingress,
+            reason: .bridgeLocal,
+            detail: detail,
+            destinationMAC: mac,
+            blocked: bridge.link.downReason
+        )
     }
 
     // MARK: blocking
