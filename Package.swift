@@ -41,7 +41,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
-        .testTarget(name: "TopologyTests", dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"]),
+        .testTarget(
+            name: "TopologyTests",
+            dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )
