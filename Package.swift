@@ -53,7 +53,11 @@ let package = Package(
             dependencies: ["KernelSettings", "LinuxNet"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "TopologyTests", dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"]),
+        .testTarget(
+            name: "TopologyTests",
+            dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "ContainersTests",
             dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
