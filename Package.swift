@@ -44,6 +44,7 @@ let package = Package(
             name: "lxcdiag",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Topology",
+                "KernelSettings", "Containers", "ExpectedPath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,7 +63,7 @@ let package = Package(
             name: "ContainersTests",
             dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
         ),
-        .testTarget(name: "ExpectedPathTests", dependencies: ["ExpectedPath", "PacketCodec", "Topology"]),
+        .testTarget(name: "ExpectedPathTests", dependencies: ["ExpectedPath", "LinuxNet", "PacketCodec", "Topology"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )

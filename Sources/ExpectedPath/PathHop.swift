@@ -85,14 +85,27 @@ public struct PathEndpoint: Sendable, Hashable, Codable {
     /// The name the user typed.
     public var endpoint: String
     public var node: String
+    /// The interface the endpoint sends from or receives on.
     public var interface: String?
-    public var ip: IPv4Address
+    /// True when the endpoint fixes its interface (`iface:em2`, or an endpoint file entry naming one): the walk then
+    /// sends from it instead of the interface the route lookup picks.
+    public var interfacePinned: Bool
+    /// The endpoint's address; a destination needs one, a source (`iface:em1` without an address) may lack it.
+    public var ip: IPv4Address?
     public var mac: MACAddress?
 
-    public init(endpoint: String, node: String, interface: String?, ip: IPv4Address, mac: MACAddress? = nil) {
+    public init(
+        endpoint: String,
+        node: String,
+        interface: String?,
+        interfacePinned: Bool = false,
+        ip: IPv4Address?,
+        mac: MACAddress? = nil
+    ) {
         self.endpoint = endpoint
         self.node = node
         self.interface = interface
+        self.interfacePinned = interfacePinned
         self.ip = ip
         self.mac = mac
     }

@@ -20,6 +20,8 @@ struct PathWalk {
     var hops: [PathHop] = []
     var notes: [String] = []
     var reachable = false
+    /// The destination address (`to.ip`, checked by `run`).
+    private var destination = IPv4Address.any
 
     /// Where the walk is: routing in a namespace, sending out of a link, arriving on a link, or in a bridge.
     enum Step {
@@ -36,11 +38,16 @@ struct PathWalk {
     }
 
     mutating func run() {
+        guard let target = to.ip else {
+            notes.append("\(to.endpoint) has no IPv4 address to send to")
+            return
+        }
+        destination = target
         guard let source = topology.namespace(named: from.node) else {
             notes.append("\(from.node) is not in the captured topology")
             return
         }
-        var step = Step.route(source, interface: from.interface)
+        var step = Step.route(source, interface: from.interfacePinned ? from.interface : nil)
         // Bounded: a loop in the wiring (two bridges joined twice) ends the walk instead of spinning.
         for _ in 0..<64 {
             let next: Step?
@@ -64,7 +71,7 @@ struct PathWalk {
         var outLink: Link?
         var gateway: IPv4Address?
         var detail: String
-        let route = namespace.route(to: to.ip)
+        let route = namespace.route(to: destination)
         if let interface, isSource {
             guard let link = namespace.link(named: interface) else {
                 block(namespace.node.name, interface, "no interface \(interface) in \(namespace.node.name)")
@@ -75,12 +82,12 @@ struct PathWalk {
                 gateway = route.gateway
                 detail = "sent from \(interface) as asked; \(describe(route))"
             } else {
-                detail = "sent from \(interface) as asked (\(to.ip) treated as on-link)"
+                detail = "sent from \(interface) as asked (\(destination) treated as on-link)"
             }
         } else {
             guard let route, let reference = route.interface, let link = namespace.link(index: reference.index) else {
                 let holder = isSource ? namespace.node.name : "\(namespace.node.name) (forwarding)"
-                block(namespace.node.name, "-", "\(holder) has no route to \(to.ip)")
+                block(namespace.node.name, "-", "\(holder) has no route to \(destination)")
                 return nil
             }
             outLink = link
@@ -89,8 +96,16 @@ struct PathWalk {
         }
         guard let outLink else { return nil }
         let placed = PlacedLink(namespace: namespace, link: outLink)
-        let nextHop = gateway ?? to.ip
-        let owner = topology.owner(of: nextHop)
+        let nextHop = gateway ?? destination
+        let holders = topology.holders(of: nextHop)
+        // The destination's own namespace wins when several hold the address; the others are noted as conflicts.
+        let owner = holders.first { $0.node == to.node && nextHop == destination } ?? holders.first
+        if holders.count > 1 {
+            notes.append(
+                "\(nextHop) is held by several namespaces (\(holders.map(\.label).joined(separator: ", "))): "
+                    + "ARP answers may conflict; the path assumes \(owner!.label)"
+            )
+        }
         let neighbour = namespace.neighbour(nextHop, on: outLink)
         var mac = owner?.link.mac
         if let neighbour {
@@ -137,7 +152,7 @@ struct PathWalk {
         switch link.link.kind {
         case .veth:
             guard let peer = topology.peer(of: link) else {
-                block(link.node, link.link.name, "the veth peer of \(link.label) is in no captured namespace")
+                markLastBlocked("the veth peer of \(link.label) is in no captured namespace")
                 return nil
             }
             hops.append(
@@ -165,7 +180,7 @@ struct PathWalk {
 
     private mutating func macvlanTransmit(_ child: PlacedLink, _ mac: MACAddress?) -> Step? {
         guard let parent = topology.parent(of: child) else {
-            block(child.node, child.link.name, "the macvlan parent of \(child.label) is in no captured namespace")
+            markLastBlocked("the macvlan parent of \(child.label) is in no captured namespace")
             return nil
         }
         let mode = child.link.macvlan?.mode ?? .unknown
@@ -186,13 +201,10 @@ struct PathWalk {
                 )
                 return .receive(sibling, mac)
             case .private:
-                block(
-                    sibling.node,
-                    sibling.link.name,
-                    "macvlan private mode: \(child.label) cannot reach sibling \(sibling.label)",
-                    reason: .macvlanChild,
-                    byDesign: true
-                )
+                var hop = macvlanChildHop(sibling, parent: parent, mac: mac)
+                hop.blocked = "macvlan private mode: \(child.label) cannot reach its sibling \(sibling.label)"
+                hop.blockedByDesign = true
+                hops.append(hop)
                 return nil
             default:
                 notes.append(
@@ -293,12 +305,12 @@ struct PathWalk {
             )
             return nil
         }
-        if link.namespace.holds(to.ip) {
+        if link.namespace.holds(destination) {
             if let index = hops.indices.last {
-                hops[index].detail += "; \(link.node) holds \(to.ip): delivered"
+                hops[index].detail += "; \(link.node) holds \(destination): delivered"
             }
             if link.node != to.node {
-                notes.append("\(to.ip) is held by \(link.node), not by \(to.node) as the endpoint says")
+                notes.append("\(destination) is held by \(link.node), not by \(to.node) as the endpoint says")
             }
             reachable = true
             return nil
@@ -325,20 +337,18 @@ struct PathWalk {
         let name = bridge.link.name
         let namespace = bridge.namespace
         guard let mac else {
-            block(bridge.node, name, "the destination MAC is unknown, so the bridge's choice cannot be predicted")
+            markLastBlocked("the destination MAC is unknown, so the bridge's choice cannot be predicted")
             return nil
         }
         if let child = topology.macvlanChildren(of: bridge).first(where: { $0.link.mac == mac }) {
             guard ingress != nil else {
                 // The parent's own stack transmits straight out of the parent; macvlan never hands those to children.
-                block(
-                    child.node,
-                    child.link.name,
-                    "\(child.label) is a macvlan child of \(bridge.label): the parent's own stack cannot reach its "
-                        + "children (by design); go through another interface and the outside network",
-                    reason: .macvlanChild,
-                    byDesign: true
-                )
+                var hop = macvlanChildHop(child, parent: bridge, mac: mac)
+                hop.blocked =
+                    "\(bridge.label)'s own stack cannot reach its macvlan children (by design); send through "
+                    + "another interface and the outside network instead"
+                hop.blockedByDesign = true
+                hops.append(hop)
                 return nil
             }
             hops.append(
@@ -430,22 +440,16 @@ struct PathWalk {
 
     // MARK: blocking
 
-    private mutating func block(
-        _ node: String,
-        _ interface: String,
-        _ reason: String,
-        reason kind: HopReason? = nil,
-        byDesign: Bool = false
-    ) {
+    /// Ends the walk at a place where routing or sending fails before any frame leaves.
+    private mutating func block(_ node: String, _ interface: String, _ reason: String) {
         hops.append(
             PathHop(
                 node: node,
                 interface: interface,
-                direction: kind == .macvlanChild ? .ingress : .egress,
-                reason: kind ?? (hops.isEmpty ? .routeLookup : .routed),
-                detail: reason,
-                blocked: reason,
-                blockedByDesign: byDesign
+                direction: .egress,
+                reason: hops.isEmpty ? .routeLookup : .routed,
+                detail: "stops here",
+                blocked: reason
             )
         )
     }

@@ -46,16 +46,13 @@ extension HostTopology {
         .filter { self.parent(of: $0)?.reference == parent.reference }
     }
 
-    /// The interface holding `address`, in any namespace.
-    func owner(of address: IPv4Address) -> PlacedLink? {
-        for namespace in namespaces {
-            if let assignment = namespace.addresses.first(where: { $0.address == address }),
-                let link = namespace.link(index: assignment.interface.index)
-            {
-                return PlacedLink(namespace: namespace, link: link)
+    /// Every interface holding `address`, in namespace order.
+    func holders(of address: IPv4Address) -> [PlacedLink] {
+        namespaces.flatMap { namespace in
+            namespace.addresses.filter { $0.address == address }.compactMap { assignment in
+                namespace.link(index: assignment.interface.index).map { PlacedLink(namespace: namespace, link: $0) }
             }
         }
-        return nil
     }
 
     /// The bridge port `link` is enslaved to, when it is one.

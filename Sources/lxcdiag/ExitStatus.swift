@@ -1,5 +1,7 @@
 import ArgumentParser
+import Containers
 import Foundation
+import KernelSettings
 import LinuxNet
 import NetworkModel
 import PacketCapture
@@ -56,6 +58,10 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as EndpointError:
+        return ("\(error)", error.isUsageError ? .usage : .environment)
+    case let error as KernelSettingsError:
+        return ("\(error)", .environment)
     default:
         return ("\(error)", .environment)
     }

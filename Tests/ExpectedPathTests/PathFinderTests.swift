@@ -6,7 +6,13 @@ import Topology
 @Suite("Expected paths over the lab's wiring")
 struct PathFinderTests {
     private func endpoint(_ node: String, _ ip: String, interface: String? = nil) -> PathEndpoint {
-        PathEndpoint(endpoint: node, node: node, interface: interface, ip: IPv4Address(ip)!)
+        PathEndpoint(
+            endpoint: node,
+            node: node,
+            interface: interface,
+            interfacePinned: interface != nil,
+            ip: IPv4Address(ip)!
+        )
     }
 
     /// `node:interface reason` for each hop, the shape a person reads.
@@ -107,7 +113,7 @@ struct PathFinderTests {
         #expect(summary(path) == ["host:br0 route-lookup", "ct3:eth0 macvlan-child"])
         let blocked = path.blockedHop
         #expect(blocked?.blockedByDesign == true)
-        #expect(blocked?.blocked?.contains("parent's own stack cannot reach its children") == true)
+        #expect(blocked?.blocked?.contains("own stack cannot reach its macvlan children") == true)
         #expect(!path.reachable)
     }
 
@@ -191,6 +197,20 @@ struct PathFinderTests {
         )
         #expect(path.hops[0].detail.contains("neighbour 192.0.2.11 02:00:00:00:09:09 (stale)"))
         #expect(path.notes.contains { $0.contains("caches 192.0.2.11 as 02:00:00:00:09:09") })
+    }
+
+    @Test("an address held twice is noted, and the destination's own holder is the one the path goes to")
+    func duplicateAddress() {
+        var lab = Lab()
+        let ct2 = lab.builder.topology.namespaces[3].links[1].reference(in: "ct2")
+        lab.builder.address(ct2, "192.0.2.11/24", route: false)
+        let path = PathFinder.path(
+            from: endpoint("ext", "192.0.2.1"),
+            to: endpoint("ct2", "192.0.2.11"),
+            in: lab.topology
+        )
+        #expect(path.hops.last.map { "\($0.node):\($0.interface)" } == "ct2:eth0")
+        #expect(path.notes.contains { $0.contains("192.0.2.11 is held by several namespaces (ct1:eth0, ct2:eth0)") })
     }
 }
 
