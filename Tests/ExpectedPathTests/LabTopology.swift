@@ -1,5 +1,17 @@
+import ExpectedPath
 import PacketCodec
 import Topology
+
+/// An endpoint named after its node; an interface, when given, is pinned (as `iface:NAME` does).
+func endpoint(_ node: String, _ ip: String, interface: String? = nil) -> PathEndpoint {
+    PathEndpoint(
+        endpoint: node,
+        node: node,
+        interface: interface,
+        interfacePinned: interface != nil,
+        ip: IPv4Address(ip)!
+    )
+}
 
 /// Builds topology model values the way rtnetlink capture would report them, for path tests without root.
 struct TopologyBuilder {

@@ -5,16 +5,6 @@ import Topology
 
 @Suite("Expected paths over the lab's wiring")
 struct PathFinderTests {
-    private func endpoint(_ node: String, _ ip: String, interface: String? = nil) -> PathEndpoint {
-        PathEndpoint(
-            endpoint: node,
-            node: node,
-            interface: interface,
-            interfacePinned: interface != nil,
-            ip: IPv4Address(ip)!
-        )
-    }
-
     /// `node:interface reason` for each hop, the shape a person reads.
     private func summary(_ path: ExpectedPath) -> [String] {
         path.hops.map { "\($0.node):\($0.interface) \($0.reason.rawValue)" }

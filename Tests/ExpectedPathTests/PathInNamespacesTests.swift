@@ -6,16 +6,6 @@ import Topology
 
 @Suite("Expected paths over namespaces captured through rtnetlink", .enabled(if: getuid() == 0, "needs root"))
 struct PathInNamespacesTests {
-    private func endpoint(_ node: String, _ ip: String, interface: String? = nil) -> PathEndpoint {
-        PathEndpoint(
-            endpoint: node,
-            node: node,
-            interface: interface,
-            interfacePinned: interface != nil,
-            ip: IPv4Address(ip)!
-        )
-    }
-
     /// `node:interface` per hop, and the reasons of hops that are not a bridge's choice (learned or flooded
     /// depends on what traffic the kernel has seen since the links came up).
     private func shape(_ path: ExpectedPath) -> [String] {
