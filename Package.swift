@@ -39,7 +39,7 @@ let package = Package(
         // endpoint syntax every command accepts.
         .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
         // The expected path of a frame between two endpoints, computed from the topology model. Pure logic.
-        .target(name: "ExpectedPath", dependencies: ["PacketCodec", "Topology"]),
+        .target(name: "ExpectedPath", dependencies: ["KernelSettings", "PacketCodec", "Topology"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
@@ -63,7 +63,10 @@ let package = Package(
             name: "ContainersTests",
             dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
         ),
-        .testTarget(name: "ExpectedPathTests", dependencies: ["ExpectedPath", "LinuxNet", "PacketCodec", "Topology"]),
+        .testTarget(
+            name: "ExpectedPathTests",
+            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology"]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )

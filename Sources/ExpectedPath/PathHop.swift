@@ -56,6 +56,8 @@ public struct PathHop: Sendable, Hashable, Codable {
     /// True when a capture on this interface in this namespace should see the frame (false for a bridge device
     /// that forwards between ports, and for the outside network).
     public var observable: Bool
+    /// Netfilter chains and sysctls of this namespace that can drop the frame here (see `addCautions`).
+    public var cautions: [String]
 
     public init(
         node: String,
@@ -77,6 +79,7 @@ public struct PathHop: Sendable, Hashable, Codable {
         self.blocked = blocked
         self.blockedByDesign = blockedByDesign
         self.observable = observable
+        self.cautions = []
     }
 }
 

@@ -97,7 +97,12 @@ struct PathWalk {
         guard let outLink else { return nil }
         let placed = PlacedLink(namespace: namespace, link: outLink)
         let nextHop = gateway ?? destination
-        let holders = topology.holders(of: nextHop)
+        // Only holders on the frame's own segment compete for ARP; the same address in an unconnected namespace
+        // (another lab, a test) does not.
+        let segment = topology.segment(of: placed)
+        let allHolders = topology.holders(of: nextHop)
+        let connected = allHolders.filter { segment.contains($0.reference) }
+        let holders = connected.isEmpty ? allHolders : connected
         // The destination's own namespace wins when several hold the address; the others are noted as conflicts.
         let owner = holders.first { $0.node == to.node && nextHop == destination } ?? holders.first
         if holders.count > 1 {

@@ -55,6 +55,28 @@ extension HostTopology {
         }
     }
 
+    /// The interfaces on the same layer-2 segment as `start`: across veth pairs, bridges and their ports, and
+    /// macvlan parents and children (bounded; physical uplinks end the segment since the outside is not seen).
+    func segment(of start: PlacedLink) -> Set<LinkReference> {
+        var seen: Set<LinkReference> = [start.reference]
+        var queue = [start]
+        while !queue.isEmpty, seen.count < 1024 {
+            let current = queue.removeFirst()
+            var next: [PlacedLink] = []
+            if let peer = peer(of: current), current.link.kind == .veth { next.append(peer) }
+            if current.link.kind == .macvlan, let parent = parent(of: current) { next.append(parent) }
+            next += macvlanChildren(of: current)
+            if let bridge = bridge(of: current) { next.append(bridge) }
+            if current.link.kind == .bridge {
+                next += current.namespace.ports(of: current.link).map {
+                    PlacedLink(namespace: current.namespace, link: $0)
+                }
+            }
+            for link in next where seen.insert(link.reference).inserted { queue.append(link) }
+        }
+        return seen
+    }
+
     /// The bridge port `link` is enslaved to, when it is one.
     func bridge(of placed: PlacedLink) -> PlacedLink? {
         guard let master = placed.link.master, let bridge = placed.namespace.link(index: master.index),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Containers
 import ExpectedPath
 import Foundation
+import KernelSettings
 import LinuxNet
 import NetworkModel
 import Topology
@@ -59,11 +60,12 @@ extension LXCDiag {
                     )
                 }
                 let topology = try HostTopology.capture(resolver.topologyTargets())
-                let path = PathFinder.path(
+                var path = PathFinder.path(
                     from: try pathEndpoint(source, pinned: (try? resolver.target(from).interface) != nil, in: topology),
                     to: try pathEndpoint(destination, pinned: false, in: topology),
                     in: topology
                 )
+                path.addCautions(kernelSettings(on: path, in: topology, notes: &path.notes))
                 if json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -73,6 +75,29 @@ extension LXCDiag {
                 }
                 if !path.reachable { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }
+        }
+
+        /// The sysctls and netfilter rulesets of the namespaces the path crosses; what cannot be read is noted.
+        private func kernelSettings(
+            on path: ExpectedPath,
+            in topology: HostTopology,
+            notes: inout [String]
+        ) -> [String: NodeKernelSettings] {
+            var settings: [String: NodeKernelSettings] = [:]
+            for name in path.hops.map(\.node) where settings[name] == nil {
+                guard let node = topology.namespace(named: name)?.node else { continue }
+                let namespace: NetworkNamespace = node.namespacePath.map { .path($0) } ?? .current
+                var sysctls: NamespaceSysctls?
+                var netfilter: NetfilterRuleset?
+                do { sysctls = try SysctlReader.read(in: namespace) } catch {
+                    notes.append("sysctls of \(name) not read: \(error)")
+                }
+                do { netfilter = try NetfilterReader.read(in: namespace) } catch {
+                    notes.append("netfilter of \(name) not read: \(error)")
+                }
+                settings[name] = NodeKernelSettings(sysctls: sysctls, netfilter: netfilter)
+            }
+            return settings
         }
 
         /// The endpoint under the node name the capture gave its namespace (a netns registered as `ext` is `ext`).

@@ -31,6 +31,7 @@ enum PathText {
                     + (hop.blockedByDesign ? "BLOCKED BY DESIGN: " : "BLOCKED: ")
                     + blocked
             }
+            for caution in hop.cautions { line += "\n" + String(repeating: " ", count: 7) + "! " + caution }
             text += line + "\n"
         }
         if !path.notes.isEmpty {

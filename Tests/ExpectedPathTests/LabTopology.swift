@@ -97,6 +97,18 @@ struct TopologyBuilder {
         }
     }
 
+    mutating func route(_ node: String, _ cidr: String, via gateway: String, dev reference: LinkReference) {
+        let network = IPv4Network(cidr)!
+        topology.namespaces[position(node)].routes.append(
+            Route(
+                destination: network.networkAddress,
+                prefixLength: network.prefixLength,
+                gateway: IPv4Address(gateway)!,
+                interface: reference
+            )
+        )
+    }
+
     mutating func fdb(_ node: String, mac: String, port: LinkReference, bridge: LinkReference, state: FDBState) {
         topology.namespaces[position(node)].fdb.append(
             FDBEntry(mac: MACAddress(mac)!, port: port, bridge: bridge, state: state)

@@ -1,5 +1,7 @@
 import ExpectedPath
 import Glibc
+import KernelSettings
+import LinuxNet
 import PacketCodec
 import Testing
 import Topology
@@ -70,5 +72,32 @@ struct PathInNamespacesTests {
         #expect(shape(path) == ["host:br0 route-lookup", "ct3:eth0 macvlan-child"])
         #expect(path.blockedHop?.blockedByDesign == true)
         #expect(!path.reachable)
+    }
+
+    @Test("iptables FORWARD drop with bridge-nf-call-iptables in the host shows on the bridging hop")
+    func netfilterOnBridge() throws {
+        let lab = try NamespaceLab()
+        defer { lab.tearDown() }
+        let host = "\(lab.prefix)-h"
+        try ExternalCommand.check(["ip", "netns", "exec", host, "iptables", "-P", "FORWARD", "DROP"])
+        try ExternalCommand.check([
+            "ip", "netns", "exec", host, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1",
+        ])
+        var path = PathFinder.path(
+            from: endpoint("ct1", "192.0.2.11"),
+            to: endpoint("ct2", "192.0.2.12"),
+            in: try lab.capture()
+        )
+        let settings = NodeKernelSettings(
+            sysctls: try SysctlReader.read(in: .named(host)),
+            netfilter: try NetfilterReader.read(in: .named(host))
+        )
+        path.addCautions(["host": settings])
+        let bridging = try #require(path.hops.first { $0.direction == .bridging })
+        #expect(
+            bridging.cautions == [
+                "ip filter FORWARD (hook forward) can drop bridged IPv4 (bridge-nf-call-iptables=1): policy drop"
+            ]
+        )
     }
 }
