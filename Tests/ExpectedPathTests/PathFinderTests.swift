@@ -207,3 +207,33 @@ struct PathFinderTests {
 extension Link {
     fileprivate func reference(in node: String) -> LinkReference { LinkReference(node: node, index: index, name: name) }
 }
+
+@Suite("The text form of a path")
+struct PathTextTests {
+    @Test("golden: host to the macvlan child through its parent")
+    func blockedByDesign() {
+        var lab = Lab()
+        lab.builder.address(lab.br0, "198.51.100.1/24")
+        let ct3 = lab.builder.topology.namespaces[4].links[1]
+        lab.builder.address(LinkReference(node: "ct3", index: ct3.index, name: ct3.name), "198.51.100.13/24")
+        var path = PathFinder.path(
+            from: endpoint("host", "198.51.100.1"),
+            to: endpoint("ct3", "198.51.100.13"),
+            in: lab.topology
+        )
+        path.hops[0].cautions = ["ip filter OUTPUT (hook output) can drop packets the sender sends: policy drop"]
+        #expect(
+            PathText.render(path) == """
+                path host (host 198.51.100.1) -> ct3 (ct3 198.51.100.13): blocked by design
+                    1  host  br0   egress    route-lookup   route 198.51.100.0/24 dev br0; no neighbour entry for \
+                198.51.100.13 yet (ARP resolves it)
+                       ! ip filter OUTPUT (hook output) can drop packets the sender sends: policy drop
+                    2  ct3   eth0  ingress   macvlan-child  macvlan child of host:br0 (mode bridge) owns \
+                02:00:00:00:01:03
+                       BLOCKED BY DESIGN: host:br0's own stack cannot reach its macvlan children (by design); send \
+                through another interface and the outside network instead
+
+                """
+        )
+    }
+}

@@ -1,8 +1,7 @@
-import ExpectedPath
-
-/// The text form of `lxcdiag path`: a header, one line per hop, then notes.
-enum PathText {
-    static func render(_ path: ExpectedPath) -> String {
+/// The text form of `lxcdiag path`: a header, one line per hop with its blocks and cautions, then notes.
+public enum PathText {
+    /// The path as lines a person reads, each ending in a newline.
+    public static func render(_ path: ExpectedPath) -> String {
         func name(_ endpoint: PathEndpoint) -> String {
             let ip = endpoint.ip.map { " \($0)" } ?? ""
             return "\(endpoint.endpoint) (\(endpoint.node)\(ip))"
