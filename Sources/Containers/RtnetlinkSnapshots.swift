@@ -17,3 +17,20 @@ extension EndpointResolver {
         searchTargets().map { TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace) }
     }
 }
+
+/// Answers snapshot requests from a topology already captured, matching namespaces by inode, and captures
+/// live only a namespace the topology lacks. Saves a second rtnetlink round per endpoint.
+public struct CapturedSnapshots: NamespaceSnapshotSource {
+    public var topology: HostTopology
+
+    public init(topology: HostTopology) { self.topology = topology }
+
+    public func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot {
+        let inode = try namespace.identity().inode
+        if var snapshot = topology.namespaces.first(where: { $0.node.namespaceInode == inode }) {
+            snapshot.node = node
+            return snapshot
+        }
+        return try RtnetlinkSnapshots().snapshot(of: namespace, node: node)
+    }
+}

@@ -50,7 +50,8 @@ extension LXCDiag {
             try reportingErrors {
                 try requireRoot("lxcdiag path")
                 let resolver = try endpoints.resolver()
-                let snapshots = RtnetlinkSnapshots()
+                let topology = try HostTopology.capture(resolver.topologyTargets())
+                let snapshots = CapturedSnapshots(topology: topology)
                 let source = try resolver.resolve(from, snapshots: snapshots)
                 let destination = try resolver.resolve(to, snapshots: snapshots)
                 guard destination.ip != nil else {
@@ -59,7 +60,6 @@ extension LXCDiag {
                         status: .environment
                     )
                 }
-                let topology = try HostTopology.capture(resolver.topologyTargets())
                 var path = PathFinder.path(
                     from: try pathEndpoint(source, pinned: (try? resolver.target(from).interface) != nil, in: topology),
                     to: try pathEndpoint(destination, pinned: false, in: topology),
