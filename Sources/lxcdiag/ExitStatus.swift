@@ -1,6 +1,7 @@
 import ArgumentParser
 import Containers
 import Foundation
+import KernelDrops
 import KernelSettings
 import LinuxNet
 import NetworkModel
@@ -61,6 +62,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
     case let error as EndpointError:
         return ("\(error)", error.isUsageError ? .usage : .environment)
     case let error as KernelSettingsError:
+        return ("\(error)", .environment)
+    case let error as TracingError:
         return ("\(error)", .environment)
     default:
         return ("\(error)", .environment)
