@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Topology",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
