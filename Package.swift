@@ -46,6 +46,10 @@ let package = Package(
             dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(
+            name: "TopoCommandTests",
+            dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )

@@ -51,6 +51,8 @@ private struct TreeRenderer {
     /// Macvlan and vlan children by parent, from every namespace.
     let children: [LinkReference: [LinkReference]]
     private(set) var reachedNodes: Set<String> = []
+    /// The interfaces already drawn in the current namespace's tree.
+    private var shown: Set<LinkReference> = []
 
     init(topology: HostTopology) {
         self.topology = topology
@@ -68,58 +70,64 @@ private struct TreeRenderer {
 
     mutating func namespaceTree(_ snapshot: NamespaceSnapshot) -> TreeNode {
         reachedNodes.insert(snapshot.node.name)
+        shown = []
         var root = TreeNode(text: "\(snapshot.node.name)  (\(snapshot.node.kind.rawValue))")
-        var shown: Set<Int32> = []
         let links = snapshot.links.filter { $0.kind != .loopback }
-        for link in links where link.master == nil && link.isUplink && link.parent?.node != snapshot.node.name {
-            root.children.append(node(for: link, in: snapshot, label: "uplink"))
-            shown.insert(link.index)
+        // A child whose parent is in this namespace is drawn under its parent, wherever that is drawn.
+        func hasLocalParent(_ link: Link) -> Bool { link.parent?.node == snapshot.node.name }
+        for link in links where link.master == nil && link.isUplink && !hasLocalParent(link) {
+            root.children.append(portNode(link, in: snapshot, label: "uplink"))
         }
         for bridge in links where bridge.kind == .bridge {
             var branch = node(for: bridge, in: snapshot, label: "bridge")
-            shown.insert(bridge.index)
+            shown.insert(snapshot.reference(bridge))
             let ports = snapshot.ports(of: bridge).sorted {
                 ($0.isUplink ? 0 : 1, $0.index) < ($1.isUplink ? 0 : 1, $1.index)
             }
-            for port in ports {
+            for port in ports where !shown.contains(snapshot.reference(port)) {
                 branch.children.append(portNode(port, in: snapshot))
-                shown.insert(port.index)
             }
-            for child in children[snapshot.reference(bridge)] ?? [] {
-                branch.children.append(childNode(child))
-                if child.node == snapshot.node.name { shown.insert(child.index) }
-            }
+            branch.children += childNodes(of: bridge, in: snapshot)
             root.children.append(branch)
         }
-        for link in links where !shown.contains(link.index) {
-            if link.parent?.node == snapshot.node.name, link.parent.map({ shown.contains($0.index) }) == true {
-                continue
-            }
+        for link in links where !shown.contains(snapshot.reference(link)) && !hasLocalParent(link) {
             root.children.append(portNode(link, in: snapshot, label: link.kind.rawValue))
         }
         return root
     }
 
-    /// A bridge port (or a free-standing interface) with the peer it leads to.
+    /// A bridge port (or a free-standing interface) with the peer it leads to and its macvlan/vlan children.
     private mutating func portNode(_ link: Link, in snapshot: NamespaceSnapshot, label: String? = nil) -> TreeNode {
+        shown.insert(snapshot.reference(link))
         var branch = node(for: link, in: snapshot, label: label ?? (link.isUplink ? "uplink" : "port"))
-        if let peerReference = link.peer, peerReference.node != snapshot.node.name,
+        if let peerReference = link.peer, !shown.contains(peerReference),
             let peerSnapshot = topology.namespace(named: peerReference.node),
             let peer = peerSnapshot.link(index: peerReference.index)
         {
             reachedNodes.insert(peerReference.node)
-            branch.children.append(node(for: peer, in: peerSnapshot, label: "→ \(peerReference.node)"))
+            shown.insert(peerReference)
+            var peerNode = node(for: peer, in: peerSnapshot, label: "→ \(peerReference.node)")
+            if peerReference.node == snapshot.node.name { peerNode.children += childNodes(of: peer, in: peerSnapshot) }
+            branch.children.append(peerNode)
         }
-        for child in children[snapshot.reference(link)] ?? [] { branch.children.append(childNode(child)) }
+        branch.children += childNodes(of: link, in: snapshot)
         return branch
     }
 
-    /// A macvlan or vlan child, wherever it lives.
-    private mutating func childNode(_ reference: LinkReference) -> TreeNode {
-        guard let snapshot = topology.namespace(named: reference.node), let link = snapshot.link(index: reference.index)
-        else { return TreeNode(text: "\(reference)") }
-        reachedNodes.insert(reference.node)
-        return node(for: link, in: snapshot, label: "→ \(reference.node)")
+    /// The macvlan and vlan children of `link`, wherever they live.
+    private mutating func childNodes(of link: Link, in snapshot: NamespaceSnapshot) -> [TreeNode] {
+        var nodes: [TreeNode] = []
+        for reference in children[snapshot.reference(link)] ?? [] where !shown.contains(reference) {
+            guard let childSnapshot = topology.namespace(named: reference.node),
+                let child = childSnapshot.link(index: reference.index)
+            else { continue }
+            reachedNodes.insert(reference.node)
+            shown.insert(reference)
+            var childNode = node(for: child, in: childSnapshot, label: "→ \(reference.node)")
+            childNode.children += childNodes(of: child, in: childSnapshot)
+            nodes.append(childNode)
+        }
+        return nodes
     }
 
     private func node(for link: Link, in snapshot: NamespaceSnapshot, label: String) -> TreeNode {
