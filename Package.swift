@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Topology",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
                 "KernelSettings", "Containers", "ExpectedPath", "KernelDrops",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -73,6 +73,10 @@ let package = Package(
             name: "KernelDropsTests",
             dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TopoCommandTests",
+            dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
