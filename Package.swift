@@ -78,6 +78,13 @@ let package = Package(
             name: "TopoCommandTests",
             dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .testTarget(
+            name: "PathCommandTests",
+            dependencies: [
+                "lxcdiag", "Containers", "KernelSettings", "LinuxNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )
