@@ -63,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContainersTests",
-            dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
+            dependencies: ["Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
         ),
         .testTarget(
             name: "ExpectedPathTests",
