@@ -12,11 +12,11 @@ extension LXCDiag {
             abstract:
                 "List the endpoints --from and --to accept on this host, and check containers' declared networks.",
             discussion: """
-                Lists host, the names in the endpoint file, every LXC container (running ones are found from the \\
-                process table, even when started from another network namespace, where lxc-info cannot see \\
-                them), and the named namespaces under /run/netns. Each resolves to the namespace, interface, \\
-                address and MAC a probe would use. For running containers, every interface the LXC config \\
-                declares is compared with the kernel's: absent, other MAC, MTU, bridge, macvlan mode, or a \\
+                Lists host, the names in the endpoint file, every LXC container (running ones are found from the \
+                process table, even when started from another network namespace, where lxc-info cannot see \
+                them), and the named namespaces under /run/netns. Each resolves to the namespace, interface, \
+                address and MAC a probe would use. For running containers, every interface the LXC config \
+                declares is compared with the kernel's: absent, other MAC, MTU, bridge, macvlan mode, or a \
                 missing declared address is shown under the container.
 
                 Examples:

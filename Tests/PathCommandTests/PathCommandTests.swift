@@ -6,7 +6,7 @@ import Testing
 
 @testable import lxcdiag
 
-@Suite("lxcdiag path and endpoints: arguments and help")
+@Suite("lxcdiag path, endpoints and settings: arguments and help")
 struct PathCommandTests {
     @Test("path help teaches: endpoint syntax, reasons, blocked by design, schema and examples")
     func pathHelp() {
@@ -27,6 +27,16 @@ struct PathCommandTests {
             .joined(separator: " ")
         #expect(help.contains("even when started from another network namespace"))
         #expect(help.contains("lxcdiag endpoints -n lab-host"))
+    }
+
+    @Test("settings help states the kernel's combining rules and where netfilter is read from")
+    func settingsHelp() throws {
+        let help = LXCDiag.Settings.helpMessage(columns: 120).split(whereSeparator: \.isWhitespace)
+            .joined(separator: " ")
+        #expect(help.contains("take the larger of all and interface"))
+        #expect(help.contains("arp_filter and proxy_arp are on when either is"))
+        #expect(help.contains("nft -j list ruleset"))
+        #expect(try LXCDiag.Settings.parse(["host", "ct1", "--json"]).names == ["host", "ct1"])
     }
 
     @Test(
