@@ -33,9 +33,7 @@ extension LXCDiag {
                 let resolver = try endpoints.resolver()
                 let topology = try HostTopology.capture(resolver.topologyTargets())
                 let snapshots = CapturedSnapshots(topology: topology)
-                var names = resolver.registry.endpoints.map(\.name) + ["host"]
-                names += resolver.inventory.containers.map(\.name).filter { !names.contains($0) }
-                names += resolver.inventory.namedNamespaces.map { "netns:\($0)" }
+                let names = resolver.knownNames.map { $0.hasSuffix(" (stopped)") ? String($0.dropLast(10)) : $0 }
                 var rows: [[String]] = []
                 var details: [String: [String]] = [:]
                 for name in names {

@@ -122,6 +122,26 @@ struct EndpointResolverTests {
         #expect(try named.target("host").node.namespacePath == "/run/netns/lab-ext")
     }
 
+    @Test("a registered host (the lab's) is host without -n, pinning its interface; -n still wins")
+    func registeredHost() throws {
+        var registry = resolver.registry
+        registry.endpoints.append(RegisteredEndpoint(name: "host", kind: "netns", netns: "lab-ext", interface: "eth0"))
+        let lab = EndpointResolver(hostNamespace: .current, registry: registry, inventory: resolver.inventory)
+        let host = try lab.target("host")
+        #expect(host.namespace == .named("lab-ext"))
+        #expect(host.node == NetworkNode(name: "host", kind: .host, namespacePath: "/run/netns/lab-ext"))
+        #expect(host.interface == "eth0")
+        #expect(try lab.target("iface:em9").namespace == .named("lab-ext"))
+        #expect(lab.knownNames.filter { $0 == "host" }.count == 1)
+        let overridden = EndpointResolver(
+            hostNamespace: .named("other"),
+            registry: registry,
+            inventory: resolver.inventory
+        )
+        #expect(try overridden.target("host").namespace == .named("other"))
+        #expect(try overridden.target("host").interface == nil)
+    }
+
     @Test("registered endpoints keep their own name as node and their interface or address")
     func registered() throws {
         let ext = try resolver.resolve("ext", snapshots: snapshots)
