@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
+        .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
         // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
         .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
@@ -46,7 +48,7 @@ let package = Package(
             name: "lxcdiag",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
-                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops",
+                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,6 +88,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
+        .testTarget(
+            name: "LabTests",
+            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+        ),
     ]
 )
 

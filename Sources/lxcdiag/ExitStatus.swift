@@ -3,6 +3,7 @@ import Containers
 import Foundation
 import KernelDrops
 import KernelSettings
+import Lab
 import LinuxNet
 import Netlink
 import NetworkModel
@@ -65,6 +66,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
     case let error as EndpointError:
         return ("\(error)", error.isUsageError ? .usage : .environment)
     case let error as KernelSettingsError:
+        return ("\(error)", .environment)
+    case let error as LabError:
         return ("\(error)", .environment)
     case let error as TracingError:
         return ("\(error)", .environment)
