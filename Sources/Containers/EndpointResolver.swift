@@ -108,14 +108,16 @@ public struct EndpointResolver: Sendable {
         )
     }
 
-    /// Every namespace `ip:ADDR` searches: host, running containers, registered endpoints, named namespaces.
+    /// Every namespace `ip:ADDR` searches: host, registered endpoints, running containers, named namespaces.
+    /// Registered names come before container names so that output says `ct1`, as the endpoint file does, rather
+    /// than the container's full name when both stand for one namespace.
     public func searchTargets() -> [EndpointTarget] {
         var targets = [EndpointTarget(endpoint: "host", node: hostNode, namespace: host)]
+        for registered in registry.endpoints where registered.name != "host" {
+            if let target = try? registeredTarget(registered) { targets.append(target) }
+        }
         for container in inventory.runningContainers {
             if let target = try? containerTarget(container, endpoint: container.name) { targets.append(target) }
-        }
-        for registered in registry.endpoints {
-            if let target = try? registeredTarget(registered) { targets.append(target) }
         }
         for name in inventory.namedNamespaces {
             if let target = try? namedNamespace(name, endpoint: "netns:\(name)") { targets.append(target) }

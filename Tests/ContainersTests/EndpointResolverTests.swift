@@ -161,8 +161,9 @@ struct EndpointResolverTests {
         #expect(ext.interface == "eth0")
         let mine = try resolver.target("pid:\(getpid())")
         #expect(mine.namespace == .pid(getpid()))
+        // ct2's namespace is registered as `web`; the registered name wins.
         let owner = try resolver.resolve("ip:192.0.2.12", snapshots: snapshots)
-        #expect(owner.node == "ct2")
+        #expect(owner.node == "web")
         #expect(owner.interface == "eth0")
         #expect(owner.endpoint == "ip:192.0.2.12")
     }
@@ -186,7 +187,7 @@ struct EndpointResolverTests {
         let nobody = #expect(throws: EndpointError.self) {
             try resolver.resolve("ip:203.0.113.99", snapshots: snapshots)
         }
-        #expect(nobody?.kind == .addressNotFound(searched: ["host", "ct1", "ct2", "ext", "other"]))
+        #expect(nobody?.kind == .addressNotFound(searched: ["host", "ext", "web", "ct1", "other"]))
         let iface = #expect(throws: EndpointError.self) { try resolver.resolve("iface:em9", snapshots: snapshots) }
         #expect(iface?.description == "endpoint 'iface:em9': no interface em9 there; interfaces: lo, em1, em2")
         var duplicated = snapshots
