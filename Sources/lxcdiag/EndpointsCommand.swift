@@ -38,10 +38,12 @@ extension LXCDiag {
                 var details: [String: [String]] = [:]
                 for name in names {
                     rows.append(row(name, resolver: resolver, snapshots: snapshots))
-                    if let container = resolver.inventory.container(named: name), container.isRunning,
+                    if let container = resolver.inventory.container(named: name), let pid = container.initPid,
                         resolver.registry.endpoint(named: name) == nil
                     {
-                        let node = topology.namespaces.first { $0.node.name == name }?.node.name ?? name
+                        // The capture may know the namespace under a registered name (ct1), so match by inode.
+                        let inode = try? NetworkNamespace.pid(pid).identity().inode
+                        let node = topology.namespaces.first { $0.node.namespaceInode == inode }?.node.name ?? name
                         details[name] = container.checkDeclaredNetworks(in: topology, node: node).map { check in
                             let declared = check.declaration
                             let label =

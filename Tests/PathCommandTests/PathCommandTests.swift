@@ -68,6 +68,9 @@ struct PathCommandTests {
         #expect(typo.0 == "unknown endpoint 'ct9': known: ct1")
         #expect(typo.1 == .usage)
         #expect(describe(EndpointError(endpoint: "ct9", kind: .notRunning)).1 == .environment)
+        let gone = EndpointError.Kind.noSuchInterface("eth0", available: ["lo"])
+        #expect(describe(EndpointError(endpoint: "iface:eth0", kind: gone)).1 == .usage)
+        #expect(describe(EndpointError(endpoint: "ct2", kind: gone)).1 == .environment)
         #expect(describe(KernelSettingsError(subject: "x", reason: "y")).1 == .environment)
     }
 }
