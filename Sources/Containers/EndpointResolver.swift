@@ -83,7 +83,8 @@ public struct EndpointResolver: Sendable {
                 guard IPv4Address(rest) != nil else {
                     throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR with an IPv4 address"))
                 }
-                throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR resolved by resolve()"))
+                // Only reading the namespaces tells who holds it: target(_:snapshots:) and resolve do that.
+                throw EndpointError(endpoint: spec, kind: .addressNotFound(searched: []))
             default:
                 break
             }
@@ -95,17 +96,28 @@ public struct EndpointResolver: Sendable {
 
     /// Resolves `spec` completely, reading the namespaces it needs through `snapshots`.
     public func resolve(_ spec: String, snapshots: some NamespaceSnapshotSource) throws -> ResolvedEndpoint {
-        if let (prefix, rest) = split(spec), prefix == "ip" {
-            guard let address = IPv4Address(rest) else {
-                throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR with an IPv4 address"))
-            }
-            return try owner(of: address, endpoint: spec, snapshots: snapshots)
-        }
-        let target = try target(spec)
+        let (target, snapshot) = try located(spec, snapshots: snapshots)
         return try EndpointInterfaceChoice.resolve(
             target,
-            in: try snapshots.snapshot(of: target.namespace, node: target.node)
+            in: snapshot ?? snapshots.snapshot(of: target.namespace, node: target.node)
         )
+    }
+
+    /// What `spec` names, including `ip:ADDR` (found by reading the known namespaces through `snapshots`).
+    public func target(_ spec: String, snapshots: some NamespaceSnapshotSource) throws -> EndpointTarget {
+        try located(spec, snapshots: snapshots).0
+    }
+
+    /// The target, and for `ip:ADDR` the snapshot already read while searching.
+    private func located(
+        _ spec: String,
+        snapshots: some NamespaceSnapshotSource
+    ) throws -> (EndpointTarget, NamespaceSnapshot?) {
+        guard let (prefix, rest) = split(spec), prefix == "ip" else { return (try target(spec), nil) }
+        guard let address = IPv4Address(rest) else {
+            throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR with an IPv4 address"))
+        }
+        return try owner(of: address, endpoint: spec, snapshots: snapshots)
     }
 
     /// Every namespace `ip:ADDR` searches: host, registered endpoints, running containers, named namespaces.
@@ -129,7 +141,7 @@ public struct EndpointResolver: Sendable {
         of address: IPv4Address,
         endpoint: String,
         snapshots: some NamespaceSnapshotSource
-    ) throws -> ResolvedEndpoint {
+    ) throws -> (EndpointTarget, NamespaceSnapshot) {
         var searched: [String] = []
         var seenPaths: Set<String> = []
         var holders: [(EndpointTarget, NamespaceSnapshot)] = []
@@ -151,7 +163,7 @@ public struct EndpointResolver: Sendable {
             target.endpoint = endpoint
             target.interface = nil
             target.ip = address
-            return try EndpointInterfaceChoice.resolve(target, in: snapshot)
+            return (target, snapshot)
         }
         throw EndpointError(endpoint: endpoint, kind: .addressNotFound(searched: searched))
     }

@@ -48,7 +48,7 @@ extension LXCDiag {
                 let resolver = try endpoints.resolver()
                 var entries: [Entry] = []
                 for name in names.isEmpty ? ["host"] : names {
-                    let target = try resolver.target(name)
+                    let target = try resolver.target(name, snapshots: RtnetlinkSnapshots())
                     var entry = Entry(
                         node: target.node.name,
                         sysctls: try SysctlReader.read(in: target.namespace),

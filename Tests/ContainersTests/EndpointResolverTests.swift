@@ -165,6 +165,7 @@ struct EndpointResolverTests {
         let owner = try resolver.resolve("ip:192.0.2.12", snapshots: snapshots)
         #expect(owner.node == "web")
         #expect(owner.interface == "eth0")
+        #expect(try resolver.target("ip:192.0.2.11", snapshots: snapshots).namespace == .pid(4001))
         #expect(owner.endpoint == "ip:192.0.2.12")
     }
 
