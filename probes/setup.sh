@@ -9,7 +9,7 @@ packages=(
     libpcap-dev            # libpcap headers (CPcap)
     iproute2 nftables iptables   # the lab's wiring and the netfilter faults
     lxc busybox-static     # real containers in the lab
-    tcpdump tshark         # the baseline script and pcapng checks
+    tcpdump tshark iputils-ping   # the baseline script and pcapng checks
     arping arp-scan        # the ARP suite's benchmark peers
     graphviz               # topo --svg
     python3-scapy          # independent encoder/decoder in the tests
