@@ -51,11 +51,16 @@ let package = Package(
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Netlink", "Topology",
             ]
         ),
+        // The expected path turned into a trace's capture points, and what the path adds to a trace's findings.
+        .target(
+            name: "PathTrace",
+            dependencies: ["ExpectedPath", "LinuxNet", "NetworkModel", "Topology", "Trace"]
+        ),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
-                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace",
+                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "PathTrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,6 +103,17 @@ let package = Package(
         .testTarget(
             name: "LabTests",
             dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+        ),
+        .testTarget(
+            name: "PathTraceTests",
+            dependencies: ["PathTrace", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology", "Trace"]
+        ),
+        .testTarget(
+            name: "TraceLabTests",
+            dependencies: [
+                "Lab", "LinuxNet", "NetworkModel", "PacketCapture", "PacketCodec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "TraceTests",

@@ -49,26 +49,9 @@ extension LXCDiag {
         func run() throws {
             try reportingErrors {
                 try requireRoot("lxcdiag path")
-                let resolver = try endpoints.resolver()
-                let topology = try HostTopology.capture(resolver.topologyTargets())
-                let snapshots = CapturedSnapshots(topology: topology)
-                let source = try resolver.resolve(from, snapshots: snapshots)
-                let destination = try resolver.resolve(to, snapshots: snapshots)
-                guard destination.ip != nil else {
-                    throw CommandFailure(
-                        message: "endpoint '\(to)' has no IPv4 address on \(destination.interface) to send to",
-                        status: .environment
-                    )
-                }
-                var path = PathFinder.path(
-                    from: try pathEndpoint(
-                        source,
-                        pinned: (try? resolver.target(from, snapshots: snapshots).interface) != nil,
-                        in: topology
-                    ),
-                    to: try pathEndpoint(destination, pinned: false, in: topology),
-                    in: topology
-                )
+                let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints)
+                let topology = resolved.topology
+                var path = resolved.path
                 path.addCautions(kernelSettings(on: path, in: topology, notes: &path.notes))
                 if json {
                     let encoder = JSONEncoder()
@@ -102,24 +85,6 @@ extension LXCDiag {
                 settings[name] = NodeKernelSettings(sysctls: sysctls, netfilter: netfilter)
             }
             return settings
-        }
-
-        /// The endpoint under the node name the capture gave its namespace (a netns registered as `ext` is `ext`).
-        private func pathEndpoint(
-            _ endpoint: ResolvedEndpoint,
-            pinned: Bool,
-            in topology: HostTopology
-        ) throws -> PathEndpoint {
-            let inode = try endpoint.namespace.identity().inode
-            let node = topology.namespaces.first { $0.node.namespaceInode == inode }?.node.name ?? endpoint.node
-            return PathEndpoint(
-                endpoint: endpoint.endpoint,
-                node: node,
-                interface: endpoint.interface,
-                interfacePinned: pinned,
-                ip: endpoint.ip,
-                mac: endpoint.mac
-            )
         }
     }
 }

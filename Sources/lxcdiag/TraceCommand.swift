@@ -1,9 +1,11 @@
 import ArgumentParser
+import ExpectedPath
 import Foundation
 import KernelDrops
 import LinuxNet
 import NetworkModel
 import PacketCapture
+import PathTrace
 import Trace
 
 extension LXCDiag {
@@ -20,32 +22,52 @@ extension LXCDiag {
                 which probe went by in which direction, the verdict, where a lost frame was last seen, and \
                 findings with a fix.
 
-                Name places as netns:NAME/IFACE, pid:PID/IFACE or host/IFACE (the namespace lxcdiag runs \
-                in). --from and --to may leave out the interface (eth0) and add @ADDRESS; a hop may add \
-                =ROLE (endpoint, uplink, bridge, bridge-port, veth, macvlan-parent, container). List the \
-                hops in path order; --side names other ports of a bridge the path crosses, where a frame \
-                should not appear. The source's and the target's interfaces are capture points anyway.
+                Endpoints: host, a registered name such as ext, an LXC container, netns:NAME, pid:PID, \
+                iface:NAME (send from that host interface), ip:ADDR. lxcdiag reads every namespace through \
+                rtnetlink, computes the path a frame should take (as `lxcdiag path` shows it) and captures on \
+                each hop of it, plus every other port of each bridge it crosses, where a flooded or misdelivered \
+                frame shows up.
 
-                Example, outside host to a container through the host's bridge:
+                Examples:
+                  lxcdiag trace --from ext --to ct1
+                  lxcdiag trace --from ct3 --to ct4 --json
+                  lxcdiag trace --from iface:em2 --to ct1 --pcap /tmp/trace.pcapng
+
+                Advanced: --hop and --side replace the computed capture points with your own list, in path \
+                order, each PLACE/IFACE[=ROLE] where PLACE is netns:NAME, pid:PID or host (the namespace \
+                lxcdiag runs in) and ROLE one of endpoint, uplink, bridge, bridge-port, veth, macvlan-parent, \
+                container. Then --from and --to may also be PLACE[/IFACE][@ADDRESS]:
                   lxcdiag trace --from netns:ext --to netns:ct1 \\
-                    --hop host/em1=uplink --hop host/br0=bridge --hop host/veth-ct1=veth \\
-                    --side host/veth-ct2 --pcap /tmp/trace.pcapng
+                    --hop host/em1=uplink --hop host/br0=bridge --hop host/veth-ct1=veth --side host/veth-ct2
 
                 Exit status: 0 reachable, 1 unreachable or degraded, 2 usage, 3 environment (not root, \
                 a namespace or interface missing or gone mid-trace).
                 """
         )
 
-        @Option(help: "Where the probes start: netns:NAME[/IFACE][@ADDRESS], pid:PID/IFACE or host/IFACE.")
+        @Option(help: ArgumentHelp("Where the probes start.", valueName: "ENDPOINT"))
         var from: String
 
-        @Option(help: "What the probes are for: netns:NAME[/IFACE][@ADDRESS], pid:PID/IFACE or host/IFACE.")
+        @Option(help: ArgumentHelp("What the probes are for.", valueName: "ENDPOINT"))
         var to: String
 
-        @Option(name: .customLong("hop"), help: "A capture point on the path, in order: PLACE/IFACE[=ROLE].")
+        @Option(
+            name: .customLong("hop"),
+            help: ArgumentHelp(
+                "Capture here instead of on the computed path, in order (repeat).",
+                valueName: "PLACE/IFACE[=ROLE]",
+                visibility: .default
+            )
+        )
         var hops: [String] = []
 
-        @Option(name: .customLong("side"), help: "A bridge port off the path to watch: PLACE/IFACE[=ROLE].")
+        @Option(
+            name: .customLong("side"),
+            help: ArgumentHelp(
+                "With --hop: a bridge port off the path to watch (repeat).",
+                valueName: "PLACE/IFACE[=ROLE]"
+            )
+        )
         var sides: [String] = []
 
         @Flag(help: "Print the lxcdiag.trace/1 JSON document instead of the text view.")
@@ -63,50 +85,74 @@ extension LXCDiag {
         )
         var kernelDrops = true
 
+        @OptionGroup var endpoints: EndpointOptions
+
         func validate() throws {
             guard (1...10_000).contains(timeoutMilliseconds) else {
                 throw ValidationError("--timeout-ms must be between 1 and 10000")
             }
+            if from == to { throw ValidationError("--from and --to are the same endpoint ('\(from)')") }
+            if hops.isEmpty && !sides.isEmpty { throw ValidationError("--side goes with --hop: list the path too") }
+            if hops.isEmpty, let place = [from, to].first(where: Self.isPlaceSyntax) {
+                throw ValidationError(
+                    "'\(place)': PLACE/IFACE and @ADDRESS endpoints go with --hop; without it name an endpoint "
+                        + "(ext, ct1, host, netns:NAME, pid:PID, iface:NAME, ip:ADDR)"
+                )
+            }
             do {
-                _ = try parsed()
+                _ = try capturePoints()
             } catch {
                 throw ValidationError(error.description)
             }
         }
 
-        private func parsed() throws(TraceError) -> (from: PointSpec, to: PointSpec, hops: [CapturePoint]) {
-            let source = try PointSpec(parsing: from, defaultInterface: "eth0")
-            let target = try PointSpec(parsing: to, defaultInterface: "eth0")
+        /// Whether an endpoint is written in `--hop`'s syntax (`netns:ct1/eth0`, `host/em2@192.0.2.2`).
+        private static func isPlaceSyntax(_ spec: String) -> Bool { spec.contains("/") || spec.contains("@") }
+
+        /// The capture points `--hop` and `--side` name.
+        private func capturePoints() throws(TraceError) -> [CapturePoint] {
             var points: [CapturePoint] = []
             for hop in hops { points.append(try PointSpec(parsing: hop).capturePoint(defaultRole: .bridgePort)) }
             for side in sides {
                 points.append(try PointSpec(parsing: side).capturePoint(defaultRole: .bridgePort, isSide: true))
             }
-            return (source, target, points)
+            return points
         }
 
         func run() throws {
             try reportingErrors {
                 try requireRoot("lxcdiag trace")
-                let (sourceSpec, targetSpec, points) = try parsed()
-                let queries = NamespaceQueries.system
-                // Both ends at once: each asks the kernel through a separate tool run.
-                let (from, to) = (self.from, self.to)
-                let ends = try [(sourceSpec, from), (targetSpec, to)].concurrentMap { spec, name in
-                    try spec.resolvedEndpoint(named: name, queries: queries)
-                }
-                let (source, target) = (ends[0], ends[1])
-                var hops = points.filter { !($0.namespace == target.namespace && $0.interface == target.interface) }
-                hops.append(
-                    targetSpec.capturePoint(defaultRole: target.node == "host" ? .endpoint : .container)
-                )
                 var options = TraceOptions()
                 options.lossTimeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
                 options.recordKernelDrops = kernelDrops
                 if kernelDrops { DropRecorder.removeStaleInstances() }
-                let outcome = try Tracer(queries: queries).run(
-                    TracePlan(source: source, target: target, hops: hops, options: options)
-                )
+                var expected: ExpectedPath?
+                let plan: TracePlan
+                if hops.isEmpty {
+                    let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints)
+                    expected = resolved.path
+                    let points = PathCapturePoints.points(
+                        for: resolved.path,
+                        in: resolved.topology,
+                        source: resolved.source,
+                        target: resolved.destination
+                    )
+                    plan = TracePlan(
+                        source: resolved.source,
+                        target: resolved.destination,
+                        hops: points,
+                        options: options
+                    )
+                } else {
+                    plan = try explicitPlan(options: options)
+                }
+                var outcome = try Tracer(queries: .system).run(plan)
+                if let expected {
+                    outcome.report.findings.insert(
+                        contentsOf: PathTraceFindings.designLimits(expected, report: outcome.report),
+                        at: 0
+                    )
+                }
                 if let pcap {
                     do { try outcome.pcapng().write(to: pcap) } catch {
                         throw CommandFailure(message: "cannot write \(pcap): \(error)", status: .environment)
@@ -124,6 +170,32 @@ extension LXCDiag {
                 }
                 if outcome.report.verdict != .reachable { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }
+        }
+
+        /// The plan `--hop`/`--side` spell out: both ends resolved (endpoint names, or PLACE[/IFACE][@ADDRESS]),
+        /// the target's interface appended as the last hop.
+        private func explicitPlan(options: TraceOptions) throws -> TracePlan {
+            let queries = NamespaceQueries.system
+            let points = try capturePoints()
+            let (from, to) = (self.from, self.to)
+            let endpoints = self.endpoints
+            // Both ends at once: each asks the kernel separately.
+            let ends = try [from, to].concurrentMap { spec -> ResolvedEndpoint in
+                guard Self.isPlaceSyntax(spec) else { return try endpoints.resolve([spec])[0] }
+                return try PointSpec(parsing: spec, defaultInterface: "eth0")
+                    .resolvedEndpoint(named: spec, queries: queries)
+            }
+            let (source, target) = (ends[0], ends[1])
+            var hops = points.filter { !($0.namespace == target.namespace && $0.interface == target.interface) }
+            hops.append(
+                CapturePoint(
+                    node: target.node,
+                    namespace: target.namespace,
+                    interface: target.interface,
+                    role: target.node == "host" ? .endpoint : .container
+                )
+            )
+            return TracePlan(source: source, target: target, hops: hops, options: options)
         }
     }
 }

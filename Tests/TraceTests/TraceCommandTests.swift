@@ -100,16 +100,19 @@ struct TraceCommandTests {
         #expect(!run.output.contains("\u{1B}["))
     }
 
-    @Test("usage errors exit 2 and name the bad argument; a missing namespace exits 3 naming it")
+    @Test("usage errors exit 2 and name the bad argument, a mistyped namespace too")
     func errors() throws {
-        let bad = try lxcdiag(["trace", "--from", "netns:x/eth0", "--to", "nowhere"])
+        let bad = try lxcdiag(["trace", "--from", "host", "--to", "nowhere"])
         #expect(bad.status == 2)
         #expect(bad.error.contains("nowhere"))
         let role = try lxcdiag(["trace", "--from", "netns:x", "--to", "netns:y", "--hop", "host/br0=switch"])
         #expect(role.status == 2)
         #expect(role.error.contains("unknown role `switch`"))
+        let place = try lxcdiag(["trace", "--from", "netns:x/eth0", "--to", "ct1"])
+        #expect(place.status == 2)
+        #expect(place.error.contains("'netns:x/eth0': PLACE/IFACE and @ADDRESS endpoints go with --hop"))
         let missing = try lxcdiag(["trace", "--from", "netns:lxcdiag-t-nope", "--to", "netns:lxcdiag-t-nope2"])
-        #expect(missing.status == 3)
+        #expect(missing.status == 2)
         #expect(missing.error.contains("lxcdiag-t-nope"))
     }
 

@@ -1,0 +1,26 @@
+public import ExpectedPath
+public import Trace
+
+/// Findings a trace gains from its expected path: what the topology already said before a frame was sent.
+public enum PathTraceFindings {
+    /// One finding per hop the path walk marked as blocked by design (a macvlan parent's own stack cannot reach
+    /// its children), so a trace that ends there says it is how the kernel works, not a fault, and what to do.
+    public static func designLimits(_ path: ExpectedPath, report: TraceReport) -> [Finding] {
+        path.hops.filter(\.blockedByDesign).map { hop in
+            let reason = hop.blocked ?? "\(hop.node):\(hop.interface) cannot pass the frame on"
+            let answered = report.verdict != .unreachable
+            return Finding(
+                code: "blocked-by-design",
+                severity: answered ? .warning : .info,
+                location: HopName(node: hop.node, interface: hop.interface),
+                summary: answered
+                    ? "the topology says \(reason), by design, yet \(path.to.endpoint) answered: another path carried it"
+                    : "\(path.to.endpoint) is unreachable from \(path.from.endpoint) this way by design: \(reason)",
+                evidence: ["expected path hop \(hop.node):\(hop.interface) (\(hop.reason.rawValue)): \(hop.detail)"],
+                fix: "This is how macvlan works, not a fault: reach \(path.to.endpoint) from another namespace or "
+                    + "over a second NIC (the lab's em2), or give \(path.from.node) a macvlan child of its own on the "
+                    + "parent and send from that."
+            )
+        }
+    }
+}
