@@ -109,15 +109,8 @@ let package = Package(
             dependencies: ["PathTrace", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology", "Trace"]
         ),
         .testTarget(
-            name: "TraceLabTests",
-            dependencies: [
-                "Lab", "LinuxNet", "NetworkModel", "PacketCapture", "PacketCodec",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        .testTarget(
             name: "TraceTests",
-            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops"]
+            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Lab"]
         ),
     ]
 )

@@ -4,14 +4,14 @@ import LinuxNet
 import Testing
 
 /// The built `lxcdiag` binary next to the test bundle's build products.
-private let lxcdiagBinary: String = {
+let lxcdiagBinary: String = {
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     return packageRoot.appendingPathComponent(".build/debug/lxcdiag").path
 }()
 
 /// A finished run of the binary.
-private struct Run {
+struct Run {
     var pid: Int32
     var status: Int32
     var output: String
@@ -19,12 +19,17 @@ private struct Run {
 }
 
 /// Runs `lxcdiag` with `arguments`; `interruptAfter` sends SIGINT (Ctrl-C) that many seconds after start.
-private func lxcdiag(_ arguments: [String], interruptAfter: Double? = nil) throws -> Run {
+func lxcdiag(
+    _ arguments: [String],
+    environment extra: [String: String] = [:],
+    interruptAfter: Double? = nil
+) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: lxcdiagBinary)
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = nil
+    environment.merge(extra) { $1 }
     process.environment = environment
     let output = Pipe()
     let error = Pipe()
