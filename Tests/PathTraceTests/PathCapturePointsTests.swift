@@ -112,15 +112,19 @@ private func hop(
     )
 }
 
+/// ext's way across its switch sw0 to the host, as the walk gives it on the lab.
+private let extToSwitchUplink = [
+    hop("ext", "eth0", .egress, .routeLookup),
+    hop("ext", "sw-cli", .ingress, .vethPeer),
+    hop("ext", "sw0", .bridging, .bridgeFDB, observable: false),
+    hop("ext", "sw-em1", .forward, .bridgeFDB),
+]
+
 /// ext -> ct1 as the walk gives it on the lab.
 private let extToCt1 = path(
     ext,
     ct1,
-    [
-        hop("ext", "eth0", .egress, .routeLookup),
-        hop("ext", "sw-cli", .ingress, .vethPeer),
-        hop("ext", "sw0", .bridging, .bridgeFDB, observable: false),
-        hop("ext", "sw-em1", .forward, .bridgeFDB),
+    extToSwitchUplink + [
         hop("host", "em1", .ingress, .vethPeer),
         hop("host", "br0", .bridging, .bridgeFDB, observable: false),
         hop("host", "veth-ct1", .forward, .bridgeFDB),
@@ -158,11 +162,7 @@ struct PathCapturePointsTests {
         let walk = path(
             ext,
             ct3,
-            [
-                hop("ext", "eth0", .egress, .routeLookup),
-                hop("ext", "sw-cli", .ingress, .vethPeer),
-                hop("ext", "sw0", .bridging, .bridgeFDB, observable: false),
-                hop("ext", "sw-em1", .forward, .bridgeFDB),
+            extToSwitchUplink + [
                 hop("outside", "-", .forward, .outside, observable: false),
                 hop("host", "em1", .ingress, .fromOutside),
                 hop("host", "br0", .bridging, .bridgeLocal, observable: false),

@@ -103,6 +103,15 @@ private func expectHealthyPaths(_ lab: TraceLab) throws {
     #expect(try lab.traced("host", "ct1").labels.first == "host:em2")
 }
 
+/// veth-ct1 disabled (STP state 0): ext -> ct1 is unreachable, the ARP request last seen on br0.
+private func expectStopAtDisabledPort(_ lab: TraceLab) throws {
+    try lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "0")
+    defer { try? lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "3") }
+    let document = try lab.traced("ext", "ct1")
+    #expect(document.verdict == "unreachable")
+    #expect(document.drop == "arp request host:br0 host:veth-ct1")
+}
+
 @Suite(
     "lxcdiag trace on the lab (plain namespaces)",
     .serialized,
@@ -118,13 +127,7 @@ final class TraceNamespaceLabTests {
     func healthy() throws { try expectHealthyPaths(lab) }
 
     @Test("a bridge port that is not forwarding: the ARP request stops at br0 and never reaches veth-ct1")
-    func portDisabled() throws {
-        try lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "0")
-        defer { try? lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "3") }
-        let document = try lab.traced("ext", "ct1")
-        #expect(document.verdict == "unreachable")
-        #expect(document.drop == "arp request host:br0 host:veth-ct1")
-    }
+    func portDisabled() throws { try expectStopAtDisabledPort(lab) }
 
     @Test("broadcast flooding off on the port: ARP is lost there, the echo requests to the known MAC pass")
     func broadcastFloodOff() throws {
@@ -246,13 +249,7 @@ final class TraceLXCLabTests {
     func healthy() throws { try expectHealthyPaths(lab) }
 
     @Test("a bridge port that is not forwarding stops the ARP request at br0, with containers named as in LXC")
-    func portDisabled() throws {
-        try lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "0")
-        defer { try? lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "3") }
-        let document = try lab.traced("ext", "ct1")
-        #expect(document.verdict == "unreachable")
-        #expect(document.drop == "arp request host:br0 host:veth-ct1")
-    }
+    func portDisabled() throws { try expectStopAtDisabledPort(lab) }
 }
 
 extension Thread {
