@@ -3,6 +3,17 @@ public import Trace
 
 /// Findings a trace gains from its expected path: what the topology already said before a frame was sent.
 public enum PathTraceFindings {
+    /// `report`'s findings with the path's design limits first; a `dropped-between` finding at a hop blocked by
+    /// design goes, since the design finding says why the frame stops there and that it is no fault.
+    public static func findings(of report: TraceReport, on path: ExpectedPath) -> [Finding] {
+        let limits = designLimits(path, report: report)
+        let places = Set(limits.compactMap(\.location))
+        let rest = report.findings.filter { finding in
+            !(finding.code == "dropped-between" && finding.location.map(places.contains) == true)
+        }
+        return limits + rest
+    }
+
     /// One finding per hop the path walk marked as blocked by design (a macvlan parent's own stack cannot reach
     /// its children), so a trace that ends there says it is how the kernel works, not a fault, and what to do.
     public static func designLimits(_ path: ExpectedPath, report: TraceReport) -> [Finding] {

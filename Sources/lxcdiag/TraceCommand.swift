@@ -148,10 +148,7 @@ extension LXCDiag {
                 }
                 var outcome = try Tracer(queries: .system).run(plan)
                 if let expected {
-                    outcome.report.findings.insert(
-                        contentsOf: PathTraceFindings.designLimits(expected, report: outcome.report),
-                        at: 0
-                    )
+                    outcome.report.findings = PathTraceFindings.findings(of: outcome.report, on: expected)
                 }
                 if let pcap {
                     do { try outcome.pcapng().write(to: pcap) } catch {

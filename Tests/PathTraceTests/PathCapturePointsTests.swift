@@ -233,6 +233,28 @@ struct PathCapturePointsTests {
         #expect(findings.first?.summary.contains("unreachable from host this way by design") == true)
         #expect(PathTraceFindings.designLimits(walk, report: report(.reachable)).first?.severity == .warning)
         #expect(PathTraceFindings.designLimits(extToCt1, report: unreachable).isEmpty)
+        // The design finding replaces the engine's `dropped-between` at that hop, and leaves others alone.
+        var traced = unreachable
+        traced.findings = [
+            finding("dropped-between", "ct3", "eth0"), finding("unicast-flooded", "host", "em1"),
+            finding("dropped-between", "host", "em1"),
+        ]
+        #expect(
+            PathTraceFindings.findings(of: traced, on: walk).map { "\($0.code) \($0.location?.description ?? "")" } == [
+                "blocked-by-design ct3:eth0", "unicast-flooded host:em1", "dropped-between host:em1",
+            ]
+        )
+    }
+
+    private func finding(_ code: String, _ node: String, _ interface: String) -> Finding {
+        Finding(
+            code: code,
+            severity: .error,
+            location: HopName(node: node, interface: interface),
+            summary: "",
+            evidence: [],
+            fix: ""
+        )
     }
 
     private func report(_ verdict: Verdict) -> TraceReport {

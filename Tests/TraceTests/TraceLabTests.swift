@@ -186,6 +186,17 @@ final class TraceNamespaceLabTests {
         #expect(document.findings.contains("mtu-mismatch"))
     }
 
+    @Test("host -> ct3 through ct3's own macvlan parent: traced, unreachable, and explained as by design")
+    func blockedByDesign() throws {
+        try lab.inHost("ip", "addr", "add", "192.0.2.3/24", "dev", "br0")
+        defer { try? lab.inHost("ip", "addr", "del", "192.0.2.3/24", "dev", "br0") }
+        let document = try lab.traced("iface:br0", "ct3")
+        #expect(document.verdict == "unreachable")
+        #expect(document.drop == "arp request host:br0 ct3:eth0")
+        #expect(document.findings.first == "blocked-by-design")
+        #expect(!document.findings.contains("dropped-between"))
+    }
+
     @Test("two traces at once on the same path both report it reachable (each reads only its own frames)")
     func concurrent() throws {
         let lab = self.lab
