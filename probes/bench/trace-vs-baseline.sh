@@ -1,53 +1,66 @@
 #!/usr/bin/env bash
-# Benchmark: `lxcdiag trace` against the tcpdump-per-hop baseline, on one hand-built path, in one run.
+# Benchmark: `lxcdiag trace --from ext --to ct1` against the tcpdump-per-hop baseline on the lab, in one run.
 #
-#   trace-vs-baseline.sh [RUNS]        (root; RUNS defaults to 15)
+#   trace-vs-baseline.sh [RUNS] [--lab NAME] [--no-lxc]       (root; RUNS defaults to 15)
 #
-# Builds ext(eth0) -- [sw0 switch] -- em1 [br0 host] vct1 -- eth0(ct1), with vct2/ct2 as a side port, in
-# namespaces lxcdiag-b<tag>-*; times RUNS healthy traces of each tool alternately, then RUNS traces of a
-# path with the container's port disabled. Prints medians and the ratio; removes everything it made.
+# Uses the lab NAME (default: the default lab, `lxcdiag`); brings it up first when it is not up (LXC unless
+# --no-lxc or LXC is missing) and takes it down again at the end only then. One trace tells the capture points
+# lxcdiag computes from the path; the baseline captures with tcpdump on exactly those (both bridge devices, every
+# bridge port, the container's eth0 entered by pid for LXC). Times RUNS healthy runs of each tool alternately,
+# then RUNS traces with veth-ct1 disabled (bridge port state 0, restored at the end). Prints medians and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-runs=${1:-15}
+runs=15 lab=lxcdiag backend=()
+while [ $# -gt 0 ]; do
+    case $1 in
+    --lab) lab=$2; shift 2 ;;
+    --no-lxc) backend=(--no-lxc); shift ;;
+    [0-9]*) runs=$1; shift ;;
+    *) echo "usage: $0 [RUNS] [--lab NAME] [--no-lxc]" >&2; exit 2 ;;
+    esac
+done
 lxcdiag=${LXCDIAG:-.build/debug/lxcdiag}
 [ -x "$lxcdiag" ] || { echo "build first: swift build (or set LXCDIAG)" >&2; exit 3; }
-tag=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-p="lxcdiag-b$tag"
-ext=$p-ext sw=$p-sw host=$p-host ct1=$p-ct1 ct2=$p-ct2
-cleanup() { for ns in $ext $sw $host $ct1 $ct2; do ip netns del "$ns" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
+python=/usr/bin/python3
+if [ "$lab" = lxcdiag ]; then
+    export LXCDIAG_ENDPOINTS=/run/lxcdiag/endpoints.json
+    name_args=()
+else
+    export LXCDIAG_ENDPOINTS=/run/lxcdiag/labs/$lab.endpoints.json
+    name_args=(--name "$lab")
+fi
+host_ns=$lab-host
+made_lab=0
+restore_port=0
+cleanup() {
+    [ "$restore_port" -eq 1 ] && bridge -n "$host_ns" link set dev veth-ct1 state 3 2>/dev/null || true
+    [ "$made_lab" -eq 1 ] && "$lxcdiag" lab down "${name_args[@]}" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-for ns in $ext $sw $host $ct1 $ct2; do
-    ip netns add "$ns"
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip -n "$ext" link add eth0 type veth peer name p-ext netns "$sw"
-ip -n "$sw" link add p-host type veth peer name em1 netns "$host"
-ip -n "$host" link add vct1 type veth peer name eth0 netns "$ct1"
-ip -n "$host" link add vct2 type veth peer name eth0 netns "$ct2"
-ip -n "$sw" link add sw0 type bridge
-ip -n "$host" link add br0 type bridge
-for port in p-ext p-host; do ip -n "$sw" link set "$port" master sw0; done
-for port in em1 vct1 vct2; do ip -n "$host" link set "$port" master br0; done
-ip -n "$ext" addr add 192.0.2.1/24 dev eth0
-ip -n "$ct1" addr add 192.0.2.20/24 dev eth0
-ip -n "$ct2" addr add 192.0.2.21/24 dev eth0
-for pair in "$ext eth0" "$sw p-ext" "$sw p-host" "$sw sw0" "$host em1" "$host vct1" "$host vct2" "$host br0" \
-    "$ct1 eth0" "$ct2 eth0"; do
-    set -- $pair
-    ip -n "$1" link set "$2" up
-done
-for ((n = 0; n < 250; n++)); do # bounded: 5 s for every port to forward
-    fwd=$( (bridge -n "$sw" link show; bridge -n "$host" link show) | grep -c 'state forwarding' || true)
-    [ "$fwd" -ge 5 ] && break
-    sleep 0.02
-done
+if ! ip netns list | grep -q "^$host_ns\b" || ! [ -f "$LXCDIAG_ENDPOINTS" ]; then
+    "$lxcdiag" lab up "${name_args[@]}" "${backend[@]}" >/dev/null
+    made_lab=1
+fi
 
-hops=("$ext:eth0" "$sw:p-ext" "$sw:p-host" "$host:em1" "$host:vct1" "$host:vct2" "$ct1:eth0")
-trace_args=(--from "netns:$ext" --to "netns:$ct1"
-    --hop "netns:$sw/p-ext" --hop "netns:$sw/sw0=bridge" --hop "netns:$sw/p-host"
-    --hop "netns:$host/em1=uplink" --hop "netns:$host/br0=bridge" --hop "netns:$host/vct1=veth"
-    --side "netns:$host/vct2")
+# The capture points lxcdiag uses, as NETNS:IFACE or pid:PID:IFACE for the baseline.
+mapfile -t hops < <("$lxcdiag" trace --from ext --to ct1 --json | "$python" -c '
+import json, subprocess, sys
+endpoints = {e["name"]: e for e in json.load(open(sys.argv[1]))["endpoints"]}
+trace = json.load(sys.stdin)
+def place(node):
+    e = endpoints[node]
+    if e.get("netns"):
+        return e["netns"]
+    starter = ["ip", "netns", "exec", e["starterNetns"]] if e.get("starterNetns") else []
+    pid = subprocess.check_output(starter + ["lxc-info", "-n", e["container"], "-pH"], text=True).strip()
+    return "pid:" + pid
+for hop in trace["probes"][0]["hops"]:
+    print(place(hop["node"]) + ":" + hop["interface"])
+' "$LXCDIAG_ENDPOINTS")
+source_ns=$(echo "${hops[0]}" | cut -d: -f1)
+target=$("$python" -c 'import json,sys; print([e["ip"] for e in json.load(open(sys.argv[1]))["endpoints"] if e["name"] == "ct1"][0])' "$LXCDIAG_ENDPOINTS")
 
 now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
@@ -55,32 +68,35 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[
 base_times=() trace_times=() plain_times=() drop_times=()
 for ((i = 0; i < runs; i++)); do
     t0=$(now)
-    bash probes/bench/tcpdump-per-hop.sh "$ext" 192.0.2.20 "${hops[@]}" >/dev/null || true
+    bash probes/bench/tcpdump-per-hop.sh "$source_ns" "$target" "${hops[@]}" >/dev/null || true
     t1=$(now)
-    "$lxcdiag" trace "${trace_args[@]}" --json >/dev/null || true
+    "$lxcdiag" trace --from ext --to ct1 --json >/dev/null || true
     t2=$(now)
-    "$lxcdiag" trace "${trace_args[@]}" --json --no-kernel-drops >/dev/null || true
+    "$lxcdiag" trace --from ext --to ct1 --json --no-kernel-drops >/dev/null || true
     t3=$(now)
     base_times+=($(((t1 - t0) / 1000000)))
     trace_times+=($(((t2 - t1) / 1000000)))
     plain_times+=($(((t3 - t2) / 1000000)))
 done
-bridge -n "$host" link set dev vct1 state 0
+restore_port=1
+bridge -n "$host_ns" link set dev veth-ct1 state 0
 status=0
 for ((i = 0; i < runs; i++)); do
     t0=$(now)
-    "$lxcdiag" trace "${trace_args[@]}" --json >/dev/null || status=$?
+    "$lxcdiag" trace --from ext --to ct1 --json >/dev/null || status=$?
     t1=$(now)
     drop_times+=($(((t1 - t0) / 1000000)))
 done
+bridge -n "$host_ns" link set dev veth-ct1 state 3
+restore_port=0
 [ "$status" -eq 1 ] || echo "warning: the dropping path did not give exit status 1 (got $status)" >&2
 
 base=$(printf '%s\n' "${base_times[@]}" | median)
 trace=$(printf '%s\n' "${trace_times[@]}" | median)
 plain=$(printf '%s\n' "${plain_times[@]}" | median)
 drop=$(printf '%s\n' "${drop_times[@]}" | median)
-echo "runs: $runs each, path of 7 capture points (lxcdiag also captures on both bridges)"
-echo "baseline tcpdump-per-hop (1 ping):            median ${base} ms"
-echo "lxcdiag trace healthy (arp + 2 icmp sizes):   median ${trace} ms (${plain} ms with --no-kernel-drops)"
-echo "lxcdiag trace dropping (port disabled):       median ${drop} ms (timeout 300 ms)"
+echo "lab $lab, runs: $runs each, ${#hops[@]} capture points (${hops[*]})"
+echo "baseline tcpdump-per-hop (1 ping):                       median ${base} ms"
+echo "lxcdiag trace --from ext --to ct1 (arp + 2 icmp sizes):  median ${trace} ms (${plain} ms with --no-kernel-drops)"
+echo "lxcdiag trace dropping (veth-ct1 disabled):              median ${drop} ms (timeout 300 ms)"
 awk -v b="$base" -v t="$trace" 'BEGIN {printf "ratio trace/baseline: %.2f\n", t / b}'
