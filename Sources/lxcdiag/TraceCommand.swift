@@ -17,7 +17,7 @@ extension LXCDiag {
             discussion: """
                 From the source's namespace lxcdiag sends an ARP request for the target, then two ICMP echo \
                 requests to the MAC that answered (a small one, and one as large as the source interface's \
-                MTU with DF set). Meanwhile it captures with libpcap on every hop you name, each inside its \
+                MTU with DF set). Meanwhile it captures with libpcap on every hop of the path, each inside its \
                 own namespace, with a kernel filter that passes only this run's frames. It prints, per hop, \
                 which probe went by in which direction, the verdict, where a lost frame was last seen, and \
                 findings with a fix.
@@ -37,8 +37,8 @@ extension LXCDiag {
                 order, each PLACE/IFACE[=ROLE] where PLACE is netns:NAME, pid:PID or host (the namespace \
                 lxcdiag runs in) and ROLE one of endpoint, uplink, bridge, bridge-port, veth, macvlan-parent, \
                 container. Then --from and --to may also be PLACE[/IFACE][@ADDRESS]:
-                  lxcdiag trace --from netns:ext --to netns:ct1 \\
-                    --hop host/em1=uplink --hop host/br0=bridge --hop host/veth-ct1=veth --side host/veth-ct2
+                  lxcdiag trace --from netns:ext --to netns:ct1 --hop host/em1=uplink \\
+                    --hop host/br0=bridge --hop host/veth-ct1=veth --side host/veth-ct2
 
                 Exit status: 0 reachable, 1 unreachable or degraded, 2 usage, 3 environment (not root, \
                 a namespace or interface missing or gone mid-trace).
@@ -50,25 +50,6 @@ extension LXCDiag {
 
         @Option(help: ArgumentHelp("What the probes are for.", valueName: "ENDPOINT"))
         var to: String
-
-        @Option(
-            name: .customLong("hop"),
-            help: ArgumentHelp(
-                "Capture here instead of on the computed path, in order (repeat).",
-                valueName: "PLACE/IFACE[=ROLE]",
-                visibility: .default
-            )
-        )
-        var hops: [String] = []
-
-        @Option(
-            name: .customLong("side"),
-            help: ArgumentHelp(
-                "With --hop: a bridge port off the path to watch (repeat).",
-                valueName: "PLACE/IFACE[=ROLE]"
-            )
-        )
-        var sides: [String] = []
 
         @Flag(help: "Print the lxcdiag.trace/1 JSON document instead of the text view.")
         var json = false
@@ -87,20 +68,25 @@ extension LXCDiag {
 
         @OptionGroup var endpoints: EndpointOptions
 
+        @OptionGroup(title: "Advanced options")
+        var capture: CapturePointOptions
+
         func validate() throws {
             guard (1...10_000).contains(timeoutMilliseconds) else {
                 throw ValidationError("--timeout-ms must be between 1 and 10000")
             }
             if from == to { throw ValidationError("--from and --to are the same endpoint ('\(from)')") }
-            if hops.isEmpty && !sides.isEmpty { throw ValidationError("--side goes with --hop: list the path too") }
-            if hops.isEmpty, let place = [from, to].first(where: Self.isPlaceSyntax) {
+            if capture.hops.isEmpty && !capture.sides.isEmpty {
+                throw ValidationError("--side goes with --hop: list the path too")
+            }
+            if capture.hops.isEmpty, let place = [from, to].first(where: Self.isPlaceSyntax) {
                 throw ValidationError(
                     "'\(place)': PLACE/IFACE and @ADDRESS endpoints go with --hop; without it name an endpoint "
                         + "(ext, ct1, host, netns:NAME, pid:PID, iface:NAME, ip:ADDR)"
                 )
             }
             do {
-                _ = try capturePoints()
+                _ = try capture.points()
             } catch {
                 throw ValidationError(error.description)
             }
@@ -108,16 +94,6 @@ extension LXCDiag {
 
         /// Whether an endpoint is written in `--hop`'s syntax (`netns:ct1/eth0`, `host/em2@192.0.2.2`).
         private static func isPlaceSyntax(_ spec: String) -> Bool { spec.contains("/") || spec.contains("@") }
-
-        /// The capture points `--hop` and `--side` name.
-        private func capturePoints() throws(TraceError) -> [CapturePoint] {
-            var points: [CapturePoint] = []
-            for hop in hops { points.append(try PointSpec(parsing: hop).capturePoint(defaultRole: .bridgePort)) }
-            for side in sides {
-                points.append(try PointSpec(parsing: side).capturePoint(defaultRole: .bridgePort, isSide: true))
-            }
-            return points
-        }
 
         func run() throws {
             try reportingErrors {
@@ -128,7 +104,7 @@ extension LXCDiag {
                 if kernelDrops { DropRecorder.removeStaleInstances() }
                 var expected: ExpectedPath?
                 let plan: TracePlan
-                if hops.isEmpty {
+                if capture.hops.isEmpty {
                     let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints)
                     expected = resolved.path
                     let points = PathCapturePoints.points(
@@ -173,7 +149,7 @@ extension LXCDiag {
         /// the target's interface appended as the last hop.
         private func explicitPlan(options: TraceOptions) throws -> TracePlan {
             let queries = NamespaceQueries.system
-            let points = try capturePoints()
+            let points = try capture.points()
             let (from, to) = (self.from, self.to)
             let endpoints = self.endpoints
             // Both ends at once: each asks the kernel separately.

@@ -139,3 +139,21 @@ struct TraceCommandTests {
         #expect(!bridge.contains("PROMISC"))
     }
 }
+
+@Suite(
+    "lxcdiag trace --help",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: lxcdiagBinary), "build lxcdiag first")
+)
+struct TraceHelpTests {
+    @Test("help teaches the headline use first and keeps --hop/--side among the advanced options")
+    func help() throws {
+        let run = try lxcdiag(["trace", "--help"])
+        #expect(run.status == 0)
+        #expect(run.output.contains("  lxcdiag trace --from ext --to ct1\n"))
+        #expect(run.output.contains("iface:NAME"))
+        let advanced = try #require(run.output.range(of: "ADVANCED OPTIONS:"))
+        let options = try #require(run.output.range(of: "\nOPTIONS:"))
+        let hop = try #require(run.output.range(of: "  --hop <PLACE/IFACE[=ROLE]>"))
+        #expect(advanced.lowerBound < hop.lowerBound && hop.lowerBound < options.lowerBound)
+    }
+}
