@@ -25,7 +25,13 @@ public enum PathCapturePoints {
         for (index, hop) in hops.enumerated() {
             let next = index + 1 < hops.count ? hops[index + 1] : nil
             let previous = index > 0 ? hops[index - 1] : nil
-            let role = role(of: hop, previous: previous, next: next, nextIsLast: index + 2 == hops.count, in: topology)
+            let role = role(
+                of: hop,
+                previous: previous,
+                next: next,
+                target: (path.to.node, target.interface),
+                in: topology
+            )
             if isBridgeDevice(hop, in: topology), !bridgesCrossed.contains(where: { $0 == (hop.node, hop.interface) }) {
                 bridgesCrossed.append((hop.node, hop.interface))
             }
@@ -66,11 +72,11 @@ public enum PathCapturePoints {
         of hop: PathHop,
         previous: PathHop?,
         next: PathHop?,
-        nextIsLast: Bool,
+        target: (node: String, interface: String),
         in topology: HostTopology
     ) -> HopRole {
         let link = topology.namespace(named: hop.node)?.link(named: hop.interface)
-        if next == nil {
+        if hop.node == target.node, hop.interface == target.interface {
             // A container hangs off a bridge in another namespace, by veth or as a macvlan child.
             let fromBridge = previous.map { $0.direction == .forward && $0.node != hop.node } ?? false
             return hop.reason == .macvlanChild || hop.reason == .vethPeer && fromBridge ? .container : .endpoint
@@ -81,8 +87,8 @@ public enum PathCapturePoints {
         if !hop.observable || link?.kind == .bridge || hop.direction == .bridging { return .bridge }
         switch hop.direction {
         case .forward:
-            // The host end of the target's veth pair.
-            if let next, next.reason == .vethPeer, nextIsLast, link?.kind == .veth {
+            // The host end of the target's veth pair (also when the walk stopped here, at a blocked port).
+            if link?.kind == .veth, link?.peer?.node == target.node, link?.peer?.name == target.interface {
                 return .veth
             }
             return .bridgePort

@@ -186,6 +186,7 @@ struct PathCapturePointsTests {
         hops[6].blocked = "veth-ct1 is disabled"
         let walk = path(ext, ct1, hops)
         let points = PathCapturePoints.points(for: walk, in: topology, source: ext, target: ct1)
+        #expect(points.filter { !$0.isSide }.suffix(2).map(\.role) == [.veth, .container])
         #expect(points.filter { !$0.isSide }.last?.label == "ct1:eth0")
         #expect(points.filter { !$0.isSide }.last?.namespace == .pid(4242))
         #expect(points.filter(\.isSide).map(\.label) == ["ext:sw-em2", "host:veth-ct2"])
