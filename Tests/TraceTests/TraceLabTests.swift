@@ -4,8 +4,11 @@ import Lab
 import LinuxNet
 import Testing
 
-/// One isolated lab (`lxcdiag lab up --name ...`) for a suite, taken down when the suite's value goes away.
+/// One isolated lab (`lxcdiag lab up --name ...`) for a whole suite: the suite's `.lab(...)` trait builds it before
+/// the first test and takes it down after the last (also on failure); tests read it as `TraceLab.current`.
 final class TraceLab: Sendable {
+    @TaskLocal static var current: TraceLab?
+
     let configuration: LabConfiguration
     let lab: Lab
 
@@ -19,7 +22,8 @@ final class TraceLab: Sendable {
         }
     }
 
-    deinit { _ = try? lab.down() }
+    /// The suite's lab; fails the test when the suite has no `.lab(...)` trait.
+    static func suiteLab() throws -> TraceLab { try #require(current, "the suite needs the .lab(...) trait") }
 
     var host: String { configuration.hostNamespace }
 
@@ -47,6 +51,27 @@ final class TraceLab: Sendable {
     func inHost(_ arguments: String...) throws {
         try ExternalCommand.check(["ip", "netns", "exec", host] + arguments)
     }
+}
+
+/// Builds one lab for the suite it is attached to and takes it down when the suite is done.
+struct LabScope: SuiteTrait, TestScoping {
+    var backend: LabBackend
+    var isRecursive: Bool { false }
+
+    func provideScope(
+        for test: Test,
+        testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
+    ) async throws {
+        let lab = try TraceLab(backend: backend)
+        defer { _ = try? lab.lab.down() }
+        try await TraceLab.$current.withValue(lab) { try await function() }
+    }
+}
+
+extension Trait where Self == LabScope {
+    /// One isolated lab of `backend` for the whole suite.
+    static func lab(_ backend: LabBackend) -> LabScope { LabScope(backend: backend) }
 }
 
 /// The parts of a `lxcdiag.trace/1` document the tests look at.
@@ -116,12 +141,13 @@ private func expectStopAtDisabledPort(_ lab: TraceLab) throws {
     "lxcdiag trace on the lab (plain namespaces)",
     .serialized,
     .enabled(if: getuid() == 0, "needs root"),
-    .enabled(if: FileManager.default.isExecutableFile(atPath: lxcdiagBinary), "build lxcdiag first")
+    .enabled(if: FileManager.default.isExecutableFile(atPath: lxcdiagBinary), "build lxcdiag first"),
+    .lab(.namespaces)
 )
-final class TraceNamespaceLabTests {
+struct TraceNamespaceLabTests {
     let lab: TraceLab
 
-    init() throws { lab = try TraceLab(backend: .namespaces) }
+    init() throws { lab = try TraceLab.suiteLab() }
 
     @Test("ext->ct1, ext->ct3, ct1->ct2, ct3->ct4 and host->ct1 via em2 are reachable with no extra flags")
     func healthy() throws { try expectHealthyPaths(lab) }
@@ -249,12 +275,13 @@ final class TraceNamespaceLabTests {
     .serialized,
     .enabled(if: getuid() == 0, "needs root"),
     .enabled(if: FileManager.default.isExecutableFile(atPath: lxcdiagBinary), "build lxcdiag first"),
-    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/lxc-create"), "needs LXC")
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/lxc-create"), "needs LXC"),
+    .lab(.lxc)
 )
-final class TraceLXCLabTests {
+struct TraceLXCLabTests {
     let lab: TraceLab
 
-    init() throws { lab = try TraceLab(backend: .lxc) }
+    init() throws { lab = try TraceLab.suiteLab() }
 
     @Test("ext->ct1, ext->ct3, ct1->ct2, ct3->ct4 and host->ct1 via em2 are reachable with real containers")
     func healthy() throws { try expectHealthyPaths(lab) }
