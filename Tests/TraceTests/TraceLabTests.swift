@@ -258,11 +258,19 @@ struct TraceNamespaceLabTests {
         try lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "0")
         defer { try? lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "3") }
         let host = lab.host
+        // Deleted once the trace's capture on it is open (its packet socket shows in ss), at most 10 s on.
         let deleter = Thread.detachNewThreadWithResult {
-            usleep(400_000)
+            for _ in 0..<500 {
+                let sockets = try ExternalCommand.check(["ip", "netns", "exec", host, "ss", "-0", "-a", "-p"])
+                if sockets.split(separator: "\n").contains(where: { $0.contains("veth-gone") && $0.contains("lxcdiag") }
+                ) {
+                    break
+                }
+                usleep(20_000)
+            }
             try ExternalCommand.check(["ip", "-n", host, "link", "del", "veth-gone"])
         }
-        let run = try lab.trace("ext", "ct1", ["--timeout-ms", "2000"])
+        let run = try lab.trace("ext", "ct1", ["--timeout-ms", "3000"])
         try deleter.get()
         #expect(run.status == 3, "\(run.output)")
         #expect(run.error.contains("veth-gone"))
