@@ -155,6 +155,14 @@ struct TraceNamespaceLabTests {
     @Test("a bridge port that is not forwarding: the ARP request stops at br0 and never reaches veth-ct1")
     func portDisabled() throws { try expectStopAtDisabledPort(lab) }
 
+    @Test("other endpoint forms (iface:, netns:) resolve to the same nodes, named as the endpoint file names them")
+    func endpointForms() throws {
+        let document = try lab.traced("iface:em2", "netns:\(lab.member("ct2"))")
+        #expect(document.verdict == "reachable")
+        #expect(document.labels.first == "host:em2")
+        #expect(document.labels.contains("host:veth-ct2") && document.labels.contains("ct2:eth0"))
+    }
+
     @Test("broadcast flooding off on the port: ARP is lost there, the echo requests to the known MAC pass")
     func broadcastFloodOff() throws {
         // ct1 learns ext's MAC from a healthy trace's ARP request first. Without that ct1 must ask itself, and the
