@@ -8,6 +8,22 @@ public import Trace
 /// and every other port of each bridge the path crosses as a side point, where flooded or misdelivered frames
 /// show up. Pure: reads only the path and the topology it was computed from.
 public enum PathCapturePoints {
+    /// The plan for tracing `path` from `source` to `target`: both ends and `points(for:in:source:target:)`.
+    public static func plan(
+        for path: ExpectedPath,
+        in topology: HostTopology,
+        source: ResolvedEndpoint,
+        target: ResolvedEndpoint,
+        options: TraceOptions
+    ) -> TracePlan {
+        TracePlan(
+            source: source,
+            target: target,
+            hops: points(for: path, in: topology, source: source, target: target),
+            options: options
+        )
+    }
+
     /// The capture points for tracing `path` from `source` to `target`.
     ///
     /// Hops in the unseen outside network are left out; a hop listed twice (a bridge that forwards and also

@@ -107,16 +107,11 @@ extension LXCDiag {
                 if capture.hops.isEmpty {
                     let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints)
                     expected = resolved.path
-                    let points = PathCapturePoints.points(
+                    plan = PathCapturePoints.plan(
                         for: resolved.path,
                         in: resolved.topology,
                         source: resolved.source,
-                        target: resolved.destination
-                    )
-                    plan = TracePlan(
-                        source: resolved.source,
                         target: resolved.destination,
-                        hops: points,
                         options: options
                     )
                 } else {

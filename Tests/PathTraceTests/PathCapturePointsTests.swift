@@ -153,7 +153,14 @@ struct PathCapturePointsTests {
         #expect(points.first { $0.label == "host:br0" }?.namespace == .named("lab-host"))
         #expect(points.first { $0.label == "ct1:eth0" }?.namespace == .pid(4242))
         // The trace engine takes the first point as the source's own interface, so it adds no second one.
-        let plan = TracePlan(source: ext, target: ct1, hops: points, options: TraceOptions())
+        let plan = PathCapturePoints.plan(
+            for: extToCt1,
+            in: topology,
+            source: ext,
+            target: ct1,
+            options: TraceOptions()
+        )
+        #expect(plan.hops == points)
         #expect(plan.pathHops.count == 8)
     }
 
