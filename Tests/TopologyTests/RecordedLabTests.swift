@@ -211,3 +211,24 @@ struct RecordedLabTests {
         #expect(decoded == topology)
     }
 }
+
+@Suite("questions other commands ask the topology")
+struct TopologyQueryTests {
+    @Test("who owns an address or a MAC, where bridges send a MAC, a port's bridge, a parent's children")
+    func queries() throws {
+        let topology = try RecordedLabTests.recordedTopology()
+        let owners = topology.assignments(of: IPv4Address("192.0.2.13")!)
+        #expect(owners.map(\.interface) == [LinkReference(node: "ct3", index: 7, name: "eth0")])
+        #expect(topology.assignments(of: IPv4Address("203.0.113.9")!).isEmpty)
+        let ct1 = try #require(topology.namespace(named: "ct1")?.link(named: "eth0"))
+        #expect(
+            topology.interfaces(withMAC: try #require(ct1.mac)) == [LinkReference(node: "ct1", index: 2, name: "eth0")]
+        )
+        let entries = topology.forwardingEntries(for: try #require(ct1.mac))
+        #expect(entries.map(\.port.name) == ["vct1"] && entries.first?.state == .learned)
+        let vct2 = try #require(topology.namespace(named: "host")?.link(named: "vct2"))
+        #expect(topology.bridge(of: vct2)?.name == "br0")
+        let children = topology.children(of: LinkReference(node: "host", index: 2, name: "br0"))
+        #expect(Set(children.map(\.description)) == ["host:mvv", "host:mvs", "ct3:eth0", "ct4:eth0"])
+    }
+}

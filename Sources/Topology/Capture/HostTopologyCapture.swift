@@ -51,6 +51,11 @@ extension HostTopology {
         return topology
     }
 
+    /// Captures as `capture(_:workers:)` does, suspending instead of blocking the caller's thread.
+    public static func capture(_ targets: [TopologyTarget], workers: Int = 4) async throws -> HostTopology {
+        try await DedicatedThread.run(name: "topology capture") { try capture(targets, workers: workers) }
+    }
+
     /// Asks `namespace`'s kernel which id it gives each of `others` (RTM_GETNSID), in the order given.
     private static func askNamespaceIDs(in target: TopologyTarget, of others: [TopologyTarget]) throws -> [Int32?] {
         let files = others.map(\.namespaceFile)

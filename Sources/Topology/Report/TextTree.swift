@@ -148,12 +148,6 @@ private struct TreeRenderer {
     }
 }
 
-extension NamespaceSnapshot {
-    func reference(_ link: Link) -> LinkReference {
-        LinkReference(node: node.name, index: link.index, name: link.name)
-    }
-}
-
 extension Link {
     /// NICs, VLANs and tunnels: what connects a host to the outside rather than to a container.
     var isUplink: Bool { kind == .physical || kind == .vlan || kind == .vxlan || kind == .other }
