@@ -69,21 +69,23 @@ extension LXCDiag {
                     )
                 }
                 try requireRoot("lxcdiag topo")
-                var targets = TopologyTarget.hostAndNamedNamespaces(hostNetns: netns, scan: !noScan)
-                if !only.isEmpty {
-                    let known = Set(targets.map(\.name))
-                    if let unknown = only.first(where: { !known.contains($0) }) {
-                        let names = targets.dropFirst().map(\.name).joined(separator: ", ")
-                        throw CommandFailure(
-                            message:
-                                "no namespace \(unknown) under /run/netns; there are: \(names.isEmpty ? "none" : names)",
-                            status: .usage
-                        )
-                    }
-                    targets = targets.prefix(1) + targets.dropFirst().filter { only.contains($0.name) }
-                }
-                try show(HostTopology.capture(targets))
+                try show(HostTopology.capture(try targets()))
             }
+        }
+
+        /// The namespaces to capture, host first: the input of everything `topo` shows.
+        func targets() throws -> [TopologyTarget] {
+            let all = TopologyTarget.hostAndNamedNamespaces(hostNetns: netns, scan: !noScan)
+            guard !only.isEmpty else { return all }
+            let known = Set(all.map(\.name))
+            if let unknown = only.first(where: { !known.contains($0) }) {
+                let names = all.dropFirst().map(\.name).joined(separator: ", ")
+                throw CommandFailure(
+                    message: "no namespace \(unknown) under /run/netns; there are: \(names.isEmpty ? "none" : names)",
+                    status: .usage
+                )
+            }
+            return Array(all.prefix(1)) + all.dropFirst().filter { only.contains($0.name) }
         }
 
         /// Prints or writes `topology` in the format the flags ask for.
