@@ -86,6 +86,8 @@ struct LXCTopologyTests {
         let eth1 = try #require(container.link(named: "eth1"))
         #expect(eth1.kind == .macvlan && eth1.macvlan?.mode == .private)
         #expect(eth1.parent == host.reference(bridge))
-        #expect(topology.warnings().filter { $0.interface.node == lab.name }.isEmpty)
+        // Carrier may still be on its way (br0 gets one only once its port forwards); resolution must be complete.
+        let codes = topology.warnings().filter { $0.interface.node == lab.name }.map(\.code)
+        #expect(!codes.contains("peer-unknown") && !codes.contains("parent-unknown"))
     }
 }
