@@ -22,11 +22,19 @@ struct RecordedLabTests {
 
     /// The lab's topology as `HostTopology.capture` builds it, answering RTM_GETNSID from the recording.
     static func recordedTopology() throws -> HostTopology {
-        var topology = HostTopology(namespaces: try recordedSnapshots())
         let recordedIDs = try nodes.map { name in
             let data = try Data(contentsOf: FixtureFiles.directory.appendingPathComponent("lab/\(name)/nsids.json"))
             return try JSONDecoder().decode([String: Int32].self, from: data)
         }
+        // As a live capture does: namespaces reaching into two or more others carry their ids.
+        let snapshots = try recordedSnapshots().enumerated().map { position, snapshot in
+            var snapshot = snapshot
+            if Set(snapshot.links.compactMap(\.linkNetnsID)).count >= 2 {
+                snapshot.namespaceIDs = recordedIDs[position]
+            }
+            return snapshot
+        }
+        var topology = HostTopology(namespaces: snapshots)
         topology.resolveCrossNamespaceLinks { from, candidates in
             candidates.map { recordedIDs[from][nodes[$0]] }
         }
@@ -105,6 +113,14 @@ struct RecordedLabTests {
         #expect(asked.contains { $0.0 == ct3 && $0.1.contains(0) && $0.1.count > 1 })
         // veth pairs need no question: only one namespace points back.
         #expect(try link(topology, "ct1", "eth0").peer?.name == "vct1")
+    }
+
+    @Test("the host's recorded namespace ids resolve its veths without guessing")
+    func hostNamespaceIDs() throws {
+        let topology = try Self.recordedTopology()
+        #expect(topology.namespace(named: "host")?.namespaceIDs?["ct1"] != nil)
+        #expect(topology.namespace(named: "ct1")?.namespaceIDs == nil)
+        #expect(try link(topology, "host", "vct1").peer?.node == "ct1")
     }
 
     @Test("bridge settings and per-port state and flags")

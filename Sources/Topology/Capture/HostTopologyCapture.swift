@@ -18,7 +18,7 @@ extension HostTopology {
             finished.enter()
             DedicatedThread.start(name: "topology capture \(worker)") {
                 while let position = next.takeNextIndex(limit: targets.count) {
-                    results.set(position, Result { try NamespaceSnapshot.capture(targets[position]) })
+                    results.set(position, Result { try NamespaceSnapshot.capture(targets[position], others: targets) })
                 }
                 finished.leave()
             }

@@ -7,6 +7,9 @@ public struct NamespaceSnapshot: Codable, Sendable, Hashable {
     public var neighbours: [NeighbourEntry]
     /// The bridge forwarding database of every bridge (and vxlan) in the namespace.
     public var fdb: [FDBEntry]
+    /// The ids this namespace gives other captured namespaces (RTM_GETNSID), by node name. Asked only in
+    /// namespaces whose links reach into two or more others (hosts, switches); nil elsewhere.
+    public var namespaceIDs: [String: Int32]?
 
     public init(
         node: NetworkNode,
