@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
+        .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
         .target(name: "Netlink", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
@@ -36,11 +38,16 @@ let package = Package(
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Netlink", "Topology",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(
+            name: "KernelDropsTests",
+            dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "TopologyTests",
             dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KernelDrops
 import LinuxNet
 import Netlink
 import NetworkModel
@@ -59,6 +60,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as TracingError:
+        return ("\(error)", .environment)
     default:
         return ("\(error)", .environment)
     }
