@@ -85,8 +85,14 @@ struct TopoCLITests {
         #expect(picture.contains("<svg") && picture.contains(clusterLabel))
     }
 
-    @Test("a missing host namespace exits 3 naming it; an unknown namespace argument exits 2 listing others")
+    @Test("not root or a missing host namespace exit 3; an unknown namespace argument exits 2 listing others")
     func errors() throws {
+        let binary = try #require(LXCDiagBinary.path)
+        let unprivileged = try ExternalCommand.run([
+            "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", binary, "topo",
+        ])
+        #expect(unprivileged.status == 3)
+        #expect(unprivileged.standardError.contains("needs root"))
         let missing = try LXCDiagBinary.run(["topo", "-n", "lxcdiag-t-no-such-host"])
         #expect(missing.status == 3)
         #expect(missing.standardError.contains("lxcdiag-t-no-such-host does not exist"))
