@@ -149,8 +149,10 @@ private struct TreeRenderer {
 }
 
 extension Link {
-    /// NICs, VLANs and tunnels: what connects a host to the outside rather than to a container.
-    var isUplink: Bool { kind == .physical || kind == .vlan || kind == .vxlan || kind == .other }
+    /// NICs, VLANs, bonds and tunnels: what connects a host to the outside rather than to a container.
+    var isUplink: Bool {
+        kind == .physical || kind == .vlan || kind == .vxlan || otherKind == "bond" || otherKind == "team"
+    }
 
     /// Up, down or no carrier, in one word.
     var stateWord: String {
