@@ -32,7 +32,7 @@ let package = Package(
         // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
         .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
-        .target(name: "Netlink", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec"]),
+        .target(name: "Netlink", dependencies: ["CLinuxNet"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
         .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
         .executableTarget(
