@@ -11,9 +11,10 @@ extension LXCDiag {
             discussion: """
                 Reads every namespace's links, bridge ports, FDB, addresses, routes and neighbours through \
                 rtnetlink and draws a tree: host -> uplinks -> bridges -> ports -> the container interface \
-                behind each port (namespace, interface, address, MAC). Lines starting with "!" are warnings: \
-                a port not forwarding, a link down or without carrier, an MTU that differs from the bridge, \
-                flooding or learning switched off.
+                behind each port (namespace, interface, address, MAC). "→ NODE" leads into another namespace \
+                (veth peer, macvlan child), "↳" to a macvlan or VLAN child in the same one. Lines starting \
+                with "!" are warnings: a port not forwarding, a link down or without carrier, an MTU that \
+                differs from the bridge, flooding or learning switched off.
 
                 The host is the namespace lxcdiag runs in, or the named namespace given with -n (as `ip -n`). \
                 Every namespace under /run/netns is included, or only those named as arguments (--no-scan \
@@ -21,9 +22,9 @@ extension LXCDiag {
 
                 Examples:
                   sudo lxcdiag topo
-                  sudo lxcdiag topo -n lab-host ct1 ct2                (host lab-host, containers ct1, ct2)
-                  sudo lxcdiag topo -n lab-host --json > topo.json     (schema lxcdiag.topo/1)
-                  sudo lxcdiag topo --svg wiring.svg                   (needs graphviz)
+                  sudo lxcdiag topo -n lab-host ct1 ct2       only ct1, ct2 besides the host
+                  sudo lxcdiag topo --json > topo.json        schema lxcdiag.topo/1
+                  sudo lxcdiag topo --svg wiring.svg          needs graphviz
                 """
         )
 

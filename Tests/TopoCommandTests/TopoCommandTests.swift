@@ -12,6 +12,7 @@ struct TopoCommandTests {
         #expect(help.contains("-n, --netns <NAME>"))
         #expect(help.contains("lxcdiag.topo/1"))
         #expect(help.contains("sudo lxcdiag topo --svg wiring.svg"))
+        #expect(help.contains("\"↳\""))
         #expect(help.contains("--no-scan"))
     }
 
