@@ -6,6 +6,7 @@ public struct TopologyTarget: Sendable, Hashable {
     /// `host`, a container name, or a netns name; unique within one capture.
     public var name: String
     public var kind: NodeKind
+    /// Where to capture.
     public var namespace: NetworkNamespace
 
     public init(name: String, kind: NodeKind, namespace: NetworkNamespace) {
