@@ -1,6 +1,9 @@
 import ArgumentParser
+import Containers
 import Foundation
 import KernelDrops
+import KernelSettings
+import Lab
 import LinuxNet
 import Netlink
 import NetworkModel
@@ -60,6 +63,12 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as EndpointError:
+        return ("\(error)", error.isUsageError ? .usage : .environment)
+    case let error as KernelSettingsError:
+        return ("\(error)", .environment)
+    case let error as LabError:
+        return ("\(error)", .environment)
     case let error as TracingError:
         return ("\(error)", .environment)
     default:
