@@ -1,4 +1,5 @@
 import ArgumentParser
+import Containers
 import Foundation
 import LinuxNet
 import Topology
@@ -17,8 +18,10 @@ extension LXCDiag {
                 differs from the bridge, flooding or learning switched off.
 
                 The host is the namespace lxcdiag runs in, or the named namespace given with -n (as `ip -n`). \
-                Every namespace under /run/netns is included, or only those named as arguments (--no-scan \
-                for the host alone).
+                Every namespace lxcdiag knows is included: the endpoint file's (--endpoints), running LXC \
+                containers (by name) and every namespace under /run/netns; one namespace known under several \
+                names is shown once ("also ..."). Name some as arguments to show only those besides the host, \
+                or use --no-scan for the host alone.
 
                 Examples:
                   sudo lxcdiag topo
@@ -28,11 +31,7 @@ extension LXCDiag {
                 """
         )
 
-        @Option(
-            name: [.customShort("n"), .customLong("netns")],
-            help: ArgumentHelp("Take the named namespace NAME (under /run/netns) as the host.", valueName: "NAME")
-        )
-        var netns: String?
+        @OptionGroup var endpoints: EndpointOptions
 
         @Flag(help: "Print the lxcdiag.topo/1 JSON document (see docs/topo-schema.md).")
         var json = false
@@ -43,17 +42,20 @@ extension LXCDiag {
         @Option(help: ArgumentHelp("Render the graph to FILE as SVG with graphviz's `dot`.", valueName: "FILE"))
         var svg: String?
 
-        @Flag(name: .customLong("no-scan"), help: "Capture only the host, not the namespaces under /run/netns.")
+        @Flag(name: .customLong("no-scan"), help: "Capture only the host, no other namespace.")
         var noScan = false
 
         @Argument(
-            help: ArgumentHelp("Named namespaces to include besides the host (default: all).", valueName: "NETNS")
+            help: ArgumentHelp(
+                "Containers, registered endpoints or named namespaces to show besides the host (default: all).",
+                valueName: "NAME"
+            )
         )
         var only: [String] = []
 
         func validate() throws {
             if json && dot { throw ValidationError("--json and --dot both print to standard output; choose one") }
-            if let netns, netns.isEmpty || netns.contains("/") || netns == "." || netns == ".." {
+            if let netns = endpoints.netns, netns == "." || netns == ".." {
                 throw ValidationError("-n/--netns takes a name under /run/netns, such as ct1, not \"\(netns)\"")
             }
             if let svg, svg.isEmpty { throw ValidationError("--svg needs a file name") }
@@ -76,13 +78,16 @@ extension LXCDiag {
 
         /// The namespaces to capture, host first: the input of everything `topo` shows.
         func targets() throws -> [TopologyTarget] {
-            let all = TopologyTarget.hostAndNamedNamespaces(hostNetns: netns, scan: !noScan)
+            // The resolver checks that -n names an existing namespace, and knows containers and endpoints.
+            let all = try endpoints.resolver().topologyTargets()
+            if noScan { return Array(all.prefix(1)) }
             guard !only.isEmpty else { return all }
             let known = Set(all.map(\.name))
             if let unknown = only.first(where: { !known.contains($0) }) {
                 let names = all.dropFirst().map(\.name).joined(separator: ", ")
                 throw CommandFailure(
-                    message: "no namespace \(unknown) under /run/netns; there are: \(names.isEmpty ? "none" : names)",
+                    message:
+                        "no container, endpoint or namespace \(unknown); there are: \(names.isEmpty ? "none" : names)",
                     status: .usage
                 )
             }

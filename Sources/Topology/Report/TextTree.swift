@@ -73,7 +73,8 @@ private struct TreeRenderer {
     mutating func namespaceTree(_ snapshot: NamespaceSnapshot) -> TreeNode {
         reachedNodes.insert(snapshot.node.name)
         shown = []
-        var root = TreeNode(text: "\(snapshot.node.name)  (\(snapshot.node.kind.rawValue))")
+        let also = snapshot.node.aliases.map { ", also \($0.joined(separator: ", "))" } ?? ""
+        var root = TreeNode(text: "\(snapshot.node.name)  (\(snapshot.node.kind.rawValue)\(also))")
         let links = snapshot.links.filter { $0.kind != .loopback }
         // A child whose parent is in this namespace is drawn under its parent, wherever that is drawn.
         func hasLocalParent(_ link: Link) -> Bool { link.parent?.node == snapshot.node.name }
