@@ -90,4 +90,19 @@ struct LXCTopologyTests {
         let codes = topology.warnings().filter { $0.interface.node == lab.name }.map(\.code)
         #expect(!codes.contains("peer-unknown") && !codes.contains("parent-unknown"))
     }
+
+    @Test("lxcdiag topo finds the running container by name and shows it behind its port")
+    func command() throws {
+        let lab = try LXCContainerLab()
+        defer { lab.tearDown() }
+        let output = try LXCDiagBinary.run(["topo", "-n", lab.host, lab.name, "--json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(output.standardOutput.utf8))
+        let container = try #require(document.namespaces.first { $0.node.name == lab.name })
+        #expect(container.node.kind == .lxc)
+        #expect(container.link(named: "eth0")?.peer?.name == lab.vethName)
+        let text = try LXCDiagBinary.run(["topo", "-n", lab.host, lab.name])
+        #expect(text.standardOutput.contains("→ \(lab.name)  eth0  veth"))
+        #expect(text.standardOutput.contains("→ \(lab.name)  eth1  macvlan private"))
+    }
 }
