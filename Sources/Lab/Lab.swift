@@ -49,6 +49,10 @@ public struct Lab: Sendable {
     /// `up`, stopping after `stage` (tests use this to get a half-made lab).
     func up(through stage: LabBuildStage) throws -> UpResult {
         try configuration.validate()
+        return try LabLock.holding(configuration) { try lockedUp(through: stage) }
+    }
+
+    private func lockedUp(through stage: LabBuildStage) throws -> UpResult {
         let started = monotonicNanoseconds()
         let existing = try LabState.load(from: configuration.statePath)
         let backend = try chooseBackend(existing: existing)
@@ -103,6 +107,10 @@ public struct Lab: Sendable {
     @discardableResult
     public func down() throws -> LabState? {
         try configuration.validate()
+        return try LabLock.holding(configuration) { try lockedDown() }
+    }
+
+    private func lockedDown() throws -> LabState? {
         guard let state = try LabState.load(from: configuration.statePath) else {
             let unrecorded = unrecordedContainers(existing: nil)
             guard !unrecorded.isEmpty else { return nil }

@@ -27,7 +27,10 @@ extension LXCDiag.LabCommand {
                     print("lab \(lab.configuration.name): nothing to remove")
                     return
                 }
-                var parts = ["namespaces " + removed.namespaces.joined(separator: ", ")]
+                var parts: [String] = []
+                if !removed.namespaces.isEmpty {
+                    parts.append("namespaces " + removed.namespaces.joined(separator: ", "))
+                }
                 if !removed.containers.isEmpty {
                     parts.append("LXC containers " + removed.containers.joined(separator: ", "))
                 }

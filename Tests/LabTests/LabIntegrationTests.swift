@@ -23,6 +23,18 @@ struct PlainLabTests {
     @Test("up completes a half-made lab")
     func upCompletes() throws { try LabScenarios.upCompletesHalfMadeLab(.namespaces, stage: .host) }
 
+    @Test("two ups of one lab at once: one builds, the other finds it up")
+    func concurrentUps() async throws {
+        let test = TestLab(backend: .namespaces)
+        defer { test.tearDown() }
+        let lab = test.lab
+        async let first = withNetworkNamespace(.current) { try lab.up().outcome }
+        async let second = withNetworkNamespace(.current) { try lab.up().outcome }
+        let outcomes = try await [first, second].sorted { $0.rawValue < $1.rawValue }
+        #expect(outcomes == [.alreadyUp, .built])
+        #expect(try lab.status().isComplete)
+    }
+
     @Test("a foreign namespace with the lab's name makes up refuse")
     func foreignNamespace() throws { try LabScenarios.foreignNamespaceRefused(.namespaces) }
 
