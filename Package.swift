@@ -29,14 +29,17 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The ARP suite: ping, scan, duplicate address detection, announcements and watch, from any namespace.
+        .target(name: "ARPSuite", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "ARPSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec", "NetworkModel"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
     ]
 )

@@ -198,3 +198,64 @@ uint64_t CLinuxNet_realtime_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+
+/// Reads the hardware address of `name` (SIOCGIFHWADDR) into `mac`; 0 on success, -1 with errno set.
+int CLinuxNet_interface_hwaddr(const char *name, uint8_t mac[6]) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof(request));
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    int result = ioctl(fd, SIOCGIFHWADDR, &request);
+    int saved = errno;
+    close(fd);
+    if (result < 0) { errno = saved; return -1; }
+    memcpy(mac, request.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+/// Reads the primary IPv4 address and netmask of `name` (SIOCGIFADDR, SIOCGIFNETMASK) in host byte order;
+/// 0 on success, -1 with errno set (EADDRNOTAVAIL when the interface has no IPv4 address).
+int CLinuxNet_interface_ipv4(const char *name, uint32_t *address, uint32_t *netmask) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof(request));
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFADDR, &request) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    *address = ntohl(((struct sockaddr_in *)&request.ifr_addr)->sin_addr.s_addr);
+    if (ioctl(fd, SIOCGIFNETMASK, &request) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    *netmask = ntohl(((struct sockaddr_in *)&request.ifr_netmask)->sin_addr.s_addr);
+    close(fd);
+    return 0;
+}
+
+/// Writes the names of the calling thread's namespace's interfaces, NUL-separated, into `buffer`;
+/// returns the bytes used, or -1 with errno set (ENOSPC when `capacity` is too small).
+ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity) {
+    struct if_nameindex *list = if_nameindex();
+    if (list == NULL) return -1;
+    size_t used = 0;
+    for (struct if_nameindex *entry = list; entry->if_index != 0; entry++) {
+        size_t length = strlen(entry->if_name) + 1;
+        if (used + length > capacity) {
+            if_freenameindex(list);
+            errno = ENOSPC;
+            return -1;
+        }
+        memcpy(buffer + used, entry->if_name, length);
+        used += length;
+    }
+    if_freenameindex(list);
+    return (ssize_t)used;
+}

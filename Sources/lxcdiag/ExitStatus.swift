@@ -1,3 +1,4 @@
+import ARPSuite
 import ArgumentParser
 import Foundation
 import LinuxNet
@@ -56,6 +57,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as ARPError:
+        return ("\(error)", error.kind == .usage ? .usage : .environment)
     default:
         return ("\(error)", .environment)
     }

@@ -1,0 +1,107 @@
+import ARPSuite
+import ArgumentParser
+import Foundation
+import NetworkModel
+import PacketCodec
+
+extension LXCDiag {
+    /// `lxcdiag arp …`: the ARP tools operators know, run from any namespace.
+    struct ARP: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "arp",
+            abstract: "ARP ping, scan, duplicate detection, announcements and watch, from any endpoint.",
+            discussion: """
+                Like arping, arp-scan and arpwatch, but run from the host, a named namespace or a registered \
+                endpoint (--from), and aware of VLAN tags on trunk parents (--vlan).
+
+                Example:
+                  lxcdiag arp scan 192.0.2.0/24 --from netns:lab-ext -I eth0
+                """,
+            subcommands: [Ping.self, Scan.self, DAD.self, Announce.self, Watch.self]
+        )
+    }
+}
+
+/// Which endpoint a command works from: `--from`, `-n`, and the endpoint file that names endpoints.
+struct ARPEndpointOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Where to work from: host, netns:NAME, or an endpoint name from the endpoint file.",
+            valueName: "endpoint"
+        )
+    )
+    var from: String?
+
+    @Option(name: [.customShort("n"), .customLong("netns")], help: "Shorthand for --from netns:NAME.")
+    var netns: String?
+
+    @Option(help: "The endpoint file (default $LXCDIAG_ENDPOINTS or /run/lxcdiag/endpoints.json).")
+    var endpoints: String?
+
+    func validate() throws {
+        if from != nil && netns != nil { throw ValidationError("give either --from or -n/--netns, not both") }
+    }
+
+    func resolve() throws -> VantagePoint {
+        try VantagePoint.resolve(from: from, netns: netns, endpointFile: EndpointRegistry.path(explicit: endpoints))
+    }
+}
+
+/// Where ARP frames go out: the endpoint, interface, VLAN and sender address.
+struct ARPVantageOptions: ParsableArguments {
+    @OptionGroup var endpoint: ARPEndpointOptions
+
+    @Option(name: [.customShort("I"), .customLong("interface")], help: "The interface to use at the endpoint.")
+    var interface: String?
+
+    @Option(help: "Send 802.1Q-tagged frames with this VLAN id and read only replies tagged with it.")
+    var vlan: UInt16?
+
+    @Option(help: "The sender IPv4 address requests carry (default: the interface's own).")
+    var source: String?
+
+    func validate() throws {
+        if let vlan, !(1...4094).contains(vlan) { throw ValidationError("--vlan must be 1...4094, not \(vlan)") }
+        if let source, IPv4Address(source) == nil { throw ValidationError("--source \(source) is not an IPv4 address") }
+    }
+
+    /// Resolves the endpoint and opens the link, towards `target` when no interface is named.
+    func openLink(towards target: IPv4Address?) throws -> ARPLink {
+        try ARPLink.open(
+            at: endpoint.resolve(),
+            interface: interface,
+            towards: target,
+            vlan: vlan,
+            source: source.flatMap(IPv4Address.init)
+        )
+    }
+}
+
+/// Parses `1.5`, `250ms`, `2s`, `1m` into nanoseconds.
+func parseDuration(_ text: String) -> UInt64? {
+    let units: [(String, Double)] = [("ms", 1e6), ("us", 1e3), ("s", 1e9), ("m", 60e9)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+        guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
+        return UInt64(value * scale)
+    }
+    guard let seconds = Double(text), seconds >= 0, seconds.isFinite else { return nil }
+    return UInt64(seconds * 1e9)
+}
+
+/// Parses an option value as a duration or fails with a usage error naming the option.
+func requireDuration(_ text: String, option: String) throws -> UInt64 {
+    guard let value = parseDuration(text) else {
+        throw ValidationError("\(option) \(text) is not a duration (like 1.5, 250ms, 2s, 1m)")
+    }
+    return value
+}
+
+/// Formats nanoseconds as milliseconds with three decimals.
+func milliseconds(_ nanoseconds: UInt64) -> String { String(format: "%.3f ms", Double(nanoseconds) / 1e6) }
+
+/// Writes a JSON document on one line (or pretty-printed) to standard output.
+func printJSON(_ value: some Encodable, pretty: Bool = true) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
