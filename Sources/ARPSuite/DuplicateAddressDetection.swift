@@ -13,6 +13,11 @@ public struct AddressClaim: Sendable, Hashable {
 
     public var mac: MACAddress
     public var evidence: Evidence
+
+    public init(mac: MACAddress, evidence: Evidence) {
+        self.mac = mac
+        self.evidence = evidence
+    }
 }
 
 /// The outcome of `arp dad`.
