@@ -74,12 +74,18 @@ public final class ARPLink: Sendable {
         }
     }
 
-    /// Sends one frame.
-    public func send(_ frame: ARPFrame) throws(SystemError) {
-        try socket.send(frame.encoded())
+    /// Sends one frame; returns the monotonic time just before it went to the kernel, the start of a round trip
+    /// (on a veth the reply may be processed before `sendto` even returns).
+    @discardableResult
+    public func send(_ frame: ARPFrame) throws(SystemError) -> UInt64 {
+        let bytes = frame.encoded()
+        let sentNs = monotonicNanoseconds()
+        try socket.send(bytes)
+        return sentNs
     }
 
-    /// The next ARP frame on this link's VLAN (or untagged) before `deadlineNs` (monotonic), with its receive time.
+    /// The next ARP frame on this link's VLAN (or untagged) before `deadlineNs` (monotonic), with its receive time:
+    /// the kernel's receive timestamp moved onto the monotonic clock, so a round trip excludes the reader's wake-up.
     public func receive(untilNs deadlineNs: UInt64) throws(SystemError) -> (frame: ARPFrame, receivedNs: UInt64)? {
         while true {
             let now = monotonicNanoseconds()
@@ -92,8 +98,19 @@ public final class ARPLink: Sendable {
             }
             guard let frame = ARPFrame(bytes: received.bytes, strippedTCI: received.vlanTag) else { continue }
             guard frame.vlan == vlan else { continue }
-            return (frame, received.receivedNs)
+            return (frame, Self.monotonicReceiveTime(received))
         }
+    }
+}
+
+extension ARPLink {
+    /// The kernel's wall-clock receive stamp as a monotonic time: now minus how long ago the stamp was taken.
+    static func monotonicReceiveTime(_ received: ReceivedFrame) -> UInt64 {
+        guard let stamp = received.kernelTimestampNs else { return received.receivedNs }
+        let wallNow = realtimeNanoseconds()
+        let monotonicNow = monotonicNanoseconds()
+        let age = wallNow > stamp ? wallNow - stamp : 0
+        return min(received.receivedNs, monotonicNow - min(age, monotonicNow))
     }
 }
 

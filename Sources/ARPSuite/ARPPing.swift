@@ -61,8 +61,7 @@ public func arpPing(
         let now = monotonicNanoseconds()
         if now >= end { break }
         if report.sent < limit && now >= nextSendNs {
-            try link.send(request)
-            lastSentNs = monotonicNanoseconds()
+            lastSentNs = try link.send(request)
             report.sent += 1
             nextSendNs += plan.intervalNs
             continue

@@ -65,6 +65,12 @@ int CLinuxNet_packet_enable_auxdata(int fd) {
     return setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
 }
 
+/// Asks the kernel for a receive timestamp (SO_TIMESTAMPNS) on every received frame.
+int CLinuxNet_packet_enable_timestamps(int fd) {
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+}
+
 /// Sends one complete Ethernet frame out of interface `ifindex`.
 ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t length) {
     struct sockaddr_ll addr;
@@ -80,7 +86,7 @@ ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t len
 /// Receives one frame with its auxiliary data. The corresponding C function is `recvmsg`.
 ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_packet_info *info) {
     struct sockaddr_ll from;
-    char control[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    char control[CMSG_SPACE(sizeof(struct tpacket_auxdata)) + CMSG_SPACE(sizeof(struct timespec))];
     struct iovec iov = { .iov_base = buffer, .iov_len = capacity };
     struct msghdr msg;
     memset(&msg, 0, sizeof(msg));
@@ -105,6 +111,10 @@ ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_p
                 info->vlan_tci = aux.tp_vlan_tci;
                 info->vlan_tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0x8100;
             }
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+            info->kernel_time_ns = (uint64_t)stamp.tv_sec * 1000000000ull + (uint64_t)stamp.tv_nsec;
         }
     }
     return n;

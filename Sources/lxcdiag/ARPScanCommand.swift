@@ -9,7 +9,7 @@ extension LXCDiag.ARP {
         static let configuration = CommandConfiguration(
             abstract: "Sweep a subnet with ARP: responders, vendors, duplicate addresses and ARP flux.",
             discussion: """
-                Frames leave at most at --rate (default 500/s, arp-scan's default). Silent addresses are \
+                Frames leave at most at --rate (default 480/s, just under arp-scan's default of about 485/s). Silent addresses are \
                 retried after a timeout learned from the replies already seen; with the default adaptive \
                 policy every responder is re-asked once to measure loss, and silent addresses are retried \
                 only when a re-ask went unanswered or fewer than 8 stations answered. --retry-policy always \
