@@ -27,12 +27,22 @@ public struct PingPlan: Sendable {
     public var intervalNs: UInt64
     /// Stop after this long whatever happens; nil for count × interval plus one interval to hear late replies.
     public var deadlineNs: UInt64?
+    /// After the first reply, send to the MAC that gave it instead of broadcasting (no flood through bridges, but
+    /// a second station holding the address is then only heard on the first request).
+    public var unicastAfterReply: Bool
 
-    public init(target: IPv4Address, count: Int?, intervalNs: UInt64, deadlineNs: UInt64?) {
+    public init(
+        target: IPv4Address,
+        count: Int?,
+        intervalNs: UInt64,
+        deadlineNs: UInt64?,
+        unicastAfterReply: Bool = false
+    ) {
         self.target = target
         self.count = count
         self.intervalNs = intervalNs
         self.deadlineNs = deadlineNs
+        self.unicastAfterReply = unicastAfterReply
     }
 
     /// How many requests go out in total, given the deadline.
@@ -43,8 +53,9 @@ public struct PingPlan: Sendable {
     }
 }
 
-/// Sends broadcast requests for `plan.target` (broadcast every time, so a second station answering is heard)
-/// and reports every reply as it comes through `onReply`.
+/// Sends requests for `plan.target` (broadcast every time unless `unicastAfterReply`, so a second station
+/// answering is heard) and reports every reply as it comes through `onReply`. A round trip runs from just before
+/// the request goes to the kernel to the kernel's receive stamp of the reply, as ping(8) measures.
 public func arpPing(
     on link: ARPLink,
     _ plan: PingPlan,
@@ -53,7 +64,7 @@ public func arpPing(
     let start = monotonicNanoseconds()
     let limit = plan.requestLimit
     let end = start + (plan.deadlineNs ?? UInt64(limit) * plan.intervalNs)
-    let request = ARPFrame.request(for: plan.target, from: link.mac, ip: link.ip, vlan: link.vlan)
+    var request = ARPFrame.request(for: plan.target, from: link.mac, ip: link.ip, vlan: link.vlan)
     var report = PingReport(target: plan.target, sent: 0, replies: [])
     var lastSentNs = start
     var nextSendNs = start
@@ -79,6 +90,7 @@ public func arpPing(
             rttNs: receivedNs >= lastSentNs ? receivedNs - lastSentNs : 0
         )
         report.replies.append(reply)
+        if plan.unicastAfterReply && request.destination.isBroadcast { request.destination = reply.mac }
         onReply(reply)
         if let count = plan.count, plan.deadlineNs != nil, report.replies.count >= count { break }
     }

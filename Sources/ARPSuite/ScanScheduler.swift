@@ -22,7 +22,7 @@ public enum ScanAction: Sendable, Equatable {
 
 /// Paces a sweep and decides what to retry. Pure: the caller says what was sent and answered, and when.
 ///
-/// Frames leave at most at `ratePerSecond`, on a fixed grid so that timer slack never raises the rate. Retries
+/// Frames leave on a fixed grid at `ratePerSecond`, so timer slack neither raises nor lowers the average rate. Retries
 /// come first, then the loss re-asks of the adaptive policy, then first attempts. A silent address is due for a
 /// retry once its last request is older than the learned timeout (doubling per attempt).
 public struct ScanScheduler: Sendable {
@@ -31,6 +31,8 @@ public struct ScanScheduler: Sendable {
     public let intervalNs: UInt64
     /// Fewer re-asked responders than this cannot show a clean path; then silent addresses are retried anyway.
     public let minimumLossSamples: Int
+    /// How many intervals of lateness the pacing makes good by sending sooner.
+    public let catchUpIntervals: UInt64 = 3
     public private(set) var estimator: RTTEstimator
 
     private let targets: [IPv4Address]
@@ -88,8 +90,10 @@ public struct ScanScheduler: Sendable {
     public mutating func sent(_ address: IPv4Address, atNs nowNs: UInt64) {
         framesSent += 1
         let grid = nextSendNs ?? nowNs
-        // Late by more than one interval: restart the grid from now rather than bursting to catch up.
-        nextSendNs = (grid + intervalNs < nowNs ? nowNs : grid) + intervalNs
+        // A late wake-up is made good on the next frames (the average stays at the rate), but a debt of more than
+        // `catchUpIntervals` (the process was descheduled, or there was nothing to send) is forgiven, not burst out.
+        let floor = nowNs > catchUpIntervals * intervalNs ? nowNs - catchUpIntervals * intervalNs : 0
+        nextSendNs = max(grid, floor) + intervalNs
         if reaskHandedOut.remove(address) != nil {
             reasked[address] = nowNs
             reaskOutstanding.append(address)

@@ -9,9 +9,10 @@ extension LXCDiag.ARP {
         static let configuration = CommandConfiguration(
             abstract: "Send ARP requests to an address and time every reply, like arping.",
             discussion: """
-                Requests are broadcast every time, so every station answering for the address is heard; \
-                more than one MAC answering is reported (a duplicate address or ARP flux). Exit status as \
-                arping's: 0 when answered, 1 when not.
+                Requests are broadcast every time (unless --unicast), so every station answering for the \
+                address is heard; more than one MAC answering is reported (a duplicate address or ARP flux). \
+                Round trips run from just before the request goes to the kernel to the kernel's receive \
+                timestamp of the reply, as ping(8) measures. Exit status as arping's: 0 when answered, 1 when not.
 
                 Example:
                   lxcdiag arp ping 192.0.2.10 --from netns:lab-ext -c 3 -i 0.2
@@ -31,6 +32,9 @@ extension LXCDiag.ARP {
 
         @Option(name: .short, help: "Stop after this long; with -c, stop once that many replies came.")
         var w: String?
+
+        @Flag(help: "After the first reply, send to its MAC instead of broadcasting (like iputils arping).")
+        var unicast = false
 
         @Flag(help: "Print one JSON document.")
         var json = false
@@ -52,7 +56,8 @@ extension LXCDiag.ARP {
                     target: address,
                     count: count ?? (w == nil ? 4 : nil),
                     intervalNs: intervalNs,
-                    deadlineNs: w.flatMap(parseDuration)
+                    deadlineNs: w.flatMap(parseDuration),
+                    unicastAfterReply: unicast
                 )
                 let link = try vantage.openLink(towards: address)
                 if !json {

@@ -11,8 +11,9 @@ extension LXCDiag.ARP {
             abstract: "Watch ARP passively: new stations, MAC changes and flip-flops, duplicates, unanswered requests.",
             discussion: """
                 Listens on every interface of the endpoint (default the host), and with --all-namespaces on \
-                every interface of every namespace under /run/netns. Ends on Ctrl-C or after --duration; it \
-                only opens sockets, so nothing is left behind.
+                every interface of every namespace under /run/netns and of every running LXC container that \
+                lxc-ls lists from here. Ends on Ctrl-C or after --duration; it only opens sockets, so nothing \
+                is left behind.
 
                 Example:
                   lxcdiag arp watch --all-namespaces --duration 30s --json
@@ -46,6 +47,9 @@ extension LXCDiag.ARP {
                     for name in namespaceNames() where "netns:\(name)" != vantage.label {
                         points += (try? WatchPoint.all(in: .named(name), label: "netns:\(name)")) ?? []
                     }
+                    for (name, pid) in runningContainers() {
+                        points += (try? WatchPoint.all(in: .pid(pid), label: name)) ?? []
+                    }
                 }
                 if let interface { points = points.filter { $0.interface == interface } }
                 guard !points.isEmpty else {
@@ -68,6 +72,19 @@ extension LXCDiag.ARP {
                 for failure in failures { FileHandle.standardError.write(Data("lxcdiag: \(failure)\n".utf8)) }
             }
         }
+    }
+}
+
+/// Running LXC containers whose command socket this namespace sees, with their init's pid. The shared
+/// container resolver replaces this when it lands.
+private func runningContainers() -> [(String, Int32)] {
+    guard let list = try? ExternalCommand.run(["lxc-ls", "-1", "--running"], timeoutSeconds: 10), list.status == 0
+    else { return [] }
+    return list.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { name in
+        let info = try? ExternalCommand.run(["lxc-info", "-n", String(name), "-p", "-H"], timeoutSeconds: 10)
+        guard let text = info?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines), let pid = Int32(text)
+        else { return nil }
+        return (String(name), pid)
     }
 }
 

@@ -50,6 +50,7 @@ struct ScanSchedulerTests {
         let (sends, _) = simulate(&scheduler, alive: alive)
         #expect(sends.count == 254 + (254 - 20))
         #expect(Set(sends.map(\.0)) == Set(network.hosts))
+        // On time every time, the pacing never sends two frames closer than the interval.
         for (earlier, later) in zip(sends, sends.dropFirst()) { #expect(later.1 - earlier.1 >= 2_000_000) }
         let retried = Dictionary(grouping: sends, by: \.0).filter { $0.value.count > 1 }.keys
         #expect(Set(retried) == Set(network.hosts).subtracting(alive))
@@ -99,6 +100,40 @@ struct ScanSchedulerTests {
         // Too few responders to judge the path: every silent address is retried, as arp-scan would.
         #expect(fewSends.count == 254 + 3 + (254 - 3))
         #expect(secondRun.pathIsClean == false)
+    }
+
+    @Test("late wake-ups are made good, so the average rate holds; a long stall is not burst out")
+    func pacingCatchesUp() {
+        var scheduler = ScanScheduler(targets: network.hosts, ratePerSecond: 500, maxRetries: 0, policy: .always)
+        var now: UInt64 = 1_000_000_000
+        var times: [UInt64] = []
+        while times.count < 100 {
+            switch scheduler.next(nowNs: now) {
+            case .send(let address):
+                times.append(now)
+                scheduler.sent(address, atNs: now)
+            case .wait(let until):
+                // Every wake-up comes 1.5 ms late, as a coarse poll timer would.
+                now = until + 1_500_000
+            case .finished:
+                Issue.record("finished early")
+                return
+            }
+        }
+        let span = times.last! - times.first!
+        // 99 intervals of 2 ms: the average is kept within 2 %, not stretched to 3.5 ms per frame.
+        #expect(span <= 99 * 2_040_000)
+        #expect(span >= 99 * 2_000_000 - 2_000_000)
+        // After a 100 ms stall, at most the forgiven debt (3 intervals) goes out back to back.
+        let before = scheduler.framesSent
+        now += 100_000_000
+        var burst = 0
+        while case .send(let address) = scheduler.next(nowNs: now) {
+            scheduler.sent(address, atNs: now)
+            burst += 1
+        }
+        #expect(burst == 4)
+        #expect(scheduler.framesSent == before + 4)
     }
 
     @Test("zero retries gives up on silent addresses after one request")

@@ -18,7 +18,7 @@ lab_port() {
     ip netns add "$ns"
     ip -n "$P-br" link add "$port" type veth peer name eth0 netns "$ns"
     ip -n "$P-br" link set "$port" master br0 up
-    ip -n "$ns" addr add "$2/24" dev eth0
+    [ -n "$2" ] && ip -n "$ns" addr add "$2/24" dev eth0
     ip -n "$ns" link set eth0 up
     ip -n "$ns" link set lo up
 }
