@@ -67,7 +67,9 @@ public struct WatchState: Sendable {
         let sender = packet.senderIP
         if packet.isGratuitous {
             let last = lastGratuitous[sender]
-            if last?.mac != packet.senderMAC || timeNs - (last?.timeNs ?? 0) > repeatWindowNs || last == nil {
+            if last == nil || last?.mac != packet.senderMAC
+                || elapsed(from: last?.timeNs ?? 0, to: timeNs) > repeatWindowNs
+            {
                 events.append(event(.gratuitous, sender, packet.senderMAC, nil, location, timeNs))
             }
             lastGratuitous[sender] = (packet.senderMAC, timeNs)
@@ -82,7 +84,7 @@ public struct WatchState: Sendable {
 
     /// Reports requests older than `unansweredAfterNs`; call it when idle too.
     public mutating func expire(nowNs: UInt64) -> [WatchEvent] {
-        let overdue = pending.filter { nowNs >= $0.value.sinceNs && nowNs - $0.value.sinceNs >= unansweredAfterNs }
+        let overdue = pending.filter { elapsed(from: $0.value.sinceNs, to: nowNs) >= unansweredAfterNs }
         for (target, _) in overdue { pending[target] = nil }
         return overdue.sorted { $0.key < $1.key }.map { target, request in
             event(.unanswered, target, request.asker, nil, request.location, nowNs)
@@ -108,7 +110,7 @@ public struct WatchState: Sendable {
         defer { stations[ip] = station }
         var events: [WatchEvent] = []
         if isReply, let lastMAC = station.lastReplyMAC, lastMAC != mac, let lastNs = station.lastReplyNs,
-            timeNs - lastNs <= duplicateWindowNs
+            elapsed(from: lastNs, to: timeNs) <= duplicateWindowNs
         {
             events.append(event(.duplicate, ip, mac, lastMAC, location, timeNs))
         } else if station.mac != mac {
@@ -125,6 +127,9 @@ public struct WatchState: Sendable {
         }
         return events
     }
+
+    /// Time between two stamps, zero when they arrive out of order (listener threads race for the lock).
+    private func elapsed(from earlier: UInt64, to later: UInt64) -> UInt64 { later > earlier ? later - earlier : 0 }
 
     private func event(
         _ kind: WatchEvent.Kind,

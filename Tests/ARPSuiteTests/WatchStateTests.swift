@@ -56,6 +56,9 @@ struct WatchStateTests {
         let copy = state.observe(announcement, at: "host/veth1", timeNs: 1_000_050_000)
         #expect(first.map(\.kind) == [.gratuitous, .newStation])
         #expect(copy.isEmpty)
+        // Listener threads may hand frames over out of time order; an earlier stamp must not trap or repeat.
+        let earlier = state.observe(announcement, at: "host/veth2", timeNs: 999_000_000)
+        #expect(earlier.isEmpty)
     }
 
     @Test("a request nobody answers is reported after the timeout, an answered one never")
