@@ -103,6 +103,34 @@ struct LabTests {
         #expect(free.probesSent == 2)
     }
 
+    @Test("arp dad reports another station probing for the same address at the same time")
+    func simultaneousProbe() throws {
+        let lab = try ARPLab()
+        defer { lab.tearDown() }
+        try lab.addNode("scanner", addresses: [""])
+        try lab.addNode("rival", addresses: [""])
+        let rivalMAC = try lab.mac(of: "rival")
+        let wanted = address("198.51.100.77")
+        let rival = try ARPLink.open(
+            at: VantagePoint(label: "rival", namespace: .named(lab.namespace("rival"))),
+            interface: "eth0",
+            towards: nil,
+            vlan: nil
+        )
+        DedicatedThread.start(name: "rival prober") {
+            usleep(150_000)
+            _ = try? rival.send(ARPFrame.probe(for: wanted, from: rivalMAC))
+        }
+        let report = try detectAddressConflict(
+            on: try scannerLink(lab),
+            address: wanted,
+            probes: 3,
+            intervalNs: 100_000_000,
+            waitNs: 300_000_000
+        )
+        #expect(report.claims == [AddressClaim(mac: rivalMAC, evidence: .probing)])
+    }
+
     @Test("arp announce updates a neighbour's cache entry to the new MAC")
     func announce() throws {
         let lab = try ARPLab()
@@ -215,7 +243,12 @@ struct LabTests {
         let tagged = try arpPing(on: try scannerLink(lab, vlan: 211, source: address("203.0.113.1")), plan)
         let otherVLAN = try arpPing(on: try scannerLink(lab, vlan: 212, source: address("203.0.113.1")), plan)
         let untagged = try arpPing(on: try scannerLink(lab, source: address("203.0.113.1")), plan)
+        let sweep = try arpScan(
+            on: try scannerLink(lab, vlan: 211, source: address("203.0.113.1")),
+            ScanPlan(network: IPv4Network("203.0.113.0/29")!, ratePerSecond: 1000, policy: .always)
+        )
         finished.wait()
+        #expect(sweep.table.responders.map { "\($0.ip) \($0.mac)" } == ["203.0.113.5 \(responderMAC)"])
         #expect(tagged.replies.count == 2)
         #expect(tagged.macs == [responderMAC])
         #expect(!otherVLAN.answered)
