@@ -29,18 +29,72 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
+        .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
+        // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
+        .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
+        // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
+        .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
+        // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
+        .target(name: "Netlink", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec"]),
+        // The host's layer-2 wiring across namespaces, read through rtnetlink.
+        .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
+        // LXC containers (config files, running inits found from any namespace), named namespaces, and the
+        // endpoint syntax every command accepts.
+        .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
+        // The expected path of a frame between two endpoints, computed from the topology model. Pure logic.
+        .target(name: "ExpectedPath", dependencies: ["KernelSettings", "PacketCodec", "Topology"]),
         // The ARP suite: ping, scan, duplicate address detection, announcements and watch, from any namespace.
-        .target(name: "ARPSuite", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
+        .target(name: "ARPSuite", dependencies: ["LinuxNet", "PacketCodec"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "ARPSuite",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
+                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "ARPSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
-        .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec", "NetworkModel"]),
+        .testTarget(
+            name: "KernelSettingsTests",
+            dependencies: ["KernelSettings", "LinuxNet"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TopologyTests",
+            dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "ContainersTests",
+            dependencies: ["Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
+        ),
+        .testTarget(
+            name: "ExpectedPathTests",
+            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology"]
+        ),
+        .testTarget(
+            name: "KernelDropsTests",
+            dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TopoCommandTests",
+            dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "PathCommandTests",
+            dependencies: [
+                "lxcdiag", "Containers", "KernelSettings", "LinuxNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
+        .testTarget(
+            name: "LabTests",
+            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+        ),
     ]
 )
 

@@ -1,7 +1,7 @@
 import ARPSuite
 import ArgumentParser
+import Containers
 import Foundation
-import NetworkModel
 import PacketCodec
 
 extension LXCDiag {
@@ -22,28 +22,28 @@ extension LXCDiag {
     }
 }
 
-/// Which endpoint a command works from: `--from`, `-n`, and the endpoint file that names endpoints.
+/// Which endpoint a command works from: `--from` in the shared endpoint syntax, plus `-n` and `--endpoints`.
 struct ARPEndpointOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Where to work from: host, netns:NAME, or an endpoint name from the endpoint file.",
+            "Where to work from: host (default), a container, an endpoint-file name, netns:NAME, pid:PID, "
+                + "iface:NAME or ip:ADDR.",
             valueName: "endpoint"
         )
     )
-    var from: String?
+    var from: String = "host"
 
-    @Option(name: [.customShort("n"), .customLong("netns")], help: "Shorthand for --from netns:NAME.")
-    var netns: String?
+    @OptionGroup var endpoints: EndpointOptions
 
-    @Option(help: "The endpoint file (default $LXCDIAG_ENDPOINTS or /run/lxcdiag/endpoints.json).")
-    var endpoints: String?
-
-    func validate() throws {
-        if from != nil && netns != nil { throw ValidationError("give either --from or -n/--netns, not both") }
-    }
-
+    /// The namespace, interface and address `--from` stands for, through the shared endpoint resolver.
     func resolve() throws -> VantagePoint {
-        try VantagePoint.resolve(from: from, netns: netns, endpointFile: EndpointRegistry.path(explicit: endpoints))
+        let target = try endpoints.resolver().target(from, snapshots: RtnetlinkSnapshots())
+        return VantagePoint(
+            label: from,
+            namespace: target.namespace,
+            interface: target.interface,
+            sourceIP: target.ip?.value
+        )
     }
 }
 

