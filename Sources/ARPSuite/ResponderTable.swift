@@ -21,7 +21,8 @@ public struct Responder: Sendable, Hashable {
 /// An address answered by more than one MAC, and what that most likely means.
 public struct AddressConflict: Sendable, Hashable {
     public enum Cause: String, Sendable {
-        /// Different stations claim the address.
+        /// Different stations claim the address, as far as ARP can tell: a host answering for its only address on
+        /// two interfaces (flux) looks the same from outside.
         case duplicate
         /// One station with several interfaces on the segment answers for each of its addresses from every
         /// interface (Linux's default arp_ignore=0): the same MACs answer for another address too.

@@ -88,7 +88,10 @@ extension LXCDiag.ARP {
             for conflict in report.table.conflicts {
                 let macs = conflict.macs.map(\.description).joined(separator: ", ")
                 switch conflict.cause {
-                case .duplicate: print("duplicate: \(conflict.ip) is claimed by \(macs)")
+                case .duplicate:
+                    print(
+                        "duplicate: \(conflict.ip) answered by \(macs) (two stations, or one host answering on two interfaces)"
+                    )
                 case .flux: print("ARP flux: \(conflict.ip) answered by \(macs) (one host, several interfaces)")
                 }
             }

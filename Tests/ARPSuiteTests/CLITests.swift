@@ -139,3 +139,96 @@ struct WatchCLITests {
 private final class OutputBox: @unchecked Sendable {
     var output: CommandOutput?
 }
+
+@Suite(
+    "lxcdiag arp on the built-in lab with LXC containers",
+    .enabled(
+        if: FileManager.default.isExecutableFile(atPath: binary) && getuid() == 0
+            && ExternalCommand.locate("lxc-create") != nil,
+        "needs root, LXC and the binary"
+    )
+)
+struct LabCLITests {
+    @Test("scan from ext, ping from a registered container and by LXC name, DAD from a container")
+    func fromContainers() throws {
+        let name = "lxcdiag-tarp" + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        let endpoints = "/run/lxcdiag/labs/\(name).endpoints.json"
+        defer { _ = try? lxcdiag("lab", "down", "--name", name) }
+        let up = try lxcdiag("lab", "up", "--name", name, "--lxc")
+        try #require(up.status == 0, "lab up: \(up.standardError)")
+
+        let scan = try lxcdiag("arp", "scan", "192.0.2.0/24", "--from", "ext", "--endpoints", endpoints, "--json")
+        #expect(scan.status == 0)
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(scan.standardOutput.utf8)) as? [String: Any]
+        )
+        let found = Set((document["responders"] as? [[String: Any]] ?? []).compactMap { $0["ip"] as? String })
+        #expect(found.isSuperset(of: ["192.0.2.2", "192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14"]))
+
+        // ct3 is a macvlan child of br0 in an LXC container; ct1 is reached over br0 and its veth.
+        let fromMacvlan = try lxcdiag(
+            "arp",
+            "ping",
+            "192.0.2.11",
+            "--from",
+            "ct3",
+            "--endpoints",
+            endpoints,
+            "-c",
+            "2",
+            "-i",
+            "0.1",
+            "--json"
+        )
+        #expect(fromMacvlan.status == 0)
+        let ping = try #require(
+            try JSONSerialization.jsonObject(with: Data(fromMacvlan.standardOutput.utf8)) as? [String: Any]
+        )
+        #expect((ping["replies"] as? [Any])?.count == 2)
+        #expect(ping["interface"] as? String == "eth0")
+
+        // The container's LXC name, found through the shared resolver rather than the endpoint file.
+        let byName = try lxcdiag(
+            "arp",
+            "ping",
+            "192.0.2.13",
+            "--from",
+            "\(name)-ct1",
+            "--endpoints",
+            endpoints,
+            "-c",
+            "1"
+        )
+        #expect(byName.status == 0, "\(byName.standardError)")
+
+        let dad = try lxcdiag(
+            "arp",
+            "dad",
+            "192.0.2.12",
+            "--from",
+            "ct1",
+            "--endpoints",
+            endpoints,
+            "-c",
+            "1",
+            "--wait",
+            "0.3"
+        )
+        #expect(dad.status == 1)
+        #expect(dad.standardOutput.contains("192.0.2.12 is in use"))
+        let free = try lxcdiag(
+            "arp",
+            "dad",
+            "192.0.2.99",
+            "--from",
+            "ct1",
+            "--endpoints",
+            endpoints,
+            "-c",
+            "1",
+            "--wait",
+            "0.3"
+        )
+        #expect(free.status == 0)
+    }
+}
