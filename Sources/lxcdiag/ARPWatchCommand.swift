@@ -44,7 +44,9 @@ extension LXCDiag.ARP {
                 let vantage = try endpoint.resolve()
                 var points = try WatchPoint.all(in: vantage.namespace, label: vantage.label)
                 if allNamespaces {
-                    for name in namespaceNames() where "netns:\(name)" != vantage.label {
+                    // The endpoint's own namespace may also be listed under /run/netns (as with -n): watch it once.
+                    let own = try? vantage.namespace.identity()
+                    for name in namespaceNames() where (try? NetworkNamespace.named(name).identity()) != own {
                         points += (try? WatchPoint.all(in: .named(name), label: "netns:\(name)")) ?? []
                     }
                     for (name, pid) in runningContainers() {
