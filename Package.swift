@@ -51,11 +51,13 @@ let package = Package(
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Netlink", "Topology",
             ]
         ),
+        // The ARP suite: ping, scan, duplicate address detection, announcements and watch, from any namespace.
+        .target(name: "ARPSuite", dependencies: ["LinuxNet", "PacketCodec"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
-                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace",
+                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +96,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "LabTests",

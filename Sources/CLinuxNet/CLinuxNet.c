@@ -2,12 +2,9 @@
 #include "CLinuxNet.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
@@ -70,6 +67,12 @@ int CLinuxNet_packet_enable_auxdata(int fd) {
     return setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
 }
 
+/// Asks the kernel for a receive timestamp (SO_TIMESTAMPNS) on every received frame.
+int CLinuxNet_packet_enable_timestamps(int fd) {
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+}
+
 /// Sends one complete Ethernet frame out of interface `ifindex`.
 ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t length) {
     struct sockaddr_ll addr;
@@ -85,7 +88,7 @@ ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t len
 /// Receives one frame with its auxiliary data. The corresponding C function is `recvmsg`.
 ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_packet_info *info) {
     struct sockaddr_ll from;
-    char control[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    char control[CMSG_SPACE(sizeof(struct tpacket_auxdata)) + CMSG_SPACE(sizeof(struct timespec))];
     struct iovec iov = { .iov_base = buffer, .iov_len = capacity };
     struct msghdr msg;
     memset(&msg, 0, sizeof(msg));
@@ -110,6 +113,10 @@ ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_p
                 info->vlan_tci = aux.tp_vlan_tci;
                 info->vlan_tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0x8100;
             }
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+            info->kernel_time_ns = (uint64_t)stamp.tv_sec * 1000000000ull + (uint64_t)stamp.tv_nsec;
         }
     }
     return n;
@@ -230,4 +237,65 @@ int CLinuxNet_read_interface_facts(const char *name, CLinuxNet_interface_facts *
     }
     freeifaddrs(list);
     return 0;
+}
+
+/// Reads the hardware address of `name` (SIOCGIFHWADDR) into `mac`; 0 on success, -1 with errno set.
+int CLinuxNet_interface_hwaddr(const char *name, uint8_t mac[6]) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof(request));
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    int result = ioctl(fd, SIOCGIFHWADDR, &request);
+    int saved = errno;
+    close(fd);
+    if (result < 0) { errno = saved; return -1; }
+    memcpy(mac, request.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+/// Reads the primary IPv4 address and netmask of `name` (SIOCGIFADDR, SIOCGIFNETMASK) in host byte order;
+/// 0 on success, -1 with errno set (EADDRNOTAVAIL when the interface has no IPv4 address).
+int CLinuxNet_interface_ipv4(const char *name, uint32_t *address, uint32_t *netmask) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof(request));
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFADDR, &request) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    *address = ntohl(((struct sockaddr_in *)&request.ifr_addr)->sin_addr.s_addr);
+    if (ioctl(fd, SIOCGIFNETMASK, &request) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    *netmask = ntohl(((struct sockaddr_in *)&request.ifr_netmask)->sin_addr.s_addr);
+    close(fd);
+    return 0;
+}
+
+/// Writes the names of the calling thread's namespace's interfaces, NUL-separated, into `buffer`;
+/// returns the bytes used, or -1 with errno set (ENOSPC when `capacity` is too small).
+ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity) {
+    struct if_nameindex *list = if_nameindex();
+    if (list == NULL) return -1;
+    size_t used = 0;
+    for (struct if_nameindex *entry = list; entry->if_index != 0; entry++) {
+        size_t length = strlen(entry->if_name) + 1;
+        if (used + length > capacity) {
+            if_freenameindex(list);
+            errno = ENOSPC;
+            return -1;
+        }
+        memcpy(buffer + used, entry->if_name, length);
+        used += length;
+    }
+    if_freenameindex(list);
+    return (ssize_t)used;
 }

@@ -1,3 +1,4 @@
+import ARPSuite
 import ArgumentParser
 import Containers
 import Foundation
@@ -74,6 +75,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as TraceError:
         return ("\(error)", error.kind == .badPlan ? .usage : .environment)
+    case let error as ARPError:
+        return ("\(error)", error.kind == .usage ? .usage : .environment)
     default:
         return ("\(error)", .environment)
     }

@@ -17,6 +17,8 @@ typedef struct {
     uint16_t vlan_tci;
     uint16_t vlan_tpid;
     size_t frame_length;
+    /// When the kernel received the frame (CLOCK_REALTIME ns, SO_TIMESTAMPNS), 0 when not reported.
+    uint64_t kernel_time_ns;
 } CLinuxNet_packet_info;
 
 /// The calling thread's errno.
@@ -39,6 +41,9 @@ int CLinuxNet_packet_bind(int fd, int ifindex, uint16_t protocol);
 
 /// Asks the kernel for PACKET_AUXDATA (VLAN tag and status) on every received frame.
 int CLinuxNet_packet_enable_auxdata(int fd);
+
+/// Asks the kernel for a receive timestamp (SO_TIMESTAMPNS) on every received frame.
+int CLinuxNet_packet_enable_timestamps(int fd);
 
 /// Sends one complete Ethernet frame out of interface `ifindex`.
 ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t length);
@@ -101,5 +106,14 @@ uint64_t CLinuxNet_monotonic_ns(void);
 
 /// Wall clock (CLOCK_REALTIME) in nanoseconds, the clock pcap timestamps use.
 uint64_t CLinuxNet_realtime_ns(void);
+
+/// Reads the hardware address of `name` (SIOCGIFHWADDR) into `mac`; 0 on success, -1 with errno set.
+int CLinuxNet_interface_hwaddr(const char *name, uint8_t mac[6]);
+
+/// Reads the primary IPv4 address and netmask of `name` (SIOCGIFADDR, SIOCGIFNETMASK) in host byte order.
+int CLinuxNet_interface_ipv4(const char *name, uint32_t *address, uint32_t *netmask);
+
+/// Writes the interface names of the calling thread's namespace, NUL-separated, into `buffer`.
+ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity);
 
 #endif
