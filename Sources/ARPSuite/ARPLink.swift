@@ -46,9 +46,9 @@ public final class ARPLink: Sendable {
         if let vlan, !(1...4094).contains(vlan) { throw ARPError(.usage, "VLAN id \(vlan) is not in 1...4094") }
         return try withNetworkNamespace(vantage.namespace) { () throws -> ARPLink in
             let name = try interface ?? vantage.interface ?? chooseInterface(towards: target, at: vantage)
-            let addresses: InterfaceAddresses
+            let addresses: InterfaceSnapshot
             do {
-                addresses = try InterfaceAddresses.read(name)
+                addresses = try InterfaceSnapshot.read(name)
             } catch let error as SystemError {
                 if error.isNoSuchDevice { throw ARPError(.usage, "no interface \(name) at \(vantage.label)") }
                 throw error
@@ -57,12 +57,9 @@ public final class ARPLink: Sendable {
                 interface: name,
                 protocol: vlan == nil ? EtherType.arp : PacketSocket.allProtocols
             )
-            let network = addresses.ipv4.flatMap { address in
-                addresses.ipv4Netmask.map { mask in
-                    IPv4Network(address: IPv4Address(address), prefixLength: mask.nonzeroBitCount)
-                }
-            }
-            let sender = source ?? vantage.sourceIP.map(IPv4Address.init) ?? addresses.ipv4.map(IPv4Address.init)
+            let primary = addresses.ipv4.first
+            let network = primary.map { IPv4Network(address: IPv4Address($0.address), prefixLength: $0.prefixLength) }
+            let sender = source ?? vantage.sourceIP.map(IPv4Address.init) ?? primary.map { IPv4Address($0.address) }
             return ARPLink(
                 label: vantage.label,
                 socket: socket,
@@ -117,11 +114,14 @@ extension ARPLink {
 /// The non-loopback interface whose IPv4 network holds `target`, in the calling thread's namespace.
 private func chooseInterface(towards target: IPv4Address?, at vantage: VantagePoint) throws -> String {
     guard let target else { throw ARPError(.usage, "name the interface with -I (at \(vantage.label))") }
-    for name in try InterfaceAddresses.interfaceNames() where name != "lo" {
-        guard let addresses = try? InterfaceAddresses.read(name), let ip = addresses.ipv4,
-            let mask = addresses.ipv4Netmask
-        else { continue }
-        if IPv4Network(address: IPv4Address(ip), prefixLength: mask.nonzeroBitCount).contains(target) { return name }
+    for name in try InterfaceSnapshot.interfaceNames() where name != "lo" {
+        guard let addresses = try? InterfaceSnapshot.read(name) else { continue }
+        for assignment in addresses.ipv4
+        where IPv4Network(address: IPv4Address(assignment.address), prefixLength: assignment.prefixLength).contains(
+            target
+        ) {
+            return name
+        }
     }
     throw ARPError(.usage, "no interface at \(vantage.label) has an IPv4 network holding \(target); name one with -I")
 }

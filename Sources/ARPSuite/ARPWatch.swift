@@ -19,7 +19,7 @@ public struct WatchPoint: Sendable, Hashable {
 
     /// Every interface but loopback in `namespace`, as watch points.
     public static func all(in namespace: NetworkNamespace, label: String) throws -> [WatchPoint] {
-        let names = try withNetworkNamespace(namespace) { try InterfaceAddresses.interfaceNames() }
+        let names = try withNetworkNamespace(namespace) { try InterfaceSnapshot.interfaceNames() }
         return names.filter { $0 != "lo" }.map { WatchPoint(label: label, namespace: namespace, interface: $0) }
     }
 }

@@ -233,50 +233,12 @@ int CLinuxNet_read_interface_facts(const char *name, CLinuxNet_interface_facts *
     for (struct ifaddrs *entry = list; entry != NULL && facts->ipv4_count < 8; entry = entry->ifa_next) {
         if (entry->ifa_addr == NULL || entry->ifa_addr->sa_family != AF_INET) continue;
         if (strcmp(entry->ifa_name, name) != 0) continue;
-        facts->ipv4[facts->ipv4_count++] = ((struct sockaddr_in *)entry->ifa_addr)->sin_addr.s_addr;
+        uint32_t mask = entry->ifa_netmask ? ((struct sockaddr_in *)entry->ifa_netmask)->sin_addr.s_addr : 0;
+        facts->ipv4[facts->ipv4_count] = ((struct sockaddr_in *)entry->ifa_addr)->sin_addr.s_addr;
+        facts->ipv4_netmask[facts->ipv4_count] = mask;
+        facts->ipv4_count++;
     }
     freeifaddrs(list);
-    return 0;
-}
-
-/// Reads the hardware address of `name` (SIOCGIFHWADDR) into `mac`; 0 on success, -1 with errno set.
-int CLinuxNet_interface_hwaddr(const char *name, uint8_t mac[6]) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct ifreq request;
-    memset(&request, 0, sizeof(request));
-    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
-    int result = ioctl(fd, SIOCGIFHWADDR, &request);
-    int saved = errno;
-    close(fd);
-    if (result < 0) { errno = saved; return -1; }
-    memcpy(mac, request.ifr_hwaddr.sa_data, 6);
-    return 0;
-}
-
-/// Reads the primary IPv4 address and netmask of `name` (SIOCGIFADDR, SIOCGIFNETMASK) in host byte order;
-/// 0 on success, -1 with errno set (EADDRNOTAVAIL when the interface has no IPv4 address).
-int CLinuxNet_interface_ipv4(const char *name, uint32_t *address, uint32_t *netmask) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct ifreq request;
-    memset(&request, 0, sizeof(request));
-    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
-    if (ioctl(fd, SIOCGIFADDR, &request) < 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    *address = ntohl(((struct sockaddr_in *)&request.ifr_addr)->sin_addr.s_addr);
-    if (ioctl(fd, SIOCGIFNETMASK, &request) < 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    *netmask = ntohl(((struct sockaddr_in *)&request.ifr_netmask)->sin_addr.s_addr);
-    close(fd);
     return 0;
 }
 

@@ -43,7 +43,7 @@ final class ARPLab {
 
     /// The MAC of `device` in node `name`, read inside its namespace.
     func mac(of name: String, _ device: String = "eth0") throws -> MACAddress {
-        let addresses = try withNetworkNamespace(.named(namespace(name))) { try InterfaceAddresses.read(device) }
+        let addresses = try withNetworkNamespace(.named(namespace(name))) { try InterfaceSnapshot.read(device) }
         return MACAddress(addresses.hardwareAddress)
     }
 

@@ -79,13 +79,15 @@ uint32_t CLinuxNet_RTA_ALIGN(uint32_t len);
 
 uint32_t CLinuxNet_NLMSG_HDRLEN(void);
 
-/// What one interface is: hardware address, MTU, flags and up to 8 IPv4 addresses (network byte order).
+/// What one interface is: hardware address, MTU, flags and up to 8 IPv4 addresses with their netmasks
+/// (network byte order).
 typedef struct {
     uint8_t mac[6];
     int mtu;
     int flags;
     int ipv4_count;
     uint32_t ipv4[8];
+    uint32_t ipv4_netmask[8];
 } CLinuxNet_interface_facts;
 
 /// Reads `facts` for `name` in the calling thread's namespace (ioctls SIOCGIFHWADDR, SIOCGIFMTU, SIOCGIFFLAGS,
@@ -106,12 +108,6 @@ uint64_t CLinuxNet_monotonic_ns(void);
 
 /// Wall clock (CLOCK_REALTIME) in nanoseconds, the clock pcap timestamps use.
 uint64_t CLinuxNet_realtime_ns(void);
-
-/// Reads the hardware address of `name` (SIOCGIFHWADDR) into `mac`; 0 on success, -1 with errno set.
-int CLinuxNet_interface_hwaddr(const char *name, uint8_t mac[6]);
-
-/// Reads the primary IPv4 address and netmask of `name` (SIOCGIFADDR, SIOCGIFNETMASK) in host byte order.
-int CLinuxNet_interface_ipv4(const char *name, uint32_t *address, uint32_t *netmask);
 
 /// Writes the interface names of the calling thread's namespace, NUL-separated, into `buffer`.
 ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity);
