@@ -97,7 +97,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec"]),
-        .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
+        .testTarget(name: "LinuxNetTests", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "LabTests",
             dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <net/if.h>
@@ -260,4 +262,58 @@ ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity) {
     }
     if_freenameindex(list);
     return (ssize_t)used;
+}
+
+extern char **environ;
+
+int CLinuxNet_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int result = posix_spawn_file_actions_init(&actions);
+    if (result != 0) return result;
+    result = posix_spawnattr_init(&attributes);
+    if (result != 0) { posix_spawn_file_actions_destroy(&actions); return result; }
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+    sigset_t empty, defaults;
+    sigemptyset(&empty);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGHUP);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    result = posix_spawn(pid, path, &actions, &attributes, argv, environ);
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+}
+
+int CLinuxNet_reap(pid_t pid, int *status) {
+    pid_t result;
+    do { result = waitpid(pid, status, WNOHANG); } while (result < 0 && errno == EINTR);
+    if (result < 0) return -1;
+    return result == pid ? 1 : 0;
+}
+
+int CLinuxNet_exit_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+int CLinuxNet_kill(pid_t pid) { return kill(pid, SIGKILL); }
+
+int CLinuxNet_pipe_blocking(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int CLinuxNet_poll_readable(const int *fds, int count, int timeout_ms, int *ready) {
+    struct pollfd set[4];
+    if (count > 4) { errno = EINVAL; return -1; }
+    for (int i = 0; i < count; i++) { set[i].fd = fds[i]; set[i].events = POLLIN; set[i].revents = 0; }
+    int result = poll(set, (nfds_t)count, timeout_ms);
+    for (int i = 0; i < count; i++) ready[i] = result > 0 && (set[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+    return result;
 }

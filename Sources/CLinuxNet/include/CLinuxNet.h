@@ -112,4 +112,25 @@ uint64_t CLinuxNet_realtime_ns(void);
 /// Writes the interface names of the calling thread's namespace, NUL-separated, into `buffer`.
 ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity);
 
+/// Starts `path` with `argv` (NULL-terminated) and the caller's environment, with `stdin_fd`, `stdout_fd` and
+/// `stderr_fd` as its standard streams, an empty signal mask and default dispositions for the termination
+/// signals (lxcdiag blocks them in every thread of its own). Returns 0 and the child's pid, or an errno value.
+/// The corresponding C function is `posix_spawn`.
+int CLinuxNet_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
+
+/// Waits for `pid` without blocking: 1 and its raw wait status when it has ended, 0 while it runs, -1 on error.
+int CLinuxNet_reap(pid_t pid, int *status);
+
+/// Decodes a raw wait status: the exit code, or 128 + the signal number for a killed process.
+int CLinuxNet_exit_code(int status);
+
+/// Sends SIGKILL to `pid`.
+int CLinuxNet_kill(pid_t pid);
+
+/// Creates a close-on-exec pipe (blocking ends).
+int CLinuxNet_pipe_blocking(int fds[2]);
+
+/// Waits up to `timeout_ms` for any of `count` descriptors to be readable or hung up; marks them in `ready`.
+int CLinuxNet_poll_readable(const int *fds, int count, int timeout_ms, int *ready);
+
 #endif
