@@ -29,15 +29,40 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
+        .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
+        // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
+        .target(name: "Netlink", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec"]),
+        // The host's layer-2 wiring across namespaces, read through rtnetlink.
+        .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
+        // LXC containers (config files, running inits found from any namespace), named namespaces, and the
+        // endpoint syntax every command accepts.
+        .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
+        // The trace engine: probes sent from one end, captures on every hop, correlation into a report.
+        .target(name: "Trace", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Topology",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(
+            name: "KernelSettingsTests",
+            dependencies: ["KernelSettings", "LinuxNet"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "TopologyTests", dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"]),
+        .testTarget(
+            name: "ContainersTests",
+            dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
+        ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
+        .testTarget(
+            name: "TraceTests",
+            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+        ),
     ]
 )
 

@@ -1,0 +1,65 @@
+import Foundation
+
+/// The containers and namespaces on this host: LXC containers (defined and running) and named namespaces.
+public struct ContainerInventory: Sendable {
+    public var containers: [LXCContainer]
+    /// Names under /run/netns, sorted.
+    public var namedNamespaces: [String]
+
+    public init(containers: [LXCContainer], namedNamespaces: [String]) {
+        self.containers = containers
+        self.namedNamespaces = namedNamespaces
+    }
+
+    /// The lxcpath LXC uses when none is configured.
+    public static let defaultLXCPath = "/var/lib/lxc"
+
+    /// Looks at the host: configs under `lxcpath`, running containers in the process table, and /run/netns.
+    public static func scan(lxcpath: String = defaultLXCPath, netnsDirectory: String = "/run/netns") -> Self {
+        var containers = definedContainers(lxcpath: lxcpath)
+        for running in RunningContainerFinder.find(in: ProcessTable.scan()) {
+            if let index = containers.firstIndex(where: { $0.name == running.name }) {
+                containers[index].initPid = running.initPid
+            } else {
+                // Running from another lxcpath: read its config there when the monitor said where.
+                var container =
+                    running.lxcpath.flatMap { definedContainer(named: running.name, lxcpath: $0) }
+                    ?? LXCContainer(name: running.name)
+                container.initPid = running.initPid
+                containers.append(container)
+            }
+        }
+        let namespaces = (try? FileManager.default.contentsOfDirectory(atPath: netnsDirectory)) ?? []
+        return ContainerInventory(
+            containers: containers.sorted { $0.name < $1.name },
+            namedNamespaces: namespaces.sorted()
+        )
+    }
+
+    public func container(named name: String) -> LXCContainer? { containers.first { $0.name == name } }
+
+    public var runningContainers: [LXCContainer] { containers.filter(\.isRunning) }
+
+    /// Every container with a config under `lxcpath`.
+    public static func definedContainers(lxcpath: String) -> [LXCContainer] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: lxcpath)) ?? []
+        return names.sorted().compactMap { definedContainer(named: $0, lxcpath: lxcpath) }
+    }
+
+    /// The container `name` under `lxcpath` with its config parsed, or nil when it has no config file.
+    public static func definedContainer(named name: String, lxcpath: String) -> LXCContainer? {
+        let path = "\(lxcpath)/\(name)/config"
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let config = LXCConfig.parse(String(decoding: data, as: UTF8.self), file: path, load: loadInclude)
+        return LXCContainer(name: name, lxcpath: lxcpath, config: config)
+    }
+
+    @Sendable private static func loadInclude(_ path: String) -> IncludedConfig? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            return (try? FileManager.default.contentsOfDirectory(atPath: path)).map { .directory($0) }
+        }
+        return FileManager.default.contents(atPath: path).map { .file(String(decoding: $0, as: UTF8.self)) }
+    }
+}

@@ -1,0 +1,61 @@
+/// An endpoint name (`--from`/`--to`) that does not resolve to a namespace and interface.
+public struct EndpointError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// No container, registered endpoint or keyword has this name; `known` lists what exists.
+        case unknown(known: [String])
+        /// `pid:x`, `ip:x` with text that is not a pid or an address.
+        case malformed(expected: String)
+        /// The container is defined but not running.
+        case notRunning
+        /// `netns:NAME` or a registered endpoint names a namespace that does not exist; `known` lists what does.
+        case noSuchNamespace(String, known: [String])
+        /// The interface is not in the endpoint's namespace; `available` lists what is.
+        case noSuchInterface(String, available: [String])
+        /// `ip:ADDR` is held by none of the namespaces searched.
+        case addressNotFound(searched: [String])
+        /// The namespace has no interface to send from (only loopback).
+        case noInterface
+    }
+
+    public var endpoint: String
+    public var kind: Kind
+
+    public init(endpoint: String, kind: Kind) {
+        self.endpoint = endpoint
+        self.kind = kind
+    }
+
+    /// True when the user typed something wrong (exit 2), false when the system is not as needed (exit 3).
+    public var isUsageError: Bool {
+        switch kind {
+        case .notRunning, .noInterface: false
+        default: true
+        }
+    }
+
+    public var description: String {
+        switch kind {
+        case .unknown(let known):
+            return "unknown endpoint '\(endpoint)': known: \(Self.list(known))"
+        case .malformed(let expected):
+            return "endpoint '\(endpoint)' is malformed: expected \(expected)"
+        case .notRunning:
+            return "container '\(endpoint)' is defined but not running (start it with lxc-start -n \(endpoint))"
+        case .noSuchNamespace(let name, let known):
+            return "endpoint '\(endpoint)': netns \(name) does not exist; named namespaces: \(Self.list(known))"
+        case .noSuchInterface(let name, let available):
+            return "endpoint '\(endpoint)': no interface \(name) there; interfaces: \(Self.list(available))"
+        case .addressNotFound(let searched):
+            return "endpoint '\(endpoint)': no known namespace holds that address (searched: \(Self.list(searched)))"
+        case .noInterface:
+            return "endpoint '\(endpoint)': its namespace has no interface but loopback"
+        }
+    }
+
+    /// At most 20 names, then a count, so the line stays one line on a host with 100 containers.
+    private static func list(_ names: [String]) -> String {
+        if names.isEmpty { return "none" }
+        if names.count <= 20 { return names.joined(separator: ", ") }
+        return names.prefix(20).joined(separator: ", ") + ", and \(names.count - 20) more"
+    }
+}

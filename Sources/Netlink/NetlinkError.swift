@@ -1,0 +1,19 @@
+/// A failed rtnetlink exchange or a message that does not parse.
+public struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, for the user.
+    public var message: String
+    /// The kernel's errno from NLMSG_ERROR or the failed system call, when there is one.
+    public var code: Int32?
+
+    public init(_ message: String, code: Int32? = nil) {
+        self.message = message
+        self.code = code
+    }
+
+    public var description: String { message }
+
+    /// A message or attribute shorter than its header says.
+    static func truncated(_ what: String) -> NetlinkError {
+        NetlinkError("malformed netlink reply: \(what) is truncated")
+    }
+}

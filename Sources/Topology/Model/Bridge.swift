@@ -1,0 +1,97 @@
+/// Settings of a Linux bridge (IFLA_INFO_DATA of kind `bridge`).
+public struct BridgeSettings: Codable, Sendable, Hashable {
+    public var stpState: STPState
+    /// Forward delay in hundredths of a second, as the kernel reports it (1500 = 15 s).
+    public var forwardDelayCentiseconds: UInt32?
+    public var vlanFiltering: Bool
+    /// The PVID new ports get when VLAN filtering is on.
+    public var vlanDefaultPVID: UInt16?
+
+    public init(
+        stpState: STPState,
+        forwardDelayCentiseconds: UInt32? = nil,
+        vlanFiltering: Bool = false,
+        vlanDefaultPVID: UInt16? = nil
+    ) {
+        self.stpState = stpState
+        self.forwardDelayCentiseconds = forwardDelayCentiseconds
+        self.vlanFiltering = vlanFiltering
+        self.vlanDefaultPVID = vlanDefaultPVID
+    }
+}
+
+/// Whether and how a bridge runs spanning tree (IFLA_BR_STP_STATE).
+public enum STPState: String, Codable, Sendable, Hashable {
+    case off
+    /// STP run by the kernel.
+    case kernel
+    /// STP run by a user-space daemon (mstpd).
+    case user
+    case unknown
+
+    /// The state for the kernel's BR_NO_STP / BR_KERNEL_STP / BR_USER_STP value.
+    public init(kernelValue: UInt32) {
+        switch kernelValue {
+        case 0: self = .off
+        case 1: self = .kernel
+        case 2: self = .user
+        default: self = .unknown
+        }
+    }
+}
+
+/// A bridge port's per-port state and flags (IFLA_INFO_SLAVE_DATA of slave kind `bridge`).
+///
+/// Flags are nil when the kernel did not report them.
+public struct BridgePort: Codable, Sendable, Hashable {
+    public var state: PortState
+    public var learning: Bool?
+    /// Flooding of unknown unicast out of this port.
+    public var unicastFlood: Bool?
+    public var broadcastFlood: Bool?
+    public var multicastFlood: Bool?
+    /// Hairpin mode (IFLA_BRPORT_MODE): frames may go back out of the port they came in on.
+    public var hairpin: Bool?
+    /// An isolated port only talks to non-isolated ports.
+    public var isolated: Bool?
+
+    public init(
+        state: PortState,
+        learning: Bool? = nil,
+        unicastFlood: Bool? = nil,
+        broadcastFlood: Bool? = nil,
+        multicastFlood: Bool? = nil,
+        hairpin: Bool? = nil,
+        isolated: Bool? = nil
+    ) {
+        self.state = state
+        self.learning = learning
+        self.unicastFlood = unicastFlood
+        self.broadcastFlood = broadcastFlood
+        self.multicastFlood = multicastFlood
+        self.hairpin = hairpin
+        self.isolated = isolated
+    }
+}
+
+/// A bridge port's STP state (IFLA_BRPORT_STATE); only `forwarding` passes frames.
+public enum PortState: String, Codable, Sendable, Hashable {
+    case disabled
+    case listening
+    case learning
+    case forwarding
+    case blocking
+    case unknown
+
+    /// The state for the kernel's BR_STATE_* value.
+    public init(kernelValue: UInt8) {
+        switch kernelValue {
+        case 0: self = .disabled
+        case 1: self = .listening
+        case 2: self = .learning
+        case 3: self = .forwarding
+        case 4: self = .blocking
+        default: self = .unknown
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// One network namespace in the topology, named the way output names it.
+///
+/// `name` is `host` for the namespace lxcdiag runs in (or the one `-n/--netns` names), the container name for
+/// an LXC container, and the netns name for a namespace under /run/netns.
+public struct NetworkNode: Codable, Sendable, Hashable {
+    /// How output names the namespace: `host`, a container name, or a netns name.
+    public var name: String
+    /// What the namespace belongs to.
+    public var kind: NodeKind
+    /// The file that refers to the namespace (`/run/netns/NAME`, `/proc/PID/ns/net`), nil for the current one.
+    public var namespacePath: String?
+    /// The namespace's inode number, which tells two names for one namespace apart from two namespaces.
+    public var namespaceInode: UInt64?
+
+    public init(name: String, kind: NodeKind, namespacePath: String? = nil, namespaceInode: UInt64? = nil) {
+        self.name = name
+        self.kind = kind
+        self.namespacePath = namespacePath
+        self.namespaceInode = namespaceInode
+    }
+}
+
+/// What a namespace belongs to.
+public enum NodeKind: String, Codable, Sendable, Hashable {
+    /// The host: the namespace lxcdiag runs in, or the one given with `-n/--netns`.
+    case host
+    /// A named namespace under /run/netns.
+    case netns
+    /// A running LXC container (its init's namespace).
+    case lxc
+    /// Any process's namespace (`pid:PID`).
+    case process
+}

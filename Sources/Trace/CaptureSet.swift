@@ -1,0 +1,104 @@
+import Foundation
+import LinuxNet
+import PacketCapture
+
+/// One libpcap capture per capture point, opened together, each inside its own namespace.
+///
+/// Safe to share: `captures` and `points` are set once in `init` and never change; `PacketCapture` is
+/// itself safe to share, and `stop` is idempotent.
+final class CaptureSet: @unchecked Sendable {
+    let points: [CapturePoint]
+    private let captures: [PacketCapture]
+
+    private init(points: [CapturePoint], captures: [PacketCapture]) {
+        self.points = points
+        self.captures = captures
+    }
+
+    /// Opens a capture on every point at once (one thread per point), never promiscuous, all with `filter`.
+    /// If any fails, the ones already open are closed and the error names the point.
+    static func open(_ points: [CapturePoint], filter: String) throws(TraceError) -> CaptureSet {
+        let slots = OpenSlots(count: points.count)
+        let group = DispatchGroup()
+        for (index, point) in points.enumerated() {
+            group.enter()
+            startThread(in: point.namespace, name: "open \(point.label)") { entered in
+                defer { group.leave() }
+                slots.store(
+                    index,
+                    Result {
+                        try entered.get()
+                        return try PacketCapture(interface: point.interface, options: CaptureOptions(filter: filter))
+                    }
+                )
+            }
+        }
+        group.wait()
+        var captures: [PacketCapture] = []
+        var firstError: TraceError?
+        for (index, result) in slots.results.enumerated() {
+            switch result {
+            case .success(let capture)?: captures.append(capture)
+            case .failure(let error)?: firstError = firstError ?? describe(error, at: points[index])
+            case nil:
+                firstError = firstError ?? TraceError(.captureFailed, "capture on \(points[index].label) did not open")
+            }
+        }
+        if let firstError { throw firstError }
+        return CaptureSet(points: points, captures: captures)
+    }
+
+    private static func describe(_ error: any Error, at point: CapturePoint) -> TraceError {
+        if let error = error as? PcapError {
+            if error.kind == .noSuchDevice {
+                return TraceError(
+                    .interfaceGone,
+                    "capture point \(point.label): no interface \(point.interface) in \(point.namespace)"
+                )
+            }
+            return TraceError(.captureFailed, "capture point \(point.label): \(error)")
+        }
+        return TraceError(.captureFailed, "capture point \(point.label): \(error)")
+    }
+
+    /// Starts every capture loop; `onFrame` gets the point's index and the frame, on that capture's thread.
+    func start(onFrame: @escaping @Sendable (Int, CapturedFrame) -> Void) {
+        for (index, capture) in captures.enumerated() {
+            capture.start { frame in onFrame(index, frame) }
+        }
+    }
+
+    /// Stops every capture loop; safe to call more than once and from the Ctrl-C handler.
+    func stopAll() {
+        for capture in captures { capture.stop() }
+    }
+
+    /// Throws if a capture loop ended early, naming the point (an interface deleted mid-trace).
+    func checkErrors() throws(TraceError) {
+        for (point, capture) in zip(points, captures) {
+            guard let error = capture.error else { continue }
+            throw TraceError(
+                error.kind == .noSuchDevice ? .interfaceGone : .captureFailed,
+                "capture point \(point.label) failed during the trace (did \(point.interface) vanish?): \(error.message)"
+            )
+        }
+    }
+
+    /// Each point's captured frames.
+    var hopCaptures: [HopCapture] {
+        zip(points, captures).map { HopCapture(point: $0, frames: $1.frames) }
+    }
+}
+
+/// Where the opening threads leave their captures.
+/// Safe: every access holds `lock`.
+private final class OpenSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<PacketCapture, any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ index: Int, _ result: Result<PacketCapture, any Error>) { lock.withLock { slots[index] = result } }
+
+    var results: [Result<PacketCapture, any Error>?] { lock.withLock { slots } }
+}

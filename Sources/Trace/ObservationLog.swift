@@ -1,0 +1,70 @@
+import Foundation
+import LinuxNet
+import PacketCapture
+import PacketCodec
+
+/// Collects the probe frames every capture thread sees, and wakes the sender when the source has its replies.
+///
+/// Safe to share: every access to `observations` and `repliesAtSource` holds `condition`'s lock.
+final class ObservationLog: @unchecked Sendable {
+    private let frames: ProbeFrames
+    private let sourceHop: Int
+    private let condition = NSCondition()
+    private var observations: [HopObservation] = []
+    private var repliesAtSource: [ProbeKind: [UInt64]] = [:]
+
+    init(frames: ProbeFrames, sourceHop: Int) {
+        self.frames = frames
+        self.sourceHop = sourceHop
+    }
+
+    /// Classifies a frame captured at `hop`; called on that capture's thread.
+    func record(_ frame: CapturedFrame, at hop: Int) {
+        guard let probeFrame = frames.classify(frame.bytes) else { return }
+        let observation = HopObservation(
+            hop: hop,
+            probe: probeFrame.probe,
+            direction: probeFrame.direction,
+            timestampNs: frame.timestampNs,
+            answeredBy: probeFrame.answeredBy
+        )
+        condition.lock()
+        observations.append(observation)
+        if hop == sourceHop, probeFrame.direction == .reply {
+            repliesAtSource[probeFrame.probe, default: []].append(frame.timestampNs)
+            condition.broadcast()
+        }
+        condition.unlock()
+    }
+
+    /// Waits until every probe in `probes` has a reply at the source stamped at or after `since`, or until
+    /// `deadlineNs` (monotonic). Returns whether all replies came.
+    func waitForReplies(_ probes: [ProbeKind], since: UInt64, deadlineNs: UInt64) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            let complete = probes.allSatisfy { probe in repliesAtSource[probe, default: []].contains { $0 >= since } }
+            if complete { return true }
+            let now = monotonicNanoseconds()
+            if now >= deadlineNs { return false }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(deadlineNs - now) / 1e9))
+        }
+    }
+
+    /// The MAC of the first ARP reply at the source stamped at or after `since`.
+    func firstARPAnswer(since: UInt64) -> MACAddress? {
+        condition.lock()
+        defer { condition.unlock() }
+        return observations.filter {
+            $0.hop == sourceHop && $0.probe == .arp && $0.direction == .reply && $0.timestampNs >= since
+        }
+        .min { $0.timestampNs < $1.timestampNs }?.answeredBy
+    }
+
+    /// Everything recorded so far.
+    var all: [HopObservation] {
+        condition.lock()
+        defer { condition.unlock() }
+        return observations
+    }
+}

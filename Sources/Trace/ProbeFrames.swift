@@ -1,0 +1,189 @@
+public import PacketCodec
+
+/// The three probes of a trace.
+public enum ProbeKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// An ARP request for the target's address, broadcast.
+    case arp
+    /// A small ICMP echo request to the MAC that answered the ARP.
+    case icmp
+    /// An ICMP echo request as large as the sender interface's MTU, with DF set.
+    case icmpMTU = "icmp-mtu"
+
+    /// The ICMP sequence number the probe carries (ARP has none).
+    var sequence: UInt16 {
+        switch self {
+        case .arp: 0
+        case .icmp: 1
+        case .icmpMTU: 2
+        }
+    }
+}
+
+/// Which way a probe frame travels: the request from source to target, or the reply back.
+public enum ProbeDirection: String, Sendable, Hashable, Codable {
+    case request
+    case reply
+}
+
+/// What marks one run's frames so two traces at once never read each other's: the ICMP identifier and a
+/// nonce at the start of every echo payload and in the padding of the ARP request.
+///
+/// ARP replies are made by the target's kernel and carry no mark; they are recognised by the address pair,
+/// so two runs between the same ends both count the same replies, which are the same frames for both.
+public struct RunMarker: Sendable, Hashable {
+    public var identifier: UInt16
+    public var nonce: UInt32
+
+    public init(identifier: UInt16, nonce: UInt32) {
+        self.identifier = identifier
+        self.nonce = nonce
+    }
+
+    /// A fresh marker; the nonce is never zero so it never matches zero padding.
+    public static func random() -> RunMarker {
+        RunMarker(identifier: UInt16.random(in: 1...0xfffe), nonce: UInt32.random(in: 1...0xffff_fffe))
+    }
+
+    /// The run id shown in output: identifier and nonce in hex.
+    public var runID: String {
+        let id = String(identifier, radix: 16)
+        let nonceText = String(nonce, radix: 16)
+        return String(repeating: "0", count: 4 - id.count) + id + "-"
+            + String(repeating: "0", count: 8 - nonceText.count) + nonceText
+    }
+
+    var nonceBytes: [UInt8] {
+        [UInt8(nonce >> 24), UInt8(nonce >> 16 & 0xff), UInt8(nonce >> 8 & 0xff), UInt8(nonce & 0xff)]
+    }
+}
+
+/// Builds this run's probe frames, the kernel filter that passes only them, and recognises them in captures.
+public struct ProbeFrames: Sendable {
+    /// Offset of the nonce in the ARP request: right after the 14-byte Ethernet header and 28-byte ARP body,
+    /// in the padding up to the 60-byte minimum frame.
+    static let arpNonceOffset = EthernetFrame.headerLength + ARPPacket.length
+    static let payloadTag = Array("lxcdiag".utf8)
+
+    public var marker: RunMarker
+    public var sourceMAC: MACAddress
+    public var sourceIP: IPv4Address
+    public var targetIP: IPv4Address
+
+    public init(marker: RunMarker, sourceMAC: MACAddress, sourceIP: IPv4Address, targetIP: IPv4Address) {
+        self.marker = marker
+        self.sourceMAC = sourceMAC
+        self.sourceIP = sourceIP
+        self.targetIP = targetIP
+    }
+
+    /// The broadcast ARP request for the target, with the nonce in its padding.
+    public func arpRequest() -> [UInt8] {
+        let arp = ARPPacket(
+            operation: .request,
+            senderMAC: sourceMAC,
+            senderIP: sourceIP,
+            targetMAC: .zero,
+            targetIP: targetIP
+        )
+        var bytes = EthernetFrame(
+            destination: .broadcast,
+            source: sourceMAC,
+            etherType: EtherType.arp,
+            payload: arp.encoded()
+        ).encoded()
+        bytes.replaceSubrange(Self.arpNonceOffset..<Self.arpNonceOffset + 4, with: marker.nonceBytes)
+        return bytes
+    }
+
+    /// An ICMP echo request to `destinationMAC` whose IPv4 total length is `size`, DF set.
+    public func echoRequest(_ probe: ProbeKind, size: Int, destinationMAC: MACAddress) -> [UInt8] {
+        let headers = IPv4Packet.headerLength + 8
+        let fillCount = max(size - headers - 4 - Self.payloadTag.count, 0)
+        let fill = (0..<fillCount).map { UInt8(truncatingIfNeeded: $0) }
+        let icmp = ICMPMessage(
+            type: ICMPMessage.echoRequest,
+            identifier: marker.identifier,
+            sequence: probe.sequence,
+            payload: marker.nonceBytes + Self.payloadTag + fill
+        )
+        let ip = IPv4Packet(
+            source: sourceIP,
+            destination: targetIP,
+            protocolNumber: IPv4Packet.protocolICMP,
+            payload: icmp.encoded(),
+            identification: marker.identifier &+ probe.sequence,
+            dontFragment: true
+        )
+        return EthernetFrame(
+            destination: destinationMAC,
+            source: sourceMAC,
+            etherType: EtherType.ipv4,
+            payload: ip.encoded()
+        ).encoded()
+    }
+
+    /// A tcpdump-syntax filter passing only this run's frames, tagged or not: the marked ARP request, ARP
+    /// replies from the target to the source, and echo requests and replies with this run's id and nonce.
+    public var captureFilter: String {
+        let source = hexWord(sourceIP.value)
+        let target = hexWord(targetIP.value)
+        let arpRequest = "(arp[6:2] = 1 and arp[14:4] = \(source) and arp[24:4] = \(target))"
+        let arpReply = "(arp[6:2] = 2 and arp[14:4] = \(target) and arp[24:4] = \(source))"
+        let echo = "(icmp and icmp[4:2] = \(marker.identifier) and icmp[8:4] = \(hexWord(marker.nonce)))"
+        // The ARP nonce sits in the padding, which the filter reads by Ethernet offset (untagged frames only;
+        // a tagged request is matched by its addresses alone).
+        let untagged =
+            "(\(arpRequest) and ether[\(Self.arpNonceOffset):4] = \(hexWord(marker.nonce))) or \(arpReply) or \(echo)"
+        let tagged = "\(arpRequest) or \(arpReply) or \(echo)"
+        return "(\(untagged)) or (vlan and (\(tagged)))"
+    }
+
+    /// What a captured frame is to this run, or nil when it is not one of its probe frames.
+    public func classify(_ bytes: [UInt8]) -> ProbeFrame? {
+        guard let ethernet = try? EthernetFrame(decoding: bytes) else { return nil }
+        switch ethernet.etherType {
+        case EtherType.arp:
+            guard let arp = try? ARPPacket(decoding: ethernet.payload) else { return nil }
+            if arp.operation == .request, arp.senderIP == sourceIP, arp.targetIP == targetIP {
+                // Untagged requests carry the nonce in the padding; without it, another run's request.
+                let offset = Self.arpNonceOffset - EthernetFrame.headerLength
+                let padding = Array(ethernet.payload.dropFirst(offset).prefix(4))
+                if ethernet.vlanTags.isEmpty, padding != marker.nonceBytes { return nil }
+                return ProbeFrame(probe: .arp, direction: .request, ethernet: ethernet, answeredBy: nil)
+            }
+            if arp.operation == .reply, arp.senderIP == targetIP, arp.targetIP == sourceIP {
+                return ProbeFrame(probe: .arp, direction: .reply, ethernet: ethernet, answeredBy: arp.senderMAC)
+            }
+            return nil
+        case EtherType.ipv4:
+            guard let ip = try? IPv4Packet(decoding: ethernet.payload), ip.protocolNumber == IPv4Packet.protocolICMP,
+                let icmp = try? ICMPMessage(decoding: ip.payload), icmp.identifier == marker.identifier,
+                icmp.payload.starts(with: marker.nonceBytes)
+            else { return nil }
+            guard let probe = ProbeKind.allCases.first(where: { $0 != .arp && $0.sequence == icmp.sequence }) else {
+                return nil
+            }
+            if icmp.type == ICMPMessage.echoRequest, ip.source == sourceIP, ip.destination == targetIP {
+                return ProbeFrame(probe: probe, direction: .request, ethernet: ethernet, answeredBy: nil)
+            }
+            if icmp.type == ICMPMessage.echoReply, ip.source == targetIP, ip.destination == sourceIP {
+                return ProbeFrame(probe: probe, direction: .reply, ethernet: ethernet, answeredBy: ethernet.source)
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    private func hexWord(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+    private func hexWord(_ value: UInt16) -> String { "0x" + String(value, radix: 16) }
+}
+
+/// One of this run's probe frames as a capture saw it.
+public struct ProbeFrame: Sendable, Hashable {
+    public var probe: ProbeKind
+    public var direction: ProbeDirection
+    public var ethernet: EthernetFrame
+    /// For replies: the MAC that answered (the ARP sender hardware address, or the echo reply's source MAC).
+    public var answeredBy: MACAddress?
+}

@@ -1,0 +1,131 @@
+import NetworkModel
+import PacketCodec
+
+/// Turns what the captures saw into a report: per probe and hop, the verdict, where a lost probe stopped.
+///
+/// Pure logic: no I/O, so it is tested on synthetic observations.
+public enum TraceCorrelation {
+    /// Correlates `evidence` into a report.
+    public static func report(_ evidence: TraceEvidence) -> TraceReport {
+        let probes = evidence.probes.map { probeReport($0, evidence) }
+        let drop = locateDrop(probes, evidence)
+        return TraceReport(
+            runID: evidence.marker.runID,
+            from: summary(of: evidence.source),
+            to: summary(of: evidence.target),
+            verdict: verdict(probes),
+            probes: probes,
+            drop: drop,
+            findings: TraceFindings.derive(evidence: evidence, probes: probes, drop: drop),
+            durationNs: evidence.durationNs
+        )
+    }
+
+    /// Reachable when every probe was answered; unreachable when no echo request was; degraded otherwise.
+    public static func verdict(_ probes: [ProbeReport]) -> Verdict {
+        if probes.allSatisfy({ $0.result == .answered }) { return .reachable }
+        let echoes = probes.filter { $0.kind != .arp }
+        return echoes.contains { $0.result == .answered } ? .degraded : .unreachable
+    }
+
+    static func probeReport(_ attempt: ProbeAttempt, _ evidence: TraceEvidence) -> ProbeReport {
+        let sourceHop = evidence.sourceHop
+        let mine = evidence.observations.filter { $0.probe == attempt.kind }
+        let requestAtSource = mine.filter { $0.hop == sourceHop && $0.direction == .request }.map(\.timestampNs).min()
+        // A reply older than this run's request answers someone else's identical ARP request: not ours.
+        let earliest = requestAtSource ?? attempt.sentAtNs ?? 0
+        let relevant = mine.filter { $0.direction == .request || $0.timestampNs >= earliest }
+        let hops = evidence.hops.enumerated().map { index, point in
+            let here = relevant.filter { $0.hop == index }
+            return HopSighting(
+                node: point.node,
+                interface: point.interface,
+                role: point.role,
+                isSide: point.isSide,
+                request: Sighting(timestampNs: here.filter { $0.direction == .request }.map(\.timestampNs).min()),
+                reply: Sighting(timestampNs: here.filter { $0.direction == .reply }.map(\.timestampNs).min())
+            )
+        }
+        let replies = relevant.filter { $0.hop == sourceHop && $0.direction == .reply }.sorted {
+            $0.timestampNs < $1.timestampNs
+        }
+        var answeredBy: [MACAddress] = []
+        for reply in replies {
+            if let mac = reply.answeredBy, !answeredBy.contains(mac) { answeredBy.append(mac) }
+        }
+        let answered = attempt.sentAtNs != nil && !replies.isEmpty
+        let rtt: UInt64? =
+            if answered, let first = replies.first, let start = requestAtSource ?? attempt.sentAtNs,
+                first.timestampNs >= start
+            {
+                first.timestampNs - start
+            } else {
+                nil
+            }
+        return ProbeReport(
+            kind: attempt.kind,
+            size: attempt.size,
+            sent: attempt.sentAtNs != nil,
+            result: answered ? .answered : .lost,
+            rttNs: rtt,
+            answeredBy: answeredBy,
+            hops: hops
+        )
+    }
+
+    /// Where the first lost probe stopped: walking the path from the source, the last point that saw the
+    /// request and the first that did not; when the request reached the target, the same walk back for the reply.
+    static func locateDrop(_ probes: [ProbeReport], _ evidence: TraceEvidence) -> DropLocation? {
+        guard
+            let lost = probes.first(where: { $0.result == .lost && $0.sent })
+                ?? probes.first(where: { $0.result == .lost }),
+            let targetHop = evidence.targetHop
+        else { return nil }
+        let sourceHop = evidence.sourceHop
+        let pathOrder = evidence.hops.indices.filter { !evidence.hops[$0].isSide }
+        guard let start = pathOrder.firstIndex(of: sourceHop), let end = pathOrder.firstIndex(of: targetHop),
+            start <= end
+        else { return nil }
+        let path = Array(pathOrder[start...end])
+        func expected(_ hop: Int, _ direction: ProbeDirection) -> Bool {
+            // A bridge device sees forwarded frames only when it floods them (the ARP request) or is an end.
+            hop == sourceHop || hop == targetHop || evidence.hops[hop].role.seesForwardedUnicast
+                || (lost.kind == .arp && direction == .request)
+        }
+        func name(_ hop: Int) -> HopName {
+            HopName(node: evidence.hops[hop].node, interface: evidence.hops[hop].interface)
+        }
+
+        if !lost.hops[targetHop].request.seen {
+            let forward = path.filter { expected($0, .request) }
+            guard let gap = forward.firstIndex(where: { !lost.hops[$0].request.seen }) else { return nil }
+            return DropLocation(
+                probe: lost.kind,
+                direction: .request,
+                lastSeen: gap > 0 ? name(forward[gap - 1]) : nil,
+                firstMissing: name(forward[gap])
+            )
+        }
+        let back = path.reversed().filter { expected($0, .reply) }
+        guard let gap = back.firstIndex(where: { !lost.hops[$0].reply.seen }) else {
+            return DropLocation(probe: lost.kind, direction: .reply, lastSeen: name(sourceHop), firstMissing: nil)
+        }
+        // gap 0: the target got the request and no reply left it; the frame's trail ends at the target.
+        return DropLocation(
+            probe: lost.kind,
+            direction: .reply,
+            lastSeen: name(gap > 0 ? back[gap - 1] : targetHop),
+            firstMissing: name(back[gap])
+        )
+    }
+
+    static func summary(of endpoint: ResolvedEndpoint) -> EndpointSummary {
+        EndpointSummary(
+            endpoint: endpoint.endpoint,
+            node: endpoint.node,
+            interface: endpoint.interface,
+            ip: endpoint.ip,
+            mac: endpoint.mac
+        )
+    }
+}

@@ -1,0 +1,190 @@
+import LinuxNet
+import NetworkModel
+import PacketCodec
+
+/// The findings a trace proves from its own observations, each with the evidence and a fix.
+///
+/// Only what the frames show directly: a neighbour entry that disagrees with the ARP answer, more than one
+/// MAC answering, replies delivered to a port off the path, a size-dependent loss, a target that got the
+/// request and did not answer, and where a lost probe stopped. Deeper causes are the diagnosis rules' job.
+enum TraceFindings {
+    static func derive(evidence: TraceEvidence, probes: [ProbeReport], drop: DropLocation?) -> [Finding] {
+        var findings: [Finding] = []
+        let source = evidence.source
+        let sourceName = HopName(node: source.node, interface: source.interface)
+        let targetIP = evidence.target.ip.map { "\($0)" } ?? "the target"
+        let arp = probes.first { $0.kind == .arp }
+        let answered = arp?.answeredBy ?? []
+
+        if answered.count > 1 {
+            findings.append(
+                Finding(
+                    code: "arp-multiple-answers",
+                    severity: .error,
+                    location: sourceName,
+                    summary: "\(answered.count) different MACs answered ARP for \(targetIP)",
+                    evidence: answered.map { "ARP reply for \(targetIP) from \($0)" },
+                    fix: "Find the hosts owning \(answered.map(\.description).joined(separator: ", ")): a duplicate "
+                        + "address, or a multi-homed host answering on every interface (set "
+                        + "net.ipv4.conf.all.arp_ignore=1 and arp_announce=2 there)."
+                )
+            )
+        }
+        if let expected = evidence.target.mac, !answered.isEmpty, !answered.contains(expected) {
+            findings.append(
+                Finding(
+                    code: "arp-answered-by-other",
+                    severity: .error,
+                    location: sourceName,
+                    summary: "ARP for \(targetIP) was answered by \(answered[0]), not by the target's \(expected)",
+                    evidence: ["target interface \(evidence.target.interface) has \(expected)"]
+                        + answered.map { "ARP reply from \($0)" },
+                    fix: "Find the host owning \(answered[0]) (proxy ARP or a duplicate address) and stop it "
+                        + "answering for \(targetIP)."
+                )
+            )
+        }
+        if let entry = evidence.neighbour, let cached = entry.mac, let actual = answered.first, cached != actual {
+            let ip = ipCommand(source.namespace)
+            let fix =
+                entry.isPermanent
+                ? "\(ip) neigh replace \(entry.ip) lladdr \(actual) dev \(entry.interface) nud permanent"
+                : "\(ip) neigh del \(entry.ip) dev \(entry.interface)"
+            findings.append(
+                Finding(
+                    code: "stale-neighbour",
+                    severity: .error,
+                    location: sourceName,
+                    summary: "\(source.node) sends \(entry.ip) to \(cached), but \(actual) answers ARP for it",
+                    evidence: [
+                        "neighbour entry \(entry.ip) lladdr \(cached) \(entry.states.joined(separator: " "))",
+                        "ARP reply for \(entry.ip) from \(actual)",
+                    ],
+                    fix: fix
+                )
+            )
+        }
+        findings += sidePointFindings(evidence: evidence, probes: probes)
+        findings += lossFindings(evidence: evidence, probes: probes, drop: drop)
+        return findings.sorted { $0.severity > $1.severity }
+    }
+
+    /// Unicast frames seen on a port off the path: flooded requests (the bridge does not know the MAC) and
+    /// replies delivered where they do not belong.
+    private static func sidePointFindings(evidence: TraceEvidence, probes: [ProbeReport]) -> [Finding] {
+        var findings: [Finding] = []
+        for (index, point) in evidence.hops.enumerated() where point.isSide {
+            let name = HopName(node: point.node, interface: point.interface)
+            let replies = probes.filter { $0.hops[index].reply.seen }.map(\.kind.rawValue)
+            if !replies.isEmpty {
+                findings.append(
+                    Finding(
+                        code: "misdelivered-reply",
+                        severity: .warning,
+                        location: name,
+                        summary: "replies to \(evidence.source.node) also left on \(name), a port off the path",
+                        evidence: replies.map { "\($0) reply captured on \(name)" },
+                        fix:
+                            "Look for a stale or static entry for \(evidence.source.mac.map { "\($0)" } ?? "the source MAC") "
+                            + "in the bridge's forwarding table (bridge fdb show | grep -i MAC) and delete it "
+                            + "(bridge fdb del MAC dev PORT master)."
+                    )
+                )
+            }
+            let flooded = probes.filter { $0.kind != .arp && $0.hops[index].request.seen }.map(\.kind.rawValue)
+            if !flooded.isEmpty {
+                findings.append(
+                    Finding(
+                        code: "unicast-flooded",
+                        severity: .info,
+                        location: name,
+                        summary: "echo requests to \(evidence.target.node) were flooded to \(name)",
+                        evidence: flooded.map { "\($0) request captured on \(name)" },
+                        fix: "The bridge did not know the target's MAC; it learns it from the target's next frame. "
+                            + "If this persists, check the forwarding table ageing and the target port's learning flag."
+                    )
+                )
+            }
+        }
+        return findings
+    }
+
+    /// What a lost probe proves: a size-dependent loss, a silent target, or simply where the frame stopped.
+    private static func lossFindings(evidence: TraceEvidence, probes: [ProbeReport], drop: DropLocation?) -> [Finding] {
+        guard let drop else { return [] }
+        var findings: [Finding] = []
+        let small = probes.first { $0.kind == .icmp }
+        let large = probes.first { $0.kind == .icmpMTU }
+        let stop = drop.firstMissing ?? drop.lastSeen
+        if small?.result == .answered, let large, large.result == .lost, large.sent {
+            let point = drop.firstMissing.flatMap { name in
+                evidence.hops.first { $0.node == name.node && $0.interface == name.interface }
+            }
+            let command = point.map { "\(ipCommand($0.namespace)) link set dev \($0.interface) mtu \(large.size)" }
+            findings.append(
+                Finding(
+                    code: "mtu-mismatch",
+                    severity: .error,
+                    location: stop,
+                    summary: "\(large.size)-byte packets with DF set are lost at \(stop.map { "\($0)" } ?? "?"), "
+                        + "\(small?.size ?? 0)-byte ones pass",
+                    evidence: [
+                        "icmp (\(small?.size ?? 0) bytes) answered",
+                        "icmp-mtu (\(large.size) bytes) last seen at \(drop.lastSeen.map { "\($0)" } ?? "nowhere")",
+                    ],
+                    fix:
+                        "Give every link on the path the same MTU: \(command ?? "raise the MTU where the frame stopped") "
+                        + "(or lower the sender's to the smallest on the path)."
+                )
+            )
+            return findings
+        }
+        let lost = probes.first { $0.kind == drop.probe }
+        let lastSeen = drop.lastSeen.map { "\($0)" } ?? "nowhere (not even on the source's interface)"
+        if drop.direction == .reply, drop.firstMissing == drop.lastSeen, let stop {
+            findings.append(
+                Finding(
+                    code: "target-silent",
+                    severity: .error,
+                    location: stop,
+                    summary: "\(stop) received the \(drop.probe.rawValue) request and sent no reply",
+                    evidence: ["\(drop.probe.rawValue) request captured on \(stop)", "no reply captured there"],
+                    fix: drop.probe == .arp
+                        ? "Check the target's address and its arp_ignore/arp_filter settings (sysctl net.ipv4.conf)."
+                        : "Check the firewall inside the target (nft list ruleset), its rp_filter and its routes back."
+                )
+            )
+            return findings
+        }
+        let missing = drop.firstMissing.map { "\($0)" } ?? "?"
+        findings.append(
+            Finding(
+                code: "dropped-between",
+                severity: .error,
+                location: stop,
+                summary: "the \(drop.probe.rawValue) \(drop.direction.rawValue) stopped after \(lastSeen), "
+                    + "never reached \(missing)",
+                evidence: lost.map { probe in
+                    probe.hops.filter { !$0.isSide }.map { hop in
+                        let sighting = drop.direction == .request ? hop.request : hop.reply
+                        return "\(hop.label): \(drop.direction.rawValue) \(sighting.seen ? "seen" : "not seen")"
+                    }
+                } ?? [],
+                fix: "On the way into \(missing): check the bridge port's state and flood flags "
+                    + "(bridge -d link show), the link's carrier (ip link show), and bridge netfilter "
+                    + "(sysctl net.bridge.bridge-nf-call-iptables; nft list ruleset)."
+            )
+        )
+        return findings
+    }
+
+    /// The `ip` invocation that acts inside `namespace`, for fix commands.
+    static func ipCommand(_ namespace: NetworkNamespace) -> String {
+        switch namespace {
+        case .current: "ip"
+        case .named(let name): "ip -n \(name)"
+        case .pid(let pid): "nsenter -t \(pid) -n ip"
+        case .path(let path): "nsenter --net=\(path) ip"
+        }
+    }
+}

@@ -1,0 +1,93 @@
+public import LinuxNet
+public import NetworkModel
+
+/// What a capture point is on the path, which decides what it is expected to see.
+public enum HopRole: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The interface of a probe's source or target that is not a container (an outside host, the host itself).
+    case endpoint
+    /// The host's link to the outside (em1, em1.211): a bridge port facing the switch.
+    case uplink
+    /// A bridge device itself. Without promiscuous mode it sees only frames delivered to or sent by the host
+    /// stack and flooded broadcasts, never unicast forwarded between two ports.
+    case bridge
+    /// A port of a bridge (a switch port, a veth end enslaved to a bridge).
+    case bridgePort = "bridge-port"
+    /// The host end of a container's veth pair.
+    case veth
+    /// The lower device of a container's macvlan child.
+    case macvlanParent = "macvlan-parent"
+    /// The interface inside a container.
+    case container
+
+    /// Whether a unicast frame forwarded across this point is captured there.
+    public var seesForwardedUnicast: Bool { self != .bridge }
+}
+
+/// One place to capture: an interface inside a namespace, named for output as `node:interface`.
+public struct CapturePoint: Sendable, Hashable {
+    /// How output names the namespace: `host`, a container name, or a netns name.
+    public var node: String
+    public var namespace: NetworkNamespace
+    public var interface: String
+    public var role: HopRole
+    /// A side point: another port of a bridge the path crosses, off the path, where a frame should not appear
+    /// unless it is flooded or misdelivered.
+    public var isSide: Bool
+
+    public init(node: String, namespace: NetworkNamespace, interface: String, role: HopRole, isSide: Bool = false) {
+        self.node = node
+        self.namespace = namespace
+        self.interface = interface
+        self.role = role
+        self.isSide = isSide
+    }
+
+    /// `node:interface`, the name a hop has in text output and pcapng interface blocks.
+    public var label: String { "\(node):\(interface)" }
+}
+
+/// Tunables of one trace.
+public struct TraceOptions: Sendable, Hashable {
+    /// How long to wait for the answer to a probe before calling it lost.
+    public var lossTimeoutNs: UInt64 = 300_000_000
+    /// How long captures keep running after the last expected frame, so every hop's copy is read.
+    public var drainNs: UInt64 = 25_000_000
+    /// The IPv4 total length of the small echo request.
+    public var smallProbeSize: Int = 84
+    /// The IPv4 total length of the large echo request; nil means the sender interface's MTU.
+    public var largeProbeSize: Int?
+    /// Marks this run's frames; random unless a test fixes it.
+    public var runMarker: RunMarker = .random()
+
+    public init() {}
+}
+
+/// Everything a trace needs: both ends, the capture points in path order, and the options.
+public struct TracePlan: Sendable {
+    public var source: ResolvedEndpoint
+    public var target: ResolvedEndpoint
+    /// The capture points: the path from source to target in order, followed or interleaved by side points.
+    /// The source's own interface is added first when the list does not start with it.
+    public var hops: [CapturePoint]
+    public var options: TraceOptions
+
+    public init(source: ResolvedEndpoint, target: ResolvedEndpoint, hops: [CapturePoint], options: TraceOptions) {
+        self.source = source
+        self.target = target
+        self.options = options
+        let sourcePoint = CapturePoint(
+            node: source.node,
+            namespace: source.namespace,
+            interface: source.interface,
+            role: .endpoint
+        )
+        if let first = hops.first, first.namespace == source.namespace, first.interface == source.interface {
+            self.hops = hops
+        } else {
+            self.hops = [sourcePoint] + hops
+        }
+    }
+
+    /// The hops on the path (not side points), source first.
+    public var pathHops: [CapturePoint] { hops.filter { !$0.isSide } }
+}

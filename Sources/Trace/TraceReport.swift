@@ -1,0 +1,241 @@
+public import PacketCodec
+
+/// The outcome of one trace, as `--json` prints it (schema `lxcdiag.trace/1`, see docs/trace-schema.md).
+public struct TraceReport: Sendable, Hashable {
+    public static let schema = "lxcdiag.trace/1"
+
+    public var runID: String
+    public var from: EndpointSummary
+    public var to: EndpointSummary
+    public var verdict: Verdict
+    public var probes: [ProbeReport]
+    public var drop: DropLocation?
+    public var findings: [Finding]
+    /// Wall time of the whole trace, from opening the first capture to the last frame read.
+    public var durationNs: UInt64
+
+    public init(
+        runID: String,
+        from: EndpointSummary,
+        to: EndpointSummary,
+        verdict: Verdict,
+        probes: [ProbeReport],
+        drop: DropLocation?,
+        findings: [Finding],
+        durationNs: UInt64
+    ) {
+        self.runID = runID
+        self.from = from
+        self.to = to
+        self.verdict = verdict
+        self.probes = probes
+        self.drop = drop
+        self.findings = findings
+        self.durationNs = durationNs
+    }
+
+    /// The probe of `kind`, if it is in the report.
+    public func probe(_ kind: ProbeKind) -> ProbeReport? { probes.first { $0.kind == kind } }
+}
+
+/// Whether the target answered: all probes, none of the echo requests, or some.
+public enum Verdict: String, Sendable, Hashable, Codable {
+    /// Every probe was answered.
+    case reachable
+    /// No echo request was answered (whatever ARP did).
+    case unreachable
+    /// At least one echo request was answered but some probe was lost (the large one, or the ARP).
+    case degraded
+}
+
+/// One end of the trace as output shows it.
+public struct EndpointSummary: Sendable, Hashable, Encodable {
+    public var endpoint: String
+    public var node: String
+    public var interface: String
+    public var ip: IPv4Address?
+    public var mac: MACAddress?
+
+    public init(endpoint: String, node: String, interface: String, ip: IPv4Address?, mac: MACAddress?) {
+        self.endpoint = endpoint
+        self.node = node
+        self.interface = interface
+        self.ip = ip
+        self.mac = mac
+    }
+
+    private enum CodingKeys: String, CodingKey { case endpoint, node, interface, ip, mac }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(endpoint, forKey: .endpoint)
+        try container.encode(node, forKey: .node)
+        try container.encode(interface, forKey: .interface)
+        try container.encode(ip, forKey: .ip)
+        try container.encode(mac, forKey: .mac)
+    }
+}
+
+/// One probe: what was sent, whether it was answered, and what every capture point saw of it.
+public struct ProbeReport: Sendable, Hashable {
+    public var kind: ProbeKind
+    /// Bytes above Ethernet: 28 for ARP, the IPv4 total length for echo requests.
+    public var size: Int
+    /// False when the probe could not be sent (no MAC to send an echo request to).
+    public var sent: Bool
+    public var result: ProbeResult
+    public var rttNs: UInt64?
+    /// The MACs that answered, in the order their replies reached the source.
+    public var answeredBy: [MACAddress]
+    public var hops: [HopSighting]
+
+    public init(
+        kind: ProbeKind,
+        size: Int,
+        sent: Bool,
+        result: ProbeResult,
+        rttNs: UInt64?,
+        answeredBy: [MACAddress],
+        hops: [HopSighting]
+    ) {
+        self.kind = kind
+        self.size = size
+        self.sent = sent
+        self.result = result
+        self.rttNs = rttNs
+        self.answeredBy = answeredBy
+        self.hops = hops
+    }
+
+    /// The sighting at the capture point labelled `node:interface`.
+    public func hop(_ label: String) -> HopSighting? { hops.first { $0.label == label } }
+}
+
+/// Whether a probe got its reply at the source.
+public enum ProbeResult: String, Sendable, Hashable, Codable {
+    case answered
+    case lost
+}
+
+/// What one capture point saw of one probe.
+public struct HopSighting: Sendable, Hashable {
+    public var node: String
+    public var interface: String
+    public var role: HopRole
+    public var isSide: Bool
+    public var request: Sighting
+    public var reply: Sighting
+
+    public init(node: String, interface: String, role: HopRole, isSide: Bool, request: Sighting, reply: Sighting) {
+        self.node = node
+        self.interface = interface
+        self.role = role
+        self.isSide = isSide
+        self.request = request
+        self.reply = reply
+    }
+
+    public var label: String { "\(node):\(interface)" }
+}
+
+/// Whether a direction of a probe was captured at a point, and when (ns since the epoch, first copy).
+public struct Sighting: Sendable, Hashable {
+    public var timestampNs: UInt64?
+    public var seen: Bool { timestampNs != nil }
+
+    public init(timestampNs: UInt64?) { self.timestampNs = timestampNs }
+
+    public static let unseen = Sighting(timestampNs: nil)
+}
+
+/// A capture point named for output.
+public struct HopName: Sendable, Hashable, Encodable, CustomStringConvertible {
+    public var node: String
+    public var interface: String
+
+    public init(node: String, interface: String) {
+        self.node = node
+        self.interface = interface
+    }
+
+    public var description: String { "\(node):\(interface)" }
+}
+
+/// Where a lost probe stopped: the last capture point on the path that saw it and the first that did not.
+public struct DropLocation: Sendable, Hashable {
+    public var probe: ProbeKind
+    public var direction: ProbeDirection
+    /// Nil when not even the source's own interface saw the frame leave.
+    public var lastSeen: HopName?
+    public var firstMissing: HopName?
+    /// What the kernel said about the drop (filled by the drop recorder), if anything.
+    public var kernel: KernelDrop?
+
+    public init(
+        probe: ProbeKind,
+        direction: ProbeDirection,
+        lastSeen: HopName?,
+        firstMissing: HopName?,
+        kernel: KernelDrop? = nil
+    ) {
+        self.probe = probe
+        self.direction = direction
+        self.lastSeen = lastSeen
+        self.firstMissing = firstMissing
+        self.kernel = kernel
+    }
+}
+
+/// The kernel's own account of a drop: the `skb:kfree_skb` reason and the function that freed the frame.
+public struct KernelDrop: Sendable, Hashable, Encodable {
+    public var reason: String
+    public var location: String
+
+    public init(reason: String, location: String) {
+        self.reason = reason
+        self.location = location
+    }
+}
+
+/// Something the trace proves from what it observed, with a fix an operator can apply.
+public struct Finding: Sendable, Hashable {
+    public enum Severity: String, Sendable, Hashable, Codable, Comparable {
+        case info
+        case warning
+        case error
+
+        private var rank: Int {
+            switch self {
+            case .info: 0
+            case .warning: 1
+            case .error: 2
+            }
+        }
+
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    /// A stable identifier such as `stale-neighbour`.
+    public var code: String
+    public var severity: Severity
+    public var location: HopName?
+    public var summary: String
+    public var evidence: [String]
+    public var fix: String
+
+    public init(
+        code: String,
+        severity: Severity,
+        location: HopName?,
+        summary: String,
+        evidence: [String],
+        fix: String
+    ) {
+        self.code = code
+        self.severity = severity
+        self.location = location
+        self.summary = summary
+        self.evidence = evidence
+        self.fix = fix
+    }
+}

@@ -1,0 +1,116 @@
+public import Foundation
+
+// The `lxcdiag.trace/1` document. Encoders are written out so that absent values are `null`, never missing,
+// and keys keep the order docs/trace-schema.md lists.
+
+extension TraceReport: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case schema
+        case runID = "run_id"
+        case from, to, verdict, probes, drop, findings
+        case durationNs = "duration_ns"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.schema, forKey: .schema)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(from, forKey: .from)
+        try container.encode(to, forKey: .to)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(probes, forKey: .probes)
+        try container.encode(drop, forKey: .drop)
+        try container.encode(findings, forKey: .findings)
+        try container.encode(durationNs, forKey: .durationNs)
+    }
+
+    /// The report as a pretty-printed `lxcdiag.trace/1` JSON document.
+    public func jsonDocument() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}
+
+extension ProbeReport: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case kind, size, sent, result
+        case rttNs = "rtt_ns"
+        case answeredBy = "answered_by"
+        case hops
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(size, forKey: .size)
+        try container.encode(sent, forKey: .sent)
+        try container.encode(result, forKey: .result)
+        try container.encode(rttNs, forKey: .rttNs)
+        try container.encode(answeredBy, forKey: .answeredBy)
+        try container.encode(hops, forKey: .hops)
+    }
+}
+
+extension HopSighting: Encodable {
+    private enum CodingKeys: String, CodingKey { case node, interface, role, side, request, reply }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(node, forKey: .node)
+        try container.encode(interface, forKey: .interface)
+        try container.encode(role, forKey: .role)
+        try container.encode(isSide, forKey: .side)
+        try container.encode(request, forKey: .request)
+        try container.encode(reply, forKey: .reply)
+    }
+}
+
+extension Sighting: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case seen
+        case timestampNs = "t_ns"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(seen, forKey: .seen)
+        try container.encode(timestampNs, forKey: .timestampNs)
+    }
+}
+
+extension DropLocation: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case probe, direction
+        case lastSeen = "last_seen"
+        case firstMissing = "first_missing"
+        case kernel
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(probe, forKey: .probe)
+        try container.encode(direction, forKey: .direction)
+        try container.encode(lastSeen, forKey: .lastSeen)
+        try container.encode(firstMissing, forKey: .firstMissing)
+        try container.encode(kernel, forKey: .kernel)
+    }
+}
+
+extension Finding: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case code, severity
+        case location = "where"
+        case summary, evidence, fix
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        try container.encode(severity, forKey: .severity)
+        try container.encode(location, forKey: .location)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(evidence, forKey: .evidence)
+        try container.encode(fix, forKey: .fix)
+    }
+}
