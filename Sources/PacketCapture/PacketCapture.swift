@@ -16,6 +16,8 @@ public struct CapturedFrame: Sendable {
 public struct PcapError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {
         case noSuchDevice
+        /// The interface exists but is administratively down; libpcap does not capture on it.
+        case interfaceDown
         case permissionDenied
         case badFilter
         case failed
@@ -28,6 +30,7 @@ public struct PcapError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .noSuchDevice: "capture on \(interface): no such interface (\(message))"
+        case .interfaceDown: "capture on \(interface): the interface is down (ip link set dev \(interface) up)"
         case .permissionDenied: "capture on \(interface): permission denied; run as root or grant CAP_NET_RAW"
         case .badFilter: "capture filter for \(interface) does not compile: \(message)"
         case .failed: "capture on \(interface): \(message)"
@@ -93,6 +96,7 @@ public final class PacketCapture: @unchecked Sendable {
             let kind: PcapError.Kind =
                 switch status {
                 case PCAP_ERROR_NO_SUCH_DEVICE: .noSuchDevice
+                case PCAP_ERROR_IFACE_NOT_UP: .interfaceDown
                 case PCAP_ERROR_PERM_DENIED: .permissionDenied
                 default: .failed
                 }

@@ -4,15 +4,19 @@ import PacketCapture
 
 /// One libpcap capture per capture point, opened together, each inside its own namespace.
 ///
-/// Safe to share: `captures` and `points` are set once in `init` and never change; `PacketCapture` is
-/// itself safe to share, and `stop` is idempotent.
+/// A point whose interface is down has no capture (libpcap refuses it); that is a finding, not an error.
+/// Safe to share: `captures`, `points` and `unavailable` are set once in `init` and never change;
+/// `PacketCapture` is itself safe to share, and `stop` is idempotent.
 final class CaptureSet: @unchecked Sendable {
     let points: [CapturePoint]
-    private let captures: [PacketCapture]
+    /// Why a point has no capture, by index: the interface is down.
+    let unavailable: [Int: String]
+    private let captures: [PacketCapture?]
 
-    private init(points: [CapturePoint], captures: [PacketCapture]) {
+    private init(points: [CapturePoint], captures: [PacketCapture?], unavailable: [Int: String]) {
         self.points = points
         self.captures = captures
+        self.unavailable = unavailable
     }
 
     /// Opens a capture on every point at once (one thread per point), never promiscuous, all with `filter`.
@@ -34,18 +38,22 @@ final class CaptureSet: @unchecked Sendable {
             }
         }
         group.wait()
-        var captures: [PacketCapture] = []
+        var captures: [PacketCapture?] = []
+        var unavailable: [Int: String] = [:]
         var firstError: TraceError?
         for (index, result) in slots.results.enumerated() {
             switch result {
             case .success(let capture)?: captures.append(capture)
+            case .failure(let error as PcapError)? where error.kind == .interfaceDown:
+                captures.append(nil)
+                unavailable[index] = "interface down"
             case .failure(let error)?: firstError = firstError ?? describe(error, at: points[index])
             case nil:
                 firstError = firstError ?? TraceError(.captureFailed, "capture on \(points[index].label) did not open")
             }
         }
         if let firstError { throw firstError }
-        return CaptureSet(points: points, captures: captures)
+        return CaptureSet(points: points, captures: captures, unavailable: unavailable)
     }
 
     private static func describe(_ error: any Error, at point: CapturePoint) -> TraceError {
@@ -64,19 +72,19 @@ final class CaptureSet: @unchecked Sendable {
     /// Starts every capture loop; `onFrame` gets the point's index and the frame, on that capture's thread.
     func start(onFrame: @escaping @Sendable (Int, CapturedFrame) -> Void) {
         for (index, capture) in captures.enumerated() {
-            capture.start { frame in onFrame(index, frame) }
+            capture?.start { frame in onFrame(index, frame) }
         }
     }
 
     /// Stops every capture loop; safe to call more than once and from the Ctrl-C handler.
     func stopAll() {
-        for capture in captures { capture.stop() }
+        for capture in captures { capture?.stop() }
     }
 
     /// Throws if a capture loop ended early, naming the point (an interface deleted mid-trace).
     func checkErrors() throws(TraceError) {
         for (point, capture) in zip(points, captures) {
-            guard let error = capture.error else { continue }
+            guard let error = capture?.error else { continue }
             throw TraceError(
                 error.kind == .noSuchDevice ? .interfaceGone : .captureFailed,
                 "capture point \(point.label) failed during the trace (did \(point.interface) vanish?): \(error.message)"
@@ -86,7 +94,7 @@ final class CaptureSet: @unchecked Sendable {
 
     /// Each point's captured frames.
     var hopCaptures: [HopCapture] {
-        zip(points, captures).map { HopCapture(point: $0, frames: $1.frames) }
+        zip(points, captures).map { HopCapture(point: $0, frames: $1?.frames ?? []) }
     }
 }
 

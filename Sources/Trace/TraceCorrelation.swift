@@ -43,7 +43,8 @@ public enum TraceCorrelation {
                 role: point.role,
                 isSide: point.isSide,
                 request: Sighting(timestampNs: here.filter { $0.direction == .request }.map(\.timestampNs).min()),
-                reply: Sighting(timestampNs: here.filter { $0.direction == .reply }.map(\.timestampNs).min())
+                reply: Sighting(timestampNs: here.filter { $0.direction == .reply }.map(\.timestampNs).min()),
+                captureError: evidence.unavailable[index]
             )
         }
         let replies = relevant.filter { $0.hop == sourceHop && $0.direction == .reply }.sorted {

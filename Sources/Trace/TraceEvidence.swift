@@ -62,6 +62,8 @@ public struct TraceEvidence: Sendable {
     public var probes: [ProbeAttempt]
     public var observations: [HopObservation]
     public var neighbour: NeighbourEntry?
+    /// Capture points that could not capture, by index in `hops`, with the reason (the interface is down).
+    public var unavailable: [Int: String]
     /// The MTU of the source interface (the large probe's size unless the options fixed one).
     public var sourceMTU: Int?
     public var marker: RunMarker
@@ -74,6 +76,7 @@ public struct TraceEvidence: Sendable {
         probes: [ProbeAttempt],
         observations: [HopObservation],
         neighbour: NeighbourEntry?,
+        unavailable: [Int: String] = [:],
         sourceMTU: Int?,
         marker: RunMarker,
         durationNs: UInt64
@@ -84,6 +87,7 @@ public struct TraceEvidence: Sendable {
         self.probes = probes
         self.observations = observations
         self.neighbour = neighbour
+        self.unavailable = unavailable
         self.sourceMTU = sourceMTU
         self.marker = marker
         self.durationNs = durationNs

@@ -64,6 +64,19 @@ enum TraceFindings {
                 )
             )
         }
+        for (index, reason) in evidence.unavailable.sorted(by: { $0.key < $1.key }) {
+            let point = evidence.hops[index]
+            findings.append(
+                Finding(
+                    code: "interface-down",
+                    severity: point.isSide ? .warning : .error,
+                    location: HopName(node: point.node, interface: point.interface),
+                    summary: "\(point.label) is down: nothing passes it and nothing could be captured there",
+                    evidence: ["capture on \(point.label): \(reason)"],
+                    fix: "\(ipCommand(point.namespace)) link set dev \(point.interface) up"
+                )
+            )
+        }
         findings += sidePointFindings(evidence: evidence, probes: probes)
         findings += lossFindings(evidence: evidence, probes: probes, drop: drop)
         return findings.sorted { $0.severity > $1.severity }

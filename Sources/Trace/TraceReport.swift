@@ -125,14 +125,25 @@ public struct HopSighting: Sendable, Hashable {
     public var isSide: Bool
     public var request: Sighting
     public var reply: Sighting
+    /// Why nothing could be captured here (the interface is down), or nil when the capture ran.
+    public var captureError: String?
 
-    public init(node: String, interface: String, role: HopRole, isSide: Bool, request: Sighting, reply: Sighting) {
+    public init(
+        node: String,
+        interface: String,
+        role: HopRole,
+        isSide: Bool,
+        request: Sighting,
+        reply: Sighting,
+        captureError: String? = nil
+    ) {
         self.node = node
         self.interface = interface
         self.role = role
         self.isSide = isSide
         self.request = request
         self.reply = reply
+        self.captureError = captureError
     }
 
     public var label: String { "\(node):\(interface)" }

@@ -53,7 +53,10 @@ extension ProbeReport: Encodable {
 }
 
 extension HopSighting: Encodable {
-    private enum CodingKeys: String, CodingKey { case node, interface, role, side, request, reply }
+    private enum CodingKeys: String, CodingKey {
+        case node, interface, role, side, request, reply
+        case captureError = "capture_error"
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -63,6 +66,7 @@ extension HopSighting: Encodable {
         try container.encode(isSide, forKey: .side)
         try container.encode(request, forKey: .request)
         try container.encode(reply, forKey: .reply)
+        try container.encode(captureError, forKey: .captureError)
     }
 }
 

@@ -134,6 +134,7 @@ public struct Tracer: Sendable {
             probes: attempts,
             observations: log.all,
             neighbour: neighbour ?? nil,
+            unavailable: captures.unavailable,
             sourceMTU: facts.mtu,
             marker: marker,
             durationNs: monotonicNanoseconds() - started

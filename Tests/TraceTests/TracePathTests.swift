@@ -44,3 +44,125 @@ struct TracePathTests {
         print("healthy trace took \(report.durationNs / 1_000_000) ms")
     }
 }
+
+@Suite("Trace finds where frames stop", .enabled(if: getuid() == 0, "needs root"))
+struct TraceDropTests {
+    /// Runs a trace on a fresh lab after `breakPath`, and checks the verdict and where the frame stopped.
+    private func traceBroken(
+        _ breakPath: (TracePathLab) throws -> Void,
+        verdict: Verdict,
+        probe: ProbeKind,
+        direction: ProbeDirection = .request,
+        lastSeen: (TracePathLab) -> String,
+        firstMissing: (TracePathLab) -> String
+    ) throws -> TraceReport {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        try breakPath(lab)
+        let report = try Tracer().run(lab.plan()).report
+        #expect(report.verdict == verdict)
+        let drop = try #require(report.drop)
+        #expect(drop.probe == probe)
+        #expect(drop.direction == direction)
+        #expect(drop.lastSeen?.description == lastSeen(lab))
+        #expect(drop.firstMissing?.description == firstMissing(lab))
+        #expect(drop.kernel == nil)
+        print("\(report.verdict) trace took \(report.durationNs / 1_000_000) ms")
+        return report
+    }
+
+    @Test("a bridge port set to a non-forwarding state stops the ARP request before the container's veth")
+    func portNotForwarding() throws {
+        // With STP off the bridge puts a port set to blocking (4) straight back to forwarding; disabled (0) stays.
+        _ = try traceBroken(
+            { lab in try ExternalCommand.check(["bridge", "-n", lab.host, "link", "set", "dev", "vct1", "state", "0"])
+            },
+            verdict: .unreachable,
+            probe: .arp,
+            lastSeen: { $0.label($0.host, "br0") },
+            firstMissing: { $0.label($0.host, "vct1") }
+        )
+    }
+
+    @Test("flooding off on the container's port stops the broadcast ARP there")
+    func floodingOff() throws {
+        _ = try traceBroken(
+            { lab in
+                try ExternalCommand.check([
+                    "bridge", "-n", lab.host, "link", "set", "dev", "vct1", "flood", "off", "mcast_flood", "off",
+                    "bcast_flood", "off",
+                ])
+            },
+            verdict: .unreachable,
+            probe: .arp,
+            lastSeen: { $0.label($0.host, "br0") },
+            firstMissing: { $0.label($0.host, "vct1") }
+        )
+    }
+
+    @Test("a FORWARD drop through br_netfilter lets ARP pass and stops the echo requests inside the bridge")
+    func bridgeNetfilterDrop() throws {
+        let report = try traceBroken(
+            { lab in
+                try lab.exec(lab.host, ["sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"])
+                try lab.exec(
+                    lab.host,
+                    ["nft", "-f", "-"],
+                    input: """
+                        table inet lxcdiag_test {
+                            chain forward {
+                                type filter hook forward priority 0; policy accept;
+                                ip protocol icmp drop
+                            }
+                        }
+                        """
+                )
+            },
+            verdict: .unreachable,
+            probe: .icmp,
+            lastSeen: { $0.label($0.host, "em1") },
+            firstMissing: { $0.label($0.host, "vct1") }
+        )
+        #expect(report.probe(.arp)?.result == .answered)
+    }
+
+    @Test("the container's interface down stops the ARP at its veth")
+    func containerInterfaceDown() throws {
+        let report = try traceBroken(
+            { lab in try lab.ip(lab.ct1, "link", "set", "eth0", "down") },
+            verdict: .unreachable,
+            probe: .arp,
+            lastSeen: { $0.label($0.host, "br0") },
+            firstMissing: { $0.label($0.host, "vct1") }
+        )
+        let down = try #require(report.findings.first { $0.code == "interface-down" })
+        #expect(down.location?.interface == "eth0")
+        #expect(down.fix.hasSuffix("link set dev eth0 up"))
+        #expect(report.probe(.arp)?.hops.last?.captureError == "interface down")
+    }
+
+    @Test("a smaller MTU on the container side loses the large probe only: degraded")
+    func smallerMTU() throws {
+        let report = try traceBroken(
+            { lab in try lab.ip(lab.ct1, "link", "set", "eth0", "mtu", "1400") },
+            verdict: .degraded,
+            probe: .icmpMTU,
+            lastSeen: { $0.label($0.host, "vct1") },
+            firstMissing: { $0.label($0.ct1, "eth0") }
+        )
+        #expect(report.probe(.icmp)?.result == .answered)
+        #expect(report.findings.contains { $0.code == "mtu-mismatch" })
+    }
+
+    @Test("a stale neighbour entry at the source is reported with the MAC that really answers")
+    func staleNeighbour() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        try lab.ip(lab.ext, "neigh", "replace", "\(TracePathLab.ct1IP)", "lladdr", "02:00:00:00:99:99", "dev", "eth0")
+        let report = try Tracer().run(lab.plan()).report
+        #expect(report.verdict == .reachable)
+        let finding = try #require(report.findings.first { $0.code == "stale-neighbour" })
+        #expect(finding.summary.contains("02:00:00:00:99:99"))
+        #expect(finding.summary.contains("\(lab.ct1MAC)"))
+    }
+}
