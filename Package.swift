@@ -40,6 +40,13 @@ let package = Package(
         .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
         // The trace engine: probes sent from one end, captures on every hop, correlation into a report.
         .target(name: "Trace", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]),
+        // The finding catalogue and the rules that turn observations and configuration into causes and fixes.
+        .target(
+            name: "Diagnosis",
+            dependencies: ["Trace", "Topology", "KernelSettings", "Containers", "LinuxNet", "PacketCodec"]
+        ),
+        // Faults the lab can make and undo, each tied to the finding it should produce.
+        .target(name: "LabFaults", dependencies: ["Diagnosis", "LinuxNet"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
@@ -48,6 +55,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(
+            name: "DiagnosisTests",
+            dependencies: [
+                "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "Containers", "LinuxNet",
+                "NetworkModel", "PacketCodec",
+            ]
+        ),
         .testTarget(
             name: "KernelSettingsTests",
             dependencies: ["KernelSettings", "LinuxNet"],

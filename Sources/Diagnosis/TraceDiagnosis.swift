@@ -1,0 +1,61 @@
+public import Trace
+
+/// The rules that explain a trace: the report's observations combined with the wiring and the settings.
+public enum TraceDiagnosis {
+    /// The catalogue findings `report` and `context` prove, errors first.
+    ///
+    /// KERNEL_DROP is only reported when no other error explains the loss. Pure: no I/O.
+    public static func findings(for report: TraceReport, in context: DiagnosisContext) -> [Finding] {
+        let facts = TraceFacts(report: report, context: context)
+        var findings: [Finding] = []
+        findings += LinkRules.trace(facts)
+        findings += AddressRules.trace(facts)
+        findings += ARPRules.trace(facts)
+        findings += BridgeRules.trace(facts)
+        findings += FilterRules.trace(facts)
+        findings += MTURules.trace(facts)
+        findings += MacvlanRules.trace(facts)
+        findings += VLANRules.findings(context)
+        let pathNodes = Set(facts.pathHops.map(\.node) + [report.from.node, report.to.node])
+        findings += HostRules.duplicateMACs(context, involving: pathNodes)
+        if !findings.contains(where: { $0.severity == .error }) {
+            findings += KernelDropRules.findings(facts)
+        }
+        return ordered(findings)
+    }
+
+    /// The report with the trace's own findings followed by the catalogue's.
+    public static func diagnose(_ report: TraceReport, in context: DiagnosisContext) -> TraceReport {
+        var diagnosed = report
+        diagnosed.findings = findings(for: report, in: context) + report.findings
+        return diagnosed
+    }
+
+    /// Errors first, then by code; identical findings once.
+    static func ordered(_ findings: [Finding]) -> [Finding] {
+        var seen: Set<Finding> = []
+        let unique = findings.filter { seen.insert($0).inserted }
+        return unique.enumerated().sorted { lhs, rhs in
+            lhs.element.severity != rhs.element.severity
+                ? lhs.element.severity > rhs.element.severity : lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+}
+
+/// The rules that need no probe: what the host's wiring, settings and container configs show on their own.
+public enum DoctorRules {
+    /// Every finding the context shows, errors first. Pure: no I/O.
+    public static func findings(in context: DiagnosisContext) -> [Finding] {
+        var findings: [Finding] = []
+        findings += LinkRules.doctor(context)
+        findings += BridgeRules.doctor(context)
+        findings += FilterRules.doctor(context)
+        findings += MTURules.doctor(context)
+        findings += MacvlanRules.doctor(context)
+        findings += HostRules.duplicateMACs(context)
+        findings += HostRules.arpFluxRisk(context)
+        findings += HostRules.declaredVersusReal(context)
+        findings += VLANRules.findings(context)
+        return TraceDiagnosis.ordered(findings)
+    }
+}
