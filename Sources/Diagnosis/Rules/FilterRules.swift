@@ -17,7 +17,7 @@ enum FilterRules {
     private static func bridgeNetfilter(_ facts: TraceFacts) -> Finding? {
         guard let drop = facts.report.drop, let last = drop.lastSeen, let missing = drop.firstMissing,
             last.node == missing.node,
-            let ports = facts.context.link(missing), ports.master != nil,
+            let crossed = facts.context.link(missing), crossed.master != nil || crossed.kind == .bridge,
             let settings = facts.context.settings[missing.node],
             let bridgeNF = settings.sysctls?.bridgeNetfilter
         else { return nil }
@@ -30,7 +30,7 @@ enum FilterRules {
         }
         guard !hooks.isEmpty else { return nil }
         let node = facts.context.snapshot(missing.node)?.node
-        let bridge = ports.master?.name ?? "br0"
+        let bridge = crossed.kind == .bridge ? crossed.name : crossed.master?.name ?? "br0"
         var evidence = [
             "\(drop.probe.rawValue) \(drop.direction.rawValue) last seen at \(last), never at \(missing)",
             "net.bridge.\(switchName) = 1 in \(missing.node)",
