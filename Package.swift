@@ -50,7 +50,8 @@ let package = Package(
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Topology",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Topology", "Diagnosis", "LabFaults",
+                "KernelSettings", "Containers", "Trace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

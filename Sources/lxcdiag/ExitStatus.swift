@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LabFaults
 import LinuxNet
 import NetworkModel
 import PacketCapture
@@ -56,6 +57,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as LabFaultError:
+        return ("\(error)", .environment)
     default:
         return ("\(error)", .environment)
     }
