@@ -50,8 +50,8 @@ let package = Package(
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Topology", "Diagnosis", "LabFaults",
-                "KernelSettings", "Containers", "Trace",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology", "Diagnosis",
+                "LabFaults", "KernelSettings", "Containers", "Trace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,10 +68,18 @@ let package = Package(
             dependencies: ["KernelSettings", "LinuxNet"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "TopologyTests", dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"]),
         .testTarget(
             name: "ContainersTests",
             dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
+        ),
+        .testTarget(
+            name: "TopologyTests",
+            dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TopoCommandTests",
+            dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabFaults
 import LinuxNet
+import Netlink
 import NetworkModel
 import PacketCapture
 
@@ -54,6 +55,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         let hint = error.isPermissionDenied ? " (run as root, or grant CAP_NET_ADMIN and CAP_NET_RAW)" : ""
         return ("\(error)\(hint)", .environment)
     case let error as CommandError:
+        return ("\(error)", .environment)
+    case let error as NetlinkError:
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)

@@ -1,0 +1,27 @@
+/// An RTM_NEWADDR message: one address on one interface.
+public struct AddressMessage: Sendable, Hashable {
+    /// AF_INET (2) or AF_INET6 (10).
+    public var family: UInt8
+    public var prefixLength: UInt8
+    /// RT_SCOPE_*: 0 universe, 200 site, 253 link, 254 host.
+    public var scope: UInt8
+    public var index: Int32
+    /// IFA_LOCAL when present (the interface's own address), else IFA_ADDRESS.
+    public var address: [UInt8]?
+    public var broadcast: [UInt8]?
+    public var label: String?
+
+    /// Decodes the payload of an RTM_NEWADDR message.
+    public init(payload: [UInt8]) throws(NetlinkError) {
+        guard payload.count >= RouteNetlink.ifaddrmsgLength else { throw .truncated("ifaddrmsg") }
+        family = payload[0]
+        prefixLength = payload[1]
+        scope = payload[3]
+        index = Int32(bitPattern: payload.loadUInt32(at: 4))
+        let attributes = try NetlinkAttributes(payload[RouteNetlink.ifaddrmsgLength...])
+        // On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is always our own.
+        address = attributes.bytes(RouteNetlink.addressLocal) ?? attributes.bytes(RouteNetlink.addressAddress)
+        broadcast = attributes.bytes(RouteNetlink.addressBroadcast)
+        label = attributes.string(RouteNetlink.addressLabel)
+    }
+}

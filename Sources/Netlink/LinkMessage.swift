@@ -1,0 +1,140 @@
+/// An RTM_NEWLINK message: one interface, as the kernel describes it.
+public struct LinkMessage: Sendable, Hashable {
+    public var index: Int32
+    /// The ARPHRD_* device type (1 Ethernet, 772 loopback, 65534 none/tun).
+    public var deviceType: UInt16
+    /// The IFF_* flags (IFF_UP = 0x1, IFF_PROMISC = 0x100, IFF_LOWER_UP = 0x10000).
+    public var flags: UInt32
+    public var name: String?
+    public var address: [UInt8]?
+    public var mtu: UInt32?
+    public var operState: UInt8?
+    public var carrier: UInt8?
+    public var promiscuity: UInt32?
+    public var master: Int32?
+    /// IFLA_LINK: peer or parent index, in the namespace `linkNetnsID` names.
+    public var link: Int32?
+    public var linkNetnsID: Int32?
+    /// IFLA_INFO_KIND: `veth`, `bridge`, `macvlan`, `vlan`, `vxlan`, `tun`, ...; nil for a NIC or loopback.
+    public var kind: String?
+    /// IFLA_INFO_SLAVE_KIND: `bridge` for a bridge port.
+    public var slaveKind: String?
+    public var bridge: BridgeAttributes?
+    public var bridgePort: BridgePortAttributes?
+    /// IFLA_MACVLAN_MODE for kinds `macvlan` and `macvtap`.
+    public var macvlanMode: UInt32?
+    public var vlan: VLANAttributes?
+    public var vxlan: VXLANAttributes?
+    /// IFLA_TUN_TYPE: 1 tun, 2 tap.
+    public var tunType: UInt8?
+
+    public static let flagUp: UInt32 = 0x1
+    public static let deviceTypeLoopback: UInt16 = 772
+
+    /// Decodes the payload of an RTM_NEWLINK message.
+    public init(payload: [UInt8]) throws(NetlinkError) {
+        guard payload.count >= RouteNetlink.ifinfomsgLength else { throw .truncated("ifinfomsg") }
+        deviceType = payload.loadUInt16(at: 2)
+        index = Int32(bitPattern: payload.loadUInt32(at: 4))
+        flags = payload.loadUInt32(at: 8)
+        let attributes = try NetlinkAttributes(payload[RouteNetlink.ifinfomsgLength...])
+        name = attributes.string(RouteNetlink.linkName)
+        address = attributes.bytes(RouteNetlink.linkAddress)
+        mtu = attributes.uint32(RouteNetlink.linkMTU)
+        operState = attributes.uint8(RouteNetlink.linkOperState)
+        carrier = attributes.uint8(RouteNetlink.linkCarrier)
+        promiscuity = attributes.uint32(RouteNetlink.linkPromiscuity)
+        master = attributes.int32(RouteNetlink.linkMaster)
+        link = attributes.int32(RouteNetlink.linkLink)
+        linkNetnsID = attributes.int32(RouteNetlink.linkNetnsID)
+        guard let info = try attributes.nested(RouteNetlink.linkInfo) else { return }
+        kind = info.string(RouteNetlink.infoKind)
+        slaveKind = info.string(RouteNetlink.infoSlaveKind)
+        if let data = try info.nested(RouteNetlink.infoData) {
+            switch kind {
+            case "bridge": bridge = BridgeAttributes(data)
+            case "macvlan", "macvtap": macvlanMode = data.uint32(RouteNetlink.macvlanMode)
+            case "vlan": vlan = VLANAttributes(data)
+            case "vxlan": vxlan = VXLANAttributes(data)
+            case "tun": tunType = data.uint8(RouteNetlink.tunType)
+            default: break
+            }
+        }
+        if slaveKind == "bridge", let data = try info.nested(RouteNetlink.infoSlaveData) {
+            bridgePort = BridgePortAttributes(data)
+        }
+    }
+}
+
+/// IFLA_INFO_DATA of a bridge (IFLA_BR_*).
+public struct BridgeAttributes: Sendable, Hashable {
+    /// Centiseconds (clock_t at USER_HZ = 100).
+    public var forwardDelay: UInt32?
+    /// 0 off, 1 kernel STP, 2 user-space STP.
+    public var stpState: UInt32?
+    public var vlanFiltering: UInt8?
+    public var vlanDefaultPVID: UInt16?
+
+    init(_ data: NetlinkAttributes) {
+        forwardDelay = data.uint32(RouteNetlink.bridgeForwardDelay)
+        stpState = data.uint32(RouteNetlink.bridgeSTPState)
+        vlanFiltering = data.uint8(RouteNetlink.bridgeVLANFiltering)
+        vlanDefaultPVID = data.uint16(RouteNetlink.bridgeVLANDefaultPVID)
+    }
+}
+
+/// IFLA_INFO_SLAVE_DATA of a bridge port (IFLA_BRPORT_*); every flag is a u8 0 or 1.
+public struct BridgePortAttributes: Sendable, Hashable {
+    /// BR_STATE_*: 0 disabled, 1 listening, 2 learning, 3 forwarding, 4 blocking.
+    public var state: UInt8?
+    /// Hairpin mode.
+    public var mode: UInt8?
+    public var learning: UInt8?
+    public var unicastFlood: UInt8?
+    public var multicastFlood: UInt8?
+    public var broadcastFlood: UInt8?
+    public var isolated: UInt8?
+
+    init(_ data: NetlinkAttributes) {
+        state = data.uint8(RouteNetlink.portState)
+        mode = data.uint8(RouteNetlink.portMode)
+        learning = data.uint8(RouteNetlink.portLearning)
+        unicastFlood = data.uint8(RouteNetlink.portUnicastFlood)
+        multicastFlood = data.uint8(RouteNetlink.portMulticastFlood)
+        broadcastFlood = data.uint8(RouteNetlink.portBroadcastFlood)
+        isolated = data.uint8(RouteNetlink.portIsolated)
+    }
+}
+
+/// IFLA_INFO_DATA of an 802.1Q/802.1ad interface (IFLA_VLAN_*).
+public struct VLANAttributes: Sendable, Hashable {
+    public var id: UInt16?
+    /// ETH_P_8021Q (0x8100) or ETH_P_8021AD (0x88a8), carried in network byte order.
+    public var tagProtocol: UInt16?
+
+    init(_ data: NetlinkAttributes) {
+        id = data.uint16(RouteNetlink.vlanID)
+        tagProtocol = data.bigEndianUInt16(RouteNetlink.vlanProtocol)
+    }
+}
+
+/// IFLA_INFO_DATA of a vxlan interface (IFLA_VXLAN_*).
+public struct VXLANAttributes: Sendable, Hashable {
+    public var vni: UInt32?
+    /// Remote or group address, 4 bytes in network order.
+    public var group: [UInt8]?
+    public var local: [UInt8]?
+    public var link: UInt32?
+    public var learning: UInt8?
+    /// UDP destination port, host order (the attribute is big-endian).
+    public var port: UInt16?
+
+    init(_ data: NetlinkAttributes) {
+        vni = data.uint32(RouteNetlink.vxlanID)
+        group = data.bytes(RouteNetlink.vxlanGroup)
+        local = data.bytes(RouteNetlink.vxlanLocal)
+        link = data.uint32(RouteNetlink.vxlanLink)
+        learning = data.uint8(RouteNetlink.vxlanLearning)
+        port = data.bigEndianUInt16(RouteNetlink.vxlanPort)
+    }
+}

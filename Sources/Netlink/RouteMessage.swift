@@ -1,0 +1,36 @@
+/// An RTM_NEWROUTE message: one route.
+public struct RouteMessage: Sendable, Hashable {
+    public var family: UInt8
+    public var destinationLength: UInt8
+    /// RT_TABLE_*: 254 main, 255 local. RTA_TABLE overrides it for table ids above 255.
+    public var table: UInt32
+    /// RTPROT_*: 2 kernel, 3 boot, 4 static, 16 dhcp.
+    public var origin: UInt8
+    public var scope: UInt8
+    /// RTN_*: 1 unicast, 2 local, 3 broadcast, 6 blackhole, 7 unreachable, 8 prohibit.
+    public var type: UInt8
+    public var destination: [UInt8]?
+    public var gateway: [UInt8]?
+    public var outputInterface: Int32?
+    public var preferredSource: [UInt8]?
+    public var priority: UInt32?
+
+    public static let mainTable: UInt32 = 254
+
+    /// Decodes the payload of an RTM_NEWROUTE message.
+    public init(payload: [UInt8]) throws(NetlinkError) {
+        guard payload.count >= RouteNetlink.rtmsgLength else { throw .truncated("rtmsg") }
+        family = payload[0]
+        destinationLength = payload[1]
+        origin = payload[5]
+        scope = payload[6]
+        type = payload[7]
+        let attributes = try NetlinkAttributes(payload[RouteNetlink.rtmsgLength...])
+        table = attributes.uint32(RouteNetlink.routeTable) ?? UInt32(payload[4])
+        destination = attributes.bytes(RouteNetlink.routeDestination)
+        gateway = attributes.bytes(RouteNetlink.routeGateway)
+        outputInterface = attributes.int32(RouteNetlink.routeOutputInterface)
+        preferredSource = attributes.bytes(RouteNetlink.routePreferredSource)
+        priority = attributes.uint32(RouteNetlink.routePriority)
+    }
+}

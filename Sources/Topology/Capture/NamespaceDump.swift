@@ -1,0 +1,44 @@
+public import Foundation
+public import Netlink
+
+/// The five rtnetlink dumps a snapshot is decoded from, as received: live, or recorded in a fixture directory.
+public struct NamespaceDump: Sendable {
+    public var links: DumpReply
+    public var addresses: DumpReply
+    public var routes: DumpReply
+    public var neighbours: DumpReply
+    public var fdb: DumpReply
+
+    /// Dumps every table through `socket`, in the socket's namespace.
+    public init(socket: NetlinkSocket) throws(NetlinkError) {
+        links = try socket.dump(.links)
+        addresses = try socket.dump(.addresses)
+        routes = try socket.dump(.routes)
+        neighbours = try socket.dump(.neighbours)
+        fdb = try socket.dump(.fdb)
+    }
+
+    /// Reads a recording: one file per dump (`links.bin`, `addresses.bin`, ...) in `directory`.
+    public init(recordedIn directory: URL) throws {
+        func read(_ request: DumpRequest) throws -> DumpReply {
+            let data = try Data(contentsOf: directory.appendingPathComponent("\(request.rawValue).bin"))
+            return try DumpReply(recorded: [UInt8](data))
+        }
+        links = try read(.links)
+        addresses = try read(.addresses)
+        routes = try read(.routes)
+        neighbours = try read(.neighbours)
+        fdb = try read(.fdb)
+    }
+
+    /// Writes the reply bytes as `recordedIn:` reads them.
+    public func record(in directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let replies: [(DumpRequest, DumpReply)] = [
+            (.links, links), (.addresses, addresses), (.routes, routes), (.neighbours, neighbours), (.fdb, fdb),
+        ]
+        for (request, reply) in replies {
+            try Data(reply.bytes).write(to: directory.appendingPathComponent("\(request.rawValue).bin"))
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// Something in the wiring that is likely to drop or divert frames, attached to one interface.
+public struct TopologyWarning: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// A stable machine-readable name: `port-not-forwarding`, `link-down`, `no-carrier`, `mtu-mismatch`,
+    /// `flooding-off`, `learning-off`, `peer-unknown`, `parent-unknown`.
+    public var code: String
+    public var interface: LinkReference
+    /// One line for a person: what is wrong and what it does to frames.
+    public var message: String
+
+    public init(code: String, interface: LinkReference, message: String) {
+        self.code = code
+        self.interface = interface
+        self.message = message
+    }
+
+    public var description: String { "\(interface): \(message)" }
+}
+
+extension HostTopology {
+    /// The warnings for every captured interface, in namespace and index order.
+    public func warnings() -> [TopologyWarning] {
+        var warnings: [TopologyWarning] = []
+        for snapshot in namespaces {
+            for link in snapshot.links where link.kind != .loopback {
+                warnings += self.warnings(for: link, in: snapshot)
+            }
+        }
+        return warnings
+    }
+
+    /// The warnings for one interface of `snapshot`.
+    public func warnings(for link: Link, in snapshot: NamespaceSnapshot) -> [TopologyWarning] {
+        let reference = LinkReference(node: snapshot.node.name, index: link.index, name: link.name)
+        var warnings: [TopologyWarning] = []
+        func warn(_ code: String, _ message: String) {
+            warnings.append(TopologyWarning(code: code, interface: reference, message: message))
+        }
+        if !link.isUp {
+            warn("link-down", "link is administratively down (ip link set \(link.name) up)")
+        } else if link.carrier == false || link.operState == .lowerLayerDown {
+            warn("no-carrier", "link is up but has no carrier (its peer or parent is down)")
+        } else if link.operState == .down {
+            warn("link-down", "operational state is down")
+        }
+        if let port = link.bridgePort, let bridgeReference = link.master, let bridge = self.link(bridgeReference) {
+            if port.state != .forwarding {
+                warn(
+                    "port-not-forwarding",
+                    "bridge port is \(port.state.rawValue), not forwarding: \(bridge.name) drops frames to and from it"
+                )
+            }
+            var floodsOff: [String] = []
+            if port.unicastFlood == false { floodsOff.append("unknown unicast") }
+            if port.broadcastFlood == false { floodsOff.append("broadcast (ARP requests)") }
+            if port.multicastFlood == false { floodsOff.append("multicast") }
+            if !floodsOff.isEmpty {
+                warn(
+                    "flooding-off",
+                    "flooding off for \(floodsOff.joined(separator: ", ")): such frames never reach it"
+                )
+            }
+            if port.learning == false {
+                warn("learning-off", "learning off: \(bridge.name) floods frames for MACs behind this port")
+            }
+            if link.mtu != bridge.mtu {
+                warn("mtu-mismatch", "MTU \(link.mtu) differs from bridge \(bridge.name)'s \(bridge.mtu)")
+            }
+        }
+        if link.kind == .veth, link.peer == nil {
+            let where_ = link.linkNetnsID.map { "namespace id \($0)" } ?? "this namespace"
+            warn("peer-unknown", "veth peer (index \(link.linkIndex ?? 0) in \(where_)) is in no captured namespace")
+        }
+        if let peerReference = link.peer, let peer = self.link(peerReference), peer.mtu != link.mtu,
+            link.kind == .veth
+        {
+            warn("mtu-mismatch", "MTU \(link.mtu) differs from its veth peer \(peerReference)'s \(peer.mtu)")
+        }
+        if link.kind == .macvlan || link.kind == .vlan, link.parent == nil {
+            warn("parent-unknown", "\(link.kind.rawValue) parent (index \(link.linkIndex ?? 0)) was not found")
+        }
+        return warnings
+    }
+}

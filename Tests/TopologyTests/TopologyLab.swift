@@ -1,0 +1,129 @@
+import Foundation
+import LinuxNet
+import Topology
+
+/// A small container host built from namespaces, made for one test and removed when it ends (also on failure).
+///
+/// `host` holds bridge br0 (192.0.2.1/24) with ports: uplink em1 (peer eth0 in `ext`), vct1 (peer eth0 in ct1,
+/// forwarding), vct2 (peer in ct2, set to disabled with learning and all flooding off), vct5 (peer in ct5,
+/// hairpin and isolated on, MTU 1400), pl0 (peer pl1 in host, in learning state) and vxlan vx0; macvlan children of br0: bridge mode moved into ct3,
+/// private mode moved into ct4, vepa and source mode left in host; a passthru macvlan on veth pt0; a tap and a
+/// tun; static, sticky and learned FDB entries; neighbours in several NUD states.
+final class TopologyLab {
+    let tag: String
+    let host: String
+    let ext: String
+    /// ct1 ... ct5, by container number.
+    let containers: [String]
+
+    init() throws {
+        let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        self.tag = tag
+        host = "lxcdiag-t\(tag)-host"
+        ext = "lxcdiag-t\(tag)-ext"
+        containers = (1...5).map { "lxcdiag-t\(tag)-ct\($0)" }
+        do { try build() } catch {
+            tearDown()
+            throw error
+        }
+    }
+
+    /// The targets `lxcdiag topo -n HOST` would capture for this lab, host first.
+    var targets: [TopologyTarget] {
+        [TopologyTarget(name: "host", kind: .host, namespace: .named(host))]
+            + ([ext] + containers).map { TopologyTarget(name: nodeName($0), kind: .netns, namespace: .named($0)) }
+    }
+
+    /// The short node name fixtures use: `ext`, `ct1`, ...
+    func nodeName(_ namespace: String) -> String {
+        namespace == host ? "host" : String(namespace.dropFirst("lxcdiag-t\(tag)-".count))
+    }
+
+    private func ip(_ namespace: String, _ arguments: String) throws {
+        try ExternalCommand.check(["ip", "-n", namespace] + arguments.split(separator: " ").map(String.init))
+    }
+
+    private func bridge(_ namespace: String, _ arguments: String) throws {
+        try ExternalCommand.check(["bridge", "-n", namespace] + arguments.split(separator: " ").map(String.init))
+    }
+
+    private func build() throws {
+        for namespace in [host, ext] + containers { try ExternalCommand.check(["ip", "netns", "add", namespace]) }
+        try ip(host, "link add br0 type bridge stp_state 0 forward_delay 400")
+        try ip(host, "addr add 192.0.2.1/24 dev br0")
+        try ip(host, "link add em1 type veth peer name eth0 netns \(ext)")
+        try ip(ext, "addr add 192.0.2.100/24 dev eth0")
+        for number in [1, 2, 5] {
+            try ip(host, "link add vct\(number) type veth peer name eth0 netns \(containers[number - 1])")
+            try ip(containers[number - 1], "addr add 192.0.2.1\(number)/24 dev eth0")
+        }
+        try ip(host, "link set vct5 mtu 1400")
+        for port in ["em1", "vct1", "vct2", "vct5"] { try ip(host, "link set \(port) master br0") }
+        try ip(host, "link add mvb link br0 type macvlan mode bridge")
+        try ip(host, "link set mvb netns \(containers[2]) name eth0")
+        try ip(containers[2], "addr add 192.0.2.13/24 dev eth0")
+        try ip(host, "link add mvp link br0 type macvlan mode private")
+        try ip(host, "link set mvp netns \(containers[3]) name eth0")
+        try ip(containers[3], "addr add 192.0.2.14/24 dev eth0")
+        try ip(host, "link add mvv link br0 type macvlan mode vepa")
+        try ip(host, "link add mvs link br0 type macvlan mode source")
+        try ip(host, "link add pt0 type veth peer name pt1")
+        try ip(host, "link add mvt link pt0 type macvlan mode passthru")
+        try ip(host, "link add vx0 type vxlan id 42 dstport 4789 local 192.0.2.1 remote 198.51.100.2")
+        try ip(host, "link set vx0 master br0")
+        try ip(host, "tuntap add tap0 mode tap")
+        try ip(host, "tuntap add tun0 mode tun")
+        try ip(host, "link add pl0 type veth peer name pl1")
+        try ip(host, "link set pl0 master br0")
+        for device in ["lo", "br0", "em1", "vct1", "vct2", "vct5", "vx0", "pl0", "pl1"] {
+            try ip(host, "link set \(device) up")
+        }
+        for namespace in [ext] + containers {
+            try ip(namespace, "link set lo up")
+            try ip(namespace, "link set eth0 up")
+        }
+        for number in [1, 2, 3] { try ip(containers[number - 1], "route add default via 192.0.2.1") }
+        // The bridge moves a port to forwarding when linkwatch reports its carrier (asynchronously, together
+        // with operstate UP); wait for that before disabling vct2, or the late carrier event would undo it.
+        try waitForOperationalUp(["em1", "vct1", "vct2", "vct5", "pl0"])
+        try ip(host, "link set vct2 type bridge_slave learning off flood off mcast_flood off bcast_flood off")
+        // Not `ip link set ... type bridge_slave state 0`: that RTM_NEWLINK also raises NETDEV_CHANGE, and the
+        // bridge's carrier check puts a disabled port with carrier straight back to forwarding.
+        try bridge(host, "link set dev vct2 state 0")
+        try bridge(host, "link set dev pl0 state 2")
+        try ip(host, "link set vct5 type bridge_slave hairpin on isolated on")
+        try bridge(host, "fdb add 02:00:00:00:00:aa dev vct1 master static")
+        try bridge(host, "fdb add 02:00:00:00:00:ab dev vct1 master static sticky")
+        try bridge(host, "fdb add 02:00:00:00:00:ac dev vct1 master dynamic")
+        try bridge(host, "fdb append 00:00:00:00:00:00 dev vx0 dst 198.51.100.2 self permanent")
+        let states = ["permanent", "noarp", "stale", "reachable", "delay", "incomplete", "failed"]
+        for (offset, state) in states.enumerated() {
+            let number = 201 + offset
+            let mac = state == "incomplete" || state == "failed" ? "" : " lladdr 02:00:00:00:01:\(number - 200)"
+            try ip(host, "neigh add 192.0.2.\(number)\(mac) dev br0 nud \(state)")
+        }
+        // Real traffic through the bridge: learned FDB entries and a REACHABLE neighbour in ct1 and ext.
+        _ = try? ExternalCommand.run([
+            "ip", "netns", "exec", containers[0], "busybox", "ping", "-c", "1", "-W", "1", "192.0.2.100",
+        ])
+    }
+
+    /// Waits (at most 3 s) until every device in `devices` of `host` reports operstate UP.
+    private func waitForOperationalUp(_ devices: [String]) throws {
+        let deadline = Date().addingTimeInterval(3)
+        while Date() < deadline {
+            let output = try ExternalCommand.check(["ip", "-n", host, "-o", "link", "show"])
+            let ready = devices.allSatisfy { device in
+                output.split(separator: "\n").contains { $0.contains(" \(device)@") && $0.contains(" state UP ") }
+            }
+            if ready { return }
+            usleep(50_000)
+        }
+    }
+
+    func tearDown() {
+        for namespace in [host, ext] + containers { _ = try? ExternalCommand.run(["ip", "netns", "del", namespace]) }
+    }
+
+    deinit { tearDown() }
+}
