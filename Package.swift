@@ -47,11 +47,15 @@ let package = Package(
         ),
         // Faults the lab can make and undo, each tied to the finding it should produce.
         .target(name: "LabFaults", dependencies: ["Diagnosis", "LinuxNet"]),
+        // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
+        .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
+        // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
+        .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology", "Diagnosis",
-                "LabFaults", "KernelSettings", "Containers", "Trace",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Lab", "Netlink", "Topology",
+                "Diagnosis", "LabFaults", "KernelSettings", "Containers", "Trace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,10 +85,19 @@ let package = Package(
             name: "TopoCommandTests",
             dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "TraceTests",
             dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+        ),
+        .testTarget(
+            name: "KernelDropsTests",
+            dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
+        .testTarget(
+            name: "LabTests",
+            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
         ),
     ]
 )

@@ -54,6 +54,18 @@ public final class TerminationCleanup: @unchecked Sendable {
         lock.withLock { actions.removeAll { $0.token == token } }
     }
 
+    /// Whether a termination signal is being handled: its undo actions are running or have run.
+    public var isTerminating: Bool { lock.withLock { terminating } }
+
+    /// Blocks the calling thread for good while a termination signal is handled, so that it cannot end the
+    /// process (with its own exit status) before the undo actions finish; the signal thread exits instead.
+    /// Call it after waiting for an undo action that the signal thread may be running. Returns at once
+    /// when no signal is being handled.
+    public func parkIfTerminating() {
+        guard isTerminating else { return }
+        while true { sleep(3600) }
+    }
+
     /// Runs `body` with `undo` registered; `undo` runs on Ctrl-C but not on a normal return.
     public func guarding<T>(undo: @escaping @Sendable () -> Void, _ body: () throws -> T) rethrows -> T {
         let token = register(undo)

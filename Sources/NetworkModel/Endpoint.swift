@@ -16,6 +16,9 @@ public struct RegisteredEndpoint: Codable, Sendable, Hashable {
     public var interface: String?
     public var ip: IPv4Address?
     public var note: String?
+    /// For `lxc` endpoints: the named netns in which the container was started. LXC's command socket is
+    /// abstract, so `lxc-info`/`lxc-attach`/`lxc-stop` for it must run via `ip netns exec <starterNetns>`.
+    public var starterNetns: String?
 
     public init(
         name: String,
@@ -25,7 +28,8 @@ public struct RegisteredEndpoint: Codable, Sendable, Hashable {
         container: String? = nil,
         interface: String? = nil,
         ip: IPv4Address? = nil,
-        note: String? = nil
+        note: String? = nil,
+        starterNetns: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -35,6 +39,7 @@ public struct RegisteredEndpoint: Codable, Sendable, Hashable {
         self.interface = interface
         self.ip = ip
         self.note = note
+        self.starterNetns = starterNetns
     }
 
     /// The namespace the endpoint's name stands for, when the file says so directly.

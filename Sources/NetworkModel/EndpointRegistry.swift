@@ -41,15 +41,8 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
 
     /// Writes the file atomically, creating its folder.
     public func save(to path: String) throws(EndpointFileError) {
-        let url = URL(fileURLWithPath: path)
         do {
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(),
-                withIntermediateDirectories: true
-            )
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(self).write(to: url, options: .atomic)
+            try JSONFile.write(self, to: path)
         } catch {
             throw EndpointFileError(path: path, reason: "\(error)")
         }

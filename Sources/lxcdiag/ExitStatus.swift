@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KernelDrops
+import Lab
 import LabFaults
 import LinuxNet
 import Netlink
@@ -60,7 +62,11 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as LabError:
+        return ("\(error)", .environment)
     case let error as LabFaultError:
+        return ("\(error)", .environment)
+    case let error as TracingError:
         return ("\(error)", .environment)
     default:
         return ("\(error)", .environment)

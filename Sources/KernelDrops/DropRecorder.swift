@@ -1,0 +1,217 @@
+import Foundation
+import Glibc
+import LinuxNet
+
+/// Records, during one trace, the kernel's account of the run's frames: which of them it dropped, where and why.
+///
+/// `start` makes a private tracefs instance `lxcdiag-PID-RANDOM` (mounting tracefs if needed), enables
+/// `skb/kfree_skb` and the `net` receive/transmit tracepoints with filters on the signature's lengths, and
+/// reads the instance's `trace_pipe` on a thread of its own. `stop` removes the instance and returns the
+/// drops. Ctrl-C and SIGTERM remove it too (through `TerminationCleanup.shared`), and a later run removes
+/// instances left by a killed one (`removeStaleInstances`).
+///
+/// Starting never throws: without tracefs (not root, cannot mount, kernel without the tracepoints) the
+/// recorder is `unavailable` and the trace reports that as a finding instead of failing.
+///
+/// ```swift
+/// let recorder = DropRecorder.start(signature: DropSignature(frameLengths: [1027]))
+/// // ... send the probes, wait for replies ...
+/// let drops = recorder.stop()   // [KernelDrop(reason: "NETFILTER_DROP", location: "nft_do_chain+0x3e8/0x610", ...)]
+/// ```
+public final class DropRecorder: @unchecked Sendable {
+    // Safe: every stored `var` is only touched while holding `lock`; the reader thread reaches them through
+    // `consume`, which takes the lock too, and the signal thread through `tearDown`, which does the same.
+
+    /// Whether the recorder is collecting drops.
+    public enum State: Sendable, Hashable {
+        /// Collecting into the named tracefs instance.
+        case recording(instance: String)
+        /// The kernel's drop account cannot be recorded; the reason says what is missing.
+        case unavailable(TracingError)
+        /// `stop()` has removed the instance.
+        case stopped
+    }
+
+    /// The tracepoint every drop comes from.
+    static let dropEvent = "skb/kfree_skb"
+    /// kfree_skb's filter: the EtherTypes probes use (IPv4, ARP, 802.1Q, 802.1ad), to skip IPv6 and the rest.
+    static let dropFilter = "protocol == 2048 || protocol == 2054 || protocol == 33024 || protocol == 34984"
+
+    private let lock = NSLock()
+    /// Held for a whole teardown, which the signal thread and the caller may start at the same time.
+    private let teardownLock = NSLock()
+    private var currentState: State
+    private var matcher: DropMatcher
+    private var recorded: [KernelDrop] = []
+    private var instance: TraceInstance?
+    private var reader: TracePipeReader?
+    private var cleanupToken: Int?
+    private var symbols: KernelSymbols?
+    private var setupDuration: UInt64 = 0
+    private var teardownDuration: UInt64 = 0
+
+    private init(signature: DropSignature, windowNs: UInt64, state: State) {
+        matcher = DropMatcher(signature: signature, windowNs: windowNs)
+        currentState = state
+    }
+
+    /// Starts recording drops of frames matching `signature`; check `state` for `unavailable`.
+    ///
+    /// - Parameters:
+    ///   - signature: the run's frame lengths, and optionally the interfaces to watch.
+    ///   - fileSystem: the tracefs to use; nil finds the mounted one or mounts it.
+    ///   - windowNs: how long after a frame's last packet event its drop is still attributed to it.
+    public static func start(
+        signature: DropSignature,
+        fileSystem: TraceFileSystem? = nil,
+        windowNs: UInt64 = 10_000_000
+    ) -> DropRecorder {
+        let began = monotonicNanoseconds()
+        let recorder = DropRecorder(signature: signature, windowNs: windowNs, state: .stopped)
+        defer { recorder.lock.withLock { recorder.setupDuration = monotonicNanoseconds() - began } }
+        do throws(TracingError) {
+            guard !signature.frameLengths.isEmpty,
+                signature.frameLengths.allSatisfy({ (60...65_535).contains($0) })
+            else { throw TracingError(.failed, "no valid frame length to filter on (60...65535)") }
+            let found: TraceFileSystem
+            if let fileSystem { found = fileSystem } else { found = try TraceFileSystem.mounted() }
+            try recorder.open(on: found, signature: signature)
+        } catch {
+            recorder.lock.withLock { recorder.currentState = .unavailable(error) }
+        }
+        return recorder
+    }
+
+    /// The recorder's state.
+    public var state: State { lock.withLock { currentState } }
+
+    /// The drops recorded so far, in the kernel's order.
+    public var drops: [KernelDrop] { lock.withLock { recorded } }
+
+    /// How long `start` took to mount, create and enable the instance and start its reader, in nanoseconds.
+    public var setupNs: UInt64 { lock.withLock { setupDuration } }
+
+    /// How long the last `stop` took to drain the reader and remove the instance, in nanoseconds.
+    public var teardownNs: UInt64 { lock.withLock { teardownDuration } }
+
+    /// How many events the kernel overwrote before they were read (drops among them are unknown).
+    public var lostEvents: Int { lock.withLock { matcher.lostEvents } }
+
+    /// Reads what the kernel still holds, removes the instance, and returns every drop recorded.
+    @discardableResult
+    public func stop() -> [KernelDrop] {
+        tearDown()
+        return drops
+    }
+
+    deinit { tearDown() }
+
+    // MARK: setting up and tearing down
+
+    private func open(on fileSystem: TraceFileSystem, signature: DropSignature) throws(TracingError) {
+        // tracefs is mode 0700: tell "not root" apart from "no such event" before looking for events.
+        if access(fileSystem.instancesDirectory, W_OK | X_OK) != 0 {
+            throw errno == ENOENT
+                ? TracingError(.failed, "\(fileSystem.instancesDirectory) is missing (kernel without instances)")
+                : TracingError.system("write to \(fileSystem.instancesDirectory)", code: errno)
+        }
+        for event in [Self.dropEvent] + PacketEvent.tracepoints.map({ "net/\($0.name)" })
+        where !fileSystem.hasEvent(event) {
+            throw TracingError(.noSuchEvent, "events/\(event)")
+        }
+        let made = TraceInstance(fileSystem: fileSystem, name: TraceInstance.freshName(pid: getpid()))
+        // Registered before the directory exists, so an interrupt at any later moment removes it; removing
+        // an instance that is not there yet is a no-op.
+        let token = TerminationCleanup.shared.register { [weak self] in
+            self?.tearDown(interrupted: true)
+            try? made.remove()
+        }
+        lock.withLock {
+            instance = made
+            cleanupToken = token
+        }
+        do throws(TracingError) {
+            try made.create()
+            // Not `trace_clock mono`: switching clocks resets the buffer and costs ~30 ms. A marker stamped
+            // by the trace clock and holding CLOCK_MONOTONIC gives the offset instead (see TraceRecord.clock).
+            try made.set("trace_marker", to: "\(TraceRecord.clockMarker) \(monotonicNanoseconds())")
+            // Wake a poller on the first event rather than once half the buffer is full.
+            try? made.set("buffer_percent", to: "0")
+            try made.enable(Self.dropEvent, filter: Self.dropFilter)
+            for tracepoint in PacketEvent.tracepoints {
+                try made.enable("net/\(tracepoint.name)", filter: signature.filter(for: tracepoint.direction))
+            }
+            try startReader(on: made)
+        } catch {
+            tearDown()
+            throw error
+        }
+    }
+
+    /// Opens the reader under the lock, unless an interrupt has already torn the recorder down: then no
+    /// reader may hold `trace_pipe` open, or the instance could not be removed.
+    private func startReader(on made: TraceInstance) throws(TracingError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard instance != nil else { throw TracingError(.failed, "interrupted while setting up \(made.name)") }
+        reader = try TracePipeReader(instance: made) { [weak self] line in self?.consume(line) }
+        currentState = .recording(instance: made.name)
+    }
+
+    /// Stops the reader, then removes the instance; idempotent, and safe from the signal thread.
+    ///
+    /// One teardown at a time: a caller that finds the signal thread tearing down waits until the instance
+    /// is gone, then parks (the signal thread exits the process), so lxcdiag never exits before it is gone.
+    private func tearDown(interrupted: Bool = false) {
+        teardownLock.withLock {
+            let (reader, instance, token) = lock.withLock {
+                defer {
+                    self.reader = nil
+                    self.instance = nil
+                    self.cleanupToken = nil
+                    if case .recording = currentState { currentState = .stopped }
+                }
+                return (self.reader, self.instance, self.cleanupToken)
+            }
+            guard reader != nil || instance != nil else { return }
+            let began = monotonicNanoseconds()
+            reader?.stop()
+            try? instance?.remove()
+            if let token, !interrupted { TerminationCleanup.shared.unregister(token) }
+            lock.withLock { teardownDuration = monotonicNanoseconds() - began }
+        }
+        if !interrupted { TerminationCleanup.shared.parkIfTerminating() }
+    }
+
+    private func consume(_ line: Substring) {
+        guard let record = TraceRecord(line: line) else { return }
+        lock.withLock {
+            guard var drop = matcher.consume(record) else { return }
+            if drop.location.first?.isHexDigit == true, !drop.location.contains("+") {
+                if symbols == nil { symbols = KernelSymbols.running() }
+                drop.location = symbols?.resolve(location: drop.location) ?? drop.location
+            }
+            recorded.append(drop)
+        }
+    }
+
+    // MARK: stale instances
+
+    /// Removes the instances that killed lxcdiag runs left behind (`lxcdiag-PID-*` whose PID is gone) and
+    /// returns their names. Instances of live processes and of other tools are left alone.
+    @discardableResult
+    public static func removeStaleInstances(fileSystem: TraceFileSystem? = nil) -> [String] {
+        guard let fileSystem = fileSystem ?? (try? TraceFileSystem.mounted(mountIfNeeded: false)),
+            let names = try? TracefsFiles.list(fileSystem.instancesDirectory)
+        else { return [] }
+        return names.filter { name in
+            guard let pid = TraceInstance.ownerPid(ofName: name), !isAlive(pid) else { return false }
+            return (try? TraceInstance(fileSystem: fileSystem, name: name).remove()) != nil
+        }
+    }
+
+    /// Whether a process with this pid exists (EPERM means it exists but belongs to someone else).
+    static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno != ESRCH
+    }
+}

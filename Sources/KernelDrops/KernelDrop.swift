@@ -1,0 +1,91 @@
+/// One frame of this run that the kernel freed as a drop, in the kernel's own words.
+///
+/// Made by `DropRecorder` from the `skb:kfree_skb` event of a socket buffer that earlier passed one of the
+/// `net:*` receive or transmit events with the run's distinctive length. Codable so diagnosis can keep it as
+/// evidence (`drop.kernel` in the trace report).
+public struct KernelDrop: Codable, Sendable, Hashable {
+    /// The kernel's drop reason without its `SKB_DROP_REASON_` prefix, such as `NETFILTER_DROP`, `NO_SOCKET`,
+    /// `IP_RPFILTER` or `QDISC_DROP`; `NOT_REPORTED` when the kernel is too old to give one.
+    public var reason: String
+    /// Where the kernel freed the buffer, as it prints it (`nft_do_chain+0x3e8/0x610`), or resolved through
+    /// /proc/kallsyms (`nft_do_chain+0x3e8`) when the kernel printed a raw address.
+    public var location: String
+    /// The interface of the last receive or transmit event the buffer passed before it was dropped.
+    public var device: String
+    /// The Ethernet frame length the drop was matched on (one of `DropSignature.frameLengths`).
+    public var length: Int
+    /// When the kernel dropped it, CLOCK_MONOTONIC nanoseconds (comparable with `monotonicNanoseconds()`);
+    /// the kernel stamps events with microsecond precision. The recorder maps the instance's default
+    /// per-CPU trace clock onto CLOCK_MONOTONIC through a marker it writes at start, because switching the
+    /// instance to the `mono` clock costs ~30 ms (it resets the ring buffer). Without that marker (a
+    /// matcher fed other lines) this is the trace clock as printed.
+    public var timestampNs: UInt64
+    /// The tracepoint that saw the buffer last, such as `netif_receive_skb` or `net_dev_queue`.
+    public var lastEvent: String
+    /// The interfaces the buffer passed, in the order the kernel first reported each.
+    public var devices: [String]
+
+    public init(
+        reason: String,
+        location: String,
+        device: String,
+        length: Int,
+        timestampNs: UInt64,
+        lastEvent: String,
+        devices: [String]
+    ) {
+        self.reason = reason
+        self.location = location
+        self.device = device
+        self.length = length
+        self.timestampNs = timestampNs
+        self.lastEvent = lastEvent
+        self.devices = devices
+    }
+
+    /// The function that dropped the frame: `location` without its offset (`nft_do_chain`).
+    public var function: String {
+        String(location.prefix { $0 != "+" && $0 != "/" })
+    }
+}
+
+/// What tells this run's frames apart from all other traffic the kernel handles.
+///
+/// lxcdiag gives its probe frames a length nothing else on the host is likely to use, so the kernel can
+/// filter its events on it. `frameLengths` are whole Ethernet frames as put on the wire by AF_PACKET (header
+/// and any VLAN tags included, no FCS); receive events report the length after the 14-byte Ethernet header,
+/// and the recorder accounts for that.
+public struct DropSignature: Codable, Sendable, Hashable {
+    /// Ethernet frame lengths of the run's frames (60...65535).
+    public var frameLengths: Set<Int>
+    /// Interface names to watch; empty means every interface in every namespace.
+    public var interfaces: Set<String>
+
+    public init(frameLengths: Set<Int>, interfaces: Set<String> = []) {
+        self.frameLengths = frameLengths
+        self.interfaces = interfaces
+    }
+
+    /// The Ethernet header the receive path has pulled off by the time `netif_receive_skb` fires.
+    static let ethernetHeaderLength = 14
+
+    /// The frame length for a `len` a tracepoint printed, or nil when it is not one of the run's frames.
+    func frameLength(eventLength: Int, direction: PacketEvent.Direction) -> Int? {
+        let frame = direction == .receive ? eventLength + Self.ethernetHeaderLength : eventLength
+        return frameLengths.contains(frame) ? frame : nil
+    }
+
+    /// Whether `device` is one of the watched interfaces.
+    func watches(_ device: String) -> Bool { interfaces.isEmpty || interfaces.contains(device) }
+
+    /// The tracefs filter expression for one packet tracepoint, so the kernel keeps only the run's frames.
+    func filter(for direction: PacketEvent.Direction) -> String {
+        let lengths = frameLengths.sorted().map {
+            "len == \(direction == .receive ? $0 - Self.ethernetHeaderLength : $0)"
+        }
+        let byLength = lengths.joined(separator: " || ")
+        guard !interfaces.isEmpty else { return byLength }
+        let byName = interfaces.sorted().map { "name == \"\($0)\"" }.joined(separator: " || ")
+        return "(\(byLength)) && (\(byName))"
+    }
+}

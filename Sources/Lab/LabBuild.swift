@@ -1,0 +1,139 @@
+import Foundation
+import LinuxNet
+
+/// The stages of `up`, in order. Tests stop a build after one of them to get a half-made lab.
+enum LabBuildStage: Int, CaseIterable, Comparable {
+    case namespaces
+    case outsideWorld
+    case host
+    case containers
+    case endpoints
+
+    static func < (lhs: LabBuildStage, rhs: LabBuildStage) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// One run of `up`: makes the lab step by step, recording each namespace and container in the state file
+/// before making it. Safe to share between the build's worker threads: `state` is guarded by `lock`.
+final class LabBuild: @unchecked Sendable {
+    let plan: LabPlan
+    let interruption = BuildInterruption()
+    private let lock = NSLock()
+    private var state: LabState
+    private let undoLock = NSLock()
+    private var undone = false
+
+    init(plan: LabPlan) {
+        self.plan = plan
+        self.state = LabState(plan: plan)
+    }
+
+    /// What has been recorded so far.
+    var recorded: LabState { lock.withLock { state } }
+
+    private func record(_ change: (inout LabState) -> Void) throws(LabError) {
+        let snapshot = lock.withLock { () -> LabState in
+            change(&state)
+            return state
+        }
+        try snapshot.save(to: plan.configuration.statePath)
+    }
+
+    /// Runs the stages up to and including `last`.
+    func run(through last: LabBuildStage = .endpoints) throws {
+        // Every write of the state file happens inside a step, so none can follow an undo.
+        try interruption.step { try record { _ in } }
+        for stage in LabBuildStage.allCases where stage <= last {
+            try interruption.step { try run(stage) }
+        }
+        if last == .endpoints { try interruption.step { try record { $0.complete = true } } }
+    }
+
+    /// Stops the build and removes what it recorded, once: Ctrl-C (on the signal thread) and the error path
+    /// (on the building thread) may both call it; the second caller waits for the first to finish.
+    func undo(_ remove: (LabState) throws -> Void) {
+        interruption.interrupt()
+        undoLock.withLock {
+            guard !undone else { return }
+            undone = (try? remove(recorded)) != nil
+        }
+    }
+
+    private func run(_ stage: LabBuildStage) throws {
+        let configuration = plan.configuration
+        switch stage {
+        case .namespaces:
+            for namespace in plan.namespaces {
+                try record { $0.namespaces.append(namespace) }
+                try perform("creating namespace \(namespace)") {
+                    try ExternalCommand.check(["ip", "netns", "add", namespace])
+                }
+            }
+        case .outsideWorld:
+            try perform("wiring \(configuration.externalNamespace)") {
+                try IPTool.batch(LabWiring.external(plan), in: configuration.externalNamespace)
+            }
+        case .host:
+            try perform("wiring \(configuration.hostNamespace)") {
+                try IPTool.batch(LabWiring.host(plan), in: configuration.hostNamespace)
+            }
+        case .containers:
+            switch plan.backend {
+            case .namespaces:
+                for member in plan.members {
+                    let namespace = configuration.containerNamespace(member.name)
+                    try perform("wiring \(namespace)") { try IPTool.batch(LabWiring.container(member), in: namespace) }
+                }
+            case .lxc:
+                try buildContainers()
+            }
+        case .endpoints:
+            try LabEndpoints.register(plan.endpoints, lab: configuration)
+        }
+    }
+
+    /// Creates, configures and starts the LXC containers, all at once (lxc-create dominates `up`'s time).
+    private func buildContainers() throws {
+        let configuration = plan.configuration
+        let folder = try perform("locating LXC containers") { try LXCTool.containerFolder() }
+        try record { $0.containers = plan.containers }
+        let members = plan.members
+        let failures = ErrorCollector()
+        runOnParallelThreads(members.count, name: "lab container") { [self] index in
+            let member = members[index]
+            let name = configuration.containerName(member.name)
+            do {
+                try interruption.step {
+                    try perform("creating LXC container \(name)") { try LXCTool.create(name) }
+                    try LXCTool.configure(name, member: member, folder: folder)
+                    try perform("starting LXC container \(name)") {
+                        try LXCTool.start(name, in: configuration.hostNamespace, folder: folder)
+                    }
+                    let started = LXCTool.waitUntilRunning(name, in: configuration.hostNamespace)
+                    if case .failure(let seen) = started {
+                        let log =
+                            (try? String(contentsOfFile: LXCTool.startLog(name, folder: folder), encoding: .utf8))?
+                            .split(separator: "\n").filter { $0.contains("ERROR") }.last.map(String.init)
+                        throw LabError.stepFailed(
+                            step: "starting LXC container \(name)",
+                            reason: "it is \(seen.state) after lxc-start (\(log ?? "no error in its log"))"
+                        )
+                    }
+                }
+            } catch {
+                failures.add(error)
+            }
+        }
+        if let first = failures.first { throw first }
+    }
+
+    @discardableResult
+    private func perform<T>(_ step: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as LabError {
+            throw error
+        } catch {
+            throw LabError.stepFailed(step: step, reason: "\(error)")
+        }
+    }
+}

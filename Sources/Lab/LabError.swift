@@ -1,0 +1,39 @@
+/// Why a lab could not be built, inspected or removed.
+public enum LabError: Error, Sendable, CustomStringConvertible {
+    /// The lab name cannot name namespaces and files.
+    case invalidName(String)
+    /// LXC was asked for but `lxc-create` is not installed.
+    case lxcMissing
+    /// A namespace with the lab's name exists that this lab did not make.
+    case namespaceTaken(String)
+    /// An LXC container with the lab's name exists that this lab did not make.
+    case containerTaken(String)
+    /// A step of building or removing the lab failed.
+    case stepFailed(step: String, reason: String)
+    /// The state file cannot be read or written.
+    case stateFile(path: String, reason: String)
+    /// The build was interrupted (Ctrl-C) and has been undone.
+    case interrupted
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name):
+            "lab name '\(name)' is not valid: use up to 40 lowercase letters, digits and inner dashes"
+        case .lxcMissing:
+            "LXC is not installed (lxc-create not found); install it with `apt-get install lxc busybox-static`, "
+                + "or use --no-lxc for plain namespaces"
+        case .namespaceTaken(let name):
+            "network namespace \(name) exists but was not made by this lab; remove it with `ip netns del \(name)` "
+                + "or pick another lab with --name"
+        case .containerTaken(let name):
+            "LXC container \(name) exists but was not made by this lab; remove it with `lxc-destroy -f -n \(name)` "
+                + "or pick another lab with --name"
+        case .stepFailed(let step, let reason):
+            "\(step) failed: \(reason)"
+        case .stateFile(let path, let reason):
+            "lab state file \(path): \(reason)"
+        case .interrupted:
+            "interrupted; everything the lab had made was removed"
+        }
+    }
+}

@@ -1,0 +1,129 @@
+public import NetworkModel
+public import PacketCodec
+
+/// How a lab container is wired to br0 in the host namespace.
+public enum LabAttachment: Sendable, Hashable {
+    /// A veth pair: `hostEnd` is enslaved to br0, the other end is the container's eth0.
+    case veth(hostEnd: String)
+    /// A macvlan child of br0 in the given mode, which is the container's eth0.
+    case macvlan(MacvlanMode)
+
+    /// How output names the attachment: `veth veth-ct1` or `macvlan bridge`.
+    public var summary: String {
+        switch self {
+        case .veth(let hostEnd): "veth \(hostEnd) on br0"
+        case .macvlan(let mode): "macvlan (\(mode.rawValue)) on br0"
+        }
+    }
+}
+
+/// One container of the lab as planned: its short name, wiring and address.
+public struct LabMember: Sendable, Hashable {
+    /// The short name used in endpoints and output (`ct1`).
+    public var name: String
+    public var attachment: LabAttachment
+    /// The address of the container's eth0 (prefix length `LabPlan.prefixLength`).
+    public var address: IPv4Address
+}
+
+/// The lab's topology for a configuration: pure data, no I/O.
+///
+/// ```
+///  lxcdiag-ext                       lxcdiag-host
+///  eth0 192.0.2.1 -- sw-cli ┐        ┌ em1 (no address, promisc) -- br0 -- veth-ct1 -- ct1 eth0 .11
+///                      sw0 ─┼ sw-em1 ┘                               |-- veth-ct2 -- ct2 eth0 .12
+///                           └ sw-em2 -- em2 192.0.2.2                |~~ macvlan  -- ct3 eth0 .13
+///                                                                    └~~ macvlan  -- ct4 eth0 .14
+/// ```
+public struct LabPlan: Sendable, Hashable {
+    /// Every lab address is in 192.0.2.0/24 (TEST-NET-1), so nothing ever leaves for a real network.
+    public static let prefixLength = 24
+    public static let externalAddress = IPv4Address(192, 0, 2, 1)
+    public static let hostAddress = IPv4Address(192, 0, 2, 2)
+    public static let mtu = 1500
+
+    public let configuration: LabConfiguration
+    public let backend: LabBackend
+    /// The containers, in order; in passthru mode only ct3 of the macvlan pair.
+    public let members: [LabMember]
+
+    public init(configuration: LabConfiguration, backend: LabBackend) {
+        self.configuration = configuration
+        self.backend = backend
+        let mode = configuration.macvlanMode
+        var members = [
+            LabMember(name: "ct1", attachment: .veth(hostEnd: "veth-ct1"), address: IPv4Address(192, 0, 2, 11)),
+            LabMember(name: "ct2", attachment: .veth(hostEnd: "veth-ct2"), address: IPv4Address(192, 0, 2, 12)),
+            LabMember(name: "ct3", attachment: .macvlan(mode), address: IPv4Address(192, 0, 2, 13)),
+        ]
+        if mode.allowsSeveralChildren {
+            members.append(
+                LabMember(name: "ct4", attachment: .macvlan(mode), address: IPv4Address(192, 0, 2, 14))
+            )
+        }
+        self.members = members
+    }
+
+    /// The namespaces the lab makes, infrastructure first.
+    public var namespaces: [String] {
+        let infrastructure = [configuration.externalNamespace, configuration.hostNamespace]
+        guard backend == .namespaces else { return infrastructure }
+        return infrastructure + members.map { configuration.containerNamespace($0.name) }
+    }
+
+    /// The LXC containers the lab makes (none with plain namespaces).
+    public var containers: [String] {
+        backend == .lxc ? members.map { configuration.containerName($0.name) } : []
+    }
+
+    /// The endpoints the lab registers: `ext`, `host` and each container.
+    public var endpoints: [RegisteredEndpoint] {
+        var list = [
+            RegisteredEndpoint(
+                name: "ext",
+                kind: "netns",
+                netns: configuration.externalNamespace,
+                interface: "eth0",
+                ip: Self.externalAddress,
+                note: "lab \(configuration.name): the outside client on switch sw0"
+            ),
+            RegisteredEndpoint(
+                name: "host",
+                kind: "netns",
+                netns: configuration.hostNamespace,
+                interface: "em2",
+                ip: Self.hostAddress,
+                note: "lab \(configuration.name): the container host's own address (br0 and em1 hold none)"
+            ),
+        ]
+        for member in members {
+            let note = "lab \(configuration.name): \(member.attachment.summary)"
+            switch backend {
+            case .lxc:
+                list.append(
+                    RegisteredEndpoint(
+                        name: member.name,
+                        kind: "lxc",
+                        container: configuration.containerName(member.name),
+                        interface: "eth0",
+                        ip: member.address,
+                        note: note,
+                        starterNetns: configuration.hostNamespace
+                    )
+                )
+            case .namespaces:
+                list.append(
+                    RegisteredEndpoint(
+                        name: member.name,
+                        kind: "netns",
+                        netns: configuration.containerNamespace(member.name),
+                        interface: "eth0",
+                        ip: member.address,
+                        note: note
+                    )
+                )
+            }
+        }
+        return list
+    }
+}

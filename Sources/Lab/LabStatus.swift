@@ -1,0 +1,201 @@
+import Foundation
+public import LinuxNet
+import NetworkModel
+public import PacketCodec
+
+/// What exists of a lab, checked against the running system; `lab status` prints it (and `--json` encodes it).
+public struct LabStatus: Codable, Sendable, Equatable {
+    /// Whether the lab is usable.
+    public enum Condition: String, Codable, Sendable {
+        /// Every namespace, container, interface and address is in place.
+        case up
+        /// The lab is recorded but something is missing or wrong (see `problems`).
+        case partial
+        /// There is no lab of that name.
+        case absent
+    }
+
+    /// A namespace the lab uses and whether it exists.
+    public struct NamespaceEntry: Codable, Sendable, Equatable {
+        public var name: String
+        public var role: String
+        public var exists: Bool
+    }
+
+    /// An endpoint of the lab (`ext`, `host`, `ct1`...) and its interface as found.
+    public struct Node: Codable, Sendable, Equatable {
+        public var name: String
+        /// `netns` or `lxc`.
+        public var kind: String
+        public var netns: String?
+        public var container: String?
+        /// For LXC containers: whether it runs, and its init pid.
+        public var running: Bool?
+        public var pid: Int32?
+        public var attachment: String
+        public var interface: String
+        public var expectedAddress: String
+        /// The IPv4 addresses found on the interface.
+        public var addresses: [String]
+        public var interfaceUp: Bool
+        public var mac: String?
+        /// What is wrong with this node; empty when it is fine.
+        public var problems: [String]
+    }
+
+    public var name: String
+    public var condition: Condition
+    public var backend: LabBackend?
+    public var macvlanMode: MacvlanMode?
+    public var stateFile: String
+    public var endpointsFile: String?
+    public var namespaces: [NamespaceEntry]
+    public var nodes: [Node]
+    /// What is wrong with the lab as a whole (and every node's problems, prefixed with its name).
+    public var problems: [String]
+
+    /// True when `condition` is `up`.
+    public var isComplete: Bool { condition == .up }
+
+    static func gather(_ configuration: LabConfiguration) throws -> LabStatus {
+        let existing = try IPTool.namespaces()
+        guard let state = try LabState.load(from: configuration.statePath) else {
+            let names =
+                [configuration.externalNamespace, configuration.hostNamespace]
+                + ["ct1", "ct2", "ct3", "ct4"].map(configuration.containerNamespace)
+            let strays = names.filter(existing.contains)
+            let defined = (try? LXCTool.definedContainers()) ?? []
+            let strayContainers = ["ct1", "ct2", "ct3", "ct4"].map(configuration.containerName).filter(defined.contains)
+            return LabStatus(
+                name: configuration.name,
+                condition: .absent,
+                stateFile: configuration.statePath,
+                namespaces: strays.map { NamespaceEntry(name: $0, role: "not made by this lab", exists: true) },
+                nodes: [],
+                problems: strays.map { "namespace \($0) exists but this lab did not make it" }
+                    + strayContainers.map { "LXC container \($0) exists but this lab did not make it" }
+            )
+        }
+        let recorded = LabConfiguration(
+            name: state.name,
+            macvlanMode: state.macvlanMode,
+            backend: state.backend,
+            stateDirectory: configuration.stateDirectory
+        )
+        let plan = LabPlan(configuration: recorded, backend: state.backend)
+        var status = LabStatus(
+            name: configuration.name,
+            condition: .partial,
+            backend: state.backend,
+            macvlanMode: state.macvlanMode,
+            stateFile: configuration.statePath,
+            endpointsFile: state.endpointsPath,
+            namespaces: plan.namespaces.map { name in
+                NamespaceEntry(name: name, role: Self.role(of: name, in: recorded), exists: existing.contains(name))
+            },
+            nodes: [],
+            problems: []
+        )
+        let hostExists = existing.contains(recorded.hostNamespace)
+        let hostInterfaces = hostExists ? (try? IPTool.interfaces(namespace: recorded.hostNamespace)) ?? [] : []
+        status.problems += Self.hostProblems(hostInterfaces, hostExists: hostExists, plan: plan)
+        let defined = state.backend == .lxc ? (try? LXCTool.definedContainers()) ?? [] : []
+
+        for endpoint in plan.endpoints {
+            var node = Node(
+                name: endpoint.name,
+                kind: endpoint.kind,
+                netns: endpoint.netns,
+                container: endpoint.container,
+                attachment: Self.attachment(of: endpoint.name, plan: plan),
+                interface: endpoint.interface ?? "eth0",
+                expectedAddress: "\(endpoint.ip.map(String.init(describing:)) ?? "?")/\(LabPlan.prefixLength)",
+                addresses: [],
+                interfaceUp: false,
+                problems: []
+            )
+            var interfaces: [InterfaceSnapshot]?
+            if let netns = endpoint.netns {
+                if existing.contains(netns) {
+                    interfaces = try? IPTool.interfaces(namespace: netns)
+                } else {
+                    node.problems.append("namespace \(netns) is missing")
+                }
+            } else if let container = endpoint.container {
+                if !defined.contains(container) {
+                    node.running = false
+                    node.problems.append("LXC container \(container) does not exist")
+                } else if let pid = LXCTool.runningPID(container, in: state.starterNetns) {
+                    node.running = true
+                    node.pid = pid
+                    interfaces = try? IPTool.interfaces(pid: pid)
+                } else {
+                    node.running = false
+                    node.problems.append("LXC container \(container) is not running")
+                }
+            }
+            if let interfaces {
+                if let interface = interfaces.first(where: { $0.name == node.interface }) {
+                    node.addresses = interface.addresses
+                    node.interfaceUp = interface.isUp
+                    node.mac = interface.mac?.description
+                    if !interface.isUp { node.problems.append("\(node.interface) is down") }
+                    if !interface.addresses.contains(node.expectedAddress) {
+                        node.problems.append("\(node.interface) lacks \(node.expectedAddress)")
+                    }
+                } else {
+                    node.problems.append("\(node.interface) is missing")
+                }
+            }
+            status.problems += node.problems.map { "\(endpoint.name): \($0)" }
+            status.nodes.append(node)
+        }
+        status.condition = state.complete && status.problems.isEmpty ? .up : .partial
+        if !state.complete { status.problems.append("the last `up` did not finish") }
+        return status
+    }
+
+    /// br0, em1 and the veth host ends, checked inside the host namespace.
+    private static func hostProblems(_ interfaces: [InterfaceSnapshot], hostExists: Bool, plan: LabPlan) -> [String] {
+        guard hostExists else { return [] }
+        let byName = Dictionary(interfaces.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var problems: [String] = []
+        if byName["br0"]?.isUp != true { problems.append("host: br0 is missing or down") }
+        if byName["em1"]?.master != "br0" { problems.append("host: em1 is not a port of br0") }
+        let ports = plan.members.compactMap { member -> String? in
+            if case .veth(let hostEnd) = member.attachment { return hostEnd }
+            return nil
+        }
+        for port in ports where byName[port]?.master != "br0" || byName[port]?.isUp != true {
+            problems.append("host: \(port) is missing, down or not a port of br0")
+        }
+        return problems
+    }
+
+    private static func role(of namespace: String, in lab: LabConfiguration) -> String {
+        if namespace == lab.externalNamespace { return "outside world: switch sw0, client eth0" }
+        if namespace == lab.hostNamespace { return "container host: br0, em1, em2" }
+        return "container \(namespace.dropFirst(lab.name.count + 1))"
+    }
+
+    private static func attachment(of endpoint: String, plan: LabPlan) -> String {
+        if endpoint == "ext" { return "eth0 -- sw-cli on switch sw0" }
+        if endpoint == "host" { return "em2 -- sw-em2 on switch sw0 (em1 is br0's uplink)" }
+        return plan.members.first { $0.name == endpoint }?.attachment.summary ?? "?"
+    }
+}
+
+extension LabStatus {
+    /// The namespace a lab endpoint's interface lives in right now: its named netns, or for an LXC container
+    /// the namespace of its init (nil when the endpoint is unknown or its container is not running).
+    public func namespace(of endpoint: String) -> NetworkNamespace? {
+        guard let node = nodes.first(where: { $0.name == endpoint }) else { return nil }
+        if let netns = node.netns { return .named(netns) }
+        return node.pid.map { .pid($0) }
+    }
+
+    /// The MAC address of a lab endpoint's interface, as `status` found it.
+    public func mac(of endpoint: String) -> MACAddress? {
+        nodes.first { $0.name == endpoint }?.mac.flatMap(MACAddress.init)
+    }
+}

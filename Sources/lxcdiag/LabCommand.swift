@@ -1,0 +1,61 @@
+import ArgumentParser
+import Lab
+
+extension LXCDiag {
+    /// `lxcdiag lab up | down | status`.
+    struct LabCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lab",
+            abstract: "Build, inspect and remove the built-in lab (outside world, host, veth and macvlan containers).",
+            discussion: """
+                The lab lives entirely in network namespaces; the machine's own interfaces are never touched.
+
+                  lxcdiag-ext   switch sw0; the outside client eth0 192.0.2.1/24
+                  lxcdiag-host  br0 (no address, STP off), its uplink em1 (no address,
+                                promiscuous); em2 192.0.2.2/24 on the same segment
+                  ct1, ct2      veth veth-ctN on br0, eth0 192.0.2.11 and .12
+                  ct3, ct4      macvlan children of br0, eth0 192.0.2.13 and .14
+
+                With LXC installed ct1..ct4 are LXC containers (busybox template, started inside lxcdiag-host); \
+                otherwise, or with --no-lxc, they are plain namespaces lxcdiag-ct1..lxcdiag-ct4. \
+                `up` registers the endpoints ext, host and ct1..ct4 in /run/lxcdiag/endpoints.json, so that \
+                later commands accept `--from ext --to ct1` without further flags.
+
+                LXC's command socket is abstract, so it lives in lxcdiag-host: run LXC's own tools there, e.g. \
+                `ip netns exec lxcdiag-host lxc-ls -f` or `ip netns exec lxcdiag-host lxc-attach -n ct1`.
+
+                Example:
+                  lxcdiag lab up && lxcdiag lab status && lxcdiag lab down
+                """,
+            subcommands: [Up.self, Down.self, Status.self, LabBreak.self, LabFix.self]
+        )
+    }
+}
+
+/// The lab's name, shared by the lab subcommands.
+struct LabNameOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Build a separate lab whose namespaces are <name>-ext, <name>-host... (lowercase, digits, dashes).",
+            discussion: "Tests use it to run isolated labs side by side. Its endpoints go to "
+                + "/run/lxcdiag/labs/<name>.endpoints.json instead of the default endpoint file.",
+            valueName: "name"
+        )
+    )
+    var name = LabConfiguration.defaultName
+
+    func validate() throws {
+        do { try LabConfiguration(name: name).validate() } catch { throw ValidationError("\(error)") }
+    }
+}
+
+extension MacvlanMode {
+    /// Parses `--macvlan-mode`, naming the accepted values when the word is not one of them.
+    static func argument(_ text: String) throws -> MacvlanMode {
+        guard let mode = MacvlanMode(rawValue: text) else {
+            let accepted = allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("unknown macvlan mode '\(text)'; use one of \(accepted)")
+        }
+        return mode
+    }
+}

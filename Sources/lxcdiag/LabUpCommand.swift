@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Lab
+import NetworkModel
+
+extension LXCDiag.LabCommand {
+    /// `lxcdiag lab up`.
+    struct Up: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build the lab (or complete a half-made one) and register its endpoints.",
+            discussion: """
+                Idempotent: a complete lab with the same options is left as it is; a half-made one, or one \
+                built with other options, is removed and built again. `up` refuses (exit 3) to touch a \
+                namespace or LXC container of the lab's names that it did not make. If it fails, or you press \
+                Ctrl-C, everything it made is removed again.
+
+                passthru lets a parent have one macvlan child only, so with --macvlan-mode passthru the lab \
+                builds ct3 and no ct4.
+
+                Examples:
+                  lxcdiag lab up
+                  lxcdiag lab up --no-lxc --macvlan-mode private
+                """
+        )
+
+        @Option(
+            help: "Mode of the macvlan children ct3 and ct4: bridge, private, vepa or passthru (ct3 only).",
+            transform: MacvlanMode.argument
+        )
+        var macvlanMode: MacvlanMode = .bridge
+
+        @Flag(
+            inversion: .prefixedNo,
+            help: ArgumentHelp(
+                "Use real LXC containers (--lxc, fails if LXC is missing) or plain namespaces (--no-lxc). "
+                    + "Default: LXC when lxc-create is installed."
+            )
+        )
+        var lxc: Bool?
+
+        @OptionGroup(title: "Advanced options")
+        var lab: LabNameOptions
+
+        func run() throws {
+            try reportingErrors {
+                try requireRoot("lxcdiag lab up")
+                let backend: LabBackend? = lxc.map { $0 ? .lxc : .namespaces }
+                let lab = Lab(LabConfiguration(name: lab.name, macvlanMode: macvlanMode, backend: backend))
+                let result: Lab.UpResult
+                do {
+                    result = try lab.up()
+                } catch LabError.interrupted {
+                    // Ctrl-C: the same status the signal handler exits with, whichever thread gets there first.
+                    throw ExitCode(130)
+                }
+                let verb =
+                    switch result.outcome {
+                    case .built: "built"
+                    case .rebuilt: "rebuilt"
+                    case .alreadyUp: "already up, left as it was"
+                    }
+                print("lab \(lab.configuration.name): \(verb) in \(String(format: "%.2f", result.seconds)) s")
+                print(result.status.report)
+                let names = result.endpoints.endpoints.map(\.name).joined(separator: ", ")
+                print("endpoints \(names) registered in \(lab.configuration.endpointsPath)")
+                if !result.status.isComplete { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+            }
+        }
+    }
+}

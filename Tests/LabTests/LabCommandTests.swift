@@ -1,0 +1,85 @@
+import Foundation
+import LinuxNet
+import Testing
+
+@testable import Lab
+
+@Suite("lxcdiag lab up/status/down as a user runs them", .serialized, .enabled(if: getuid() == 0, "needs root"))
+struct LabCommandTests {
+    @Test("up, status --json (field by field), down, and the exit codes of each")
+    func upStatusDown() throws {
+        let test = TestLab(backend: .namespaces)
+        defer { test.tearDown() }
+        let name = test.configuration.name
+        let up = try LXCDiagExecutable.run(["lab", "up", "--no-lxc", "--macvlan-mode", "private", "--name", name])
+        #expect(up.status == 0, "\(up.error)")
+        #expect(up.output.hasPrefix("lab \(name): built in "))
+        #expect(
+            up.output.contains(
+                "endpoints ext, host, ct1, ct2, ct3, ct4 registered in \(test.configuration.endpointsPath)"
+            )
+        )
+
+        let json = try LXCDiagExecutable.run(["lab", "status", "--json", "--name", name])
+        #expect(json.status == 0)
+        let decoded = try JSONDecoder().decode(LabStatus.self, from: Data(json.output.utf8))
+        let direct = try test.lab.status()
+        #expect(decoded.name == name)
+        #expect(decoded.condition == .up)
+        #expect(decoded.backend == .namespaces)
+        #expect(decoded.macvlanMode == .private)
+        #expect(decoded.namespaces == direct.namespaces)
+        #expect(decoded.nodes.map(\.name) == ["ext", "host", "ct1", "ct2", "ct3", "ct4"])
+        #expect(
+            decoded.nodes.map(\.addresses) == [["192.0.2.1/24"], ["192.0.2.2/24"]]
+                + (11...14).map { ["192.0.2.\($0)/24"] }
+        )
+        #expect(decoded.nodes.map(\.mac) == direct.nodes.map(\.mac))
+        #expect(decoded.problems == [])
+
+        let text = try LXCDiagExecutable.run(["lab", "status", "--name", name])
+        #expect(text.status == 0)
+        #expect(text.output.hasPrefix("lab \(name): up (plain network namespaces, macvlan mode private)\n"))
+        #expect(text.output.contains("macvlan (private) on br0"))
+        #expect(text.output.hasSuffix("problems: none\n"))
+
+        let down = try LXCDiagExecutable.run(["lab", "down", "--name", name])
+        #expect(down.status == 0)
+        #expect(down.output.hasPrefix("lab \(name): removed namespaces \(name)-ext, \(name)-host"))
+        #expect(try test.leftovers() == [])
+        let again = try LXCDiagExecutable.run(["lab", "down", "--name", name])
+        #expect(again.status == 0)
+        #expect(again.output == "lab \(name): nothing to remove\n")
+        let absent = try LXCDiagExecutable.run(["lab", "status", "--name", name])
+        #expect(absent.status == 1)
+    }
+
+    @Test("a partial lab makes status exit 1 and name the problem")
+    func partialStatus() throws {
+        let test = TestLab(backend: .namespaces)
+        defer { test.tearDown() }
+        _ = try test.lab.up()
+        try ExternalCommand.check([
+            "ip", "-n", test.configuration.containerNamespace("ct2"), "link", "set", "eth0", "down",
+        ])
+        let status = try LXCDiagExecutable.run(["lab", "status", "--name", test.configuration.name])
+        #expect(status.status == 1)
+        #expect(status.output.contains("lab \(test.configuration.name): partial"))
+        #expect(status.output.contains("  - ct2: eth0 is down"))
+    }
+
+    @Test("a taken name is one line on stderr naming the namespace and the fix, exit 3")
+    func takenName() throws {
+        let test = TestLab(backend: .namespaces)
+        defer { test.tearDown() }
+        let foreign = test.configuration.externalNamespace
+        try ExternalCommand.check(["ip", "netns", "add", foreign])
+        defer { _ = try? ExternalCommand.run(["ip", "netns", "del", foreign]) }
+        let up = try LXCDiagExecutable.run(["lab", "up", "--no-lxc", "--name", test.configuration.name])
+        #expect(up.status == 3)
+        #expect(up.output.isEmpty)
+        #expect(up.error.split(separator: "\n").count == 1)
+        #expect(up.error.contains("network namespace \(foreign) exists but was not made by this lab"))
+        #expect(up.error.contains("ip netns del \(foreign)"))
+    }
+}
