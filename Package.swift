@@ -51,11 +51,13 @@ let package = Package(
         .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
         // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
         .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
+        // The expected path of a frame between two endpoints, computed from the topology model. Pure logic.
+        .target(name: "ExpectedPath", dependencies: ["KernelSettings", "PacketCodec", "Topology"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Lab", "Netlink", "Topology",
-                "Diagnosis", "LabFaults", "KernelSettings", "Containers", "Trace",
+                "Diagnosis", "LabFaults", "KernelSettings", "Containers", "Trace", "ExpectedPath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,6 +95,10 @@ let package = Package(
             name: "KernelDropsTests",
             dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "ExpectedPathTests",
+            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology"]
         ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(

@@ -13,6 +13,8 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
         case noSuchInterface(String, available: [String])
         /// `ip:ADDR` is held by none of the namespaces searched.
         case addressNotFound(searched: [String])
+        /// `ip:ADDR` is held by more than one namespace; `holders` names them.
+        case ambiguousAddress(holders: [String])
         /// The namespace has no interface to send from (only loopback).
         case noInterface
     }
@@ -47,6 +49,9 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
             return "endpoint '\(endpoint)': no interface \(name) there; interfaces: \(Self.list(available))"
         case .addressNotFound(let searched):
             return "endpoint '\(endpoint)': no known namespace holds that address (searched: \(Self.list(searched)))"
+        case .ambiguousAddress(let holders):
+            return "endpoint '\(endpoint)': several namespaces hold that address (\(Self.list(holders))); name one "
+                + "with netns:NAME or a container name"
         case .noInterface:
             return "endpoint '\(endpoint)': its namespace has no interface but loopback"
         }

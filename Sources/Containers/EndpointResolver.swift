@@ -112,6 +112,7 @@ public struct EndpointResolver: Sendable {
     ) throws -> ResolvedEndpoint {
         var searched: [String] = []
         var seenPaths: Set<String> = []
+        var holders: [(EndpointTarget, NamespaceSnapshot)] = []
         for candidate in searchTargets() {
             let path = candidate.namespace.filePath ?? "current"
             guard seenPaths.insert(path).inserted else { continue }
@@ -120,6 +121,12 @@ public struct EndpointResolver: Sendable {
             guard let snapshot = try? snapshots.snapshot(of: candidate.namespace, node: candidate.node),
                 snapshot.addresses.contains(where: { $0.address == address })
             else { continue }
+            holders.append((candidate, snapshot))
+        }
+        if holders.count > 1 {
+            throw EndpointError(endpoint: endpoint, kind: .ambiguousAddress(holders: holders.map(\.0.node.name)))
+        }
+        if let (candidate, snapshot) = holders.first {
             var target = candidate
             target.endpoint = endpoint
             target.interface = nil

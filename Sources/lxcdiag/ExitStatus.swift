@@ -1,6 +1,8 @@
 import ArgumentParser
+import Containers
 import Foundation
 import KernelDrops
+import KernelSettings
 import Lab
 import LabFaults
 import LinuxNet
@@ -67,6 +69,10 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
     case let error as LabFaultError:
         return ("\(error)", .environment)
     case let error as TracingError:
+        return ("\(error)", .environment)
+    case let error as EndpointError:
+        return ("\(error)", error.isUsageError ? .usage : .environment)
+    case let error as KernelSettingsError:
         return ("\(error)", .environment)
     default:
         return ("\(error)", .environment)

@@ -169,6 +169,12 @@ struct EndpointResolverTests {
         #expect(nobody?.kind == .addressNotFound(searched: ["host", "ct1", "ct2", "ext", "other"]))
         let iface = #expect(throws: EndpointError.self) { try resolver.resolve("iface:em9", snapshots: snapshots) }
         #expect(iface?.description == "endpoint 'iface:em9': no interface em9 there; interfaces: lo, em1, em2")
+        var duplicated = snapshots
+        duplicated.byPath["/run/netns/other"] = snapshot([("eth9", "02:00:00:00:09:09", "192.0.2.11/24")])
+        let ambiguous = #expect(throws: EndpointError.self) {
+            try resolver.resolve("ip:192.0.2.11", snapshots: duplicated)
+        }
+        #expect(ambiguous?.kind == .ambiguousAddress(holders: ["ct1", "other"]))
         let empty = #expect(throws: EndpointError.self) { try resolver.resolve("netns:other", snapshots: snapshots) }
         #expect(empty?.kind == .noInterface)
     }

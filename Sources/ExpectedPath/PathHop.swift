@@ -1,0 +1,140 @@
+public import PacketCodec
+
+/// Why a frame reaches a hop.
+public enum HopReason: String, Sendable, Hashable, Codable {
+    /// The sender's route lookup chose this interface.
+    case routeLookup = "route-lookup"
+    /// The frame crossed a veth pair to its other end.
+    case vethPeer = "veth-peer"
+    /// The bridge's forwarding database names this port for the destination MAC.
+    case bridgeFDB = "bridge-fdb"
+    /// The destination MAC is not in the bridge's FDB, so the bridge floods and this port is the one that leads on.
+    case bridgeFlood = "bridge-flood"
+    /// The frame goes up to the bridge device itself (its own MAC, or a macvlan child of the bridge).
+    case bridgeLocal = "bridge-local"
+    /// A macvlan child sends through its parent.
+    case macvlanParent = "macvlan-parent"
+    /// The parent hands the frame to the macvlan child that owns the destination MAC.
+    case macvlanChild = "macvlan-child"
+    /// The frame leaves through a physical interface into a network this host cannot see.
+    case outside
+    /// The frame comes back from the outside network on this interface (the switch is assumed to deliver it).
+    case fromOutside = "from-outside"
+    /// A namespace routes the packet on (forwarding).
+    case routed
+    /// The interface owns the destination address: the frame has arrived.
+    case delivered
+}
+
+/// What one hop does with the frame.
+public enum HopDirection: String, Sendable, Hashable, Codable {
+    /// The frame leaves the namespace's stack through this interface.
+    case egress
+    /// The frame arrives on this interface.
+    case ingress
+    /// A bridge decides where the frame goes (captures on the bridge device do not see forwarded frames).
+    case bridging
+    /// A bridge sends the frame out of this port.
+    case forward
+}
+
+/// One place the frame should be seen on its way.
+public struct PathHop: Sendable, Hashable, Codable {
+    /// The namespace's node name (`host`, a container, a netns name); `outside` for the unseen network.
+    public var node: String
+    public var interface: String
+    public var direction: HopDirection
+    public var reason: HopReason
+    /// Evidence in words: the route, FDB entry, neighbour entry or macvlan mode that sends the frame here.
+    public var detail: String
+    /// The destination MAC the frame carries at this hop.
+    public var destinationMAC: MACAddress?
+    /// Set when the frame cannot pass here, saying why (port blocking, macvlan parent, link down).
+    public var blocked: String?
+    /// Set when this hop is a design limit (macvlan parent to child), not a fault.
+    public var blockedByDesign: Bool
+    /// True when a capture on this interface in this namespace should see the frame (false for a bridge device
+    /// that forwards between ports, and for the outside network).
+    public var observable: Bool
+    /// Netfilter chains and sysctls of this namespace that can drop the frame here (see `addCautions`).
+    public var cautions: [String]
+
+    public init(
+        node: String,
+        interface: String,
+        direction: HopDirection,
+        reason: HopReason,
+        detail: String,
+        destinationMAC: MACAddress? = nil,
+        blocked: String? = nil,
+        blockedByDesign: Bool = false,
+        observable: Bool = true
+    ) {
+        self.node = node
+        self.interface = interface
+        self.direction = direction
+        self.reason = reason
+        self.detail = detail
+        self.destinationMAC = destinationMAC
+        self.blocked = blocked
+        self.blockedByDesign = blockedByDesign
+        self.observable = observable
+        self.cautions = []
+    }
+}
+
+/// Where a path starts or ends: a node in the topology, an interface there, and an address.
+public struct PathEndpoint: Sendable, Hashable, Codable {
+    /// The name the user typed.
+    public var endpoint: String
+    public var node: String
+    /// The interface the endpoint sends from or receives on.
+    public var interface: String?
+    /// True when the endpoint fixes its interface (`iface:em2`, or an endpoint file entry naming one): the walk then
+    /// sends from it instead of the interface the route lookup picks.
+    public var interfacePinned: Bool
+    /// The endpoint's address; a destination needs one, a source (`iface:em1` without an address) may lack it.
+    public var ip: IPv4Address?
+    public var mac: MACAddress?
+
+    public init(
+        endpoint: String,
+        node: String,
+        interface: String?,
+        interfacePinned: Bool = false,
+        ip: IPv4Address?,
+        mac: MACAddress? = nil
+    ) {
+        self.endpoint = endpoint
+        self.node = node
+        self.interface = interface
+        self.interfacePinned = interfacePinned
+        self.ip = ip
+        self.mac = mac
+    }
+}
+
+/// The hops a frame from one endpoint to another is expected to take, as the kernel's tables say.
+public struct ExpectedPath: Sendable, Hashable, Codable {
+    public static let schema = "lxcdiag.path/1"
+    public var schema: String
+    public var from: PathEndpoint
+    public var to: PathEndpoint
+    public var hops: [PathHop]
+    /// True when the walk reached the destination without a blocked hop.
+    public var reachable: Bool
+    /// Things the walk had to assume or could not decide (an unseen outside network, a stale neighbour entry).
+    public var notes: [String]
+
+    public init(from: PathEndpoint, to: PathEndpoint, hops: [PathHop], reachable: Bool, notes: [String]) {
+        self.schema = Self.schema
+        self.from = from
+        self.to = to
+        self.hops = hops
+        self.reachable = reachable
+        self.notes = notes
+    }
+
+    /// The first hop the frame cannot pass, if any.
+    public var blockedHop: PathHop? { hops.first { $0.blocked != nil } }
+}

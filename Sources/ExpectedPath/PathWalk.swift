@@ -1,0 +1,466 @@
+import PacketCodec
+public import Topology
+
+/// Computes the expected path of a frame between two endpoints from the captured topology. Pure: no I/O.
+public enum PathFinder {
+    /// The hops from `from` to `to`, each with its reason, following routes, neighbours, veth peers, bridge FDBs
+    /// (or flooding) and macvlan parents and children, until the destination address is reached or a hop blocks.
+    public static func path(from: PathEndpoint, to: PathEndpoint, in topology: HostTopology) -> ExpectedPath {
+        var walk = PathWalk(topology: topology, from: from, to: to)
+        walk.run()
+        return ExpectedPath(from: from, to: to, hops: walk.hops, reachable: walk.reachable, notes: walk.notes)
+    }
+}
+
+/// One walk through the topology; `run` appends hops until the frame is delivered or stops.
+struct PathWalk {
+    let topology: HostTopology
+    let from: PathEndpoint
+    let to: PathEndpoint
+    var hops: [PathHop] = []
+    var notes: [String] = []
+    var reachable = false
+    /// The destination address (`to.ip`, checked by `run`).
+    private var destination = IPv4Address.any
+
+    /// Where the walk is: routing in a namespace, sending out of a link, arriving on a link, or in a bridge.
+    enum Step {
+        case route(NamespaceSnapshot, interface: String?)
+        case transmit(PlacedLink, MACAddress?)
+        case receive(PlacedLink, MACAddress?)
+        case bridge(PlacedLink, MACAddress?, ingress: PlacedLink?)
+    }
+
+    init(topology: HostTopology, from: PathEndpoint, to: PathEndpoint) {
+        self.topology = topology
+        self.from = from
+        self.to = to
+    }
+
+    mutating func run() {
+        guard let target = to.ip else {
+            notes.append("\(to.endpoint) has no IPv4 address to send to")
+            return
+        }
+        destination = target
+        guard let source = topology.namespace(named: from.node) else {
+            notes.append("\(from.node) is not in the captured topology")
+            return
+        }
+        var step = Step.route(source, interface: from.interfacePinned ? from.interface : nil)
+        // Bounded: a loop in the wiring (two bridges joined twice) ends the walk instead of spinning.
+        for _ in 0..<64 {
+            let next: Step?
+            switch step {
+            case .route(let namespace, let interface): next = route(in: namespace, forcing: interface)
+            case .transmit(let link, let mac): next = transmit(link, mac)
+            case .receive(let link, let mac): next = receive(link, mac)
+            case .bridge(let bridge, let mac, let ingress): next = forward(bridge, mac, ingress: ingress)
+            }
+            guard let next else { return }
+            if hops.last?.blocked != nil { return }
+            step = next
+        }
+        notes.append("the walk went through more than 64 steps; the wiring may loop")
+    }
+
+    // MARK: routing
+
+    private mutating func route(in namespace: NamespaceSnapshot, forcing interface: String?) -> Step? {
+        let isSource = hops.isEmpty
+        var outLink: Link?
+        var gateway: IPv4Address?
+        var detail: String
+        let route = namespace.route(to: destination)
+        if let interface, isSource {
+            guard let link = namespace.link(named: interface) else {
+                block(namespace.node.name, interface, "no interface \(interface) in \(namespace.node.name)")
+                return nil
+            }
+            outLink = link
+            if let route, route.interface?.index == link.index {
+                gateway = route.gateway
+                detail = "sent from \(interface) as asked; \(describe(route))"
+            } else {
+                detail = "sent from \(interface) as asked (\(destination) treated as on-link)"
+            }
+        } else {
+            guard let route, let reference = route.interface, let link = namespace.link(index: reference.index) else {
+                let holder = isSource ? namespace.node.name : "\(namespace.node.name) (forwarding)"
+                block(namespace.node.name, "-", "\(holder) has no route to \(destination)")
+                return nil
+            }
+            outLink = link
+            gateway = route.gateway
+            detail = describe(route)
+        }
+        guard let outLink else { return nil }
+        let placed = PlacedLink(namespace: namespace, link: outLink)
+        let nextHop = gateway ?? destination
+        // Only holders on the frame's own segment compete for ARP; the same address in an unconnected namespace
+        // (another lab, a test) does not.
+        let segment = topology.segment(of: placed)
+        let allHolders = topology.holders(of: nextHop)
+        let connected = allHolders.filter { segment.contains($0.reference) }
+        let holders = connected.isEmpty ? allHolders : connected
+        // The destination's own namespace wins when several hold the address; the others are noted as conflicts.
+        let owner = holders.first { $0.node == to.node && nextHop == destination } ?? holders.first
+        if holders.count > 1 {
+            notes.append(
+                "\(nextHop) is held by several namespaces (\(holders.map(\.label).joined(separator: ", "))): "
+                    + "ARP answers may conflict; the path assumes \(owner!.label)"
+            )
+        }
+        let neighbour = namespace.neighbour(nextHop, on: outLink)
+        var mac = owner?.link.mac
+        if let neighbour {
+            let cached = neighbour.mac.map { "\($0)" } ?? "no MAC"
+            detail += "; neighbour \(nextHop) \(cached) (\(neighbour.state.rawValue))"
+            if let cachedMAC = neighbour.mac, let expected = owner?.link.mac, cachedMAC != expected {
+                notes.append(
+                    "\(namespace.node.name) caches \(nextHop) as \(cachedMAC) but \(owner!.label) holds it with "
+                        + "\(expected): the cache is stale or another host answers for it"
+                )
+            }
+        } else {
+            detail += "; no neighbour entry for \(nextHop) yet (ARP resolves it)"
+        }
+        if owner == nil {
+            mac = neighbour?.mac
+            notes.append("no captured namespace holds \(nextHop); it must be outside this host")
+        }
+        hops.append(
+            PathHop(
+                node: namespace.node.name,
+                interface: outLink.name,
+                direction: .egress,
+                reason: isSource ? .routeLookup : .routed,
+                detail: detail,
+                destinationMAC: mac,
+                blocked: outLink.downReason
+            )
+        )
+        if outLink.downReason != nil { return nil }
+        if outLink.kind == .bridge { return .bridge(placed, mac, ingress: nil) }
+        return .transmit(placed, mac)
+    }
+
+    private func describe(_ route: Route) -> String {
+        let prefix = route.prefixLength == 0 ? "default" : "\(route.destination)/\(route.prefixLength)"
+        let via = route.gateway.map { " via \($0)" } ?? ""
+        return "route \(prefix)\(via) dev \(route.interface?.name ?? "?")"
+    }
+
+    // MARK: sending out of a link
+
+    private mutating func transmit(_ link: PlacedLink, _ mac: MACAddress?) -> Step? {
+        switch link.link.kind {
+        case .veth:
+            guard let peer = topology.peer(of: link) else {
+                markLastBlocked("the veth peer of \(link.label) is in no captured namespace")
+                return nil
+            }
+            hops.append(
+                PathHop(
+                    node: peer.node,
+                    interface: peer.link.name,
+                    direction: .ingress,
+                    reason: .vethPeer,
+                    detail: "veth peer of \(link.label)",
+                    destinationMAC: mac,
+                    blocked: peer.link.downReason
+                )
+            )
+            return .receive(peer, mac)
+        case .macvlan:
+            return macvlanTransmit(link, mac)
+        case .bridge:
+            return .bridge(link, mac, ingress: nil)
+        case .loopback:
+            return .receive(link, mac)
+        default:
+            return leaveHost(link, mac)
+        }
+    }
+
+    private mutating func macvlanTransmit(_ child: PlacedLink, _ mac: MACAddress?) -> Step? {
+        guard let parent = topology.parent(of: child) else {
+            markLastBlocked("the macvlan parent of \(child.label) is in no captured namespace")
+            return nil
+        }
+        let mode = child.link.macvlan?.mode ?? .unknown
+        if let mac, let sibling = topology.macvlanChildren(of: parent).first(where: { $0.link.mac == mac }) {
+            switch mode {
+            case .bridge:
+                hops.append(
+                    PathHop(
+                        node: sibling.node,
+                        interface: sibling.link.name,
+                        direction: .ingress,
+                        reason: .macvlanChild,
+                        detail: "macvlan bridge mode: \(child.label) reaches sibling \(sibling.label) on "
+                            + "\(parent.label) directly",
+                        destinationMAC: mac,
+                        blocked: sibling.link.downReason
+                    )
+                )
+                return .receive(sibling, mac)
+            case .private:
+                var hop = macvlanChildHop(sibling, parent: parent, mac: mac)
+                hop.blocked = "macvlan private mode: \(child.label) cannot reach its sibling \(sibling.label)"
+                hop.blockedByDesign = true
+                hops.append(hop)
+                return nil
+            default:
+                notes.append(
+                    "macvlan \(mode.rawValue) mode: the frame to \(sibling.label) must be hairpinned by the switch"
+                )
+            }
+        }
+        hops.append(
+            PathHop(
+                node: parent.node,
+                interface: parent.link.name,
+                direction: .egress,
+                reason: .macvlanParent,
+                detail: "macvlan child \(child.label) (mode \(mode.rawValue)) sends through its parent",
+                destinationMAC: mac,
+                blocked: parent.link.downReason,
+                observable: parent.link.kind != .bridge
+            )
+        )
+        if parent.link.downReason != nil { return nil }
+        if parent.link.kind == .bridge { return .bridge(parent, mac, ingress: nil) }
+        return .transmit(parent, mac)
+    }
+
+    /// A physical interface: the frame leaves into the network outside. If it comes back in (the lab's switch,
+    /// or a real one between em2 and em1), it arrives on the physical bridge port that leads to the destination.
+    private mutating func leaveHost(_ link: PlacedLink, _ mac: MACAddress?) -> Step? {
+        hops.append(
+            PathHop(
+                node: "outside",
+                interface: "-",
+                direction: .forward,
+                reason: .outside,
+                detail: "leaves \(link.label) into the network outside this host",
+                destinationMAC: mac,
+                observable: false
+            )
+        )
+        guard let mac else {
+            notes.append(
+                "the frame leaves through \(link.label); the destination MAC is unknown, so its way back is not"
+            )
+            return nil
+        }
+        for namespace in topology.namespaces {
+            for candidate in namespace.links where candidate.kind == .physical || candidate.kind == .vlan {
+                let placed = PlacedLink(namespace: namespace, link: candidate)
+                guard placed.reference != link.reference else { continue }
+                let owns = candidate.mac == mac
+                let bridged =
+                    topology.bridge(of: placed).map { bridge in
+                        bridge.link.mac == mac || topology.macvlanChildren(of: bridge).contains { $0.link.mac == mac }
+                            || bridge.namespace.ports(of: bridge.link).contains { port in
+                                topology.leads(PlacedLink(namespace: bridge.namespace, link: port), to: mac)
+                            }
+                    } ?? false
+                guard owns || bridged else { continue }
+                notes.append("assumed: the outside network delivers the frame from \(link.label) to \(placed.label)")
+                hops.append(
+                    PathHop(
+                        node: placed.node,
+                        interface: candidate.name,
+                        direction: .ingress,
+                        reason: .fromOutside,
+                        detail: "comes back from the outside network (\(mac) is reached through here)",
+                        destinationMAC: mac,
+                        blocked: candidate.downReason
+                    )
+                )
+                return .receive(placed, mac)
+            }
+        }
+        notes.append("the frame leaves through \(link.label); nothing captured shows where it goes from there")
+        return nil
+    }
+
+    // MARK: arriving on a link
+
+    private mutating func receive(_ link: PlacedLink, _ mac: MACAddress?) -> Step? {
+        if let bridge = topology.bridge(of: link) {
+            if let state = link.link.bridgePort?.state, state != .forwarding {
+                markLastBlocked(
+                    "bridge port \(link.label) is in STP state \(state.rawValue) and drops what it receives"
+                )
+                return nil
+            }
+            return .bridge(bridge, mac, ingress: link)
+        }
+        if let mac, link.link.mac != mac,
+            let child = topology.macvlanChildren(of: link).first(where: { $0.link.mac == mac })
+        {
+            hops.append(macvlanChildHop(child, parent: link, mac: mac))
+            return .receive(child, mac)
+        }
+        if let mac, !mac.isBroadcast, !mac.isMulticast, let own = link.link.mac, own != mac {
+            markLastBlocked(
+                "the frame is for \(mac) but \(link.label) is \(own); the stack drops frames for other hosts"
+            )
+            return nil
+        }
+        if link.namespace.holds(destination) {
+            if let index = hops.indices.last {
+                hops[index].detail += "; \(link.node) holds \(destination): delivered"
+            }
+            if link.node != to.node {
+                notes.append("\(destination) is held by \(link.node), not by \(to.node) as the endpoint says")
+            }
+            reachable = true
+            return nil
+        }
+        return .route(link.namespace, interface: nil)
+    }
+
+    private func macvlanChildHop(_ child: PlacedLink, parent: PlacedLink, mac: MACAddress) -> PathHop {
+        let mode = child.link.macvlan?.mode.rawValue ?? "unknown"
+        return PathHop(
+            node: child.node,
+            interface: child.link.name,
+            direction: .ingress,
+            reason: .macvlanChild,
+            detail: "macvlan child of \(parent.label) (mode \(mode)) owns \(mac)",
+            destinationMAC: mac,
+            blocked: child.link.downReason
+        )
+    }
+
+    // MARK: bridging
+
+    private mutating func forward(_ bridge: PlacedLink, _ mac: MACAddress?, ingress: PlacedLink?) -> Step? {
+        let name = bridge.link.name
+        let namespace = bridge.namespace
+        guard let mac else {
+            markLastBlocked("the destination MAC is unknown, so the bridge's choice cannot be predicted")
+            return nil
+        }
+        if let child = topology.macvlanChildren(of: bridge).first(where: { $0.link.mac == mac }) {
+            guard ingress != nil else {
+                // The parent's own stack transmits straight out of the parent; macvlan never hands those to children.
+                var hop = macvlanChildHop(child, parent: bridge, mac: mac)
+                hop.blocked =
+                    "\(bridge.label)'s own stack cannot reach its macvlan children (by design); send through "
+                    + "another interface and the outside network instead"
+                hop.blockedByDesign = true
+                hops.append(hop)
+                return nil
+            }
+            hops.append(
+                bridgeLocalHop(
+                    bridge,
+                    mac,
+                    "\(mac) belongs to a macvlan child of \(name): the bridge passes it up to \(name)"
+                )
+            )
+            hops.append(macvlanChildHop(child, parent: bridge, mac: mac))
+            return .receive(child, mac)
+        }
+        let entry = namespace.fdbEntry(for: mac, bridge: bridge.link)
+        if bridge.link.mac == mac || (entry?.state == .permanent && entry?.port.index == bridge.link.index) {
+            hops.append(bridgeLocalHop(bridge, mac, "\(mac) is \(name)'s own address: up to the bridge's stack"))
+            return .receive(PlacedLink(namespace: namespace, link: bridge.link), mac)
+        }
+        let ports = namespace.ports(of: bridge.link).map { PlacedLink(namespace: namespace, link: $0) }
+        var out: PlacedLink?
+        var reason = HopReason.bridgeFDB
+        var detail: String
+        if let entry, let port = namespace.link(index: entry.port.index) {
+            out = PlacedLink(namespace: namespace, link: port)
+            detail = "FDB: \(mac) is on \(port.name) (\(entry.state.rawValue))"
+        } else {
+            reason = .bridgeFlood
+            out = ports.first { $0.reference != ingress?.reference && topology.leads($0, to: mac) }
+            if out == nil {
+                // Nothing captured owns the MAC: it can only be beyond a physical uplink.
+                out = ports.first {
+                    $0.reference != ingress?.reference && ($0.link.kind == .physical || $0.link.kind == .vlan)
+                }
+            }
+            detail = "\(mac) is not in \(name)'s FDB: flooded"
+            if let out { detail += "; \(out.link.name) leads to it" }
+        }
+        hops.append(
+            PathHop(
+                node: bridge.node,
+                interface: name,
+                direction: .bridging,
+                reason: reason,
+                detail: detail,
+                destinationMAC: mac,
+                observable: false
+            )
+        )
+        guard let out else {
+            markLastBlocked("no port of \(bridge.label) leads to \(mac)")
+            return nil
+        }
+        var blocked = out.link.downReason
+        if out.reference == ingress?.reference, out.link.bridgePort?.hairpin != true {
+            blocked =
+                "\(mac) is behind \(out.link.name), the port the frame came in on; without hairpin the bridge drops it"
+        } else if let state = out.link.bridgePort?.state, state != .forwarding {
+            blocked = "bridge port \(out.label) is in STP state \(state.rawValue)"
+        } else if reason == .bridgeFlood, out.link.bridgePort?.unicastFlood == false {
+            blocked = "unknown-unicast flooding is off on \(out.label) and \(mac) is not in the FDB"
+        } else if let ingress, ingress.link.bridgePort?.isolated == true, out.link.bridgePort?.isolated == true {
+            blocked = "\(ingress.link.name) and \(out.link.name) are both isolated ports"
+        }
+        hops.append(
+            PathHop(
+                node: out.node,
+                interface: out.link.name,
+                direction: .forward,
+                reason: reason,
+                detail: "port of \(name)",
+                destinationMAC: mac,
+                blocked: blocked
+            )
+        )
+        if blocked != nil { return nil }
+        return .transmit(out, mac)
+    }
+
+    private func bridgeLocalHop(_ bridge: PlacedLink, _ mac: MACAddress, _ detail: String) -> PathHop {
+        PathHop(
+            node: bridge.node,
+            interface: bridge.link.name,
+            direction: .ingress,
+            reason: .bridgeLocal,
+            detail: detail,
+            destinationMAC: mac,
+            blocked: bridge.link.downReason
+        )
+    }
+
+    // MARK: blocking
+
+    /// Ends the walk at a place where routing or sending fails before any frame leaves.
+    private mutating func block(_ node: String, _ interface: String, _ reason: String) {
+        hops.append(
+            PathHop(
+                node: node,
+                interface: interface,
+                direction: .egress,
+                reason: hops.isEmpty ? .routeLookup : .routed,
+                detail: "stops here",
+                blocked: reason
+            )
+        )
+    }
+
+    private mutating func markLastBlocked(_ reason: String) {
+        guard let index = hops.indices.last else { return }
+        hops[index].blocked = reason
+    }
+}

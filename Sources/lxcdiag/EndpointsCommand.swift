@@ -1,0 +1,91 @@
+import ArgumentParser
+import Containers
+import Foundation
+import LinuxNet
+import NetworkModel
+import Topology
+
+extension LXCDiag {
+    /// `lxcdiag endpoints`: every name --from/--to accept here, with its namespace, interface and address.
+    struct Endpoints: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "List the endpoints --from and --to accept on this host, and check containers' declared networks.",
+            discussion: """
+                Lists host, the names in the endpoint file, every LXC container (running ones are found from the \\
+                process table, even when started from another network namespace, where lxc-info cannot see \\
+                them), and the named namespaces under /run/netns. Each resolves to the namespace, interface, \\
+                address and MAC a probe would use. For running containers, every interface the LXC config \\
+                declares is compared with the kernel's: absent, other MAC, MTU, bridge, macvlan mode, or a \\
+                missing declared address is shown under the container.
+
+                Examples:
+                  lxcdiag endpoints
+                  lxcdiag endpoints -n lab-host --endpoints ./endpoints.json
+                """
+        )
+
+        @OptionGroup var endpoints: EndpointOptions
+
+        func run() throws {
+            try reportingErrors {
+                try requireRoot("lxcdiag endpoints")
+                let resolver = try endpoints.resolver()
+                let topology = try HostTopology.capture(resolver.topologyTargets())
+                let snapshots = CapturedSnapshots(topology: topology)
+                var names = resolver.registry.endpoints.map(\.name) + ["host"]
+                names += resolver.inventory.containers.map(\.name).filter { !names.contains($0) }
+                names += resolver.inventory.namedNamespaces.map { "netns:\($0)" }
+                var rows: [[String]] = []
+                var details: [String: [String]] = [:]
+                for name in names {
+                    rows.append(row(name, resolver: resolver, snapshots: snapshots))
+                    if let container = resolver.inventory.container(named: name), container.isRunning,
+                        resolver.registry.endpoint(named: name) == nil
+                    {
+                        let node = topology.namespaces.first { $0.node.name == name }?.node.name ?? name
+                        details[name] = container.checkDeclaredNetworks(in: topology, node: node).map { check in
+                            let declared = check.declaration
+                            let label =
+                                "lxc.net.\(declared.index) \(declared.type ?? "?") \(declared.name ?? "eth\(declared.index)")"
+                            return check.problems.isEmpty
+                                ? "\(label): as declared" : "\(label): " + check.problems.joined(separator: "; ")
+                        }
+                    }
+                }
+                let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
+                for (name, columns) in zip(names, rows) {
+                    let padded = columns.enumerated().map { index, text in
+                        text + String(repeating: " ", count: widths[index] - text.count)
+                    }
+                    print(padded.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                    for line in details[name] ?? [] { print("    \(line)") }
+                }
+                for problem in topology.problems { print("note: \(problem)") }
+            }
+        }
+
+        /// name, what it is, its namespace, interface, and address/MAC (or why it does not resolve).
+        private func row(_ name: String, resolver: EndpointResolver, snapshots: CapturedSnapshots) -> [String] {
+            let kind: String
+            if name == "host" {
+                kind = "host"
+            } else if let registered = resolver.registry.endpoint(named: name) {
+                kind = "file:\(registered.kind)"
+            } else if name.hasPrefix("netns:") {
+                kind = "netns"
+            } else {
+                kind = "lxc"
+            }
+            do {
+                let resolved = try resolver.resolve(name, snapshots: snapshots)
+                let address = [resolved.ip.map { "\($0)" }, resolved.mac.map { "\($0)" }].compactMap { $0 }
+                return [name, kind, "\(resolved.namespace)", resolved.interface, address.joined(separator: " ")]
+            } catch let error as EndpointError where error.kind == .notRunning {
+                return [name, kind, "-", "-", "(stopped)"]
+            } catch {
+                return [name, kind, "-", "-", "(\(error))"]
+            }
+        }
+    }
+}

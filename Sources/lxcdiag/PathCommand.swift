@@ -1,0 +1,121 @@
+import ArgumentParser
+import Containers
+import ExpectedPath
+import Foundation
+import KernelSettings
+import LinuxNet
+import NetworkModel
+import Topology
+
+extension LXCDiag {
+    /// `lxcdiag path --from A --to B`: the hops a frame should take, and why.
+    struct Path: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the hops a frame from one endpoint to another should take, and why it goes each way.",
+            discussion: """
+                Reads every namespace of the host through rtnetlink (links, addresses, routes, neighbours, \
+                bridge FDBs) and walks the frame: the sender's route lookup, veth peers, bridge FDB entries or \
+                flooding, macvlan parents and children, and physical uplinks out to the network and back. Each \
+                hop names its namespace, interface and reason; a hop that cannot pass says why (port blocking, \
+                flooding off, link down, or by design: a macvlan parent's own stack cannot reach its children).
+
+                Endpoints: host, a registered name such as ext, an LXC container, netns:NAME, pid:PID, \
+                iface:NAME (send from that host interface), ip:ADDR.
+
+                Examples:
+                  lxcdiag path --from ext --to ct1
+                  lxcdiag path --from iface:em2 --to ct3 --json
+                  lxcdiag path -n lab-host --from host --to ct2
+
+                Exit status: 0 when the walk reaches the destination, 1 when a hop blocks it.
+                """
+        )
+
+        @Option(help: ArgumentHelp("Where the frame starts.", valueName: "ENDPOINT"))
+        var from: String
+
+        @Option(help: ArgumentHelp("Where the frame should arrive.", valueName: "ENDPOINT"))
+        var to: String
+
+        @Flag(help: "Print the path as JSON (schema lxcdiag.path/1, see docs/path-schema.md).")
+        var json = false
+
+        @OptionGroup var endpoints: EndpointOptions
+
+        func validate() throws {
+            if from == to { throw ValidationError("--from and --to are the same endpoint ('\(from)')") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                try requireRoot("lxcdiag path")
+                let resolver = try endpoints.resolver()
+                let topology = try HostTopology.capture(resolver.topologyTargets())
+                let snapshots = CapturedSnapshots(topology: topology)
+                let source = try resolver.resolve(from, snapshots: snapshots)
+                let destination = try resolver.resolve(to, snapshots: snapshots)
+                guard destination.ip != nil else {
+                    throw CommandFailure(
+                        message: "endpoint '\(to)' has no IPv4 address on \(destination.interface) to send to",
+                        status: .environment
+                    )
+                }
+                var path = PathFinder.path(
+                    from: try pathEndpoint(source, pinned: (try? resolver.target(from).interface) != nil, in: topology),
+                    to: try pathEndpoint(destination, pinned: false, in: topology),
+                    in: topology
+                )
+                path.addCautions(kernelSettings(on: path, in: topology, notes: &path.notes))
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    print(String(decoding: try encoder.encode(path), as: UTF8.self))
+                } else {
+                    print(PathText.render(path), terminator: "")
+                }
+                if !path.reachable { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+            }
+        }
+
+        /// The sysctls and netfilter rulesets of the namespaces the path crosses; what cannot be read is noted.
+        private func kernelSettings(
+            on path: ExpectedPath,
+            in topology: HostTopology,
+            notes: inout [String]
+        ) -> [String: NodeKernelSettings] {
+            var settings: [String: NodeKernelSettings] = [:]
+            for name in path.hops.map(\.node) where settings[name] == nil {
+                guard let node = topology.namespace(named: name)?.node else { continue }
+                let namespace: NetworkNamespace = node.namespacePath.map { .path($0) } ?? .current
+                var sysctls: NamespaceSysctls?
+                var netfilter: NetfilterRuleset?
+                do { sysctls = try SysctlReader.read(in: namespace) } catch {
+                    notes.append("sysctls of \(name) not read: \(error)")
+                }
+                do { netfilter = try NetfilterReader.read(in: namespace) } catch {
+                    notes.append("netfilter of \(name) not read: \(error)")
+                }
+                settings[name] = NodeKernelSettings(sysctls: sysctls, netfilter: netfilter)
+            }
+            return settings
+        }
+
+        /// The endpoint under the node name the capture gave its namespace (a netns registered as `ext` is `ext`).
+        private func pathEndpoint(
+            _ endpoint: ResolvedEndpoint,
+            pinned: Bool,
+            in topology: HostTopology
+        ) throws -> PathEndpoint {
+            let inode = try endpoint.namespace.identity().inode
+            let node = topology.namespaces.first { $0.node.namespaceInode == inode }?.node.name ?? endpoint.node
+            return PathEndpoint(
+                endpoint: endpoint.endpoint,
+                node: node,
+                interface: endpoint.interface,
+                interfacePinned: pinned,
+                ip: endpoint.ip,
+                mac: endpoint.mac
+            )
+        }
+    }
+}
