@@ -39,11 +39,14 @@ let package = Package(
         // endpoint syntax every command accepts.
         .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
         // The trace engine: probes sent from one end, captures on every hop, correlation into a report.
-        .target(name: "Trace", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]),
+        .target(
+            name: "Trace",
+            dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops"]
+        ),
         // The finding catalogue and the rules that turn observations and configuration into causes and fixes.
         .target(
             name: "Diagnosis",
-            dependencies: ["Trace", "Topology", "KernelSettings", "Containers", "LinuxNet", "PacketCodec"]
+            dependencies: ["Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet", "PacketCodec"]
         ),
         // Faults the lab can make and undo, each tied to the finding it should produce.
         .target(name: "LabFaults", dependencies: ["Diagnosis", "LinuxNet"]),
@@ -65,7 +68,7 @@ let package = Package(
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
-                "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "Containers", "LinuxNet",
+                "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet",
                 "NetworkModel", "PacketCodec",
             ]
         ),
@@ -89,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TraceTests",
-            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops"]
         ),
         .testTarget(
             name: "KernelDropsTests",

@@ -2,6 +2,11 @@
 #include "CLinuxNet.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
@@ -198,3 +203,31 @@ uint64_t CLinuxNet_realtime_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+
+int CLinuxNet_read_interface_facts(const char *name, CLinuxNet_interface_facts *facts) {
+    memset(facts, 0, sizeof(*facts));
+    if (strlen(name) >= IFNAMSIZ) { errno = EINVAL; return -1; }
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof(request));
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    int failed = ioctl(fd, SIOCGIFHWADDR, &request) < 0;
+    if (!failed) memcpy(facts->mac, request.ifr_hwaddr.sa_data, 6);
+    failed = failed || ioctl(fd, SIOCGIFMTU, &request) < 0;
+    if (!failed) facts->mtu = request.ifr_mtu;
+    failed = failed || ioctl(fd, SIOCGIFFLAGS, &request) < 0;
+    if (!failed) facts->flags = request.ifr_flags;
+    int saved = errno;
+    close(fd);
+    if (failed) { errno = saved; return -1; }
+    struct ifaddrs *list = NULL;
+    if (getifaddrs(&list) < 0) return -1;
+    for (struct ifaddrs *entry = list; entry != NULL && facts->ipv4_count < 8; entry = entry->ifa_next) {
+        if (entry->ifa_addr == NULL || entry->ifa_addr->sa_family != AF_INET) continue;
+        if (strcmp(entry->ifa_name, name) != 0) continue;
+        facts->ipv4[facts->ipv4_count++] = ((struct sockaddr_in *)entry->ifa_addr)->sin_addr.s_addr;
+    }
+    freeifaddrs(list);
+    return 0;
+}

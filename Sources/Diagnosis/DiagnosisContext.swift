@@ -1,4 +1,5 @@
 public import Containers
+public import KernelDrops
 public import KernelSettings
 import PacketCodec
 public import Topology

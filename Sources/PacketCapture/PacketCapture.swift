@@ -10,6 +10,12 @@ public struct CapturedFrame: Sendable {
     public var bytes: [UInt8]
     /// The frame's length on the wire.
     public var originalLength: Int
+
+    public init(timestampNs: UInt64, bytes: [UInt8], originalLength: Int? = nil) {
+        self.timestampNs = timestampNs
+        self.bytes = bytes
+        self.originalLength = originalLength ?? bytes.count
+    }
 }
 
 /// What went wrong with a libpcap handle.
@@ -150,8 +156,13 @@ public final class PacketCapture: @unchecked Sendable {
         let fd = pcap_get_selectable_fd(handle)
         let context = Unmanaged.passUnretained(self).toOpaque()
         while !lock.withLock({ stopping }) {
-            guard let ready = try? wake.wait(for: fd, timeoutMilliseconds: 200), ready != .woken else { break }
-            if ready == .timedOut { continue }
+            // After the interface goes down libpcap asks for a short poll timeout and checks, in the next
+            // dispatch, whether the interface is gone; so a timeout dispatches too instead of waiting on.
+            let required = pcap_get_required_select_timeout(handle).map {
+                Int32($0.pointee.tv_sec * 1000 + $0.pointee.tv_usec / 1000)
+            }
+            let timeout = max(required ?? 200, 1)
+            guard let ready = try? wake.wait(for: fd, timeoutMilliseconds: timeout), ready != .woken else { break }
             let count = pcap_dispatch(
                 handle,
                 -1,
@@ -172,7 +183,8 @@ public final class PacketCapture: @unchecked Sendable {
             if count == PCAP_ERROR {
                 let message = String(cString: pcap_geterr(handle))
                 let kind: PcapError.Kind =
-                    message.contains("No such device") || message.contains("went down") ? .noSuchDevice : .failed
+                    message.contains("No such device") || message.contains("went down")
+                        || message.contains("disappeared") ? .noSuchDevice : .failed
                 lock.withLock { loopError = PcapError(kind: kind, interface: interface, message: message) }
                 break
             }

@@ -33,6 +33,21 @@ public struct NamespaceQueries: Sendable {
         self.neighbour = neighbour
     }
 
+    /// Interface facts from ioctls inside the namespace; the neighbour entry from `ip -j neigh` (run inside
+    /// the namespace with `nsenter`) until an rtnetlink reader replaces it.
+    public static let system = NamespaceQueries(
+        interfaceFacts: { namespace, interface in
+            let snapshot = try withNetworkNamespace(namespace) { try InterfaceSnapshot.read(interface) }
+            return InterfaceFacts(
+                mac: MACAddress(snapshot.hardwareAddress),
+                mtu: snapshot.mtu,
+                addresses: snapshot.ipv4Addresses.map(IPv4Address.init),
+                isUp: snapshot.isUp
+            )
+        },
+        neighbour: iproute2.neighbour
+    )
+
     /// Queries through `ip -j`, run inside the namespace with `nsenter`.
     public static let iproute2 = NamespaceQueries(
         interfaceFacts: { namespace, interface in

@@ -67,6 +67,7 @@ public enum TraceCorrelation {
             kind: attempt.kind,
             size: attempt.size,
             sent: attempt.sentAtNs != nil,
+            sentTo: attempt.destination,
             result: answered ? .answered : .lost,
             rttNs: rtt,
             answeredBy: answeredBy,

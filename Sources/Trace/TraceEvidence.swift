@@ -28,11 +28,14 @@ public struct ProbeAttempt: Sendable, Hashable {
     public var size: Int
     /// Realtime ns at which the frame was handed to the socket; nil when it was not sent.
     public var sentAtNs: UInt64?
+    /// The destination MAC the frame was sent to (broadcast for ARP).
+    public var destination: MACAddress?
 
-    public init(kind: ProbeKind, size: Int, sentAtNs: UInt64?) {
+    public init(kind: ProbeKind, size: Int, sentAtNs: UInt64?, destination: MACAddress? = nil) {
         self.kind = kind
         self.size = size
         self.sentAtNs = sentAtNs
+        self.destination = destination
     }
 }
 

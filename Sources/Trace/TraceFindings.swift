@@ -178,7 +178,11 @@ enum TraceFindings {
                 summary: "the \(drop.probe.rawValue) \(drop.direction.rawValue) stopped after \(lastSeen), "
                     + "never reached \(missing)",
                 evidence: lost.map { probe in
-                    probe.hops.filter { !$0.isSide }.map { hop in
+                    probe.hops.filter { hop in
+                        !hop.isSide
+                            && (hop.role.seesForwardedUnicast || (drop.probe == .arp && drop.direction == .request))
+                    }
+                    .map { hop in
                         let sighting = drop.direction == .request ? hop.request : hop.reply
                         return "\(hop.label): \(drop.direction.rawValue) \(sighting.seen ? "seen" : "not seen")"
                     }

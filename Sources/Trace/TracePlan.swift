@@ -50,6 +50,9 @@ public struct CapturePoint: Sendable, Hashable {
 public struct TraceOptions: Sendable, Hashable {
     /// How long to wait for the answer to a probe before calling it lost.
     public var lossTimeoutNs: UInt64 = 300_000_000
+    /// How long to wait for the ARP answer before sending the echo requests to the target's known MAC (when
+    /// one is known); the ARP answer is still awaited for the full timeout.
+    public var arpGraceNs: UInt64 = 20_000_000
     /// How long captures keep running after the last expected frame, so every hop's copy is read.
     public var drainNs: UInt64 = 25_000_000
     /// The IPv4 total length of the small echo request.

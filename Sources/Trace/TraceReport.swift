@@ -1,3 +1,4 @@
+public import KernelDrops
 public import PacketCodec
 
 /// The outcome of one trace, as `--json` prints it (schema `lxcdiag.trace/1`, see docs/trace-schema.md).
@@ -83,6 +84,8 @@ public struct ProbeReport: Sendable, Hashable {
     public var size: Int
     /// False when the probe could not be sent (no MAC to send an echo request to).
     public var sent: Bool
+    /// The destination MAC the probe was sent to (broadcast for ARP).
+    public var sentTo: MACAddress?
     public var result: ProbeResult
     public var rttNs: UInt64?
     /// The MACs that answered, in the order their replies reached the source.
@@ -93,6 +96,7 @@ public struct ProbeReport: Sendable, Hashable {
         kind: ProbeKind,
         size: Int,
         sent: Bool,
+        sentTo: MACAddress? = nil,
         result: ProbeResult,
         rttNs: UInt64?,
         answeredBy: [MACAddress],
@@ -101,6 +105,7 @@ public struct ProbeReport: Sendable, Hashable {
         self.kind = kind
         self.size = size
         self.sent = sent
+        self.sentTo = sentTo
         self.result = result
         self.rttNs = rttNs
         self.answeredBy = answeredBy
@@ -179,7 +184,7 @@ public struct DropLocation: Sendable, Hashable {
     /// Nil when not even the source's own interface saw the frame leave.
     public var lastSeen: HopName?
     public var firstMissing: HopName?
-    /// What the kernel said about the drop (filled by the drop recorder), if anything.
+    /// What the kernel said about the drop (the `skb:kfree_skb` reason and where), when it was recorded.
     public var kernel: KernelDrop?
 
     public init(
@@ -194,17 +199,6 @@ public struct DropLocation: Sendable, Hashable {
         self.lastSeen = lastSeen
         self.firstMissing = firstMissing
         self.kernel = kernel
-    }
-}
-
-/// The kernel's own account of a drop: the `skb:kfree_skb` reason and the function that freed the frame.
-public struct KernelDrop: Sendable, Hashable, Encodable {
-    public var reason: String
-    public var location: String
-
-    public init(reason: String, location: String) {
-        self.reason = reason
-        self.location = location
     }
 }
 

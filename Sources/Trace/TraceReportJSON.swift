@@ -1,4 +1,5 @@
 public import Foundation
+import KernelDrops
 
 // The `lxcdiag.trace/1` document. Encoders are written out so that absent values are `null`, never missing,
 // and keys keep the order docs/trace-schema.md lists.
@@ -34,7 +35,9 @@ extension TraceReport: Encodable {
 
 extension ProbeReport: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case kind, size, sent, result
+        case kind, size, sent
+        case sentTo = "sent_to"
+        case result
         case rttNs = "rtt_ns"
         case answeredBy = "answered_by"
         case hops
@@ -45,6 +48,7 @@ extension ProbeReport: Encodable {
         try container.encode(kind, forKey: .kind)
         try container.encode(size, forKey: .size)
         try container.encode(sent, forKey: .sent)
+        try container.encode(sentTo, forKey: .sentTo)
         try container.encode(result, forKey: .result)
         try container.encode(rttNs, forKey: .rttNs)
         try container.encode(answeredBy, forKey: .answeredBy)
@@ -97,7 +101,27 @@ extension DropLocation: Encodable {
         try container.encode(direction, forKey: .direction)
         try container.encode(lastSeen, forKey: .lastSeen)
         try container.encode(firstMissing, forKey: .firstMissing)
-        try container.encode(kernel, forKey: .kernel)
+        try container.encode(kernel.map(KernelDropJSON.init), forKey: .kernel)
+    }
+}
+
+/// `drop.kernel`: the kernel's reason and location, with the interface it was last seen on.
+private struct KernelDropJSON: Encodable {
+    var reason: String
+    var location: String
+    var device: String
+    var lastEvent: String
+
+    init(_ drop: KernelDrop) {
+        reason = drop.reason
+        location = drop.location
+        device = drop.device
+        lastEvent = drop.lastEvent
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case reason, location, device
+        case lastEvent = "last_event"
     }
 }
 

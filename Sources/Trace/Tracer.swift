@@ -21,7 +21,7 @@ public struct TraceOutcome: Sendable {
 public struct Tracer: Sendable {
     public var queries: NamespaceQueries
 
-    public init(queries: NamespaceQueries = .iproute2) {
+    public init(queries: NamespaceQueries = .system) {
         self.queries = queries
     }
 
@@ -70,7 +70,7 @@ public struct Tracer: Sendable {
         let captures = try CaptureSet.open(plan.hops, filter: filterFrames.captureFilter)
         let cleanup = TerminationCleanup.shared.register { captures.stopAll() }
         defer {
-            captures.stopAll()
+            captures.close()
             TerminationCleanup.shared.unregister(cleanup)
         }
 
@@ -98,31 +98,39 @@ public struct Tracer: Sendable {
         var attempts: [ProbeAttempt] = []
 
         let arpSent = try send(frames.arpRequest(), on: sender, source)
-        attempts.append(ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent))
-        _ = log.waitForReplies([.arp], since: arpSent, deadlineNs: monotonicNanoseconds() + timeout)
+        attempts.append(ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent, destination: .broadcast))
+        let arpDeadline = monotonicNanoseconds() + timeout
+        // A working path answers ARP within microseconds. When it has not after a short grace and the target's
+        // MAC is known anyway, the echo requests leave at once, so a dropping path costs one timeout, not two.
+        let fallback = plan.target.mac ?? neighbour?.mac
+        let grace = min(arpDeadline, monotonicNanoseconds() + plan.options.arpGraceNs)
+        var arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: grace)
+        if !arpAnswered, fallback == nil {
+            arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: arpDeadline)
+        }
 
         let largeSize = plan.options.largeProbeSize ?? facts.mtu
         let echoes: [(ProbeKind, Int)] = [(.icmp, plan.options.smallProbeSize), (.icmpMTU, largeSize)]
-        // The echo requests go to the MAC that answered; failing that, to one known from elsewhere.
-        if let destination = log.firstARPAnswer(since: arpSent) ?? plan.target.mac ?? neighbour?.mac {
-            var firstSent: UInt64 = .max
+        // The echo requests go to the MAC that answered; failing that, to the one known from elsewhere.
+        if let destination = log.firstARPAnswer(since: arpSent) ?? fallback {
             for (kind, size) in echoes {
                 let sentAt = try send(
                     frames.echoRequest(kind, size: size, destinationMAC: destination),
                     on: sender,
                     source
                 )
-                firstSent = min(firstSent, sentAt)
-                attempts.append(ProbeAttempt(kind: kind, size: size, sentAtNs: sentAt))
+                attempts.append(ProbeAttempt(kind: kind, size: size, sentAtNs: sentAt, destination: destination))
             }
-            _ = log.waitForReplies(echoes.map(\.0), since: firstSent, deadlineNs: monotonicNanoseconds() + timeout)
+            let awaited = echoes.map(\.0) + (arpAnswered ? [] : [.arp])
+            _ = log.waitForReplies(awaited, since: arpSent, deadlineNs: monotonicNanoseconds() + timeout)
         } else {
-            attempts += echoes.map { ProbeAttempt(kind: $0.0, size: $0.1, sentAtNs: nil) }
+            attempts += echoes.map { ProbeAttempt(kind: $0.0, size: $0.1, sentAtNs: nil, destination: nil) }
         }
         // Let every capture thread read what its ring still holds.
         usleep(UInt32(plan.options.drainNs / 1000))
         captures.stopAll()
         try captures.checkErrors()
+        let hopCaptures = captures.hopCaptures
 
         var reportedSource = source
         reportedSource.ip = sourceIP
@@ -142,7 +150,7 @@ public struct Tracer: Sendable {
         return TraceOutcome(
             report: TraceCorrelation.report(evidence),
             evidence: evidence,
-            captures: captures.hopCaptures
+            captures: hopCaptures
         )
     }
 
@@ -175,5 +183,17 @@ private final class SideQueries: @unchecked Sendable {
         case nil:
             throw TraceError(.unreadableState, "cannot read \(source.node):\(source.interface)")
         }
+    }
+}
+
+extension TraceOutcome {
+    /// Every capture point's frames as one pcapng file, one interface block per point named `node:interface`.
+    public func pcapng() -> PcapngFile {
+        var file = PcapngFile()
+        for capture in captures {
+            let index = file.addInterface(PcapngFile.Interface(name: capture.point.label))
+            for frame in capture.frames { file.append(frame, interface: index) }
+        }
+        return file
     }
 }

@@ -9,6 +9,7 @@ import LinuxNet
 import Netlink
 import NetworkModel
 import PacketCapture
+import Trace
 
 /// The documented exit codes. Only the CLI maps errors to them.
 enum ExitStatus: Int32 {
@@ -74,6 +75,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", error.isUsageError ? .usage : .environment)
     case let error as KernelSettingsError:
         return ("\(error)", .environment)
+    case let error as TraceError:
+        return ("\(error)", error.kind == .badPlan ? .usage : .environment)
     default:
         return ("\(error)", .environment)
     }

@@ -1,5 +1,6 @@
 import Containers
 import Diagnosis
+import KernelDrops
 import KernelSettings
 import PacketCodec
 import Topology

@@ -1,4 +1,5 @@
 import Diagnosis
+import KernelDrops
 import KernelSettings
 import PacketCodec
 import Testing
@@ -303,7 +304,15 @@ struct TraceRuleTests {
     @Test("KERNEL_DROP only when nothing else explains the loss")
     func kernelDrop() throws {
         var report = ConstructedTrace.stopped(after: 3, probe: .icmp)
-        report.drop?.kernel = KernelDrop(reason: "OTHERHOST", location: "ip_rcv_core")
+        report.drop?.kernel = KernelDrop(
+            reason: "OTHERHOST",
+            location: "ip_rcv_core",
+            device: "eth0",
+            length: 98,
+            timestampNs: 1,
+            lastEvent: "netif_receive_skb",
+            devices: ["eth0"]
+        )
         let lab = ConstructedLab()
         let finding = try #require(first(.kernelDrop, report, lab))
         #expect(finding.summary == "the kernel dropped the frame: OTHERHOST in ip_rcv_core")

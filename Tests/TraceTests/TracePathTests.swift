@@ -166,3 +166,66 @@ struct TraceDropTests {
         #expect(finding.summary.contains("\(lab.ct1MAC)"))
     }
 }
+
+@Suite("Trace under concurrency and failure", .enabled(if: getuid() == 0, "needs root"))
+struct TraceRobustnessTests {
+    @Test("two traces at once on the same path each count only their own frames")
+    func concurrentTraces() async throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        let plan = lab.plan()
+        async let first = Tracer().run(plan)
+        var otherPlan = lab.plan()
+        otherPlan.options.runMarker = RunMarker.random()
+        async let second = Tracer().run(otherPlan)
+        let outcomes = try await [first, second]
+        #expect(outcomes[0].report.runID != outcomes[1].report.runID)
+        for outcome in outcomes {
+            #expect(outcome.report.verdict == .reachable)
+            // Each echo request was captured exactly once per path hop: the other run's never count.
+            for kind in [ProbeKind.icmp, .icmpMTU] {
+                let requests = outcome.evidence.observations.filter { $0.probe == kind && $0.direction == .request }
+                let pathHops = Set(outcome.evidence.hops.indices.filter { !outcome.evidence.hops[$0].isSide })
+                let perHop = Dictionary(grouping: requests, by: \.hop).mapValues(\.count)
+                for hop in pathHops where outcome.evidence.hops[hop].role != .bridge {
+                    #expect(perHop[hop] == 1, "\(kind) requests at \(outcome.evidence.hops[hop].label)")
+                }
+            }
+            // Each run's ARP request is told apart by the nonce in its padding.
+            let arpRequestsAtSource = outcome.evidence.observations.filter {
+                $0.probe == .arp && $0.direction == .request && $0.hop == 0
+            }
+            #expect(arpRequestsAtSource.count == 1)
+        }
+    }
+
+    @Test("an interface deleted mid-trace ends it with an error naming the capture point")
+    func interfaceVanishes() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        // Block the path so the trace waits out its timeouts, and delete a side port meanwhile.
+        try ExternalCommand.check(["bridge", "-n", lab.host, "link", "set", "dev", "vct1", "state", "0"])
+        var options = TraceOptions()
+        options.lossTimeoutNs = 600_000_000
+        let plan = lab.plan(options)
+        let host = lab.host
+        DedicatedThread.start(name: "delete vct2") {
+            usleep(250_000)
+            _ = try? ExternalCommand.run(["ip", "-n", host, "link", "del", "vct2"])
+        }
+        let error = #expect(throws: TraceError.self) { try Tracer().run(plan) }
+        #expect(error?.kind == .interfaceGone, "\(error.map { "\($0)" } ?? "")")
+        #expect(error?.description.contains("\(lab.host):vct2") == true)
+    }
+
+    @Test("a capture point that does not exist is an error naming it, before any probe is sent")
+    func missingCapturePoint() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        var plan = lab.plan()
+        plan.hops.append(CapturePoint(node: lab.host, namespace: .named(lab.host), interface: "nope0", role: .veth))
+        let error = #expect(throws: TraceError.self) { try Tracer().run(plan) }
+        #expect(error?.kind == .interfaceGone)
+        #expect(error?.description.contains("\(lab.host):nope0") == true)
+    }
+}

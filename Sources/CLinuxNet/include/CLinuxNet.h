@@ -74,6 +74,19 @@ uint32_t CLinuxNet_RTA_ALIGN(uint32_t len);
 
 uint32_t CLinuxNet_NLMSG_HDRLEN(void);
 
+/// What one interface is: hardware address, MTU, flags and up to 8 IPv4 addresses (network byte order).
+typedef struct {
+    uint8_t mac[6];
+    int mtu;
+    int flags;
+    int ipv4_count;
+    uint32_t ipv4[8];
+} CLinuxNet_interface_facts;
+
+/// Reads `facts` for `name` in the calling thread's namespace (ioctls SIOCGIFHWADDR, SIOCGIFMTU, SIOCGIFFLAGS,
+/// then `getifaddrs`). Returns 0, or -1 with errno set (ENODEV when there is no such interface).
+int CLinuxNet_read_interface_facts(const char *name, CLinuxNet_interface_facts *facts);
+
 /// Blocks SIGINT and SIGTERM in the calling thread (new threads inherit the mask).
 int CLinuxNet_block_termination_signals(void);
 

@@ -1,3 +1,4 @@
+import KernelDrops
 import KernelSettings
 import Topology
 import Trace

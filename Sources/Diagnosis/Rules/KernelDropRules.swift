@@ -1,3 +1,4 @@
+import KernelDrops
 import Trace
 
 /// KERNEL_DROP: the kernel freed the frame for a reason no other rule explains.

@@ -1,0 +1,153 @@
+import KernelDrops
+
+/// Renders a report for a terminal: the path as a column of hops with a mark per probe and direction, the
+/// verdict, where the frame stopped, and the findings with their fixes.
+///
+/// Marks: `→` request seen, `←` reply seen, `·` not seen, `✗` the first point that should have seen the
+/// lost frame and did not, `-` nothing captured (interface down).
+public struct TraceTextRenderer: Sendable {
+    /// Whether to use ANSI colours (the CLI turns them off when not on a terminal or when NO_COLOR is set).
+    public var colour: Bool
+
+    public init(colour: Bool) {
+        self.colour = colour
+    }
+
+    /// Whether colour suits an output: a terminal, and no `NO_COLOR` in the environment (any value).
+    public static func wantsColour(isTerminal: Bool, environment: [String: String]) -> Bool {
+        isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+    }
+
+    public func render(_ report: TraceReport) -> String {
+        var lines: [String] = []
+        lines.append(
+            "trace \(endpoint(report.from)) -> \(endpoint(report.to))   run \(report.runID), "
+                + "\(milliseconds(report.durationNs)) ms"
+        )
+        lines.append("")
+        lines += hopTable(report)
+        lines.append("")
+        lines.append("verdict   \(verdictText(report.verdict))")
+        lines.append("probes    " + report.probes.map(probeText).joined(separator: "; "))
+        if let drop = report.drop {
+            let last = drop.lastSeen.map { "\($0)" } ?? "nowhere"
+            let missing = drop.firstMissing.map { "\($0)" } ?? "-"
+            var stop = "stopped   \(drop.probe.rawValue) \(drop.direction.rawValue) last seen at \(last), "
+            stop += "never reached \(missing)"
+            if let kernel = drop.kernel { stop += " (kernel: \(kernel.reason) in \(kernel.location))" }
+            lines.append(paint(stop, .red))
+        }
+        if !report.findings.isEmpty {
+            lines.append("")
+            lines.append("findings")
+            for finding in report.findings {
+                let place = finding.location.map { " at \($0)" } ?? ""
+                lines.append("  \(severityText(finding.severity)) \(finding.code)\(place)")
+                lines.append("        \(finding.summary)")
+                for item in finding.evidence { lines.append("        - \(item)") }
+                lines.append("        fix: \(finding.fix)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func hopTable(_ report: TraceReport) -> [String] {
+        guard let first = report.probes.first else { return [] }
+        let labels = first.hops.map { ($0.isSide ? "(side) " : "") + $0.label }
+        let labelWidth = max(labels.map(\.count).max() ?? 0, 3)
+        let roleWidth = max(first.hops.map(\.role.rawValue.count).max() ?? 0, 4)
+        let columnWidth = max(report.probes.map(\.kind.rawValue.count).max() ?? 0, 3)
+        var header = pad("hop", labelWidth) + "  " + pad("role", roleWidth)
+        for probe in report.probes { header += "  " + pad(probe.kind.rawValue, columnWidth) }
+        var lines = [paint(header.trimmingTrailingSpaces(), .bold)]
+        for (index, label) in labels.enumerated() {
+            var line = pad(label, labelWidth) + "  " + pad(first.hops[index].role.rawValue, roleWidth)
+            for probe in report.probes {
+                let hop = probe.hops[index]
+                let request = mark(hop, .request, probe: probe.kind, report: report)
+                let reply = mark(hop, .reply, probe: probe.kind, report: report)
+                line += "  " + request + " " + reply + String(repeating: " ", count: columnWidth - 3)
+            }
+            lines.append(line.trimmingTrailingSpaces())
+        }
+        return lines
+    }
+
+    private func mark(_ hop: HopSighting, _ direction: ProbeDirection, probe: ProbeKind, report: TraceReport) -> String
+    {
+        if hop.captureError != nil { return paint("-", .dim) }
+        let seen = direction == .request ? hop.request.seen : hop.reply.seen
+        if seen { return paint(direction == .request ? "→" : "←", .green) }
+        if let drop = report.drop, drop.probe == probe, drop.direction == direction,
+            drop.firstMissing?.node == hop.node, drop.firstMissing?.interface == hop.interface
+        {
+            return paint("✗", .red)
+        }
+        return paint("·", .dim)
+    }
+
+    private func endpoint(_ summary: EndpointSummary) -> String {
+        let ip = summary.ip.map { " \($0)" } ?? ""
+        return "\(summary.endpoint)\(ip) (\(summary.node):\(summary.interface))"
+    }
+
+    private func probeText(_ probe: ProbeReport) -> String {
+        let size = probe.kind == .arp ? "" : " \(probe.size) B"
+        guard probe.sent else { return "\(probe.kind.rawValue)\(size) not sent (no MAC to send to)" }
+        switch probe.result {
+        case .answered:
+            let rtt = probe.rttNs.map { " in \(microseconds($0)) µs" } ?? ""
+            return "\(probe.kind.rawValue)\(size) answered\(rtt)"
+        case .lost:
+            return paint("\(probe.kind.rawValue)\(size) lost", .red)
+        }
+    }
+
+    private func verdictText(_ verdict: Verdict) -> String {
+        switch verdict {
+        case .reachable: paint("REACHABLE", .green, .bold)
+        case .degraded: paint("DEGRADED", .yellow, .bold)
+        case .unreachable: paint("UNREACHABLE", .red, .bold)
+        }
+    }
+
+    private func severityText(_ severity: Finding.Severity) -> String {
+        switch severity {
+        case .error: paint("error  ", .red)
+        case .warning: paint("warning", .yellow)
+        case .info: paint("info   ", .dim)
+        }
+    }
+
+    private func milliseconds(_ ns: UInt64) -> String {
+        let tenths = (ns + 50_000) / 100_000
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    private func microseconds(_ ns: UInt64) -> String { "\((ns + 500) / 1000)" }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private enum Style: String {
+        case bold = "1"
+        case dim = "2"
+        case red = "31"
+        case green = "32"
+        case yellow = "33"
+    }
+
+    private func paint(_ text: String, _ styles: Style...) -> String {
+        guard colour else { return text }
+        return "\u{1B}[" + styles.map(\.rawValue).joined(separator: ";") + "m" + text + "\u{1B}[0m"
+    }
+}
+
+extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}

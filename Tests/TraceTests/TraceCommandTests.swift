@@ -1,0 +1,128 @@
+import Foundation
+import Glibc
+import LinuxNet
+import Testing
+
+/// The built `lxcdiag` binary next to the test bundle's build products.
+private let lxcdiagBinary: String = {
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    return packageRoot.appendingPathComponent(".build/debug/lxcdiag").path
+}()
+
+/// A finished run of the binary.
+private struct Run {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+/// Runs `lxcdiag` with `arguments`; `interruptAfter` sends SIGINT (Ctrl-C) that many seconds after start.
+private func lxcdiag(_ arguments: [String], interruptAfter: Double? = nil) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: lxcdiagBinary)
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["NO_COLOR"] = nil
+    process.environment = environment
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    if let interruptAfter {
+        usleep(UInt32(interruptAfter * 1_000_000))
+        process.interrupt()
+    }
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(
+        status: process.terminationStatus,
+        output: String(decoding: out, as: UTF8.self),
+        error: String(decoding: err, as: UTF8.self)
+    )
+}
+
+@Suite(
+    "lxcdiag trace, the command",
+    .enabled(if: getuid() == 0, "needs root"),
+    .enabled(if: FileManager.default.isExecutableFile(atPath: lxcdiagBinary), "build lxcdiag first")
+)
+struct TraceCommandTests {
+    private func arguments(_ lab: TracePathLab) -> [String] {
+        [
+            "trace", "--from", "netns:\(lab.ext)", "--to", "netns:\(lab.ct1)",
+            "--hop", "netns:\(lab.sw)/p-ext", "--hop", "netns:\(lab.sw)/sw0=bridge", "--hop", "netns:\(lab.sw)/p-host",
+            "--hop", "netns:\(lab.host)/em1=uplink", "--hop", "netns:\(lab.host)/br0=bridge",
+            "--hop", "netns:\(lab.host)/vct1=veth", "--side", "netns:\(lab.host)/vct2",
+        ]
+    }
+
+    @Test("a healthy path: exit 0, a reachable JSON document, and a pcapng file tshark reads per hop")
+    func healthyJSONAndPcap() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        let pcap = NSTemporaryDirectory() + "lxcdiag-trace-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: pcap) }
+        let run = try lxcdiag(arguments(lab) + ["--json", "--pcap", pcap])
+        #expect(run.status == 0, "\(run.error)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        #expect(json["schema"] as? String == "lxcdiag.trace/1")
+        #expect(json["verdict"] as? String == "reachable")
+        #expect((json["to"] as? [String: Any])?["ip"] as? String == "192.0.2.20")
+        let names = try ExternalCommand.check(["tshark", "-r", pcap, "-T", "fields", "-e", "frame.interface_name"])
+        let seen = Set(names.split(separator: "\n").map(String.init))
+        let expected: Set = [
+            "\(lab.ext):eth0", "\(lab.sw):p-ext", "\(lab.sw):sw0", "\(lab.sw):p-host", "\(lab.host):em1",
+            "\(lab.host):br0", "\(lab.host):vct1", "\(lab.host):vct2", "\(lab.ct1):eth0",
+        ]
+        #expect(seen == expected)
+        // 3 probes both ways on the 6 hops that see unicast, plus the flooded ARP request on both bridges and
+        // the side port: nothing else passed the kernel filter.
+        let count = try ExternalCommand.check(["tshark", "-r", pcap, "-T", "fields", "-e", "frame.number"])
+        #expect(count.split(separator: "\n").count == 6 * 6 + 3)
+    }
+
+    @Test("a dropping path: exit 1 and a text view that marks where it stopped, without colour off a terminal")
+    func droppingText() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        try ExternalCommand.check(["bridge", "-n", lab.host, "link", "set", "dev", "vct1", "state", "0"])
+        let run = try lxcdiag(arguments(lab))
+        #expect(run.status == 1)
+        #expect(run.output.contains("UNREACHABLE"))
+        let stopped = "stopped   arp request last seen at \(lab.host):br0, never reached \(lab.host):vct1"
+        #expect(run.output.contains(stopped))
+        #expect(run.output.contains("✗"))
+        #expect(!run.output.contains("\u{1B}["))
+    }
+
+    @Test("usage errors exit 2 and name the bad argument; a missing namespace exits 3 naming it")
+    func errors() throws {
+        let bad = try lxcdiag(["trace", "--from", "netns:x/eth0", "--to", "nowhere"])
+        #expect(bad.status == 2)
+        #expect(bad.error.contains("nowhere"))
+        let role = try lxcdiag(["trace", "--from", "netns:x", "--to", "netns:y", "--hop", "host/br0=switch"])
+        #expect(role.status == 2)
+        #expect(role.error.contains("unknown role `switch`"))
+        let missing = try lxcdiag(["trace", "--from", "netns:lxcdiag-t-nope", "--to", "netns:lxcdiag-t-nope2"])
+        #expect(missing.status == 3)
+        #expect(missing.error.contains("lxcdiag-t-nope"))
+    }
+
+    @Test("Ctrl-C mid-trace exits with 130 and leaves no file and no promiscuous bridge behind")
+    func interrupted() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        try ExternalCommand.check(["bridge", "-n", lab.host, "link", "set", "dev", "vct1", "state", "0"])
+        let pcap = NSTemporaryDirectory() + "lxcdiag-trace-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        // Left alone this trace waits 2 x 5 s and exits 1; 130 says the interrupt ended it.
+        let run = try lxcdiag(arguments(lab) + ["--timeout-ms", "5000", "--pcap", pcap], interruptAfter: 0.5)
+        #expect(run.status == 130)
+        #expect(run.error.contains("interrupted"))
+        #expect(!FileManager.default.fileExists(atPath: pcap))
+        let bridge = try ExternalCommand.check(["ip", "-n", lab.host, "-d", "link", "show", "br0"])
+        #expect(!bridge.contains("PROMISC"))
+    }
+}
