@@ -12,7 +12,10 @@ struct LXCDiag: ParsableCommand {
             2 usage error, 3 environment problem (not root, libpcap or LXC missing, name taken).
             """,
         version: "0.1.0",
-        subcommands: [Topo.self, KernelDropsCommand.self, LabCommand.self, Path.self, Endpoints.self, TraceCommand.self]
+        subcommands: [
+            Topo.self, Doctor.self, KernelDropsCommand.self, LabCommand.self, Path.self, Endpoints.self,
+            TraceCommand.self,
+        ]
     )
 }
 

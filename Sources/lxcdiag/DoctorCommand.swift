@@ -1,0 +1,125 @@
+import ArgumentParser
+import Containers
+import Diagnosis
+import Foundation
+import LinuxNet
+import Trace
+
+extension LXCDiag {
+    /// `lxcdiag doctor`: the findings that need no probe.
+    struct Doctor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inspect the host and its containers for causes of lost frames, without sending anything.",
+            discussion: """
+                Reads every namespace's wiring (rtnetlink), sysctls (/proc/sys/net) and netfilter rules (nft -j), \
+                and the LXC configs, and reports what can lose frames: br_netfilter with a FORWARD chain that \
+                drops, a macvlan parent holding an address in its children's subnet, ARP flux risk (two \
+                interfaces in one subnet with arp_ignore=0), STP with a long forward delay, ports not forwarding \
+                or not flooding broadcasts, MTU mismatches along bridges and veth pairs, duplicate MACs across \
+                containers and LXC configs, declared interfaces or addresses that are missing, links down.
+
+                Each finding has a code (docs/findings.md), a severity, where it is, the evidence and a fix. \
+                Exit status 1 when an error-level finding exists, 0 otherwise.
+
+                Examples:
+                  sudo lxcdiag doctor
+                  sudo lxcdiag doctor -n lxcdiag-host --json        (schema lxcdiag.doctor/1)
+                  sudo lxcdiag doctor lxcdiag-host lxcdiag-ext      (only these namespaces)
+                """
+        )
+
+        @Option(
+            name: [.customShort("n"), .customLong("netns")],
+            help: ArgumentHelp("Take the named namespace NAME (under /run/netns) as the host.", valueName: "NAME")
+        )
+        var netns: String?
+
+        @Option(help: ArgumentHelp("Where LXC keeps container configs.", valueName: "DIR"))
+        var lxcpath = ContainerInventory.defaultLXCPath
+
+        @Flag(help: "Print the lxcdiag.doctor/1 JSON document.")
+        var json = false
+
+        @Argument(
+            help: ArgumentHelp(
+                "Namespaces or containers to inspect besides the host (default: all).",
+                valueName: "NAME"
+            )
+        )
+        var only: [String] = []
+
+        func validate() throws {
+            if let netns, netns.isEmpty || netns.contains("/") || netns == "." || netns == ".." {
+                throw ValidationError(
+                    "-n/--netns takes a name under /run/netns, such as lxcdiag-host, not \"\(netns)\""
+                )
+            }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                try requireRoot("lxcdiag doctor")
+                let inventory = ContainerInventory.scan(lxcpath: lxcpath)
+                let targets = DoctorInspection.targets(
+                    hostNetns: netns,
+                    only: only.isEmpty ? nil : only,
+                    inventory: inventory
+                )
+                let report = try DoctorInspection.inspect(targets, containers: inventory.containers)
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                } else {
+                    print(
+                        DoctorText.render(
+                            report,
+                            colour: TraceTextRenderer.wantsColour(
+                                isTerminal: isatty(1) == 1,
+                                environment: ProcessInfo.processInfo.environment
+                            )
+                        )
+                    )
+                }
+                if report.hasErrors { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+            }
+        }
+    }
+}
+
+/// The text form of a doctor report: one block per finding, errors first, then a count.
+enum DoctorText {
+    static func render(_ report: DoctorReport, colour: Bool) -> String {
+        var lines: [String] = []
+        for finding in report.findings {
+            let severity = finding.severity.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0)
+            let painted = colour ? paint(severity, finding.severity) : severity
+            let place = finding.location.map { " \($0)" } ?? ""
+            lines.append("\(painted) \(finding.code)\(place)")
+            lines.append("        \(finding.summary)")
+            for line in finding.evidence { lines.append("        - \(line)") }
+            lines.append("        fix: \(finding.fix)")
+        }
+        for problem in report.problems { lines.append("note: \(problem)") }
+        let errors = report.findings.filter { $0.severity == .error }.count
+        let warnings = report.findings.filter { $0.severity == .warning }.count
+        let inspected = report.inspected.count
+        lines.append(
+            report.findings.isEmpty
+                ? "no findings in \(inspected) namespace\(inspected == 1 ? "" : "s")"
+                : "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s") "
+                    + "in \(inspected) namespace\(inspected == 1 ? "" : "s")"
+        )
+        return lines.joined(separator: "\n")
+    }
+
+    private static func paint(_ text: String, _ severity: Finding.Severity) -> String {
+        let code =
+            switch severity {
+            case .error: "31"
+            case .warning: "33"
+            case .info: "36"
+            }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
+}
