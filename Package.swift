@@ -46,7 +46,9 @@ let package = Package(
         // The finding catalogue and the rules that turn observations and configuration into causes and fixes.
         .target(
             name: "Diagnosis",
-            dependencies: ["Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet", "PacketCodec"]
+            dependencies: [
+                "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet", "NetworkModel", "PacketCodec",
+            ]
         ),
         // Faults the lab can make and undo, each tied to the finding it should produce.
         .target(name: "LabFaults", dependencies: ["Diagnosis", "LinuxNet"]),
@@ -69,7 +71,7 @@ let package = Package(
             name: "DiagnosisTests",
             dependencies: [
                 "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet",
-                "NetworkModel", "PacketCodec",
+                "NetworkModel", "PacketCodec", "Lab",
             ]
         ),
         .testTarget(

@@ -73,10 +73,12 @@ public struct DiagnosisContext: Sendable {
 
     /// The node (namespace) that owns `mac`, with the interface, searched across all snapshots.
     func owners(of mac: MACAddress) -> [LinkReference] {
+        // A bridge shares a port's MAC and answers for its own addresses: the interface holding an address
+        // comes first, so the owner named is the one that answered.
         topology.namespaces.flatMap { snapshot in
-            snapshot.links.filter { $0.mac == mac && $0.kind != .bridge && $0.kind != .vlan }.map {
-                LinkReference(node: snapshot.node.name, index: $0.index, name: $0.name)
-            }
+            snapshot.links.filter { $0.mac == mac && $0.kind != .vlan }
+                .sorted { lhs, _ in !snapshot.addresses(onIndex: lhs.index).isEmpty }
+                .map { LinkReference(node: snapshot.node.name, index: $0.index, name: $0.name) }
         }
     }
 }

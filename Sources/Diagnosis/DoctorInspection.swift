@@ -2,6 +2,7 @@ public import Containers
 import Foundation
 import KernelSettings
 import LinuxNet
+import NetworkModel
 public import Topology
 public import Trace
 
@@ -50,6 +51,25 @@ public enum DoctorInspection {
             guard let pid = container.initPid else { continue }
             if let only, !only.contains(container.name) { continue }
             targets.append(TopologyTarget(name: container.name, kind: .lxc, namespace: .pid(pid)))
+        }
+        return targets
+    }
+
+    /// Every namespace a trace plan touches (its ends and capture points), named as the trace names them, so the
+    /// context read for them matches the report's nodes.
+    public static func targets(for plan: TracePlan) -> [TopologyTarget] {
+        var targets: [TopologyTarget] = []
+        let points =
+            [(plan.source.node, plan.source.namespace), (plan.target.node, plan.target.namespace)]
+            + plan.hops.map { ($0.node, $0.namespace) }
+        for (node, namespace) in points where !targets.contains(where: { $0.name == node }) {
+            let kind: NodeKind
+            switch namespace {
+            case .current: kind = .host
+            case .named: kind = .netns
+            case .pid, .path: kind = .process
+            }
+            targets.append(TopologyTarget(name: node, kind: kind, namespace: namespace))
         }
         return targets
     }

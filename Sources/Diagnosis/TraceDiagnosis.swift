@@ -31,10 +31,17 @@ public enum TraceDiagnosis {
         return diagnosed
     }
 
-    /// Errors first, then by code; identical findings once.
+    /// Errors first, in rule order; findings of one code at one place become one, with the evidence of all.
     static func ordered(_ findings: [Finding]) -> [Finding] {
-        var seen: Set<Finding> = []
-        let unique = findings.filter { seen.insert($0).inserted }
+        var unique: [Finding] = []
+        for finding in findings {
+            if let index = unique.firstIndex(where: { $0.code == finding.code && $0.location == finding.location }) {
+                unique[index].evidence += finding.evidence.filter { !unique[index].evidence.contains($0) }
+                unique[index].severity = max(unique[index].severity, finding.severity)
+            } else {
+                unique.append(finding)
+            }
+        }
         return unique.enumerated().sorted { lhs, rhs in
             lhs.element.severity != rhs.element.severity
                 ? lhs.element.severity > rhs.element.severity : lhs.offset < rhs.offset

@@ -190,13 +190,16 @@ public enum LabFaultCatalogue {
                 ]
             )
         },
-        LabFault("fdb-wrong-port", "br0's forwarding table sends ct1's MAC to veth-ct2 (a static entry)", .fdbWrongPort)
-        {
+        LabFault(
+            "fdb-wrong-port",
+            "br0's forwarding table sends ct1's MAC to veth-ct2 (a static, sticky entry)",
+            .fdbWrongPort
+        ) {
             lab in
             let mac = try linkMAC(try lab.inContainer("ct1", []), "eth0")
             let fdb = ["bridge", "-n", lab.host, "fdb"]
             return FaultActions(
-                breakCommands: [fdb + ["replace", mac, "dev", "veth-ct2", "master", "static"]],
+                breakCommands: [fdb + ["replace", mac, "dev", "veth-ct2", "master", "static", "sticky"]],
                 fixCommands: [fdb + ["del", mac, "dev", "veth-ct2", "master"]]
             )
         },

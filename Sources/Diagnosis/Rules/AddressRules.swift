@@ -6,7 +6,10 @@ import Trace
 enum AddressRules {
     static func trace(_ facts: TraceFacts) -> [Finding] {
         var findings: [Finding] = []
-        if let finding = missingAddress(facts) { findings.append(finding) }
+        if let finding = missingAddress(facts) {
+            // Without its address the target has no connected route either; the address is the cause.
+            return [finding]
+        }
         findings += missingRoutes(facts)
         return findings
     }
@@ -43,7 +46,9 @@ enum AddressRules {
         {
             findings.append(finding)
         }
-        if let ip = facts.report.from.ip, let snapshot = facts.targetNode,
+        // A link down loses its connected routes; LINK_DOWN names that cause.
+        let targetUp = facts.targetLink.map { $0.isUp && $0.carrier != false } ?? true
+        if let ip = facts.report.from.ip, let snapshot = facts.targetNode, targetUp,
             facts.targetNode?.node.name != facts.sourceNode?.node.name,
             var finding = noRoute(in: snapshot, from: facts.target, to: ip, what: "the source, so its replies")
         {

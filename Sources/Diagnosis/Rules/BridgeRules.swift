@@ -9,7 +9,9 @@ enum BridgeRules {
         var findings: [Finding] = []
         for hop in facts.pathHops {
             let name = HopName(node: hop.node, interface: hop.interface)
-            guard let link = facts.context.link(name), let port = link.bridgePort, port.state != .forwarding
+            // A port without carrier is disabled by the bridge: LINK_DOWN names the cause.
+            guard let link = facts.context.link(name), let port = link.bridgePort, port.state != .forwarding,
+                link.isUp, link.carrier != false
             else { continue }
             findings.append(notForwarding(link, port, at: name, facts.context, severity: .error))
         }
@@ -172,7 +174,7 @@ enum BridgeRules {
                         )
                     )
                 }
-                guard let port = link.bridgePort, link.isUp else { continue }
+                guard let port = link.bridgePort, link.isUp, link.carrier != false else { continue }
                 let name = HopName(node: node, interface: link.name)
                 if port.state != .forwarding {
                     let stp = link.master.flatMap { context.topology.link($0) }?.bridge?.stpState ?? .off

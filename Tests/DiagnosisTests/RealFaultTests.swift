@@ -1,0 +1,46 @@
+import Diagnosis
+import Foundation
+import LabFaults
+import Testing
+import Trace
+
+/// Every lab fault made for real in an isolated lab (plain namespaces): the trace between the fault's endpoints,
+/// read with the lab's wiring and settings, must name the fault's finding code; the fault's undo must leave a
+/// healthy lab.
+@Suite("Lab faults made for real, named by trace and rules", .serialized, .enabled(if: getuid() == 0, "needs root"))
+struct RealFaultTests {
+    @Test("the healthy lab: ext reaches ct1 and the rules find nothing")
+    func healthy() throws {
+        let lab = try FaultLab()
+        defer { lab.tearDown() }
+        let (report, findings) = try lab.diagnose(from: "ext", to: "ct1")
+        #expect(report.verdict == .reachable)
+        #expect(findings.isEmpty, "\(findings.map(\.code))")
+        #expect(try lab.doctor().findings.isEmpty)
+    }
+
+    @Test("the trace names the fault", arguments: LabFaultCatalogue.all.map(\.name))
+    func fault(_ name: String) throws {
+        let fault = try #require(LabFaultCatalogue.fault(named: name))
+        let lab = try FaultLab()
+        defer { lab.tearDown() }
+        let before = Set(try lab.diagnose(from: fault.traceFrom, to: fault.traceTo).findings.map(\.code))
+        try lab.faults.apply(fault)
+        let (report, findings) = try lab.diagnose(from: fault.traceFrom, to: fault.traceTo)
+        let codes = findings.map(\.code)
+        print("\(name): verdict \(report.verdict.rawValue), findings \(codes)")
+        #expect(codes.contains(fault.code.rawValue), "\(name): \(codes) \(report.drop.map { "\($0)" } ?? "no drop")")
+        if !before.contains(fault.code.rawValue) {
+            #expect(codes.first == fault.code.rawValue, "\(name): the fault's code should lead, got \(codes)")
+        }
+        let finding = findings.first { $0.code == fault.code.rawValue }
+        #expect(finding?.fix.isEmpty == false)
+        #expect(finding?.evidence.isEmpty == false)
+        #expect(try lab.faults.fix(name).isEmpty)
+        #expect(try lab.faults.records().isEmpty)
+        // The undo restores the lab: the same findings as before the fault (the lab itself has some on paths
+        // such as ext -> em2, where br0 answers ARP for em2's address too).
+        let after = Set(try lab.diagnose(from: fault.traceFrom, to: fault.traceTo).findings.map(\.code))
+        #expect(after == before, "\(name): before \(before.sorted()), after the fix \(after.sorted())")
+    }
+}
