@@ -61,6 +61,7 @@ public enum DoctorRules {
         findings += MacvlanRules.doctor(context)
         findings += HostRules.duplicateMACs(context)
         findings += HostRules.arpFluxRisk(context)
+        findings += HostRules.sharedSegmentFlux(context)
         findings += HostRules.declaredVersusReal(context)
         findings += VLANRules.findings(context)
         return TraceDiagnosis.ordered(findings)

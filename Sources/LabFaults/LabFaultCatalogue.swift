@@ -149,16 +149,20 @@ public enum LabFaultCatalogue {
                 ]
             )
         },
-        LabFault(
-            "arp-flux",
-            "the host holds 192.0.2.3 on br0 beside em2's 192.0.2.2: both answer ARP for either",
-            .arpFlux,
-            trace: ("ext", "em2")
-        ) { lab in
-            let ip = ["ip", "-n", lab.host, "addr"]
+        LabFault("arp-flux", "ct1 gets a second interface on br0 (eth1 192.0.2.31): both answer ARP for .11", .arpFlux)
+        {
+            lab in
+            let inside = try lab.inContainer("ct1", ["ip"])
+            let namespace = try lab.namespaceReference("ct1")
+            let host = ["ip", "-n", lab.host, "link"]
             return FaultActions(
-                breakCommands: [ip + ["add", "192.0.2.3/24", "dev", "br0"]],
-                fixCommands: [ip + ["del", "192.0.2.3/24", "dev", "br0"]]
+                breakCommands: [
+                    host + ["add", "veth-ct1b", "type", "veth", "peer", "name", "eth1", "netns", namespace],
+                    host + ["set", "dev", "veth-ct1b", "master", "br0", "up"],
+                    inside + ["addr", "add", "192.0.2.31/24", "dev", "eth1"],
+                    inside + ["link", "set", "dev", "eth1", "up"],
+                ],
+                fixCommands: [host + ["del", "dev", "veth-ct1b"]]
             )
         },
         LabFault("container-input-drop", "an nft input rule inside ct1 drops ICMP", .netfilterDrop) { lab in

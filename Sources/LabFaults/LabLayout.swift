@@ -46,6 +46,16 @@ public struct LabLayout: Sendable, Hashable {
         throw LabFaultError("container \(container) of lab \(name) is not running (lxcdiag lab up --name \(name))")
     }
 
+    /// What `ip link set ... netns X` takes for container `container`'s namespace: the netns name of a
+    /// plain-namespace lab, or the LXC container init's PID.
+    public func namespaceReference(_ container: String) throws(LabFaultError) -> String {
+        let command = try inContainer(container, [])
+        if command.first == "nsenter", let path = command.last, let pid = path.split(separator: "/").dropFirst().first {
+            return String(pid)
+        }
+        return "\(name)-\(container)"
+    }
+
     /// Whether the lab is up: its host namespace exists.
     public var exists: Bool { FileManager.default.fileExists(atPath: "\(netnsDirectory)/\(host)") }
 }

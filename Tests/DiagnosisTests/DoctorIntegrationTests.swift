@@ -20,7 +20,7 @@ struct DoctorIntegrationTests {
         ("macvlan-private", .macvlanPrivateMode, "ct3:eth0"),
         ("macvlan-vepa", .macvlanVepaNoHairpin, "ct3:eth0"),
         ("macvlan-parent-address", .macvlanParentIsolation, "host:br0"),
-        ("arp-flux", .arpFlux, "host:br0"),
+        ("arp-flux", .arpFlux, "ct1:eth0"),
     ]
 
     @Test("doctor names the fault", arguments: probeFree.map(\.fault))
@@ -28,7 +28,8 @@ struct DoctorIntegrationTests {
         let (_, code, place) = try #require(Self.probeFree.first { $0.fault == name })
         let lab = try FaultLab()
         defer { lab.tearDown() }
-        #expect(try lab.doctor().findings.isEmpty, "the healthy lab")
+        let before = try Self.summary(lab.doctor())
+        #expect(!before.contains { $0.hasPrefix(code.rawValue) && $0.hasSuffix(place) }, "the healthy lab: \(before)")
         try lab.faults.apply(try #require(LabFaultCatalogue.fault(named: name)))
         let report = try lab.doctor()
         let parts = place.split(separator: ":").map(String.init)
@@ -40,7 +41,12 @@ struct DoctorIntegrationTests {
         )
         #expect(report.problems.isEmpty, "\(report.problems)")
         try lab.faults.fix(name)
-        #expect(try lab.doctor().findings.isEmpty, "\(name) fixed")
+        #expect(try Self.summary(lab.doctor()) == before, "\(name) fixed")
+    }
+
+    /// Each finding as `CODE node:interface`.
+    static func summary(_ report: DoctorReport) -> [String] {
+        report.findings.map { "\($0.code) \($0.location.map { "\($0)" } ?? "")" }
     }
 
     @Test("STP with the default 15 s forward delay is a warning")
