@@ -43,7 +43,8 @@ public enum DoctorInspection {
     public static func targets(hostNetns: String?, only: [String]?, inventory: ContainerInventory) -> [TopologyTarget] {
         var targets = TopologyTarget.hostAndNamedNamespaces(hostNetns: hostNetns, scan: only == nil)
         if let only {
-            targets += only.filter { $0 != hostNetns }.map {
+            let named = Set(TopologyTarget.namedNamespaces())
+            targets += only.filter { $0 != hostNetns && named.contains($0) }.map {
                 TopologyTarget(name: $0, kind: .netns, namespace: .named($0))
             }
         }

@@ -50,8 +50,10 @@ public struct LabLayout: Sendable, Hashable {
     /// plain-namespace lab, or the LXC container init's PID.
     public func namespaceReference(_ container: String) throws(LabFaultError) -> String {
         let command = try inContainer(container, [])
-        if command.first == "nsenter", let path = command.last, let pid = path.split(separator: "/").dropFirst().first {
-            return String(pid)
+        // nsenter --net=/proc/PID/ns/net: the PID follows "proc".
+        if command.first == "nsenter", let path = command.last {
+            let parts = path.split(separator: "/")
+            if let index = parts.firstIndex(of: "proc"), index + 1 < parts.count { return String(parts[index + 1]) }
         }
         return "\(name)-\(container)"
     }

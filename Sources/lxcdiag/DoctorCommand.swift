@@ -60,6 +60,14 @@ extension LXCDiag {
             try reportingErrors {
                 try requireRoot("lxcdiag doctor")
                 let inventory = ContainerInventory.scan(lxcpath: lxcpath)
+                let known = Set(inventory.namedNamespaces + inventory.runningContainers.map(\.name))
+                if let unknown = only.first(where: { !known.contains($0) }) {
+                    throw CommandFailure(
+                        message: "\(unknown) is neither a namespace under /run/netns nor a running LXC container "
+                            + "(lxcdiag endpoints lists what exists)",
+                        status: .usage
+                    )
+                }
                 let targets = DoctorInspection.targets(
                     hostNetns: netns,
                     only: only.isEmpty ? nil : only,
