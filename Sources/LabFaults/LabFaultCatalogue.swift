@@ -47,6 +47,24 @@ public enum LabFaultCatalogue {
                 ]
             )
         },
+        LabFault(
+            "bridge-filter-drop",
+            "an nft bridge-family FORWARD rule on the host drops ICMP to ct1",
+            .netfilterDrop
+        ) {
+            lab in
+            let nft = lab.inNamespace(lab.host, ["nft"])
+            return FaultActions(
+                breakCommands: [
+                    nft + ["add table bridge lxcdiag_fault"],
+                    nft + [
+                        "add chain bridge lxcdiag_fault forward { type filter hook forward priority 0; policy accept; }"
+                    ],
+                    nft + ["add rule bridge lxcdiag_fault forward ip daddr 192.0.2.11 ip protocol icmp drop"],
+                ],
+                fixCommands: [nft + ["delete table bridge lxcdiag_fault"]]
+            )
+        },
         LabFault("container-link-down", "ct1's eth0 down", .linkDown) { lab in
             FaultActions(
                 breakCommands: [try lab.inContainer("ct1", ["ip", "link", "set", "dev", "eth0", "down"])],

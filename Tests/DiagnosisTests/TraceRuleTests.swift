@@ -263,6 +263,20 @@ struct TraceRuleTests {
         #expect(finding.fix == "ip netns exec ct1 nft delete rule inet lxcdiag_fault input handle 3")
     }
 
+    @Test("NETFILTER_DROP: a bridge-family chain drops between two ports of br0 (no br_netfilter needed)")
+    func bridgeFamilyDrop() throws {
+        var lab = ConstructedLab()
+        var bridgeHook = Self.forwardDrop
+        bridgeHook.family = "bridge"
+        lab.settings["host"]?.netfilter = NetfilterRuleset(hooks: [bridgeHook])
+        var report = ConstructedTrace.stopped(after: 1, probe: .icmp)
+        report.drop?.firstMissing = HopName(node: "host", interface: "vct1")
+        let finding = try #require(first(.netfilterDrop, report, lab))
+        #expect(finding.location?.description == "host:vct1")
+        #expect(finding.fix == "nft delete rule bridge lxcdiag_fault forward handle 3")
+        #expect(!codes(report, lab).contains("BR_NETFILTER_DROP"))
+    }
+
     @Test("RP_FILTER_DROP: strict rp_filter and the route back leaves by another interface")
     func rpFilter() throws {
         var lab = ConstructedLab()

@@ -7,7 +7,11 @@ import Trace
 enum FilterRules {
     static func trace(_ facts: TraceFacts) -> [Finding] {
         var findings: [Finding] = []
-        if let finding = bridgeNetfilter(facts) { findings.append(finding) }
+        if let finding = bridgeNetfilter(facts) {
+            findings.append(finding)
+        } else if let finding = layerTwoFilters(facts) {
+            findings.append(finding)
+        }
         findings += targetFilters(facts)
         if let finding = reversePath(facts) { findings.append(finding) }
         return findings
@@ -56,6 +60,40 @@ enum FilterRules {
         )
     }
 
+    /// The frame was lost inside one namespace on its way across a bridge, where a bridge-family chain or a
+    /// netdev ingress/egress chain can drop (no br_netfilter involved: these see frames directly).
+    private static func layerTwoFilters(_ facts: TraceFacts) -> Finding? {
+        guard let drop = facts.report.drop, let last = drop.lastSeen, let missing = drop.firstMissing,
+            last.node == missing.node, last != missing,
+            let ruleset = facts.context.settings[missing.node]?.netfilter
+        else { return nil }
+        let hooks = ruleset.hooks.filter { ($0.family == "bridge" || $0.family == "netdev") && $0.canDrop }
+        guard let hook = hooks.first else { return nil }
+        let node = facts.context.snapshot(missing.node)?.node
+        var evidence = ["\(drop.probe.rawValue) \(drop.direction.rawValue) last seen at \(last), never at \(missing)"]
+        evidence += hooks.flatMap(describe)
+        if let kernel = drop.kernel { evidence.append("kernel: \(kernel.reason) at \(kernel.location)") }
+        return Finding(
+            .netfilterDrop,
+            at: missing,
+            summary: "\(hook.family) \(hook.table) \(hook.chain) in \(missing.node) drops the "
+                + "\(drop.probe.rawValue) \(drop.direction.rawValue) between \(last.interface) and \(missing.interface)",
+            evidence: evidence,
+            fix: deleteCommand(hook, node)
+        )
+    }
+
+    /// The command that removes `hook`'s first drop rule, or opens its policy.
+    private static func deleteCommand(_ hook: NetfilterHook, _ node: NetworkNode?) -> String {
+        if let rule = hook.dropRules.first {
+            return NodeCommand.inside(
+                node,
+                "nft delete rule \(hook.family) \(hook.table) \(rule.chain) handle \(rule.handle)"
+            )
+        }
+        return NodeCommand.inside(node, "nft 'chain \(hook.family) \(hook.table) \(hook.chain) { policy accept; }'")
+    }
+
     /// The request reached the target's interface and no reply left: a chain on the target's input or output
     /// path that can drop is the cause.
     private static func targetFilters(_ facts: TraceFacts) -> [Finding] {
@@ -71,18 +109,7 @@ enum FilterRules {
             }
             guard let hook = hooks.first else { continue }
             let node = facts.targetNode?.node
-            let fix: String
-            if let rule = hook.dropRules.first {
-                fix = NodeCommand.inside(
-                    node,
-                    "nft delete rule \(hook.family) \(hook.table) \(rule.chain) handle \(rule.handle)"
-                )
-            } else {
-                fix = NodeCommand.inside(
-                    node,
-                    "nft 'chain \(hook.family) \(hook.table) \(hook.chain) { policy accept; }'"
-                )
-            }
+            let fix = deleteCommand(hook, node)
             var evidence = ["\(probe.rawValue) request captured on \(facts.target), no reply left it"]
             evidence += hooks.flatMap(describe)
             if let kernel = facts.report.drop?.kernel {
