@@ -1,3 +1,4 @@
+import KernelDrops
 import KernelSettings
 import PacketCodec
 import Topology
@@ -40,6 +41,21 @@ struct TraceFacts {
 
     /// The MACs that answered the ARP probe.
     var arpAnswers: [MACAddress] { report.probe(.arp)?.answeredBy ?? [] }
+
+    /// Every kernel drop of this run's frames: the report's own, then the recorder's.
+    ///
+    /// OTHERHOST drops are left out: a bridge floods unknown unicast to its own stack too, which discards the
+    /// copy (a frame for another host), while the frame itself goes on.
+    var kernelDrops: [KernelDrop] {
+        var drops = context.kernelDrops.filter { $0.reason != "OTHERHOST" }
+        if let kernel = report.drop?.kernel, !drops.contains(kernel) { drops.insert(kernel, at: 0) }
+        return drops
+    }
+
+    /// The kernel drops as evidence lines.
+    var kernelEvidence: [String] {
+        kernelDrops.map { "kernel dropped it: \($0.reason) at \($0.location) on \($0.device)" }
+    }
 
     /// The hop where the lost frame should have been and was not, and what that point is.
     var firstMissing: (hop: HopName, sighting: HopSighting?)? {

@@ -1,5 +1,6 @@
 import Diagnosis
 import Foundation
+import KernelDrops
 import Lab
 import LabFaults
 import LinuxNet
@@ -104,8 +105,15 @@ final class FaultLab {
         }
     }
 
-    /// Reads the lab's wiring and settings, runs a trace `from` -> `to`, and applies the trace rules.
-    func diagnose(from: String, to: String) throws -> (report: TraceReport, findings: [Finding]) {
+    /// Reads the lab's wiring and settings, runs a trace `from` -> `to` (recording the kernel's drops of the
+    /// echo requests when `recordDrops`), and applies the trace rules.
+    func diagnose(
+        from: String,
+        to: String,
+        recordDrops: Bool = false
+    ) throws -> (
+        report: TraceReport, findings: [Finding], kernelDrops: [KernelDrop]?
+    ) {
         let plan = TracePlan(
             source: endpoint(from),
             target: endpoint(to),
@@ -118,9 +126,17 @@ final class FaultLab {
             targets.append(TopologyTarget(name: netns(part), kind: .netns, namespace: .named(netns(part))))
         }
         // Before the probes: an ARP reply refreshes the source's neighbour cache.
-        let (context, _) = try DoctorInspection.read(targets)
+        var (context, _) = try DoctorInspection.read(targets)
+        // The echo requests' Ethernet lengths: 84 and 1500 bytes of IPv4 behind a 14-byte header.
+        let recorder = recordDrops ? DropRecorder.start(signature: DropSignature(frameLengths: [98, 1514])) : nil
         let report = try Tracer().run(plan).report
-        return (report, TraceDiagnosis.findings(for: report, in: context))
+        var drops: [KernelDrop]?
+        if let recorder, case .recording = recorder.state {
+            drops = recorder.stop()
+            context.kernelDrops = drops ?? []
+        }
+        recorder?.stop()
+        return (report, TraceDiagnosis.findings(for: report, in: context), drops)
     }
 
     /// The doctor's findings for the lab's namespaces.

@@ -1,5 +1,6 @@
 import Diagnosis
 import Foundation
+import KernelDrops
 import LabFaults
 import Testing
 import Trace
@@ -13,7 +14,7 @@ struct RealFaultTests {
     func healthy() throws {
         let lab = try FaultLab()
         defer { lab.tearDown() }
-        let (report, findings) = try lab.diagnose(from: "ext", to: "ct1")
+        let (report, findings, _) = try lab.diagnose(from: "ext", to: "ct1")
         #expect(report.verdict == .reachable)
         #expect(findings.isEmpty, "\(findings.map(\.code))")
         // The lab's one standing risk: br0 hears the segment em2 is on and answers ARP for em2's address.
@@ -30,7 +31,7 @@ struct RealFaultTests {
         defer { lab.tearDown() }
         let before = Set(try lab.diagnose(from: fault.traceFrom, to: fault.traceTo).findings.map(\.code))
         try lab.faults.apply(fault)
-        let (report, findings) = try lab.diagnose(from: fault.traceFrom, to: fault.traceTo)
+        let (report, findings, _) = try lab.diagnose(from: fault.traceFrom, to: fault.traceTo)
         let codes = findings.map(\.code)
         print("\(name): verdict \(report.verdict.rawValue), findings \(codes)")
         #expect(codes.contains(fault.code.rawValue), "\(name): \(codes) \(report.drop.map { "\($0)" } ?? "no drop")")
@@ -46,5 +47,24 @@ struct RealFaultTests {
         // such as ext -> em2, where br0 answers ARP for em2's address too).
         let after = Set(try lab.diagnose(from: fault.traceFrom, to: fault.traceTo).findings.map(\.code))
         #expect(after == before, "\(name): before \(before.sorted()), after the fix \(after.sorted())")
+    }
+
+    @Test(
+        "the kernel's drop reason becomes evidence of the finding",
+        arguments: [("container-input-drop", "NETFILTER_DROP")]
+    )
+    func kernelEvidence(_ name: String, _ reason: String) throws {
+        let fault = try #require(LabFaultCatalogue.fault(named: name))
+        let lab = try FaultLab()
+        defer { lab.tearDown() }
+        try lab.faults.apply(fault)
+        let (_, findings, drops) = try lab.diagnose(from: fault.traceFrom, to: fault.traceTo, recordDrops: true)
+        let recorded = try #require(drops, "tracefs is not available here")
+        #expect(recorded.contains { $0.reason == reason }, "\(recorded.map(\.reason))")
+        let finding = try #require(findings.first { $0.code == fault.code.rawValue })
+        #expect(finding.evidence.contains { $0.hasPrefix("kernel dropped it: \(reason)") }, "\(finding.evidence)")
+        #expect(!findings.contains { $0.code == "KERNEL_DROP" }, "explained drops are not KERNEL_DROP")
+        // Copies flooded up to br0's own stack die as OTHERHOST; they are not where the probe died.
+        #expect(!finding.evidence.contains { $0.contains("OTHERHOST") }, "\(finding.evidence)")
     }
 }

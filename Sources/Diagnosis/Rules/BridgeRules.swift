@@ -96,6 +96,17 @@ enum BridgeRules {
                     }),
                     entry.port.name != next.interface
                 else { continue }
+                // The snapshot predates the probes: if every echo still reached the next hop, the entry was
+                // relearned (or never used) and did no harm.
+                let toTarget = what == "to the target"
+                let echoes = facts.report.probes.filter { $0.kind != .arp && $0.sent }
+                let harmless =
+                    !echoes.isEmpty
+                    && echoes.allSatisfy { probe in
+                        let sighting = probe.hop(next.label)
+                        return (toTarget ? sighting?.request.seen : sighting?.reply.seen) == true
+                    }
+                if harmless { continue }
                 var evidence = [
                     "fdb \(mac) dev \(entry.port.name) master \(hop.interface) \(entry.state.rawValue)",
                     "the path \(what) leaves \(hop.node):\(hop.interface) by \(next.interface)",

@@ -41,7 +41,7 @@ enum FilterRules {
             "net.bridge.\(switchName) = 1 in \(missing.node)",
         ]
         evidence += hooks.flatMap(describe)
-        if let kernel = drop.kernel { evidence.append("kernel: \(kernel.reason) at \(kernel.location)") }
+        evidence += facts.kernelEvidence
         let hook = hooks[0]
         return Finding(
             .brNetfilterDrop,
@@ -72,7 +72,7 @@ enum FilterRules {
         let node = facts.context.snapshot(missing.node)?.node
         var evidence = ["\(drop.probe.rawValue) \(drop.direction.rawValue) last seen at \(last), never at \(missing)"]
         evidence += hooks.flatMap(describe)
-        if let kernel = drop.kernel { evidence.append("kernel: \(kernel.reason) at \(kernel.location)") }
+        evidence += facts.kernelEvidence
         return Finding(
             .netfilterDrop,
             at: missing,
@@ -112,9 +112,7 @@ enum FilterRules {
             let fix = deleteCommand(hook, node)
             var evidence = ["\(probe.rawValue) request captured on \(facts.target), no reply left it"]
             evidence += hooks.flatMap(describe)
-            if let kernel = facts.report.drop?.kernel {
-                evidence.append("kernel: \(kernel.reason) at \(kernel.location)")
-            }
+            evidence += facts.kernelEvidence
             findings.append(
                 Finding(
                     .netfilterDrop,
@@ -153,7 +151,7 @@ enum FilterRules {
             "\(facts.swallowedAtTarget.map(\.rawValue).joined(separator: ", ")) request reached \(facts.target), "
                 + "no reply left it",
         ]
-        if let kernel = facts.report.drop?.kernel { evidence.append("kernel: \(kernel.reason) at \(kernel.location)") }
+        evidence += facts.kernelEvidence
         return Finding(
             .rpFilterDrop,
             at: facts.target,

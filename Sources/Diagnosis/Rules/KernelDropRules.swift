@@ -4,14 +4,14 @@ import Trace
 /// KERNEL_DROP: the kernel freed the frame for a reason no other rule explains.
 enum KernelDropRules {
     static func findings(_ facts: TraceFacts) -> [Finding] {
-        var drops = facts.context.kernelDrops
-        if let kernel = facts.report.drop?.kernel, !drops.contains(kernel) { drops.insert(kernel, at: 0) }
-        return drops.map { drop in
+        // A drop matters only when a probe was lost; a healthy trace's stray drops are copies.
+        guard facts.report.drop != nil else { return [] }
+        return facts.kernelDrops.map { drop in
             Finding(
                 .kernelDrop,
                 at: facts.report.drop?.firstMissing ?? facts.report.drop?.lastSeen,
                 summary: "the kernel dropped the frame: \(drop.reason) in \(drop.location)",
-                evidence: ["skb:kfree_skb reason \(drop.reason) location \(drop.location)"]
+                evidence: ["skb:kfree_skb reason \(drop.reason) location \(drop.location) device \(drop.device)"]
                     + (facts.report.drop.map { ["\($0.probe.rawValue) \($0.direction.rawValue) lost"] } ?? []),
                 fix: advice(drop.reason)
             )

@@ -20,6 +20,7 @@ enum MTURules {
             "icmp-mtu (\(large.size) bytes, DF) last seen at \(drop.lastSeen.map { "\($0)" } ?? "nowhere")",
         ]
         if let (name, link) = narrow { evidence.append("\(name) mtu \(link.mtu)") }
+        evidence += facts.kernelEvidence
         let node = location.flatMap { facts.context.snapshot($0.node)?.node }
         let fix =
             location.map { NodeCommand.tool("ip", node, "link set dev \($0.interface) mtu \(large.size)") }
