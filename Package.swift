@@ -29,6 +29,10 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
+        .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
+        // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
+        .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
         .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
@@ -38,6 +42,8 @@ let package = Package(
         // LXC containers (config files, running inits found from any namespace), named namespaces, and the
         // endpoint syntax every command accepts.
         .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
+        // The expected path of a frame between two endpoints, computed from the topology model. Pure logic.
+        .target(name: "ExpectedPath", dependencies: ["KernelSettings", "PacketCodec", "Topology"]),
         // The trace engine: probes sent from one end, captures on every hop, correlation into a report.
         .target(
             name: "Trace",
@@ -47,22 +53,17 @@ let package = Package(
         .target(
             name: "Diagnosis",
             dependencies: [
-                "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet", "NetworkModel", "PacketCodec",
+                "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet", "NetworkModel",
+                "PacketCodec",
             ]
         ),
         // Faults the lab can make and undo, each tied to the finding it should produce.
         .target(name: "LabFaults", dependencies: ["Diagnosis", "LinuxNet"]),
-        // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
-        .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
-        // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
-        .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
-        // The expected path of a frame between two endpoints, computed from the topology model. Pure logic.
-        .target(name: "ExpectedPath", dependencies: ["KernelSettings", "PacketCodec", "Topology"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
-                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Lab", "Netlink", "Topology",
-                "Diagnosis", "LabFaults", "KernelSettings", "Containers", "Trace", "ExpectedPath",
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
+                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "Diagnosis", "LabFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,8 +71,8 @@ let package = Package(
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
-                "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet",
-                "NetworkModel", "PacketCodec", "Lab",
+                "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers",
+                "LinuxNet", "NetworkModel", "PacketCodec", "Lab",
             ]
         ),
         .testTarget(
@@ -80,21 +81,17 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
-            name: "ContainersTests",
-            dependencies: ["Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
-        ),
-        .testTarget(
             name: "TopologyTests",
             dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
-            name: "TopoCommandTests",
-            dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            name: "ContainersTests",
+            dependencies: ["Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
         ),
         .testTarget(
-            name: "TraceTests",
-            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops"]
+            name: "ExpectedPathTests",
+            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology"]
         ),
         .testTarget(
             name: "KernelDropsTests",
@@ -102,13 +99,24 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
-            name: "ExpectedPathTests",
-            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology"]
+            name: "TopoCommandTests",
+            dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "PathCommandTests",
+            dependencies: [
+                "lxcdiag", "Containers", "KernelSettings", "LinuxNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "LabTests",
             dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+        ),
+        .testTarget(
+            name: "TraceTests",
+            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops"]
         ),
     ]
 )

@@ -31,6 +31,8 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
     public var isUsageError: Bool {
         switch kind {
         case .notRunning, .noInterface: false
+        // A mistyped iface:NAME is usage; an interface an endpoint file names that has gone is the system's state.
+        case .noSuchInterface: endpoint.hasPrefix("iface:")
         default: true
         }
     }

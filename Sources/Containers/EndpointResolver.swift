@@ -15,7 +15,7 @@ public protocol NamespaceSnapshotSource: Sendable {
 /// endpoint file (`ext`), an LXC container's name, `netns:NAME`, `pid:PID`, `iface:NAME` (a host interface such as
 /// em2), `ip:ADDR` (whichever known namespace holds the address). Registered names win over container names.
 public struct EndpointResolver: Sendable {
-    /// The namespace `host` means.
+    /// The namespace `-n/--netns` names, or `.current` when it was not given (see `host`).
     public var hostNamespace: NetworkNamespace
     public var registry: EndpointRegistry
     public var inventory: ContainerInventory
@@ -26,14 +26,26 @@ public struct EndpointResolver: Sendable {
         self.inventory = inventory
     }
 
-    /// The host node: `host`, in `hostNamespace`.
+    /// The namespace `host` means: the one `-n/--netns` names; without `-n`, the namespace of a `host` entry in
+    /// the endpoint file (the lab registers its host namespace so); else the namespace lxcdiag runs in.
+    public var host: NetworkNamespace {
+        if hostNamespace == .current, let registered = registry.endpoint(named: "host"), registered.container == nil,
+            let namespace = registered.namespace
+        {
+            return namespace
+        }
+        return hostNamespace
+    }
+
+    /// The host node: `host`, in `host`'s namespace.
     public var hostNode: NetworkNode {
-        NetworkNode(name: "host", kind: .host, namespacePath: hostNamespace.filePath)
+        NetworkNode(name: "host", kind: .host, namespacePath: host.filePath)
     }
 
     /// The names `unknown endpoint` lists: registered names, `host`, containers, then `netns:NAME`.
     public var knownNames: [String] {
-        var names = registry.endpoints.map(\.name) + ["host"]
+        var names = registry.endpoints.map(\.name)
+        if !names.contains("host") { names.append("host") }
         for container in inventory.containers where !names.contains(container.name) {
             names.append(container.isRunning ? container.name : "\(container.name) (stopped)")
         }
@@ -42,7 +54,13 @@ public struct EndpointResolver: Sendable {
 
     /// What `spec` names, without inspecting any namespace (except `ip:ADDR`, which is found by `resolve`).
     public func target(_ spec: String) throws(EndpointError) -> EndpointTarget {
-        if spec == "host" { return EndpointTarget(endpoint: spec, node: hostNode, namespace: hostNamespace) }
+        if spec == "host" {
+            // A registered `host` also pins its interface and address (the lab's em2), unless -n chose another host.
+            if hostNamespace == .current, let registered = registry.endpoint(named: "host") {
+                return try registeredTarget(registered)
+            }
+            return EndpointTarget(endpoint: spec, node: hostNode, namespace: host)
+        }
         if let (prefix, rest) = split(spec) {
             switch prefix {
             case "netns":
@@ -60,12 +78,13 @@ public struct EndpointResolver: Sendable {
                 guard !rest.isEmpty else {
                     throw EndpointError(endpoint: spec, kind: .malformed(expected: "iface:NAME, such as iface:em2"))
                 }
-                return EndpointTarget(endpoint: spec, node: hostNode, namespace: hostNamespace, interface: rest)
+                return EndpointTarget(endpoint: spec, node: hostNode, namespace: host, interface: rest)
             case "ip":
                 guard IPv4Address(rest) != nil else {
                     throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR with an IPv4 address"))
                 }
-                throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR resolved by resolve()"))
+                // Only reading the namespaces tells who holds it: target(_:snapshots:) and resolve do that.
+                throw EndpointError(endpoint: spec, kind: .addressNotFound(searched: []))
             default:
                 break
             }
@@ -77,27 +96,40 @@ public struct EndpointResolver: Sendable {
 
     /// Resolves `spec` completely, reading the namespaces it needs through `snapshots`.
     public func resolve(_ spec: String, snapshots: some NamespaceSnapshotSource) throws -> ResolvedEndpoint {
-        if let (prefix, rest) = split(spec), prefix == "ip" {
-            guard let address = IPv4Address(rest) else {
-                throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR with an IPv4 address"))
-            }
-            return try owner(of: address, endpoint: spec, snapshots: snapshots)
-        }
-        let target = try target(spec)
+        let (target, snapshot) = try located(spec, snapshots: snapshots)
         return try EndpointInterfaceChoice.resolve(
             target,
-            in: try snapshots.snapshot(of: target.namespace, node: target.node)
+            in: snapshot ?? snapshots.snapshot(of: target.namespace, node: target.node)
         )
     }
 
-    /// Every namespace `ip:ADDR` searches: host, running containers, registered endpoints, named namespaces.
+    /// What `spec` names, including `ip:ADDR` (found by reading the known namespaces through `snapshots`).
+    public func target(_ spec: String, snapshots: some NamespaceSnapshotSource) throws -> EndpointTarget {
+        try located(spec, snapshots: snapshots).0
+    }
+
+    /// The target, and for `ip:ADDR` the snapshot already read while searching.
+    private func located(
+        _ spec: String,
+        snapshots: some NamespaceSnapshotSource
+    ) throws -> (EndpointTarget, NamespaceSnapshot?) {
+        guard let (prefix, rest) = split(spec), prefix == "ip" else { return (try target(spec), nil) }
+        guard let address = IPv4Address(rest) else {
+            throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR with an IPv4 address"))
+        }
+        return try owner(of: address, endpoint: spec, snapshots: snapshots)
+    }
+
+    /// Every namespace `ip:ADDR` searches: host, registered endpoints, running containers, named namespaces.
+    /// Registered names come before container names so that output says `ct1`, as the endpoint file does, rather
+    /// than the container's full name when both stand for one namespace.
     public func searchTargets() -> [EndpointTarget] {
-        var targets = [EndpointTarget(endpoint: "host", node: hostNode, namespace: hostNamespace)]
+        var targets = [EndpointTarget(endpoint: "host", node: hostNode, namespace: host)]
+        for registered in registry.endpoints where registered.name != "host" {
+            if let target = try? registeredTarget(registered) { targets.append(target) }
+        }
         for container in inventory.runningContainers {
             if let target = try? containerTarget(container, endpoint: container.name) { targets.append(target) }
-        }
-        for registered in registry.endpoints {
-            if let target = try? registeredTarget(registered) { targets.append(target) }
         }
         for name in inventory.namedNamespaces {
             if let target = try? namedNamespace(name, endpoint: "netns:\(name)") { targets.append(target) }
@@ -109,7 +141,7 @@ public struct EndpointResolver: Sendable {
         of address: IPv4Address,
         endpoint: String,
         snapshots: some NamespaceSnapshotSource
-    ) throws -> ResolvedEndpoint {
+    ) throws -> (EndpointTarget, NamespaceSnapshot) {
         var searched: [String] = []
         var seenPaths: Set<String> = []
         var holders: [(EndpointTarget, NamespaceSnapshot)] = []
@@ -131,7 +163,7 @@ public struct EndpointResolver: Sendable {
             target.endpoint = endpoint
             target.interface = nil
             target.ip = address
-            return try EndpointInterfaceChoice.resolve(target, in: snapshot)
+            return (target, snapshot)
         }
         throw EndpointError(endpoint: endpoint, kind: .addressNotFound(searched: searched))
     }
@@ -171,10 +203,11 @@ public struct EndpointResolver: Sendable {
             let node = NetworkNode(name: registered.name, kind: .process, namespacePath: "/proc/\(pid)/ns/net")
             target = EndpointTarget(endpoint: registered.name, node: node, namespace: .pid(pid))
         } else {
-            target = EndpointTarget(endpoint: registered.name, node: hostNode, namespace: hostNamespace)
+            target = EndpointTarget(endpoint: registered.name, node: hostNode, namespace: host)
         }
         // Output names the node as the endpoint file does (`ext`), whatever namespace stands behind it.
         target.node.name = registered.name
+        if registered.name == "host" { target.node.kind = .host }
         target.interface = registered.interface
         target.ip = registered.ip
         return target

@@ -80,9 +80,9 @@ struct PathWalk {
             outLink = link
             if let route, route.interface?.index == link.index {
                 gateway = route.gateway
-                detail = "sent from \(interface) as asked; \(describe(route))"
+                detail = "sent from \(interface), the endpoint's interface; \(describe(route))"
             } else {
-                detail = "sent from \(interface) as asked (\(destination) treated as on-link)"
+                detail = "sent from \(interface), the endpoint's interface (\(destination) treated as on-link)"
             }
         } else {
             guard let route, let reference = route.interface, let link = namespace.link(index: reference.index) else {

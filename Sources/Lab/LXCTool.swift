@@ -27,12 +27,24 @@ enum LXCTool {
         try ExternalCommand.check(["lxc-create", "-t", "busybox", "-n", name], timeoutSeconds: 120)
     }
 
+    /// The file in a container's folder that says which lab made it. The lab's state file lives in /run and
+    /// does not survive a reboot, but containers in /var/lib/lxc do; the marker lets `up` and `down` still
+    /// recognise them as the lab's own.
+    static func markerPath(_ name: String, folder: String) -> String { "\(folder)/\(name)/lxcdiag-lab" }
+
+    /// The lab that made container `name`, if lxcdiag made it.
+    static func madeByLab(_ name: String, folder: String) -> String? {
+        (try? String(contentsOfFile: markerPath(name, folder: folder), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Replaces the template's network with the lab's and keeps the busybox init from running udhcpc
     /// (which would flush the static address when it finds no DHCP server).
-    static func configure(_ name: String, member: LabMember, folder: String) throws(LabError) {
+    static func configure(_ name: String, lab: String, member: LabMember, folder: String) throws(LabError) {
         let configPath = "\(folder)/\(name)/config"
         let rcPath = "\(folder)/\(name)/rootfs/etc/init.d/rcS"
         do {
+            try (lab + "\n").write(toFile: markerPath(name, folder: folder), atomically: true, encoding: .utf8)
             let config = try String(contentsOfFile: configPath, encoding: .utf8)
             var lines = config.split(separator: "\n", omittingEmptySubsequences: false)
                 .filter { !$0.hasPrefix("lxc.net.") }

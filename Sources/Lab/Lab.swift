@@ -12,7 +12,8 @@ public import NetworkModel
 /// let ct1 = result.status.namespace(of: "ct1") // .named("lxcdiag-t1-ct1"), or .pid(init) for LXC
 /// ```
 /// `up` is idempotent, refuses to touch namespaces or containers it did not make, and removes what it made
-/// when it fails or is interrupted (Ctrl-C). `down` removes everything the state file records.
+/// when it fails or is interrupted (Ctrl-C). `down` removes everything the state file records, and LXC
+/// containers marked as this lab's whose record is gone (the state lives in /run, LXC's containers do not).
 /// All methods need root and block while `ip` and `lxc-*` run; call them off the concurrency pool.
 public struct Lab: Sendable {
     public let configuration: LabConfiguration
@@ -48,13 +49,22 @@ public struct Lab: Sendable {
     /// `up`, stopping after `stage` (tests use this to get a half-made lab).
     func up(through stage: LabBuildStage) throws -> UpResult {
         try configuration.validate()
+        return try LabLock.holding(configuration) { try lockedUp(through: stage) }
+    }
+
+    private func lockedUp(through stage: LabBuildStage) throws -> UpResult {
         let started = monotonicNanoseconds()
         let existing = try LabState.load(from: configuration.statePath)
         let backend = try chooseBackend(existing: existing)
         let plan = LabPlan(configuration: configuration, backend: backend)
-        try refuseForeignNames(plan: plan, existing: existing)
+        let unrecorded = unrecordedContainers(existing: existing)
+        try refuseForeignNames(plan: plan, existing: existing, adopting: unrecorded)
 
         var outcome = UpOutcome.built
+        if !unrecorded.isEmpty {
+            try remove(unrecordedState(unrecorded))
+            outcome = .rebuilt
+        }
         if let existing {
             if existing.complete, existing.backend == backend, existing.macvlanMode == configuration.macvlanMode {
                 let current = try status()
@@ -97,7 +107,17 @@ public struct Lab: Sendable {
     @discardableResult
     public func down() throws -> LabState? {
         try configuration.validate()
-        guard let state = try LabState.load(from: configuration.statePath) else { return nil }
+        return try LabLock.holding(configuration) { try lockedDown() }
+    }
+
+    private func lockedDown() throws -> LabState? {
+        guard let state = try LabState.load(from: configuration.statePath) else {
+            let unrecorded = unrecordedContainers(existing: nil)
+            guard !unrecorded.isEmpty else { return nil }
+            let state = unrecordedState(unrecorded)
+            try remove(state)
+            return state
+        }
         try remove(state)
         return state
     }
@@ -123,15 +143,34 @@ public struct Lab: Sendable {
         }
     }
 
-    /// Throws when a namespace or container the plan needs exists but is not in the lab's record.
-    private func refuseForeignNames(plan: LabPlan, existing: LabState?) throws {
+    /// LXC containers this lab made (their marker says so) that no state file records, as after a reboot.
+    private func unrecordedContainers(existing: LabState?) -> [String] {
+        guard LXCTool.isInstalled, let folder = try? LXCTool.containerFolder(),
+            let defined = try? LXCTool.definedContainers()
+        else { return [] }
+        let recorded = Set(existing?.containers ?? [])
+        return ["ct1", "ct2", "ct3", "ct4"].map(configuration.containerName).filter { name in
+            defined.contains(name) && !recorded.contains(name)
+                && LXCTool.madeByLab(name, folder: folder) == configuration.name
+        }
+    }
+
+    /// A record of unrecorded containers, so that `remove` can take them away.
+    private func unrecordedState(_ containers: [String]) -> LabState {
+        var state = LabState(plan: LabPlan(configuration: configuration, backend: .lxc))
+        state.containers = containers
+        return state
+    }
+
+    /// Throws when a namespace or container the plan needs exists but is neither recorded nor marked as the lab's.
+    private func refuseForeignNames(plan: LabPlan, existing: LabState?, adopting unrecorded: [String]) throws {
         let ours = Set(existing?.namespaces ?? [])
         let namespaces = try IPTool.namespaces()
         if let taken = plan.namespaces.first(where: { namespaces.contains($0) && !ours.contains($0) }) {
             throw LabError.namespaceTaken(taken)
         }
         guard plan.backend == .lxc else { return }
-        let ourContainers = Set(existing?.containers ?? [])
+        let ourContainers = Set(existing?.containers ?? []).union(unrecorded)
         let containers = try LXCTool.definedContainers()
         if let taken = plan.containers.first(where: { containers.contains($0) && !ourContainers.contains($0) }) {
             throw LabError.containerTaken(taken)

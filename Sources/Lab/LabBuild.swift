@@ -104,7 +104,7 @@ final class LabBuild: @unchecked Sendable {
             do {
                 try interruption.step {
                     try perform("creating LXC container \(name)") { try LXCTool.create(name) }
-                    try LXCTool.configure(name, member: member, folder: folder)
+                    try LXCTool.configure(name, lab: configuration.name, member: member, folder: folder)
                     try perform("starting LXC container \(name)") {
                         try LXCTool.start(name, in: configuration.hostNamespace, folder: folder)
                     }

@@ -14,6 +14,8 @@ public enum LabError: Error, Sendable, CustomStringConvertible {
     case stateFile(path: String, reason: String)
     /// The build was interrupted (Ctrl-C) and has been undone.
     case interrupted
+    /// Another `lab up` or `lab down` of the same lab kept running for too long.
+    case busy(String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum LabError: Error, Sendable, CustomStringConvertible {
             "lab state file \(path): \(reason)"
         case .interrupted:
             "interrupted; everything the lab had made was removed"
+        case .busy(let name):
+            "another `lxcdiag lab up` or `lab down` of lab \(name) is still running; wait for it and try again"
         }
     }
 }

@@ -65,7 +65,14 @@ public struct LabStatus: Codable, Sendable, Equatable {
                 + ["ct1", "ct2", "ct3", "ct4"].map(configuration.containerNamespace)
             let strays = names.filter(existing.contains)
             let defined = (try? LXCTool.definedContainers()) ?? []
+            let folder = (try? LXCTool.containerFolder()) ?? "/var/lib/lxc"
             let strayContainers = ["ct1", "ct2", "ct3", "ct4"].map(configuration.containerName).filter(defined.contains)
+            let describe = { (container: String) -> String in
+                LXCTool.madeByLab(container, folder: folder) == configuration.name
+                    ? "LXC container \(container) is left from an earlier `up` whose record is gone; "
+                        + "`lxcdiag lab down` removes it"
+                    : "LXC container \(container) exists but this lab did not make it"
+            }
             return LabStatus(
                 name: configuration.name,
                 condition: .absent,
@@ -73,7 +80,7 @@ public struct LabStatus: Codable, Sendable, Equatable {
                 namespaces: strays.map { NamespaceEntry(name: $0, role: "not made by this lab", exists: true) },
                 nodes: [],
                 problems: strays.map { "namespace \($0) exists but this lab did not make it" }
-                    + strayContainers.map { "LXC container \($0) exists but this lab did not make it" }
+                    + strayContainers.map(describe)
             )
         }
         let recorded = LabConfiguration(

@@ -78,6 +78,14 @@ public enum ExternalCommand {
                 readers.leave()
             }
         }
+        // Foundation keeps a Process that has a terminationHandler (and so its pipes) alive, so the read ends
+        // are never closed on their own: close them once read, or every run leaks two descriptors (and past
+        // ~1300 open descriptors Process.run itself crashes, swift-corelibs-foundation PR #5472).
+        readers.notify(queue: .global()) {
+            try? stdout.fileHandleForReading.close()
+            try? stderr.fileHandleForReading.close()
+            try? stdin.fileHandleForReading.close()
+        }
         if finished.wait(timeout: .now() + timeoutSeconds) == .timedOut {
             process.terminate()
             _ = finished.wait(timeout: .now() + 2)

@@ -24,6 +24,10 @@ final class CaptureSet: @unchecked Sendable {
     /// Opens a capture on every point at once (one thread per point), never promiscuous, all with `filter`.
     /// If any fails, the ones already open are closed and the error names the point.
     static func open(_ points: [CapturePoint], filter: String) throws(TraceError) -> CaptureSet {
+        var small = CaptureOptions(filter: filter)
+        // The filter passes a handful of frames per run: a small ring is plenty and quicker to set up.
+        small.bufferSize = 256 * 1024
+        let options = small
         let slots = OpenSlots(count: points.count)
         let group = DispatchGroup()
         for (index, point) in points.enumerated() {
@@ -34,7 +38,7 @@ final class CaptureSet: @unchecked Sendable {
                     index,
                     Result {
                         try entered.get()
-                        return try PacketCapture(interface: point.interface, options: CaptureOptions(filter: filter))
+                        return try PacketCapture(interface: point.interface, options: options)
                     }
                 )
             }

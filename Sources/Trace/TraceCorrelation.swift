@@ -1,3 +1,4 @@
+import KernelDrops
 import NetworkModel
 import PacketCodec
 
@@ -8,7 +9,8 @@ public enum TraceCorrelation {
     /// Correlates `evidence` into a report.
     public static func report(_ evidence: TraceEvidence) -> TraceReport {
         let probes = evidence.probes.map { probeReport($0, evidence) }
-        let drop = locateDrop(probes, evidence)
+        var drop = locateDrop(probes, evidence)
+        if let located = drop { drop?.kernel = kernelDrop(for: located, probes, evidence) }
         return TraceReport(
             runID: evidence.marker.runID,
             from: summary(of: evidence.source),
@@ -42,8 +44,8 @@ public enum TraceCorrelation {
                 interface: point.interface,
                 role: point.role,
                 isSide: point.isSide,
-                request: Sighting(timestampNs: here.filter { $0.direction == .request }.map(\.timestampNs).min()),
-                reply: Sighting(timestampNs: here.filter { $0.direction == .reply }.map(\.timestampNs).min()),
+                request: sighting(here.filter { $0.direction == .request }, since: requestAtSource),
+                reply: sighting(here.filter { $0.direction == .reply }, since: requestAtSource),
                 captureError: evidence.unavailable[index]
             )
         }
@@ -73,6 +75,12 @@ public enum TraceCorrelation {
             answeredBy: answeredBy,
             hops: hops
         )
+    }
+
+    /// The first of `observations`, with its offset from the request leaving the source.
+    private static func sighting(_ observations: [HopObservation], since start: UInt64?) -> Sighting {
+        guard let first = observations.map(\.timestampNs).min() else { return .unseen }
+        return Sighting(timestampNs: first, offsetNs: start.map { Int64(bitPattern: first &- $0) })
     }
 
     /// Where the first lost probe stopped: walking the path from the source, the last point that saw the
@@ -119,6 +127,15 @@ public enum TraceCorrelation {
             lastSeen: name(gap > 0 ? back[gap - 1] : targetHop),
             firstMissing: name(back[gap])
         )
+    }
+
+    /// The kernel's drop of the lost probe's frame: same length, preferably on the interface where the trail ends.
+    static func kernelDrop(for drop: DropLocation, _ probes: [ProbeReport], _ evidence: TraceEvidence) -> KernelDrop? {
+        guard drop.probe != .arp, let probe = probes.first(where: { $0.kind == drop.probe }) else { return nil }
+        let length = probe.size + EthernetFrame.headerLength
+        let candidates = evidence.kernelDrops.filter { $0.length == length }
+        let places = [drop.lastSeen?.interface, drop.firstMissing?.interface].compactMap { $0 }
+        return candidates.first { places.contains($0.device) } ?? candidates.first
     }
 
     static func summary(of endpoint: ResolvedEndpoint) -> EndpointSummary {

@@ -1,3 +1,4 @@
+public import KernelDrops
 import LinuxNet
 public import NetworkModel
 public import PacketCodec
@@ -44,7 +45,8 @@ public struct NeighbourEntry: Sendable, Hashable {
     public var ip: IPv4Address
     public var interface: String
     public var mac: MACAddress?
-    /// The kernel's NUD state words, such as `REACHABLE`, `STALE`, `PERMANENT`, `FAILED`.
+    /// The kernel's NUD state words, such as `REACHABLE`, `STALE`, `PERMANENT`, `FAILED` (from /proc's ARP
+    /// table only `PERMANENT`, `REACHABLE` for any other complete entry, and `INCOMPLETE`).
     public var states: [String]
 
     public init(ip: IPv4Address, interface: String, mac: MACAddress?, states: [String]) {
@@ -67,6 +69,10 @@ public struct TraceEvidence: Sendable {
     public var neighbour: NeighbourEntry?
     /// Capture points that could not capture, by index in `hops`, with the reason (the interface is down).
     public var unavailable: [Int: String]
+    /// The kernel's drops of this run's echo frames, when they were recorded.
+    public var kernelDrops: [KernelDrop]
+    /// Why kernel drops could not be recorded (asked for, but no tracefs), if so.
+    public var kernelDropsUnavailable: String?
     /// The MTU of the source interface (the large probe's size unless the options fixed one).
     public var sourceMTU: Int?
     public var marker: RunMarker
@@ -80,6 +86,8 @@ public struct TraceEvidence: Sendable {
         observations: [HopObservation],
         neighbour: NeighbourEntry?,
         unavailable: [Int: String] = [:],
+        kernelDrops: [KernelDrop] = [],
+        kernelDropsUnavailable: String? = nil,
         sourceMTU: Int?,
         marker: RunMarker,
         durationNs: UInt64
@@ -91,6 +99,8 @@ public struct TraceEvidence: Sendable {
         self.observations = observations
         self.neighbour = neighbour
         self.unavailable = unavailable
+        self.kernelDrops = kernelDrops
+        self.kernelDropsUnavailable = kernelDropsUnavailable
         self.sourceMTU = sourceMTU
         self.marker = marker
         self.durationNs = durationNs

@@ -1,3 +1,4 @@
+import KernelDrops
 import LinuxNet
 import NetworkModel
 import PacketCodec
@@ -113,8 +114,10 @@ enum TraceFindings {
                         location: name,
                         summary: "echo requests to \(evidence.target.node) were flooded to \(name)",
                         evidence: flooded.map { "\($0) request captured on \(name)" },
-                        fix: "The bridge did not know the target's MAC; it learns it from the target's next frame. "
-                            + "If this persists, check the forwarding table ageing and the target port's learning flag."
+                        fix: "The bridge does not know the target's MAC (bridge fdb show | grep -i MAC) and floods "
+                            + "frames for it out of every port. For a macvlan child of the bridge this lasts (the "
+                            + "bridge never learns MACs of frames it sends itself); otherwise it learns the MAC from "
+                            + "the target's next frame, so check the forwarding table ageing and the port's learning flag."
                     )
                 )
             }
@@ -169,6 +172,18 @@ enum TraceFindings {
             )
             return findings
         }
+        if let reason = evidence.kernelDropsUnavailable {
+            findings.append(
+                Finding(
+                    code: "kernel-drops-unavailable",
+                    severity: .info,
+                    location: nil,
+                    summary: "the kernel's own account of the drop could not be recorded",
+                    evidence: [reason],
+                    fix: "Run as root on a kernel with tracefs and the skb:kfree_skb event to learn why it dropped."
+                )
+            )
+        }
         let missing = drop.firstMissing.map { "\($0)" } ?? "?"
         findings.append(
             Finding(
@@ -177,7 +192,7 @@ enum TraceFindings {
                 location: stop,
                 summary: "the \(drop.probe.rawValue) \(drop.direction.rawValue) stopped after \(lastSeen), "
                     + "never reached \(missing)",
-                evidence: lost.map { probe in
+                evidence: (lost.map { probe in
                     probe.hops.filter { hop in
                         !hop.isSide
                             && (hop.role.seesForwardedUnicast || (drop.probe == .arp && drop.direction == .request))
@@ -186,7 +201,7 @@ enum TraceFindings {
                         let sighting = drop.direction == .request ? hop.request : hop.reply
                         return "\(hop.label): \(drop.direction.rawValue) \(sighting.seen ? "seen" : "not seen")"
                     }
-                } ?? [],
+                } ?? []) + (drop.kernel.map { ["kernel: \($0.reason) in \($0.location) on \($0.device)"] } ?? []),
                 fix: "On the way into \(missing): check the bridge port's state and flood flags "
                     + "(bridge -d link show), the link's carrier (ip link show), and bridge netfilter "
                     + "(sysctl net.bridge.bridge-nf-call-iptables; nft list ruleset)."

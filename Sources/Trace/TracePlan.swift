@@ -55,10 +55,14 @@ public struct TraceOptions: Sendable, Hashable {
     public var arpGraceNs: UInt64 = 20_000_000
     /// How long captures keep running after the last expected frame, so every hop's copy is read.
     public var drainNs: UInt64 = 25_000_000
-    /// The IPv4 total length of the small echo request.
-    public var smallProbeSize: Int = 84
+    /// The IPv4 total length of the small echo request: an odd size (a 125-byte frame) that ordinary
+    /// traffic rarely has, so the kernel drop recorder can tell the probe apart by its length.
+    public var smallProbeSize: Int = 111
     /// The IPv4 total length of the large echo request; nil means the sender interface's MTU.
     public var largeProbeSize: Int?
+    /// Whether to record the kernel's own account of dropped echo frames (tracefs `skb:kfree_skb`, see
+    /// KernelDrops) and attach it to the drop. Costs the recorder's setup and teardown (tens of ms).
+    public var recordKernelDrops = false
     /// Marks this run's frames; random unless a test fixes it.
     public var runMarker: RunMarker = .random()
 

@@ -12,7 +12,7 @@ public struct TraceReport: Sendable, Hashable {
     public var probes: [ProbeReport]
     public var drop: DropLocation?
     public var findings: [Finding]
-    /// Wall time of the whole trace, from opening the first capture to the last frame read.
+    /// Wall time of the whole trace, from reading the source interface to closing the last capture.
     public var durationNs: UInt64
 
     public init(
@@ -157,9 +157,15 @@ public struct HopSighting: Sendable, Hashable {
 /// Whether a direction of a probe was captured at a point, and when (ns since the epoch, first copy).
 public struct Sighting: Sendable, Hashable {
     public var timestampNs: UInt64?
+    /// Nanoseconds since the request left the source's interface (as captured there); differences between
+    /// hops are the per-hop latency. Nil when unseen or when the source did not capture the request.
+    public var offsetNs: Int64?
     public var seen: Bool { timestampNs != nil }
 
-    public init(timestampNs: UInt64?) { self.timestampNs = timestampNs }
+    public init(timestampNs: UInt64?, offsetNs: Int64? = nil) {
+        self.timestampNs = timestampNs
+        self.offsetNs = offsetNs
+    }
 
     public static let unseen = Sighting(timestampNs: nil)
 }

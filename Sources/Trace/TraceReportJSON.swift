@@ -1,8 +1,8 @@
 public import Foundation
 import KernelDrops
 
-// The `lxcdiag.trace/1` document. Encoders are written out so that absent values are `null`, never missing,
-// and keys keep the order docs/trace-schema.md lists.
+// The `lxcdiag.trace/1` document. Encoders are written out so that absent values are `null`, never missing;
+// keys are sorted so that the same report always prints the same bytes.
 
 extension TraceReport: Encodable {
     private enum CodingKeys: String, CodingKey {
@@ -28,7 +28,7 @@ extension TraceReport: Encodable {
     /// The report as a pretty-printed `lxcdiag.trace/1` JSON document.
     public func jsonDocument() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
 }
@@ -78,12 +78,14 @@ extension Sighting: Encodable {
     private enum CodingKeys: String, CodingKey {
         case seen
         case timestampNs = "t_ns"
+        case offsetNs = "offset_ns"
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(seen, forKey: .seen)
         try container.encode(timestampNs, forKey: .timestampNs)
+        try container.encode(offsetNs, forKey: .offsetNs)
     }
 }
 

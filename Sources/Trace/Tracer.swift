@@ -1,4 +1,5 @@
 import Foundation
+import KernelDrops
 import LinuxNet
 import NetworkModel
 public import PacketCapture
@@ -43,27 +44,39 @@ public struct Tracer: Sendable {
         let source = plan.source
         let queries = self.queries
 
-        // The source's interface facts and its neighbour entry are read while the captures open.
+        // The source interface's facts first (ioctls: instant); they give the address and the large size.
+        let facts: InterfaceFacts
+        do { facts = try queries.interfaceFacts(source.namespace, source.interface) } catch {
+            throw TraceError(.unreadableState, "cannot read \(source.node):\(source.interface): \(error)")
+        }
+        guard let sourceIP = source.ip ?? facts.addresses.first else {
+            throw TraceError(.badPlan, "\(source.node):\(source.interface) has no IPv4 address to send from")
+        }
+        let largeSize = plan.options.largeProbeSize ?? facts.mtu
+        let echoes: [(ProbeKind, Int)] = [(.icmp, plan.options.smallProbeSize), (.icmpMTU, largeSize)]
+
+        // The neighbour entry and the kernel drop recorder are set up while the captures open.
         let side = SideQueries()
         let sideDone = DispatchGroup()
-        sideDone.enter()
-        DedicatedThread.start(name: "trace facts") {
-            side.facts = Result { try queries.interfaceFacts(source.namespace, source.interface) }
-            sideDone.leave()
-        }
         sideDone.enter()
         DedicatedThread.start(name: "trace neighbour") {
             side.neighbour = Result { try queries.neighbour(source.namespace, source.interface, targetIP) }
             sideDone.leave()
         }
-        // The filter needs the source address; read it first only when the plan does not give it.
-        var sourceIP = source.ip
-        if sourceIP == nil {
-            sideDone.wait()
-            sourceIP = try side.sourceFacts(source).addresses.first
+        if plan.options.recordKernelDrops {
+            let signature = DropSignature(
+                frameLengths: Set(echoes.map { $0.1 + EthernetFrame.headerLength }),
+                interfaces: Set(plan.hops.map(\.interface))
+            )
+            sideDone.enter()
+            DedicatedThread.start(name: "trace drops") {
+                side.recorder = DropRecorder.start(signature: signature)
+                sideDone.leave()
+            }
         }
-        guard let sourceIP else {
-            throw TraceError(.badPlan, "\(source.node):\(source.interface) has no IPv4 address to send from")
+        defer {
+            sideDone.wait()
+            side.recorder?.stop()
         }
         let marker = plan.options.runMarker
         let filterFrames = ProbeFrames(marker: marker, sourceMAC: .zero, sourceIP: sourceIP, targetIP: targetIP)
@@ -75,7 +88,6 @@ public struct Tracer: Sendable {
         }
 
         sideDone.wait()
-        let facts = try side.sourceFacts(source)
         let neighbour = try? side.neighbour?.get()
         let frames = ProbeFrames(
             marker: marker,
@@ -94,43 +106,32 @@ public struct Tracer: Sendable {
         } catch {
             throw TraceError(.sendFailed, "cannot send from \(source.node):\(source.interface): \(error)")
         }
-        let timeout = plan.options.lossTimeoutNs
-        var attempts: [ProbeAttempt] = []
-
-        let arpSent = try send(frames.arpRequest(), on: sender, source)
-        attempts.append(ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent, destination: .broadcast))
-        let arpDeadline = monotonicNanoseconds() + timeout
-        // A working path answers ARP within microseconds. When it has not after a short grace and the target's
-        // MAC is known anyway, the echo requests leave at once, so a dropping path costs one timeout, not two.
-        let fallback = plan.target.mac ?? neighbour?.mac
-        let grace = min(arpDeadline, monotonicNanoseconds() + plan.options.arpGraceNs)
-        var arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: grace)
-        if !arpAnswered, fallback == nil {
-            arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: arpDeadline)
-        }
-
-        let largeSize = plan.options.largeProbeSize ?? facts.mtu
-        let echoes: [(ProbeKind, Int)] = [(.icmp, plan.options.smallProbeSize), (.icmpMTU, largeSize)]
-        // The echo requests go to the MAC that answered; failing that, to the one known from elsewhere.
-        if let destination = log.firstARPAnswer(since: arpSent) ?? fallback {
-            for (kind, size) in echoes {
-                let sentAt = try send(
-                    frames.echoRequest(kind, size: size, destinationMAC: destination),
-                    on: sender,
-                    source
-                )
-                attempts.append(ProbeAttempt(kind: kind, size: size, sentAtNs: sentAt, destination: destination))
-            }
-            let awaited = echoes.map(\.0) + (arpAnswered ? [] : [.arp])
-            _ = log.waitForReplies(awaited, since: arpSent, deadlineNs: monotonicNanoseconds() + timeout)
-        } else {
-            attempts += echoes.map { ProbeAttempt(kind: $0.0, size: $0.1, sentAtNs: nil, destination: nil) }
-        }
+        let sequence = ProbeSequence(
+            sender: sender,
+            source: source,
+            frames: frames,
+            log: log,
+            timeoutNs: plan.options.lossTimeoutNs,
+            arpGraceNs: plan.options.arpGraceNs
+        )
+        let attempts = try sequence.run(echoes: echoes, fallbackMAC: plan.target.mac ?? neighbour?.mac)
         // Let every capture thread read what its ring still holds.
         usleep(UInt32(plan.options.drainNs / 1000))
         captures.stopAll()
         try captures.checkErrors()
         let hopCaptures = captures.hopCaptures
+        // The recorder's teardown (removing its tracefs instance) overlaps the captures' close.
+        let kernel = KernelDropOutcome()
+        let recorderDone = DispatchGroup()
+        if let recorder = side.recorder {
+            recorderDone.enter()
+            DedicatedThread.start(name: "trace drops stop") {
+                kernel.store(recorder)
+                recorderDone.leave()
+            }
+        }
+        captures.close()
+        recorderDone.wait()
 
         var reportedSource = source
         reportedSource.ip = sourceIP
@@ -143,6 +144,8 @@ public struct Tracer: Sendable {
             observations: log.all,
             neighbour: neighbour ?? nil,
             unavailable: captures.unavailable,
+            kernelDrops: kernel.drops,
+            kernelDropsUnavailable: kernel.unavailable,
             sourceMTU: facts.mtu,
             marker: marker,
             durationNs: monotonicNanoseconds() - started
@@ -153,36 +156,24 @@ public struct Tracer: Sendable {
             captures: hopCaptures
         )
     }
-
-    private func send(
-        _ frame: [UInt8],
-        on socket: PacketSocket,
-        _ source: ResolvedEndpoint
-    ) throws(TraceError)
-        -> UInt64
-    {
-        let sentAt = realtimeNanoseconds()
-        do { try socket.send(frame) } catch {
-            throw TraceError(.sendFailed, "cannot send a probe on \(source.node):\(source.interface): \(error)")
-        }
-        return sentAt
-    }
 }
 
-/// Results of the queries that run beside the capture setup.
+/// Results of the work that runs beside the capture setup.
 /// Safe: each field is written by one thread before it leaves the group and read only after `wait()`.
 private final class SideQueries: @unchecked Sendable {
-    var facts: Result<InterfaceFacts, any Error>?
     var neighbour: Result<NeighbourEntry?, any Error>?
+    var recorder: DropRecorder?
+}
 
-    func sourceFacts(_ source: ResolvedEndpoint) throws(TraceError) -> InterfaceFacts {
-        switch facts {
-        case .success(let facts)?: return facts
-        case .failure(let error)?:
-            throw TraceError(.unreadableState, "cannot read \(source.node):\(source.interface): \(error)")
-        case nil:
-            throw TraceError(.unreadableState, "cannot read \(source.node):\(source.interface)")
-        }
+/// What the drop recorder gave: its drops, or why it could not record.
+/// Safe: written by the stopping thread before it leaves its group, read only after `wait()`.
+private final class KernelDropOutcome: @unchecked Sendable {
+    var drops: [KernelDrop] = []
+    var unavailable: String?
+
+    func store(_ recorder: DropRecorder) {
+        if case .unavailable(let error) = recorder.state { unavailable = "\(error)" }
+        drops = recorder.stop()
     }
 }
 

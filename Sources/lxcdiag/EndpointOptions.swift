@@ -47,4 +47,12 @@ struct EndpointOptions: ParsableArguments {
         let registry = try EndpointRegistry.load(from: EndpointRegistry.path(explicit: endpointsFile))
         return EndpointResolver(hostNamespace: hostNamespace, registry: registry, inventory: inventory)
     }
+
+    /// Resolves endpoint names for a command (`trace --from A --to B`): namespace, interface, address and MAC,
+    /// read through rtnetlink. Errors are `EndpointError`s, which `describe` maps to exit 2 or 3.
+    func resolve(_ names: [String]) throws -> [ResolvedEndpoint] {
+        let resolver = try resolver()
+        let snapshots = RtnetlinkSnapshots()
+        return try names.map { try resolver.resolve($0, snapshots: snapshots) }
+    }
 }

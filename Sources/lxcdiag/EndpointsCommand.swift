@@ -12,11 +12,11 @@ extension LXCDiag {
             abstract:
                 "List the endpoints --from and --to accept on this host, and check containers' declared networks.",
             discussion: """
-                Lists host, the names in the endpoint file, every LXC container (running ones are found from the \\
-                process table, even when started from another network namespace, where lxc-info cannot see \\
-                them), and the named namespaces under /run/netns. Each resolves to the namespace, interface, \\
-                address and MAC a probe would use. For running containers, every interface the LXC config \\
-                declares is compared with the kernel's: absent, other MAC, MTU, bridge, macvlan mode, or a \\
+                Lists host, the names in the endpoint file, every LXC container (running ones are found from the \
+                process table, even when started from another network namespace, where lxc-info cannot see \
+                them), and the named namespaces under /run/netns. Each resolves to the namespace, interface, \
+                address and MAC a probe would use. For running containers, every interface the LXC config \
+                declares is compared with the kernel's: absent, other MAC, MTU, bridge, macvlan mode, or a \
                 missing declared address is shown under the container.
 
                 Examples:
@@ -33,17 +33,17 @@ extension LXCDiag {
                 let resolver = try endpoints.resolver()
                 let topology = try HostTopology.capture(resolver.topologyTargets())
                 let snapshots = CapturedSnapshots(topology: topology)
-                var names = resolver.registry.endpoints.map(\.name) + ["host"]
-                names += resolver.inventory.containers.map(\.name).filter { !names.contains($0) }
-                names += resolver.inventory.namedNamespaces.map { "netns:\($0)" }
+                let names = resolver.knownNames.map { $0.hasSuffix(" (stopped)") ? String($0.dropLast(10)) : $0 }
                 var rows: [[String]] = []
                 var details: [String: [String]] = [:]
                 for name in names {
                     rows.append(row(name, resolver: resolver, snapshots: snapshots))
-                    if let container = resolver.inventory.container(named: name), container.isRunning,
+                    if let container = resolver.inventory.container(named: name), let pid = container.initPid,
                         resolver.registry.endpoint(named: name) == nil
                     {
-                        let node = topology.namespaces.first { $0.node.name == name }?.node.name ?? name
+                        // The capture may know the namespace under a registered name (ct1), so match by inode.
+                        let inode = try? NetworkNamespace.pid(pid).identity().inode
+                        let node = topology.namespaces.first { $0.node.namespaceInode == inode }?.node.name ?? name
                         details[name] = container.checkDeclaredNetworks(in: topology, node: node).map { check in
                             let declared = check.declaration
                             let label =

@@ -65,15 +65,15 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as EndpointFileError:
         return ("\(error)", .usage)
+    case let error as EndpointError:
+        return ("\(error)", error.isUsageError ? .usage : .environment)
+    case let error as KernelSettingsError:
+        return ("\(error)", .environment)
     case let error as LabError:
         return ("\(error)", .environment)
     case let error as LabFaultError:
         return ("\(error)", .environment)
     case let error as TracingError:
-        return ("\(error)", .environment)
-    case let error as EndpointError:
-        return ("\(error)", error.isUsageError ? .usage : .environment)
-    case let error as KernelSettingsError:
         return ("\(error)", .environment)
     case let error as TraceError:
         return ("\(error)", error.kind == .badPlan ? .usage : .environment)

@@ -8,7 +8,8 @@ extension LXCDiag.LabCommand {
             abstract: "Remove the lab: its LXC containers, namespaces and endpoints.",
             discussion: """
                 Removes exactly what the lab recorded in /run/lxcdiag/labs/<name>.json, also after an `up` \
-                that failed half way. With no lab there it does nothing and exits 0.
+                that failed half way, and the LXC containers it marked as its own if a reboot wiped that record. With no \
+                lab there it does nothing and exits 0.
 
                 Example:
                   lxcdiag lab down
@@ -26,7 +27,10 @@ extension LXCDiag.LabCommand {
                     print("lab \(lab.configuration.name): nothing to remove")
                     return
                 }
-                var parts = ["namespaces " + removed.namespaces.joined(separator: ", ")]
+                var parts: [String] = []
+                if !removed.namespaces.isEmpty {
+                    parts.append("namespaces " + removed.namespaces.joined(separator: ", "))
+                }
                 if !removed.containers.isEmpty {
                     parts.append("LXC containers " + removed.containers.joined(separator: ", "))
                 }

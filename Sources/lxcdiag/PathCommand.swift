@@ -61,7 +61,11 @@ extension LXCDiag {
                     )
                 }
                 var path = PathFinder.path(
-                    from: try pathEndpoint(source, pinned: (try? resolver.target(from).interface) != nil, in: topology),
+                    from: try pathEndpoint(
+                        source,
+                        pinned: (try? resolver.target(from, snapshots: snapshots).interface) != nil,
+                        in: topology
+                    ),
                     to: try pathEndpoint(destination, pinned: false, in: topology),
                     in: topology
                 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KernelDrops
 import LinuxNet
 import NetworkModel
 import PacketCapture
@@ -56,6 +57,12 @@ extension LXCDiag {
         @Option(name: .customLong("timeout-ms"), help: "How long to wait for a reply before calling a probe lost.")
         var timeoutMilliseconds = 300
 
+        @Flag(
+            inversion: .prefixedNo,
+            help: "Record the kernel's reason for a drop (tracefs skb:kfree_skb); costs some 50 ms."
+        )
+        var kernelDrops = true
+
         func validate() throws {
             guard (1...10_000).contains(timeoutMilliseconds) else {
                 throw ValidationError("--timeout-ms must be between 1 and 10000")
@@ -95,6 +102,8 @@ extension LXCDiag {
                 )
                 var options = TraceOptions()
                 options.lossTimeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
+                options.recordKernelDrops = kernelDrops
+                if kernelDrops { DropRecorder.removeStaleInstances() }
                 let outcome = try Tracer(queries: queries).run(
                     TracePlan(source: source, target: target, hops: hops, options: options)
                 )

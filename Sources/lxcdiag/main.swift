@@ -13,7 +13,7 @@ struct LXCDiag: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Topo.self, Doctor.self, KernelDropsCommand.self, LabCommand.self, Path.self, Endpoints.self,
+            KernelDropsCommand.self, LabCommand.self, Topo.self, Doctor.self, Path.self, Endpoints.self, Settings.self,
             TraceCommand.self,
         ]
     )

@@ -122,6 +122,26 @@ struct EndpointResolverTests {
         #expect(try named.target("host").node.namespacePath == "/run/netns/lab-ext")
     }
 
+    @Test("a registered host (the lab's) is host without -n, pinning its interface; -n still wins")
+    func registeredHost() throws {
+        var registry = resolver.registry
+        registry.endpoints.append(RegisteredEndpoint(name: "host", kind: "netns", netns: "lab-ext", interface: "eth0"))
+        let lab = EndpointResolver(hostNamespace: .current, registry: registry, inventory: resolver.inventory)
+        let host = try lab.target("host")
+        #expect(host.namespace == .named("lab-ext"))
+        #expect(host.node == NetworkNode(name: "host", kind: .host, namespacePath: "/run/netns/lab-ext"))
+        #expect(host.interface == "eth0")
+        #expect(try lab.target("iface:em9").namespace == .named("lab-ext"))
+        #expect(lab.knownNames.filter { $0 == "host" }.count == 1)
+        let overridden = EndpointResolver(
+            hostNamespace: .named("other"),
+            registry: registry,
+            inventory: resolver.inventory
+        )
+        #expect(try overridden.target("host").namespace == .named("other"))
+        #expect(try overridden.target("host").interface == nil)
+    }
+
     @Test("registered endpoints keep their own name as node and their interface or address")
     func registered() throws {
         let ext = try resolver.resolve("ext", snapshots: snapshots)
@@ -141,9 +161,11 @@ struct EndpointResolverTests {
         #expect(ext.interface == "eth0")
         let mine = try resolver.target("pid:\(getpid())")
         #expect(mine.namespace == .pid(getpid()))
+        // ct2's namespace is registered as `web`; the registered name wins.
         let owner = try resolver.resolve("ip:192.0.2.12", snapshots: snapshots)
-        #expect(owner.node == "ct2")
+        #expect(owner.node == "web")
         #expect(owner.interface == "eth0")
+        #expect(try resolver.target("ip:192.0.2.11", snapshots: snapshots).namespace == .pid(4001))
         #expect(owner.endpoint == "ip:192.0.2.12")
     }
 
@@ -166,7 +188,7 @@ struct EndpointResolverTests {
         let nobody = #expect(throws: EndpointError.self) {
             try resolver.resolve("ip:203.0.113.99", snapshots: snapshots)
         }
-        #expect(nobody?.kind == .addressNotFound(searched: ["host", "ct1", "ct2", "ext", "other"]))
+        #expect(nobody?.kind == .addressNotFound(searched: ["host", "ext", "web", "ct1", "other"]))
         let iface = #expect(throws: EndpointError.self) { try resolver.resolve("iface:em9", snapshots: snapshots) }
         #expect(iface?.description == "endpoint 'iface:em9': no interface em9 there; interfaces: lo, em1, em2")
         var duplicated = snapshots

@@ -6,11 +6,14 @@ import LinuxNet
 final class TestContainer {
     let name: String
     let hostNamespace: String
+    /// The host-side veth name (`lxc.net.0.veth.pair`).
+    let vethPair: String
 
     init(extraConfig: String = "") throws {
         let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         name = "lxcdiag-t\(tag)"
         hostNamespace = "lxcdiag-t\(tag)-h"
+        vethPair = "v\(tag)"
         do {
             try ExternalCommand.check(["ip", "netns", "add", hostNamespace])
             try ExternalCommand.check(["ip", "-n", hostNamespace, "link", "add", "br0", "type", "bridge"])
@@ -25,6 +28,14 @@ final class TestContainer {
             )
             config += "\nlxc.net.0.name = eth0\nlxc.net.0.veth.pair = v\(tag)\n" + extraConfig
             try config.write(toFile: path, atomically: true, encoding: .utf8)
+            // The busybox template runs udhcpc at boot, which wipes the static address the config declares.
+            let rcS = "/var/lib/lxc/\(name)/rootfs/etc/init.d/rcS"
+            let boot = try String(contentsOfFile: rcS, encoding: .utf8)
+            try boot.replacingOccurrences(of: "/bin/udhcpc", with: "").write(
+                toFile: rcS,
+                atomically: true,
+                encoding: .utf8
+            )
             try ExternalCommand.check(["ip", "netns", "exec", hostNamespace, "lxc-start", "-n", name])
         } catch {
             tearDown()

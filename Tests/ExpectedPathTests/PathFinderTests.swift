@@ -90,6 +90,35 @@ struct PathFinderTests {
         #expect(path.reachable)
     }
 
+    @Test("on real hardware em1 and em2 are physical: the frame leaves em2 and is assumed back on em1")
+    func physicalUplinks() {
+        var b = TopologyBuilder()
+        b.namespace("host", kind: .host)
+        b.namespace("ct1", kind: .lxc)
+        let em1 = b.link("host", "em1", kind: .physical, mac: "00:1b:21:00:00:01")
+        let em2 = b.link("host", "em2", kind: .physical, mac: "00:1b:21:00:00:02")
+        let br0 = b.link("host", "br0", kind: .bridge, mac: "00:1b:21:00:00:01")
+        b.enslave(em1, to: br0)
+        b.address(em2, "192.0.2.2/24")
+        let (vethCT1, eth0) = b.veth(("host", "veth-ct1", "fe:00:00:00:01:01"), ("ct1", "eth0", "02:00:00:00:01:01"))
+        b.enslave(vethCT1, to: br0)
+        b.address(eth0, "192.0.2.11/24")
+        let path = PathFinder.path(
+            from: endpoint("host", "192.0.2.2", interface: "em2"),
+            to: endpoint("ct1", "192.0.2.11"),
+            in: b.topology
+        )
+        #expect(
+            summary(path) == [
+                "host:em2 route-lookup", "outside:- outside", "host:em1 from-outside", "host:br0 bridge-flood",
+                "host:veth-ct1 bridge-flood", "ct1:eth0 veth-peer",
+            ]
+        )
+        #expect(path.reachable)
+        #expect(path.notes.contains("assumed: the outside network delivers the frame from host:em2 to host:em1"))
+        #expect(path.hops[1].observable == false)
+    }
+
     @Test("host to the macvlan child through its own parent is blocked by design")
     func hostThroughMacvlanParent() {
         var lab = Lab()

@@ -8,10 +8,19 @@ enum LXCDiagExecutable {
     }
 
     /// Runs `lxcdiag arguments...` and returns its exit status and output.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    /// With `asNobody`, runs it through `setpriv` as uid/gid 65534 without capabilities.
+    static func run(
+        _ arguments: [String],
+        asNobody: Bool = false
+    ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        if asNobody {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output

@@ -68,6 +68,19 @@ struct LabCommandTests {
         #expect(status.output.contains("  - ct2: eth0 is down"))
     }
 
+    @Test("without root every lab command is one line naming the fix, exit 3, and touches nothing")
+    func notRoot() throws {
+        for command in ["up", "down", "status"] {
+            let result = try LXCDiagExecutable.run(["lab", command, "--name", "lxcdiag-tnobody"], asNobody: true)
+            #expect(result.status == 3)
+            #expect(
+                result.error
+                    == "lxcdiag: lxcdiag lab \(command) needs root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN); run it with sudo\n"
+            )
+        }
+        #expect(try TestLab(name: "lxcdiag-tnobody").leftovers() == [])
+    }
+
     @Test("a taken name is one line on stderr naming the namespace and the fix, exit 3")
     func takenName() throws {
         let test = TestLab(backend: .namespaces)
@@ -81,5 +94,33 @@ struct LabCommandTests {
         #expect(up.error.split(separator: "\n").count == 1)
         #expect(up.error.contains("network namespace \(foreign) exists but was not made by this lab"))
         #expect(up.error.contains("ip netns del \(foreign)"))
+    }
+}
+
+@Suite("lxcdiag lab help")
+struct LabHelpTests {
+    @Test("help teaches: the topology, the example, the exit codes, the advanced --name option")
+    func help() throws {
+        let lab = try LXCDiagExecutable.run(["lab", "--help"])
+        #expect(lab.status == 0)
+        #expect(lab.output.contains("lxcdiag-host  br0 (no address, STP off)"))
+        #expect(lab.output.contains("lxcdiag lab up && lxcdiag lab status && lxcdiag lab down"))
+        #expect(lab.output.contains("ip netns exec lxcdiag-host lxc-ls -f"))
+        let up = try LXCDiagExecutable.run(["lab", "up", "--help"])
+        #expect(up.output.contains("ADVANCED OPTIONS:"))
+        #expect(up.output.contains("--macvlan-mode <macvlan-mode>"))
+        #expect(up.output.contains("--lxc/--no-lxc"))
+        let status = try LXCDiagExecutable.run(["lab", "status", "--help"])
+        #expect(status.output.contains("Exit status: 0 when the lab is complete, 1 when it is partial or absent"))
+    }
+
+    @Test("usage errors exit 2 before any work: a bad lab name, an unknown macvlan mode")
+    func usageErrors() throws {
+        let badName = try LXCDiagExecutable.run(["lab", "up", "--name", "Bad"])
+        #expect(badName.status == 2)
+        #expect(badName.error.contains("lab name 'Bad' is not valid"))
+        let badMode = try LXCDiagExecutable.run(["lab", "up", "--macvlan-mode", "hairpin"])
+        #expect(badMode.status == 2)
+        #expect(badMode.error.contains("use one of bridge, private, vepa, passthru"))
     }
 }

@@ -23,6 +23,18 @@ struct PlainLabTests {
     @Test("up completes a half-made lab")
     func upCompletes() throws { try LabScenarios.upCompletesHalfMadeLab(.namespaces, stage: .host) }
 
+    @Test("two ups of one lab at once: one builds, the other finds it up")
+    func concurrentUps() async throws {
+        let test = TestLab(backend: .namespaces)
+        defer { test.tearDown() }
+        let lab = test.lab
+        async let first = withNetworkNamespace(.current) { try lab.up().outcome }
+        async let second = withNetworkNamespace(.current) { try lab.up().outcome }
+        let outcomes = try await [first, second].sorted { $0.rawValue < $1.rawValue }
+        #expect(outcomes == [.alreadyUp, .built])
+        #expect(try lab.status().isComplete)
+    }
+
     @Test("a foreign namespace with the lab's name makes up refuse")
     func foreignNamespace() throws { try LabScenarios.foreignNamespaceRefused(.namespaces) }
 
@@ -107,6 +119,35 @@ struct LXCLabTests {
         for member in ["ct1", "ct2", "ct3", "ct4"] {
             #expect(LXCTool.monitorPID(test.configuration.containerName(member)) == nil)
         }
+    }
+
+    @Test("containers whose record was lost (as after a reboot) are still the lab's: up rebuilds, down removes")
+    func recordLost() throws {
+        let test = TestLab(backend: .lxc)
+        defer { test.tearDown() }
+        let forgetRecord = {
+            // What a reboot does: containers stop, /run (namespaces, state file) is gone, /var/lib/lxc stays.
+            for member in ["ct1", "ct2", "ct3", "ct4"] {
+                LXCTool.stop(test.configuration.containerName(member), in: test.configuration.hostNamespace)
+            }
+            for namespace in [test.configuration.externalNamespace, test.configuration.hostNamespace] {
+                try ExternalCommand.check(["ip", "netns", "del", namespace])
+            }
+            LabState.remove(at: test.configuration.statePath)
+        }
+        _ = try test.lab.up()
+        try forgetRecord()
+        let status = try test.lab.status()
+        #expect(status.condition == .absent)
+        #expect(status.problems.count == 4)
+        #expect(status.problems.allSatisfy { $0.contains("whose record is gone; `lxcdiag lab down` removes it") })
+        let rebuilt = try test.lab.up()
+        #expect(rebuilt.outcome == .rebuilt)
+        #expect(rebuilt.status.isComplete, "\(rebuilt.status.problems)")
+        try forgetRecord()
+        let removed = try #require(try test.lab.down())
+        #expect(removed.containers.count == 4)
+        #expect(try test.leftovers() == [])
     }
 
     @Test("a foreign LXC container with the lab's name makes up refuse")

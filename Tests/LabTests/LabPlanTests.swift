@@ -88,6 +88,13 @@ struct LabPlanTests {
         #expect(macvlan.contains("lxc.net.0.ipv4.address = 192.0.2.14/24 192.0.2.255"))
     }
 
+    @Test("errors name the thing and the fix")
+    func errorMessages() {
+        #expect(LabError.lxcMissing.description.contains("apt-get install lxc busybox-static"))
+        #expect(LabError.namespaceTaken("lxcdiag-host").description.contains("ip netns del lxcdiag-host"))
+        #expect(LabError.containerTaken("ct1").description.contains("lxc-destroy -f -n ct1"))
+    }
+
     @Test("lxc-info output is read for state and pid")
     func lxcInfo() throws {
         let running = try #require(LXCTool.parseInfo("State:          RUNNING\nPID:            11787\n"))

@@ -12,6 +12,11 @@ struct TestLab {
         lab = Lab(LabConfiguration(name: "lxcdiag-t\(tag)", macvlanMode: macvlanMode, backend: backend))
     }
 
+    /// A handle on a lab of a given name (to look for its leftovers).
+    init(name: String) {
+        lab = Lab(LabConfiguration(name: name))
+    }
+
     var configuration: LabConfiguration { lab.configuration }
 
     /// Removes the lab; if `down` fails, removes by name whatever is left so no test leaks a namespace.

@@ -1,3 +1,4 @@
+import KernelDrops
 import LinuxNet
 import NetworkModel
 import PacketCodec
@@ -29,6 +30,16 @@ struct SyntheticTrace {
     var observations: [HopObservation] = []
     var neighbour: NeighbourEntry?
     var unavailable: [Int: String] = [:]
+
+    /// Probe frames from ext (192.0.2.1) to ct1 (192.0.2.20) marked with `marker`.
+    static func probeFrames(_ marker: RunMarker) -> ProbeFrames {
+        ProbeFrames(
+            marker: marker,
+            sourceMAC: sourceMAC,
+            sourceIP: IPv4Address(192, 0, 2, 1),
+            targetIP: IPv4Address(192, 0, 2, 20)
+        )
+    }
 
     /// The path hops a unicast frame crosses, in order (the bridge device does not see it).
     static let unicastPath = [0, 1, 3, 5]
@@ -62,34 +73,36 @@ struct SyntheticTrace {
         }
     }
 
-    func report() -> TraceReport {
-        TraceCorrelation.report(
-            TraceEvidence(
-                source: ResolvedEndpoint(
-                    endpoint: "ext",
-                    node: "ext",
-                    namespace: .named("ext"),
-                    interface: "eth0",
-                    ip: IPv4Address(192, 0, 2, 1),
-                    mac: Self.sourceMAC
-                ),
-                target: ResolvedEndpoint(
-                    endpoint: "ct1",
-                    node: "ct1",
-                    namespace: .named("ct1"),
-                    interface: "eth0",
-                    ip: IPv4Address(192, 0, 2, 20),
-                    mac: Self.targetMAC
-                ),
-                hops: hops,
-                probes: probes,
-                observations: observations,
-                neighbour: neighbour,
-                unavailable: unavailable,
-                sourceMTU: 1500,
-                marker: RunMarker(identifier: 0x1234, nonce: 0xdead_beef),
-                durationNs: 47_300_000
-            )
+    func report() -> TraceReport { TraceCorrelation.report(evidence()) }
+
+    func evidence(kernelDrops: [KernelDrop] = [], kernelDropsUnavailable: String? = nil) -> TraceEvidence {
+        TraceEvidence(
+            source: ResolvedEndpoint(
+                endpoint: "ext",
+                node: "ext",
+                namespace: .named("ext"),
+                interface: "eth0",
+                ip: IPv4Address(192, 0, 2, 1),
+                mac: Self.sourceMAC
+            ),
+            target: ResolvedEndpoint(
+                endpoint: "ct1",
+                node: "ct1",
+                namespace: .named("ct1"),
+                interface: "eth0",
+                ip: IPv4Address(192, 0, 2, 20),
+                mac: Self.targetMAC
+            ),
+            hops: hops,
+            probes: probes,
+            observations: observations,
+            neighbour: neighbour,
+            unavailable: unavailable,
+            kernelDrops: kernelDrops,
+            kernelDropsUnavailable: kernelDropsUnavailable,
+            sourceMTU: 1500,
+            marker: RunMarker(identifier: 0x1234, nonce: 0xdead_beef),
+            durationNs: 47_300_000
         )
     }
 }

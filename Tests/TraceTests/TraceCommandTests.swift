@@ -12,6 +12,7 @@ private let lxcdiagBinary: String = {
 
 /// A finished run of the binary.
 private struct Run {
+    var pid: Int32
     var status: Int32
     var output: String
     var error: String
@@ -38,6 +39,7 @@ private func lxcdiag(_ arguments: [String], interruptAfter: Double? = nil) throw
     let err = error.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return Run(
+        pid: process.processIdentifier,
         status: process.terminationStatus,
         output: String(decoding: out, as: UTF8.self),
         error: String(decoding: err, as: UTF8.self)
@@ -122,6 +124,9 @@ struct TraceCommandTests {
         #expect(run.status == 130)
         #expect(run.error.contains("interrupted"))
         #expect(!FileManager.default.fileExists(atPath: pcap))
+        // The kernel drop recorder's tracefs instance (named lxcdiag-PID-...) is gone too.
+        let instances = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/tracing/instances")) ?? []
+        #expect(!instances.contains { $0.hasPrefix("lxcdiag-\(run.pid)-") })
         let bridge = try ExternalCommand.check(["ip", "-n", lab.host, "-d", "link", "show", "br0"])
         #expect(!bridge.contains("PROMISC"))
     }

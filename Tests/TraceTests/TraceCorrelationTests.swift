@@ -1,3 +1,5 @@
+import Foundation
+import KernelDrops
 import PacketCodec
 import Testing
 import Trace
@@ -191,5 +193,49 @@ struct TraceCorrelationTests {
         #expect(report.probe(.arp)?.hop("ct1:eth0")?.captureError == "interface down")
         let finding = report.findings.first { $0.code == "interface-down" }
         #expect(finding?.fix == "ip -n ct1 link set dev eth0 up")
+    }
+
+    @Test("the kernel's drop of the lost echo is attached by frame length, preferring where the trail ends")
+    func kernelDropAttached() throws {
+        var trace = SyntheticTrace()
+        trace.see(.arp, .request, at: SyntheticTrace.broadcastPath)
+        trace.see(.arp, .reply, at: SyntheticTrace.unicastPath.reversed())
+        trace.see(.icmp, .request, at: [0, 1])
+        trace.see(.icmpMTU, .request, at: [0, 1])
+        func drop(_ reason: String, length: Int, device: String) -> KernelDrop {
+            KernelDrop(
+                reason: reason,
+                location: "nft_do_chain+0x3e8/0x610",
+                device: device,
+                length: length,
+                timestampNs: 1,
+                lastEvent: "netif_receive_skb",
+                devices: [device]
+            )
+        }
+        let report = TraceCorrelation.report(
+            trace.evidence(kernelDrops: [
+                drop("NOT_SPECIFIED", length: 98, device: "eth9"),
+                drop("NETFILTER_DROP", length: 98, device: "em1"),
+                drop("QDISC_DROP", length: 1514, device: "em1"),
+            ])
+        )
+        let kernel = try #require(report.drop?.kernel)
+        #expect(kernel.reason == "NETFILTER_DROP")
+        #expect(report.findings.first?.evidence.last == "kernel: NETFILTER_DROP in nft_do_chain+0x3e8/0x610 on em1")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: try report.jsonDocument()) as? [String: Any]
+        )
+        let encoded = (json["drop"] as? [String: Any])?["kernel"] as? [String: String]
+        #expect(encoded?["reason"] == "NETFILTER_DROP")
+        #expect(encoded?["location"] == "nft_do_chain+0x3e8/0x610")
+    }
+
+    @Test("kernel drops asked for but not recordable are an info finding on a dropping path")
+    func kernelDropsUnavailable() {
+        var trace = SyntheticTrace()
+        trace.see(.arp, .request, at: [0, 1])
+        let report = TraceCorrelation.report(trace.evidence(kernelDropsUnavailable: "tracefs: permission denied"))
+        #expect(report.findings.contains { $0.code == "kernel-drops-unavailable" && $0.severity == .info })
     }
 }

@@ -45,6 +45,9 @@ struct TraceOutputTests {
         let veth = try #require(hops[3]["request"] as? [String: Any])
         #expect(veth["seen"] as? Bool == true)
         #expect(veth["t_ns"] as? UInt64 == SyntheticTrace.start + 1_000_000 + 1_000 + 20_000)
+        // Per-hop latency: the veth is the third unicast hop, 20 µs after the request left the source.
+        #expect(veth["offset_ns"] as? Int == 20_000)
+        #expect(request["offset_ns"] is NSNull)
         #expect(hops[3]["capture_error"] is NSNull)
     }
 
@@ -123,12 +126,7 @@ struct TraceOutputTests {
 
     @Test("tshark reads the pcapng file: one interface per point named node:interface, ns timestamps")
     func pcapngReadByTshark() throws {
-        let frames = ProbeFrames(
-            marker: RunMarker(identifier: 0x4242, nonce: 0x0102_0304),
-            sourceMAC: SyntheticTrace.sourceMAC,
-            sourceIP: IPv4Address(192, 0, 2, 1),
-            targetIP: IPv4Address(192, 0, 2, 20)
-        )
+        let frames = SyntheticTrace.probeFrames(RunMarker(identifier: 0x4242, nonce: 0x0102_0304))
         var file = PcapngFile()
         let ext = file.addInterface(PcapngFile.Interface(name: "ext:eth0"))
         let host = file.addInterface(PcapngFile.Interface(name: "host:vct1"))
@@ -159,12 +157,7 @@ struct TraceOutputTests {
 
     @Test("probe frames: the run's own frames classify, another run's do not")
     func classify() {
-        let mine = ProbeFrames(
-            marker: RunMarker(identifier: 7, nonce: 0xabcd_ef01),
-            sourceMAC: SyntheticTrace.sourceMAC,
-            sourceIP: IPv4Address(192, 0, 2, 1),
-            targetIP: IPv4Address(192, 0, 2, 20)
-        )
+        let mine = SyntheticTrace.probeFrames(RunMarker(identifier: 7, nonce: 0xabcd_ef01))
         var theirs = mine
         theirs.marker = RunMarker(identifier: 7, nonce: 0xabcd_ef02)
         let arp = mine.arpRequest()
@@ -177,5 +170,20 @@ struct TraceOutputTests {
         #expect(mine.classify(echo)?.probe == .icmp)
         #expect(theirs.classify(echo) == nil)
         #expect(mine.captureFilter.contains("icmp[4:2] = 7"))
+    }
+
+    @Test("probe frames seen with an 802.1Q tag (a trunk capture) still classify")
+    func taggedFrames() throws {
+        let frames = SyntheticTrace.probeFrames(RunMarker(identifier: 9, nonce: 0x1111_2222))
+        for bytes in [
+            frames.arpRequest(), frames.echoRequest(.icmpMTU, size: 1400, destinationMAC: SyntheticTrace.targetMAC),
+        ] {
+            var ethernet = try EthernetFrame(decoding: bytes)
+            ethernet.vlanTags = [VLANTag(id: 211)]
+            let classified = frames.classify(ethernet.encoded())
+            #expect(classified?.direction == .request)
+            #expect(classified?.ethernet.vlanTags.first?.id == 211)
+        }
+        #expect(frames.captureFilter.contains("(vlan and ("))
     }
 }

@@ -14,21 +14,25 @@ final class TracePathLab {
     static let extIP = IPv4Address(192, 0, 2, 1)
     static let ct1IP = IPv4Address(192, 0, 2, 20)
     static let ct2IP = IPv4Address(192, 0, 2, 21)
+    static let ct3IP = IPv4Address(192, 0, 2, 30)
 
     let ext: String
     let sw: String
     let host: String
     let ct1: String
     let ct2: String
+    /// A macvlan child of br0 (bridge mode), when the lab was made with one.
+    let ct3: String?
     private(set) var ct1MAC = MACAddress.zero
 
-    init() throws {
+    init(macvlan: Bool = false) throws {
         let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         ext = "lxcdiag-t\(tag)-ext"
         sw = "lxcdiag-t\(tag)-sw"
         host = "lxcdiag-t\(tag)-host"
         ct1 = "lxcdiag-t\(tag)-ct1"
         ct2 = "lxcdiag-t\(tag)-ct2"
+        ct3 = macvlan ? "lxcdiag-t\(tag)-ct3" : nil
         do { try build() } catch {
             tearDown()
             throw error
@@ -36,7 +40,7 @@ final class TracePathLab {
     }
 
     private func build() throws {
-        for ns in [ext, sw, host, ct1, ct2] {
+        for ns in namespaces {
             try ExternalCommand.check(["ip", "netns", "add", ns])
             try ExternalCommand.check([
                 "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
@@ -59,6 +63,13 @@ final class TracePathLab {
             (host, "vct2"), (host, "br0"), (ct1, "eth0"), (ct2, "eth0"),
         ]
         for (ns, dev) in links { try ip(ns, "link", "set", dev, "up") }
+        if let ct3 {
+            try ip(host, "link", "add", "mv3", "link", "br0", "type", "macvlan", "mode", "bridge")
+            try ip(host, "link", "set", "mv3", "netns", ct3)
+            try ip(ct3, "link", "set", "mv3", "name", "eth0")
+            try ip(ct3, "addr", "add", "\(Self.ct3IP)/24", "dev", "eth0")
+            try ip(ct3, "link", "set", "eth0", "up")
+        }
         ct1MAC = try Tracer().queries.interfaceFacts(.named(ct1), "eth0").mac
         try waitUntilForwarding([(sw, 2), (host, 3)])
     }
@@ -131,8 +142,10 @@ final class TracePathLab {
 
     func label(_ ns: String, _ interface: String) -> String { "\(ns):\(interface)" }
 
+    private var namespaces: [String] { [ext, sw, host, ct1, ct2] + (ct3.map { [$0] } ?? []) }
+
     func tearDown() {
-        for ns in [ext, sw, host, ct1, ct2] { _ = try? ExternalCommand.run(["ip", "netns", "del", ns]) }
+        for ns in namespaces { _ = try? ExternalCommand.run(["ip", "netns", "del", ns]) }
     }
 
     deinit { tearDown() }

@@ -1,6 +1,9 @@
 import Foundation
 import Glibc
+import KernelDrops
 import LinuxNet
+import NetworkModel
+import PacketCapture
 import PacketCodec
 import Testing
 import Trace
@@ -45,8 +48,54 @@ struct TracePathTests {
     }
 }
 
+@Suite("Trace to a macvlan child of the host's bridge", .enabled(if: getuid() == 0, "needs root"))
+struct TraceMacvlanTests {
+    @Test("ext -> macvlan child: reachable, the parent bridge sees both ways, the other ports see the flood")
+    func macvlanChild() throws {
+        let lab = try TracePathLab(macvlan: true)
+        defer { lab.tearDown() }
+        let ct3 = try #require(lab.ct3)
+        let target = ResolvedEndpoint(
+            endpoint: "ct3",
+            node: ct3,
+            namespace: .named(ct3),
+            interface: "eth0",
+            ip: TracePathLab.ct3IP,
+            mac: nil
+        )
+        let hops = [
+            CapturePoint(node: lab.sw, namespace: .named(lab.sw), interface: "p-ext", role: .bridgePort),
+            CapturePoint(node: lab.sw, namespace: .named(lab.sw), interface: "p-host", role: .bridgePort),
+            CapturePoint(node: lab.host, namespace: .named(lab.host), interface: "em1", role: .uplink),
+            CapturePoint(node: lab.host, namespace: .named(lab.host), interface: "br0", role: .macvlanParent),
+            CapturePoint(node: lab.host, namespace: .named(lab.host), interface: "vct1", role: .veth, isSide: true),
+            CapturePoint(node: ct3, namespace: .named(ct3), interface: "eth0", role: .container),
+        ]
+        let report = try Tracer().run(
+            TracePlan(source: lab.source, target: target, hops: hops, options: TraceOptions())
+        )
+        .report
+        #expect(report.verdict == .reachable)
+        for probe in report.probes {
+            let parent = probe.hop(lab.label(lab.host, "br0"))
+            #expect(parent?.request.seen == true, "\(probe.kind) request at br0")
+            #expect(parent?.reply.seen == true, "\(probe.kind) reply at br0")
+        }
+        // A macvlan child on a bridge makes the bridge promiscuous and its MAC is never learned: every frame to
+        // it is flooded to the other ports too.
+        let flooded = report.findings.first { $0.code == "unicast-flooded" }
+        #expect(flooded?.location == HopName(node: lab.host, interface: "vct1"))
+    }
+}
+
 @Suite("Trace finds where frames stop", .enabled(if: getuid() == 0, "needs root"))
 struct TraceDropTests {
+    private var kernelDropOptions: TraceOptions {
+        var options = TraceOptions()
+        options.recordKernelDrops = true
+        return options
+    }
+
     /// Runs a trace on a fresh lab after `breakPath`, and checks the verdict and where the frame stopped.
     private func traceBroken(
         _ breakPath: (TracePathLab) throws -> Void,
@@ -54,19 +103,20 @@ struct TraceDropTests {
         probe: ProbeKind,
         direction: ProbeDirection = .request,
         lastSeen: (TracePathLab) -> String,
-        firstMissing: (TracePathLab) -> String
+        firstMissing: (TracePathLab) -> String,
+        options: TraceOptions = TraceOptions()
     ) throws -> TraceReport {
         let lab = try TracePathLab()
         defer { lab.tearDown() }
         try breakPath(lab)
-        let report = try Tracer().run(lab.plan()).report
+        let report = try Tracer().run(lab.plan(options)).report
         #expect(report.verdict == verdict)
         let drop = try #require(report.drop)
         #expect(drop.probe == probe)
         #expect(drop.direction == direction)
         #expect(drop.lastSeen?.description == lastSeen(lab))
         #expect(drop.firstMissing?.description == firstMissing(lab))
-        #expect(drop.kernel == nil)
+        if !options.recordKernelDrops { #expect(drop.kernel == nil) }
         print("\(report.verdict) trace took \(report.durationNs / 1_000_000) ms")
         return report
     }
@@ -121,9 +171,14 @@ struct TraceDropTests {
             verdict: .unreachable,
             probe: .icmp,
             lastSeen: { $0.label($0.host, "em1") },
-            firstMissing: { $0.label($0.host, "vct1") }
+            firstMissing: { $0.label($0.host, "vct1") },
+            options: kernelDropOptions
         )
         #expect(report.probe(.arp)?.result == .answered)
+        // The kernel's own account, from tracefs: netfilter dropped it, on the uplink it came in by.
+        let kernel = try #require(report.drop?.kernel)
+        #expect(kernel.reason == "NETFILTER_DROP")
+        #expect(kernel.device == "em1")
     }
 
     @Test("the container's interface down stops the ARP at its veth")
@@ -216,6 +271,43 @@ struct TraceRobustnessTests {
         let error = #expect(throws: TraceError.self) { try Tracer().run(plan) }
         #expect(error?.kind == .interfaceGone, "\(error.map { "\($0)" } ?? "")")
         #expect(error?.description.contains("\(lab.host):vct2") == true)
+    }
+
+    @Test("the kernel filter passes this run's frames with an 802.1Q tag too, and nothing of another run")
+    func taggedFramesThroughTheFilter() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        let mine = ProbeFrames(
+            marker: .random(),
+            sourceMAC: MACAddress([2, 0, 0, 0, 0, 1]),
+            sourceIP: TracePathLab.extIP,
+            targetIP: TracePathLab.ct1IP
+        )
+        var other = mine
+        other.marker = .random()
+        let sw = lab.sw
+        let capture = try withNetworkNamespace(.named(sw)) {
+            try PacketCapture(interface: "p-ext", options: CaptureOptions(filter: mine.captureFilter))
+        }
+        capture.start()
+        let sender = try withNetworkNamespace(.named(lab.ext)) { try PacketSocket(interface: "eth0") }
+        for frames in [other, mine] {
+            var echo = try EthernetFrame(decoding: frames.echoRequest(.icmp, size: 111, destinationMAC: .broadcast))
+            echo.vlanTags = [VLANTag(id: 211)]
+            try sender.send(echo.encoded())
+            try sender.send(frames.arpRequest())
+        }
+        // ct1 answers both ARP requests; ARP replies carry no mark, so both runs' replies pass (documented).
+        let deadline = monotonicNanoseconds() + 2_000_000_000
+        while capture.frames.count < 4 && monotonicNanoseconds() < deadline { usleep(2_000) }
+        usleep(20_000)
+        capture.stop()
+        let seen = capture.frames.compactMap { mine.classify($0.bytes) }
+        #expect(seen.count == capture.frames.count)
+        let requests = seen.filter { $0.direction == .request }
+        #expect(requests.map(\.probe) == [.icmp, .arp])
+        #expect(requests.first?.ethernet.vlanTags.first?.id == 211)
+        #expect(seen.filter { $0.direction == .reply }.allSatisfy { $0.probe == .arp })
     }
 
     @Test("a capture point that does not exist is an error naming it, before any probe is sent")
