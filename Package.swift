@@ -47,7 +47,9 @@ let package = Package(
         // The trace engine: probes sent from one end, captures on every hop, correlation into a report.
         .target(
             name: "Trace",
-            dependencies: ["LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops"]
+            dependencies: [
+                "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Netlink", "Topology",
+            ]
         ),
         // The finding catalogue and the rules that turn observations and configuration into causes and fixes.
         .target(

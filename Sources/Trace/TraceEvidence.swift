@@ -41,12 +41,11 @@ public struct ProbeAttempt: Sendable, Hashable {
 }
 
 /// The source namespace's neighbour entry for the target, read before the probes ran.
-public struct NeighbourEntry: Sendable, Hashable {
+public struct CachedNeighbour: Sendable, Hashable {
     public var ip: IPv4Address
     public var interface: String
     public var mac: MACAddress?
-    /// The kernel's NUD state words, such as `REACHABLE`, `STALE`, `PERMANENT`, `FAILED` (from /proc's ARP
-    /// table only `PERMANENT`, `REACHABLE` for any other complete entry, and `INCOMPLETE`).
+    /// The kernel's NUD state words, such as `REACHABLE`, `STALE`, `PERMANENT`, `FAILED`.
     public var states: [String]
 
     public init(ip: IPv4Address, interface: String, mac: MACAddress?, states: [String]) {
@@ -66,7 +65,7 @@ public struct TraceEvidence: Sendable {
     public var hops: [CapturePoint]
     public var probes: [ProbeAttempt]
     public var observations: [HopObservation]
-    public var neighbour: NeighbourEntry?
+    public var neighbour: CachedNeighbour?
     /// Capture points that could not capture, by index in `hops`, with the reason (the interface is down).
     public var unavailable: [Int: String]
     /// The kernel's drops of this run's echo frames, when they were recorded.
@@ -84,7 +83,7 @@ public struct TraceEvidence: Sendable {
         hops: [CapturePoint],
         probes: [ProbeAttempt],
         observations: [HopObservation],
-        neighbour: NeighbourEntry?,
+        neighbour: CachedNeighbour?,
         unavailable: [Int: String] = [:],
         kernelDrops: [KernelDrop] = [],
         kernelDropsUnavailable: String? = nil,

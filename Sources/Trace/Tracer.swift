@@ -161,7 +161,7 @@ public struct Tracer: Sendable {
 /// Results of the work that runs beside the capture setup.
 /// Safe: each field is written by one thread before it leaves the group and read only after `wait()`.
 private final class SideQueries: @unchecked Sendable {
-    var neighbour: Result<NeighbourEntry?, any Error>?
+    var neighbour: Result<CachedNeighbour?, any Error>?
     var recorder: DropRecorder?
 }
 

@@ -53,33 +53,8 @@ struct PointSpecTests {
     }
 }
 
-@Suite("Reading neighbour entries: /proc ARP table and ip -j (no root)")
+@Suite("Reading neighbour entries from ip -j (no root)")
 struct NeighbourTableTests {
-    static let table = """
-        IP address       HW type     Flags       HW address            Mask     Device
-        192.0.2.77       0x1         0x6         02:00:00:00:00:77     *        eth0
-        192.0.2.20       0x1         0x2         ea:4d:de:f9:5c:8c     *        eth0
-        192.0.2.20       0x1         0x2         ea:4d:de:f9:5c:8d     *        eth1
-        192.0.2.30       0x1         0x0         00:00:00:00:00:00     *        eth0
-
-        """
-
-    private func entry(_ ip: String, _ interface: String) -> NeighbourEntry? {
-        ProcARPTable.entry(in: Self.table, ip: IPv4Address(ip)!, interface: interface)
-    }
-
-    @Test("the entry for the address on the interface, with permanence and completeness")
-    func procTable() throws {
-        let stale = try #require(entry("192.0.2.20", "eth1"))
-        #expect(stale.mac == MACAddress("ea:4d:de:f9:5c:8d"))
-        #expect(stale.states == ["REACHABLE"])
-        #expect(entry("192.0.2.77", "eth0")?.isPermanent == true)
-        let incomplete = entry("192.0.2.30", "eth0")
-        #expect(incomplete?.mac == nil)
-        #expect(incomplete?.states == ["INCOMPLETE"])
-        #expect(entry("192.0.2.99", "eth0") == nil)
-    }
-
     @Test("ip -j neigh output gives the same entry")
     func ipJSON() throws {
         let text = #"[{"dst":"192.0.2.20","dev":"eth0","lladdr":"ea:4d:de:f9:5c:8c","state":["STALE"]}]"#

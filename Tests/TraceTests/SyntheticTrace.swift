@@ -28,7 +28,7 @@ struct SyntheticTrace {
         ProbeAttempt(kind: .icmpMTU, size: 1500, sentAtNs: start + 2_000_000),
     ]
     var observations: [HopObservation] = []
-    var neighbour: NeighbourEntry?
+    var neighbour: CachedNeighbour?
     var unavailable: [Int: String] = [:]
 
     /// Probe frames from ext (192.0.2.1) to ct1 (192.0.2.20) marked with `marker`.

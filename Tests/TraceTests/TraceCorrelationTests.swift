@@ -138,7 +138,7 @@ struct TraceCorrelationTests {
     func staleNeighbour() {
         var trace = SyntheticTrace()
         trace.seeHealthyPath()
-        trace.neighbour = NeighbourEntry(
+        trace.neighbour = CachedNeighbour(
             ip: IPv4Address(192, 0, 2, 20),
             interface: "eth0",
             mac: SyntheticTrace.otherMAC,

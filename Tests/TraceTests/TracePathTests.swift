@@ -209,6 +209,32 @@ struct TraceDropTests {
         #expect(report.findings.contains { $0.code == "mtu-mismatch" })
     }
 
+    @Test("the neighbour entry is read through rtnetlink inside the source's namespace, with its state")
+    func neighbourThroughNetlink() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        try lab.ip(
+            lab.ext,
+            "neigh",
+            "replace",
+            "192.0.2.66",
+            "lladdr",
+            "02:00:00:00:00:66",
+            "dev",
+            "eth0",
+            "nud",
+            "stale"
+        )
+        try lab.ip(lab.ext, "neigh", "replace", "192.0.2.67", "lladdr", "02:00:00:00:00:67", "dev", "eth0")
+        let query = NamespaceQueries.system.neighbour
+        let stale = try query(.named(lab.ext), "eth0", IPv4Address(192, 0, 2, 66))
+        #expect(stale?.mac == MACAddress("02:00:00:00:00:66"))
+        #expect(stale?.states == ["STALE"])
+        #expect(try query(.named(lab.ext), "eth0", IPv4Address(192, 0, 2, 67))?.isPermanent == true)
+        #expect(try query(.named(lab.ext), "eth0", IPv4Address(192, 0, 2, 68)) == nil)
+        #expect(try query(.named(lab.ct1), "eth0", IPv4Address(192, 0, 2, 66)) == nil)
+    }
+
     @Test("a stale neighbour entry at the source is reported with the MAC that really answers")
     func staleNeighbour() throws {
         let lab = try TracePathLab()
