@@ -36,7 +36,7 @@ let package = Package(
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
         .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
-        .target(name: "Netlink", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec"]),
+        .target(name: "Netlink", dependencies: ["CLinuxNet"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
         .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
         // LXC containers (config files, running inits found from any namespace), named namespaces, and the

@@ -85,7 +85,7 @@ final class TopologyLab {
         for number in [1, 2, 3] { try ip(containers[number - 1], "route add default via 192.0.2.1") }
         // The bridge moves a port to forwarding when linkwatch reports its carrier (asynchronously, together
         // with operstate UP); wait for that before disabling vct2, or the late carrier event would undo it.
-        try waitForOperationalUp(["em1", "vct1", "vct2", "vct5", "pl0"])
+        try waitForOperationalUp(host, ["em1", "vct1", "vct2", "vct5", "pl0"])
         try ip(host, "link set vct2 type bridge_slave learning off flood off mcast_flood off bcast_flood off")
         // Not `ip link set ... type bridge_slave state 0`: that RTM_NEWLINK also raises NETDEV_CHANGE, and the
         // bridge's carrier check puts a disabled port with carrier straight back to forwarding.
@@ -102,17 +102,19 @@ final class TopologyLab {
             let mac = state == "incomplete" || state == "failed" ? "" : " lladdr 02:00:00:00:01:\(number - 200)"
             try ip(host, "neigh add 192.0.2.\(number)\(mac) dev br0 nud \(state)")
         }
+        // Tests compare warnings, so wait until linkwatch has brought every container interface's operstate up.
+        for namespace in [ext] + containers { try waitForOperationalUp(namespace, ["eth0"]) }
         // Real traffic through the bridge: learned FDB entries and a REACHABLE neighbour in ct1 and ext.
         _ = try? ExternalCommand.run([
             "ip", "netns", "exec", containers[0], "busybox", "ping", "-c", "1", "-W", "1", "192.0.2.100",
         ])
     }
 
-    /// Waits (at most 3 s) until every device in `devices` of `host` reports operstate UP.
-    private func waitForOperationalUp(_ devices: [String]) throws {
+    /// Waits (at most 3 s) until every device in `devices` of `namespace` reports operstate UP.
+    private func waitForOperationalUp(_ namespace: String, _ devices: [String]) throws {
         let deadline = Date().addingTimeInterval(3)
         while Date() < deadline {
-            let output = try ExternalCommand.check(["ip", "-n", host, "-o", "link", "show"])
+            let output = try ExternalCommand.check(["ip", "-n", namespace, "-o", "link", "show"])
             let ready = devices.allSatisfy { device in
                 output.split(separator: "\n").contains { $0.contains(" \(device)@") && $0.contains(" state UP ") }
             }
