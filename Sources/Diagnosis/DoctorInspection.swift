@@ -38,24 +38,6 @@ public struct DoctorReport: Sendable, Encodable {
 
 /// Reads what doctor needs from the running system (rtnetlink, /proc/sys/net, `nft -j`) without sending a frame.
 public enum DoctorInspection {
-    /// The namespaces to inspect: the host (or `hostNetns`), every named namespace unless `only` restricts them,
-    /// and every running container of `inventory`.
-    public static func targets(hostNetns: String?, only: [String]?, inventory: ContainerInventory) -> [TopologyTarget] {
-        var targets = TopologyTarget.hostAndNamedNamespaces(hostNetns: hostNetns, scan: only == nil)
-        if let only {
-            let named = Set(TopologyTarget.namedNamespaces())
-            targets += only.filter { $0 != hostNetns && named.contains($0) }.map {
-                TopologyTarget(name: $0, kind: .netns, namespace: .named($0))
-            }
-        }
-        for container in inventory.runningContainers {
-            guard let pid = container.initPid else { continue }
-            if let only, !only.contains(container.name) { continue }
-            targets.append(TopologyTarget(name: container.name, kind: .lxc, namespace: .pid(pid)))
-        }
-        return targets
-    }
-
     /// Every namespace a trace plan touches (its ends and capture points), named as the trace names them, so the
     /// context read for them matches the report's nodes.
     public static func targets(for plan: TracePlan) -> [TopologyTarget] {

@@ -3,6 +3,7 @@ import Containers
 import Diagnosis
 import Foundation
 import LinuxNet
+import Topology
 import Trace
 
 extension LXCDiag {
@@ -28,14 +29,7 @@ extension LXCDiag {
                 """
         )
 
-        @Option(
-            name: [.customShort("n"), .customLong("netns")],
-            help: ArgumentHelp("Take the named namespace NAME (under /run/netns) as the host.", valueName: "NAME")
-        )
-        var netns: String?
-
-        @Option(help: ArgumentHelp("Where LXC keeps container configs.", valueName: "DIR"))
-        var lxcpath = ContainerInventory.defaultLXCPath
+        @OptionGroup var endpoints: EndpointOptions
 
         @Flag(help: "Print the lxcdiag.doctor/1 JSON document.")
         var json = false
@@ -48,32 +42,28 @@ extension LXCDiag {
         )
         var only: [String] = []
 
-        func validate() throws {
-            if let netns, netns.isEmpty || netns.contains("/") || netns == "." || netns == ".." {
-                throw ValidationError(
-                    "-n/--netns takes a name under /run/netns, such as lxcdiag-host, not \"\(netns)\""
+        /// The host first, then every namespace and running container, or only those named.
+        private func targets(_ all: [TopologyTarget]) throws -> [TopologyTarget] {
+            guard !only.isEmpty else { return all }
+            let missing = Set(only).subtracting(all.map(\.name))
+            guard missing.isEmpty else {
+                throw CommandFailure(
+                    message: "\(missing.sorted().joined(separator: ", ")): no such namespace, container or endpoint "
+                        + "(lxcdiag endpoints lists what exists)",
+                    status: .usage
                 )
             }
+            return [all[0]] + all.dropFirst().filter { only.contains($0.name) }
         }
 
         func run() throws {
             try reportingErrors {
                 try requireRoot("lxcdiag doctor")
-                let inventory = ContainerInventory.scan(lxcpath: lxcpath)
-                let known = Set(inventory.namedNamespaces + inventory.runningContainers.map(\.name))
-                if let unknown = only.first(where: { !known.contains($0) }) {
-                    throw CommandFailure(
-                        message: "\(unknown) is neither a namespace under /run/netns nor a running LXC container "
-                            + "(lxcdiag endpoints lists what exists)",
-                        status: .usage
-                    )
-                }
-                let targets = DoctorInspection.targets(
-                    hostNetns: netns,
-                    only: only.isEmpty ? nil : only,
-                    inventory: inventory
+                let resolver = try endpoints.resolver()
+                let report = try DoctorInspection.inspect(
+                    try targets(resolver.topologyTargets()),
+                    containers: resolver.inventory.containers
                 )
-                let report = try DoctorInspection.inspect(targets, containers: inventory.containers)
                 if json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -4,6 +4,7 @@ import Foundation
 import LabFaults
 import LinuxNet
 import Testing
+import Topology
 import Trace
 
 /// Doctor on an isolated real lab: each test makes one fault for real and checks doctor names it, without a probe.
@@ -83,12 +84,10 @@ struct DoctorIntegrationTests {
             file: "/var/lib/lxc/\(name)/config"
         )
         let container = LXCContainer(name: name, lxcpath: "/var/lib/lxc", config: config, initPid: getpid())
-        let targets = DoctorInspection.targets(
-            hostNetns: lab.netns("host"),
-            only: [name],
-            inventory:
-                ContainerInventory(containers: [], namedNamespaces: [])
-        )
+        let targets = [
+            TopologyTarget(name: "host", kind: .host, namespace: .named(lab.netns("host"))),
+            TopologyTarget(name: name, kind: .lxc, namespace: .named(name)),
+        ]
         let report = try DoctorInspection.inspect(targets, containers: [container])
         let codes = report.findings.map { "\($0.code) \($0.location.map { "\($0)" } ?? "")" }
         #expect(codes.contains("LINK_DOWN \(name):eth1"), "\(codes)")
