@@ -62,6 +62,7 @@ public enum DoctorRules {
         findings += HostRules.duplicateMACs(context)
         findings += HostRules.arpFluxRisk(context)
         findings += HostRules.sharedSegmentFlux(context)
+        findings += SegmentRules.doctor(context)
         findings += HostRules.declaredVersusReal(context)
         findings += VLANRules.findings(context)
         return TraceDiagnosis.ordered(findings)

@@ -22,6 +22,9 @@ struct DoctorIntegrationTests {
         ("macvlan-vepa", .macvlanVepaNoHairpin, "ct3:eth0"),
         ("macvlan-parent-address", .macvlanParentIsolation, "host:br0"),
         ("arp-flux", .arpFlux, "ct1:eth0"),
+        ("duplicate-ip", .duplicateIP, "ct2:eth0"),
+        ("stale-neighbour", .staleNeighbour, "ext:eth0"),
+        ("fdb-wrong-port", .fdbWrongPort, "host:veth-ct2"),
     ]
 
     @Test("doctor names the fault", arguments: probeFree.map(\.fault))

@@ -136,6 +136,42 @@ struct DoctorRuleTests {
         #expect(!findings.contains { $0.code == "LINK_DOWN" && $0.location?.description == "host:br0" })
     }
 
+    @Test("one segment: a duplicate address, a neighbour entry with a MAC nobody has, an FDB entry on the wrong port")
+    func segment() throws {
+        var lab = ConstructedLab()
+        lab.ct2.addresses.append(ConstructedLab.address("ct2", 2, "eth0", ConstructedLab.ct1IP))
+        lab.ext.neighbours = [
+            NeighbourEntry(
+                interface: LinkReference(node: "ext", index: 2, name: "eth0"),
+                address: ConstructedLab.ct2IP,
+                mac: MACAddress("02:00:00:00:99:99")!,
+                state: .permanent
+            )
+        ]
+        // ext's eth0 reaches br0 through em1 (a veth pair in this picture).
+        ConstructedLab.change(&lab.ext, "eth0") { $0.peer = LinkReference(node: "host", index: 2, name: "em1") }
+        lab.host.fdb = [
+            FDBEntry(
+                mac: ConstructedLab.ct1MAC,
+                port: LinkReference(node: "host", index: 5, name: "vct2"),
+                bridge: LinkReference(node: "host", index: 3, name: "br0"),
+                state: .static
+            )
+        ]
+        let findings = DoctorRules.findings(in: lab.context)
+        let duplicate = try #require(findings.first { $0.code == "DUPLICATE_IP" })
+        #expect(duplicate.location?.description == "ct2:eth0")
+        #expect(duplicate.fix == "Keep 192.0.2.11 on one of them: ip -n ct2 addr del 192.0.2.11/24 dev eth0")
+        let stale = try #require(findings.first { $0.code == "STALE_NEIGHBOUR" })
+        #expect(stale.severity == .error)
+        #expect(stale.fix == "ip -n ext neigh replace 192.0.2.12 lladdr 02:00:00:00:00:12 dev eth0 nud permanent")
+        let fdb = try #require(findings.first { $0.code == "FDB_WRONG_PORT" })
+        #expect(fdb.summary == "host:br0 sends 02:00:00:00:00:11 to vct2, but ct1:eth0 hangs off vct1")
+        // Cut the wire between ext and the bridge: the entry is about another segment then.
+        ConstructedLab.change(&lab.ext, "eth0") { $0.peer = nil }
+        #expect(!DoctorRules.findings(in: lab.context).contains { $0.code == "STALE_NEIGHBOUR" })
+    }
+
     static func container(_ name: String, _ config: String, running: Bool = false) -> LXCContainer {
         LXCContainer(
             name: name,

@@ -95,13 +95,11 @@ enum HostRules {
     /// interface's address: with arp_ignore=0 Linux answers for any local address on any interface, so a bridge
     /// (or any up interface) on the same wire as the one holding the address answers too, from its own MAC.
     static func sharedSegmentFlux(_ context: DiagnosisContext) -> [Finding] {
+        var segments = SegmentMap(context.topology)
         var findings: [Finding] = []
         for snapshot in context.topology.namespaces {
             let node = snapshot.node.name
             let candidates = snapshot.links.filter { $0.isUp && $0.master == nil && $0.kind != .loopback }
-            let segments = Dictionary(
-                uniqueKeysWithValues: candidates.map { ($0.name, segmentKeys($0, snapshot, context)) }
-            )
             for holder in candidates {
                 let held = snapshot.addresses(onIndex: holder.index).filter { $0.scope == "global" }
                 guard let address = held.first, answersForOthers(node, holder.name, context) else { continue }
@@ -109,7 +107,7 @@ enum HostRules {
                     guard
                         snapshot.addresses(onIndex: other.index).allSatisfy({ !$0.network.contains(address.address) }),
                         answersForOthers(node, other.name, context),
-                        let shared = segments[other.name]?.intersection(segments[holder.name] ?? []).sorted().first
+                        segments.sameSegment(snapshot.reference(other), snapshot.reference(holder))
                     else { continue }
                     findings.append(
                         Finding(
@@ -120,7 +118,7 @@ enum HostRules {
                                 + "for \(holder.name)'s \(address.address) with its own MAC",
                             evidence: [
                                 "\(node):\(holder.name) has \(address.address)/\(address.prefixLength)",
-                                "\(node):\(other.name) and \(node):\(holder.name) both reach \(shared)",
+                                "\(node):\(other.name) and \(node):\(holder.name) are bridged onto one segment",
                                 "arp_ignore effective 0 on both",
                             ],
                             fix: NodeCommand.inside(
@@ -139,24 +137,6 @@ enum HostRules {
     private static func answersForOthers(_ node: String, _ interface: String, _ context: DiagnosisContext) -> Bool {
         guard let arp = context.sysctls(node, interface)?.arp else { return false }
         return arp.ignore.effective == 0 && arp.filter.effective == 0
-    }
-
-    /// The wires an interface hears: for a veth, the bridge its peer is a port of (or the peer); for a bridge,
-    /// the same for each of its ports.
-    private static func segmentKeys(
-        _ link: Link,
-        _ snapshot: NamespaceSnapshot,
-        _ context: DiagnosisContext
-    )
-        -> Set<String>
-    {
-        func far(_ link: Link) -> String? {
-            guard let peerReference = link.peer, let peer = context.topology.link(peerReference) else { return nil }
-            if let master = peer.master { return "\(master)" }
-            return "\(peerReference)"
-        }
-        if link.kind == .bridge { return Set(snapshot.ports(of: link).compactMap(far)) }
-        return far(link).map { [$0] } ?? []
     }
 
     /// Interfaces an LXC config declares that the running container (or the host side) does not have, and
