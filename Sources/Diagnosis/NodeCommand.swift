@@ -29,4 +29,13 @@ enum NodeCommand {
         let prefix = run(node)
         return prefix.isEmpty ? command : "\(prefix) \(command)"
     }
+
+    /// `bridge fdb del MAC dev PORT master [vlan N]` for `entry`, run in `node`.
+    static func deleteFDBEntry(_ entry: FDBEntry, _ node: NetworkNode?) -> String {
+        tool(
+            "bridge",
+            node,
+            "fdb del \(entry.mac) dev \(entry.port.name) master" + (entry.vlan.map { " vlan \($0)" } ?? "")
+        )
+    }
 }

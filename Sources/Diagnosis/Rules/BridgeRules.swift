@@ -123,12 +123,7 @@ enum BridgeRules {
                         summary: "\(hop.node):\(hop.interface) sends \(mac) to \(entry.port.name), "
                             + "not to \(next.interface)",
                         evidence: evidence,
-                        fix: NodeCommand.tool(
-                            "bridge",
-                            snapshot.node,
-                            "fdb del \(mac) dev \(entry.port.name) master"
-                                + (entry.vlan.map { " vlan \($0)" } ?? "")
-                        )
+                        fix: NodeCommand.deleteFDBEntry(entry, snapshot.node)
                     )
                 )
             }

@@ -113,12 +113,7 @@ enum SegmentRules {
                                 + (entry.flags.isEmpty ? "" : " \(entry.flags.joined(separator: " "))"),
                             "\(owner.link) has \(entry.mac), behind port \(owner.port.name)",
                         ],
-                        fix: NodeCommand.tool(
-                            "bridge",
-                            snapshot.node,
-                            "fdb del \(entry.mac) dev \(entry.port.name) master"
-                                + (entry.vlan.map { " vlan \($0)" } ?? "")
-                        )
+                        fix: NodeCommand.deleteFDBEntry(entry, snapshot.node)
                     )
                 )
             }
