@@ -37,7 +37,7 @@ struct DoctorIntegrationTests {
         try lab.faults.apply(try #require(LabFaultCatalogue.fault(named: name)))
         let report = try lab.doctor()
         let parts = place.split(separator: ":").map(String.init)
-        let location = HopName(node: lab.netns(parts[0]), interface: parts[1])
+        let location = HopName(node: lab.node(parts[0]), interface: parts[1])
         let finding = report.findings.first { $0.code == code.rawValue }
         #expect(
             finding?.location == location,

@@ -17,13 +17,21 @@ final class FaultLab {
     let faults: AppliedFaults
     private let stateDirectory: String
 
-    init() throws {
+    /// The LXC containers' init PIDs by part (`ct1`...), empty for a plain-namespace lab.
+    private(set) var pids: [String: Int32] = [:]
+
+    init(backend: LabBackend = .namespaces) throws {
         let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         stateDirectory = NSTemporaryDirectory() + "lxcdiag-t\(tag)-state"
-        lab = Lab(LabConfiguration(name: "lxcdiag-t\(tag)", backend: .namespaces, stateDirectory: stateDirectory))
+        lab = Lab(LabConfiguration(name: "lxcdiag-t\(tag)", backend: backend, stateDirectory: stateDirectory))
         layout = LabLayout(name: lab.configuration.name)
         faults = AppliedFaults(lab: layout, directory: stateDirectory)
-        do { _ = try lab.up() } catch {
+        do {
+            let status = try lab.up().status
+            if backend == .lxc {
+                for node in status.nodes { if let pid = node.pid { pids[node.name] = pid } }
+            }
+        } catch {
             tearDown()
             throw error
         }
@@ -42,8 +50,24 @@ final class FaultLab {
 
     deinit { tearDown() }
 
-    /// `NAME-part`, the namespace of a lab part (`ext`, `host`, `ct1`...).
+    /// `NAME-part`, the named namespace of a lab part (`ext`, `host`, and the containers of a plain lab).
     func netns(_ part: String) -> String { "\(layout.name)-\(part)" }
+
+    /// How traces and rules name a part: its netns, or its LXC container.
+    func node(_ part: String) -> String {
+        pids[part] != nil ? lab.configuration.containerName(part) : netns(part)
+    }
+
+    /// The namespace of a part: named, or an LXC container init's.
+    func namespace(_ part: String) -> NetworkNamespace {
+        pids[part].map { .pid($0) } ?? .named(netns(part))
+    }
+
+    /// A capture target for a part, named as `node` names it.
+    func target(_ part: String) -> TopologyTarget {
+        let kind: NodeKind = part == "host" ? .host : pids[part] != nil ? .lxc : .netns
+        return TopologyTarget(name: node(part), kind: kind, namespace: namespace(part))
+    }
 
     /// The lab's endpoints by the names faults use: ext, ct1..ct4, `em2` (the host's own address) and `host`
     /// (the host talking from br0, which only the macvlan-parent-address fault gives an address).
@@ -57,8 +81,8 @@ final class FaultLab {
             }
         return ResolvedEndpoint(
             endpoint: name,
-            node: netns(part),
-            namespace: .named(netns(part)),
+            node: node(part),
+            namespace: namespace(part),
             interface: interface,
             ip: ip,
             mac: nil
@@ -66,7 +90,7 @@ final class FaultLab {
     }
 
     private func point(_ part: String, _ interface: String, _ role: HopRole, side: Bool = false) -> CapturePoint {
-        CapturePoint(node: netns(part), namespace: .named(netns(part)), interface: interface, role: role, isSide: side)
+        CapturePoint(node: node(part), namespace: namespace(part), interface: interface, role: role, isSide: side)
     }
 
     /// The capture points from `from` to `to`, as the lab wires them.
@@ -122,8 +146,8 @@ final class FaultLab {
         )
         var targets = DoctorInspection.targets(for: plan)
         for part in ["ext", "host", "ct1", "ct2", "ct3", "ct4"]
-        where !targets.contains(where: { $0.name == netns(part) }) {
-            targets.append(TopologyTarget(name: netns(part), kind: .netns, namespace: .named(netns(part))))
+        where !targets.contains(where: { $0.name == node(part) }) {
+            targets.append(target(part))
         }
         // Before the probes: an ARP reply refreshes the source's neighbour cache.
         var (context, _) = try DoctorInspection.read(targets)
@@ -142,7 +166,7 @@ final class FaultLab {
     /// The doctor's findings for the lab's namespaces.
     func doctor() throws -> DoctorReport {
         let targets = ["host", "ext", "ct1", "ct2", "ct3", "ct4"].map {
-            TopologyTarget(name: netns($0), kind: $0 == "host" ? .host : .netns, namespace: .named(netns($0)))
+            target($0)
         }
         return try DoctorInspection.inspect(targets, containers: [])
     }

@@ -1,8 +1,11 @@
 import Diagnosis
 import Foundation
 import KernelDrops
+import Lab
 import LabFaults
+import LinuxNet
 import Testing
+import Topology
 import Trace
 
 /// Every lab fault made for real in an isolated lab (plain namespaces): the trace between the fault's endpoints,
@@ -71,5 +74,37 @@ struct RealFaultTests {
         #expect(!findings.contains { $0.code == "KERNEL_DROP" }, "explained drops are not KERNEL_DROP")
         // Copies flooded up to br0's own stack die as OTHERHOST; they are not where the probe died.
         #expect(!finding.evidence.contains { $0.contains("OTHERHOST") }, "\(finding.evidence)")
+    }
+}
+
+/// The same faults on a lab of real LXC containers (busybox, started inside the lab's host namespace): faults
+/// reach the containers through their init's namespace, and the trace runs into them by PID.
+@Suite(
+    "Lab faults in real LXC containers",
+    .serialized,
+    .enabled(if: getuid() == 0 && ExternalCommand.locate("lxc-start") != nil, "needs root and LXC")
+)
+struct LXCFaultTests {
+    @Test(
+        "trace and doctor name the fault",
+        arguments: [
+            ("container-input-drop", false), ("arp-flux", true), ("container-mtu", true), ("macvlan-private", true),
+        ]
+    )
+    func fault(_ name: String, _ doctorSees: Bool) throws {
+        let fault = try #require(LabFaultCatalogue.fault(named: name))
+        let lab = try FaultLab(backend: .lxc)
+        defer { lab.tearDown() }
+        #expect(lab.target("ct1").kind == .lxc, "ct1 is an LXC container")
+        try lab.faults.apply(fault)
+        let (_, findings, _) = try lab.diagnose(from: fault.traceFrom, to: fault.traceTo)
+        #expect(findings.first?.code == fault.code.rawValue, "\(name): \(findings.map(\.code))")
+        if doctorSees {
+            let doctor = try lab.doctor().findings.map(\.code)
+            #expect(doctor.contains(fault.code.rawValue), "\(name): doctor \(doctor)")
+        }
+        #expect(try lab.faults.fix(name).isEmpty)
+        let after = try lab.diagnose(from: fault.traceFrom, to: fault.traceTo).findings.map(\.code)
+        #expect(!after.contains(fault.code.rawValue), "\(name) after the fix: \(after)")
     }
 }
