@@ -74,7 +74,7 @@ let package = Package(
             name: "DiagnosisTests",
             dependencies: [
                 "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers",
-                "LinuxNet", "NetworkModel", "PacketCodec", "Lab",
+                "LinuxNet", "NetworkModel", "PacketCodec", "Lab", "PacketCapture",
             ]
         ),
         .testTarget(

@@ -33,6 +33,26 @@ public struct TaggedFrameSighting: Sendable, Hashable {
     }
 }
 
+extension TaggedFrameSighting {
+    /// The distinct tag stacks among frames captured at `hop` (libpcap puts a tag the NIC stripped back into the
+    /// bytes), one sighting each; frames that do not decode as Ethernet are skipped.
+    public static func sightings(
+        at hop: HopName,
+        frames: [[UInt8]],
+        expectedVLAN: UInt16? = nil
+    )
+        -> [TaggedFrameSighting]
+    {
+        var seen: [[UInt16]] = []
+        for bytes in frames {
+            guard let frame = try? EthernetFrame(decoding: bytes) else { continue }
+            let tags = frame.vlanTags.map(\.id)
+            if !seen.contains(tags) { seen.append(tags) }
+        }
+        return seen.map { TaggedFrameSighting(at: hop, vlanIDs: $0, expectedVLAN: expectedVLAN) }
+    }
+}
+
 /// Everything the rules combine besides the trace: the wiring, the settings, the kernel's drops, the configs.
 ///
 /// Node names must be the ones the trace report uses (`host`, container names, netns names).
