@@ -33,11 +33,11 @@ public struct AppliedFaults: Sendable {
     }
 
     /// Applies `fault`: computes its actions, records the fix, then runs the break commands. A break that fails
-    /// half way is undone before the error is thrown.
+    /// half way is undone (and unrecorded) before the error is thrown.
     @discardableResult
     public func apply(_ fault: LabFault) throws(LabFaultError) -> FaultActions {
         guard lab.exists else { throw LabFaultError("lab \(lab.name) is not up (no namespace \(lab.host))") }
-        var current = try records()
+        let current = try records()
         if current.contains(where: { $0.fault == fault.name }) {
             throw LabFaultError(
                 "\(fault.name) is already applied to lab \(lab.name); lxcdiag lab fix \(fault.name) first"
@@ -47,14 +47,15 @@ public struct AppliedFaults: Sendable {
         do { actions = try fault.actions(in: lab) } catch let error as LabFaultError { throw error } catch {
             throw LabFaultError("\(fault.name): \(error)")
         }
+        // Recorded first, so a break cut short (Ctrl-C between two commands) is still undone by `lab fix`.
+        try save(current + [Record(fault: fault.name, fixCommands: actions.fixCommands)])
         do {
             for command in actions.breakCommands { try ExternalCommand.check(command) }
         } catch {
             Self.runAll(actions.fixCommands)
+            try save(current)
             throw LabFaultError("\(fault.name) could not be applied: \(error)")
         }
-        current.append(Record(fault: fault.name, fixCommands: actions.fixCommands))
-        try save(current)
         return actions
     }
 
