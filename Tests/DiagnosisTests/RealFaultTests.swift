@@ -57,6 +57,26 @@ struct RealFaultTests {
         #expect(after == before, "\(name): before \(before.sorted()), after the fix \(after.sorted())")
     }
 
+    @Test("DiagnosedTrace: one call reads the wiring, traces, and puts the rules' findings first")
+    func diagnosedTrace() throws {
+        let lab = try FaultLab()
+        defer { lab.tearDown() }
+        try lab.faults.apply(try #require(LabFaultCatalogue.fault(named: "port-blocking")))
+        let plan = TracePlan(
+            source: lab.endpoint("ext"),
+            target: lab.endpoint("ct1"),
+            hops: lab.hops(from: "ext", to: "ct1"),
+            options: TraceOptions()
+        )
+        let (outcome, problems) = try DiagnosedTrace.run(plan)
+        #expect(problems.isEmpty, "\(problems)")
+        let codes = outcome.report.findings.map(\.code)
+        #expect(codes.first == "BRIDGE_PORT_NOT_FORWARDING", "\(codes)")
+        // The trace's own observations stay, after the catalogue's.
+        #expect(codes.dropFirst().contains { $0 == $0.lowercased() }, "\(codes)")
+        #expect(outcome.report.verdict == .unreachable)
+    }
+
     @Test(
         "the kernel's drop reason becomes evidence of the finding",
         arguments: [("container-input-drop", "NETFILTER_DROP")]
