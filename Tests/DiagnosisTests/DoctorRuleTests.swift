@@ -70,6 +70,17 @@ struct DoctorRuleTests {
         #expect(flood.location?.description == "host:vct2")
     }
 
+    @Test("PROMISC_REQUIRED: a NIC port of a bridge that is not promiscuous (a veth port never is flagged)")
+    func promiscuity() throws {
+        var lab = ConstructedLab()
+        ConstructedLab.change(&lab.host, "em1") { $0.promiscuity = 0 }
+        let finding = try #require(first(.promiscRequired, lab))
+        #expect(finding.location?.description == "host:em1")
+        #expect(finding.severity == .warning)
+        ConstructedLab.change(&lab.host, "em1") { $0.kind = .veth }
+        #expect(!codes(lab).contains("PROMISC_REQUIRED"))
+    }
+
     @Test("MTU mismatch across a veth pair and between a port and its bridge")
     func mtu() throws {
         var lab = ConstructedLab()

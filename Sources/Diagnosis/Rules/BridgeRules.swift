@@ -188,6 +188,21 @@ enum BridgeRules {
                     let severity: Finding.Severity = stp == .off || port.state == .disabled ? .error : .warning
                     findings.append(notForwarding(link, port, at: name, context, severity: severity))
                 }
+                // The bridge normally makes its ports promiscuous; a NIC port that is not (the bridge turned it
+                // off, or the driver refused) filters frames for the containers' MACs.
+                if link.kind == .physical, link.promiscuity == 0 {
+                    findings.append(
+                        Finding(
+                            .promiscRequired,
+                            severity: .warning,
+                            at: name,
+                            summary: "\(name) is a NIC enslaved to a bridge but not promiscuous: frames for the "
+                                + "containers' MACs may never get past it",
+                            evidence: ["\(name) promiscuity 0, master \(link.master?.name ?? "?")"],
+                            fix: NodeCommand.tool("ip", snapshot.node, "link set dev \(link.name) promisc on")
+                        )
+                    )
+                }
                 if port.broadcastFlood == false {
                     findings.append(
                         Finding(
