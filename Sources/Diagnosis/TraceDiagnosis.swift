@@ -24,12 +24,27 @@ public enum TraceDiagnosis {
         return ordered(findings)
     }
 
-    /// The report with the trace's own findings followed by the catalogue's.
+    /// The report with the catalogue's findings first, then the trace's own that none of them restates.
     public static func diagnose(_ report: TraceReport, in context: DiagnosisContext) -> TraceReport {
         var diagnosed = report
-        diagnosed.findings = findings(for: report, in: context) + report.findings
+        let catalogue = findings(for: report, in: context)
+        let present = Set(catalogue.compactMap(\.catalogueCode))
+        let kept = report.findings.filter { own in
+            !(restatedBy[own.code] ?? []).contains { present.contains($0) }
+        }
+        diagnosed.findings = catalogue + kept
         return diagnosed
     }
+
+    /// The trace's own finding codes, and the catalogue codes that say the same with the cause named.
+    static let restatedBy: [String: [FindingCode]] = [
+        "stale-neighbour": [.staleNeighbour],
+        "mtu-mismatch": [.mtuMismatch],
+        "interface-down": [.linkDown],
+        "arp-multiple-answers": [.arpFlux, .duplicateIP],
+        "arp-answered-by-other": [.duplicateIP],
+        "misdelivered-reply": [.fdbWrongPort],
+    ]
 
     /// Errors first, in rule order; findings of one code at one place become one, with the evidence of all.
     static func ordered(_ findings: [Finding]) -> [Finding] {

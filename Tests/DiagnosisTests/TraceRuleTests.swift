@@ -167,6 +167,26 @@ struct TraceRuleTests {
         #expect(!codes(ConstructedTrace.healthy(), lab).contains("STALE_NEIGHBOUR"))
     }
 
+    @Test("diagnose: catalogue findings first; the trace's own that a catalogue finding restates are dropped")
+    func diagnoseMerges() {
+        var lab = ConstructedLab()
+        lab.ext.neighbours = [
+            NeighbourEntry(
+                interface: LinkReference(node: "ext", index: 2, name: "eth0"),
+                address: ConstructedLab.ct1IP,
+                mac: MACAddress("02:00:00:00:99:99")!,
+                state: .permanent
+            )
+        ]
+        var report = ConstructedTrace.healthy()
+        let own = ["stale-neighbour", "unicast-flooded"].map {
+            Finding(code: $0, severity: .info, location: nil, summary: $0, evidence: [], fix: "")
+        }
+        report.findings = own
+        let codes = TraceDiagnosis.diagnose(report, in: lab.context).findings.map(\.code)
+        #expect(codes == ["STALE_NEIGHBOUR", "unicast-flooded"])
+    }
+
     @Test("BRIDGE_PORT_NOT_FORWARDING: the container's port disabled, STP off")
     func portNotForwarding() throws {
         var lab = ConstructedLab()
