@@ -141,6 +141,16 @@ struct ConstructedLab {
         )
     }
 
+    /// A permanent neighbour entry on ext's eth0 mapping `ip` to a MAC nobody has.
+    static func wrongNeighbour(_ ip: IPv4Address) -> NeighbourEntry {
+        NeighbourEntry(
+            interface: LinkReference(node: "ext", index: 2, name: "eth0"),
+            address: ip,
+            mac: MACAddress("02:00:00:00:99:99")!,
+            state: .permanent
+        )
+    }
+
     /// Replaces the link called `name` in `snapshot`.
     static func change(_ snapshot: inout NamespaceSnapshot, _ name: String, _ edit: (inout Link) -> Void) {
         guard let index = snapshot.links.firstIndex(where: { $0.name == name }) else { return }

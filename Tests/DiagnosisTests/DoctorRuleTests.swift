@@ -152,12 +152,7 @@ struct DoctorRuleTests {
         var lab = ConstructedLab()
         lab.ct2.addresses.append(ConstructedLab.address("ct2", 2, "eth0", ConstructedLab.ct1IP))
         lab.ext.neighbours = [
-            NeighbourEntry(
-                interface: LinkReference(node: "ext", index: 2, name: "eth0"),
-                address: ConstructedLab.ct2IP,
-                mac: MACAddress("02:00:00:00:99:99")!,
-                state: .permanent
-            )
+            ConstructedLab.wrongNeighbour(ConstructedLab.ct2IP)
         ]
         // ext's eth0 reaches br0 through em1 (a veth pair in this picture).
         ConstructedLab.change(&lab.ext, "eth0") { $0.peer = LinkReference(node: "host", index: 2, name: "em1") }

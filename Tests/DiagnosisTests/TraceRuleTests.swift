@@ -152,16 +152,9 @@ struct TraceRuleTests {
     @Test("STALE_NEIGHBOUR: the source's permanent entry holds another MAC")
     func staleNeighbour() throws {
         var lab = ConstructedLab()
-        let wrong = MACAddress("02:00:00:00:99:99")!
-        lab.ext.neighbours = [
-            NeighbourEntry(
-                interface: LinkReference(node: "ext", index: 2, name: "eth0"),
-                address: ConstructedLab.ct1IP,
-                mac: wrong,
-                state: .permanent
-            )
-        ]
+        lab.ext.neighbours = [ConstructedLab.wrongNeighbour(ConstructedLab.ct1IP)]
         let finding = try #require(first(.staleNeighbour, ConstructedTrace.healthy(), lab))
+        #expect(finding.summary.contains("02:00:00:00:99:99"))
         #expect(finding.fix == "ip -n ext neigh replace 192.0.2.11 lladdr 02:00:00:00:00:11 dev eth0 nud permanent")
         lab.ext.neighbours[0].mac = ConstructedLab.ct1MAC
         #expect(!codes(ConstructedTrace.healthy(), lab).contains("STALE_NEIGHBOUR"))
@@ -171,12 +164,7 @@ struct TraceRuleTests {
     func diagnoseMerges() {
         var lab = ConstructedLab()
         lab.ext.neighbours = [
-            NeighbourEntry(
-                interface: LinkReference(node: "ext", index: 2, name: "eth0"),
-                address: ConstructedLab.ct1IP,
-                mac: MACAddress("02:00:00:00:99:99")!,
-                state: .permanent
-            )
+            ConstructedLab.wrongNeighbour(ConstructedLab.ct1IP)
         ]
         var report = ConstructedTrace.healthy()
         let own = ["stale-neighbour", "unicast-flooded"].map {
