@@ -17,7 +17,9 @@ extension LXCDiag {
                 drops, a macvlan parent holding an address in its children's subnet, ARP flux risk (two \
                 interfaces in one subnet with arp_ignore=0), STP with a long forward delay, ports not forwarding \
                 or not flooding broadcasts, MTU mismatches along bridges and veth pairs, duplicate MACs across \
-                containers and LXC configs, declared interfaces or addresses that are missing, links down.
+                containers and LXC configs, one address held twice on a segment, neighbour and forwarding-table \
+                entries that point at the wrong MAC or port, declared interfaces or addresses that are missing, \
+                links down.
 
                 Each finding has a code (docs/findings.md), a severity, where it is, the evidence and a fix. \
                 Exit status 1 when an error-level finding exists, 0 otherwise.
@@ -26,6 +28,8 @@ extension LXCDiag {
                   sudo lxcdiag doctor
                   sudo lxcdiag doctor -n lxcdiag-host --json        (schema lxcdiag.doctor/1)
                   sudo lxcdiag doctor lxcdiag-host lxcdiag-ext      (only these namespaces)
+                  sudo lxcdiag lab break port-blocking && sudo lxcdiag doctor -n lxcdiag-host
+                                                                    (BRIDGE_PORT_NOT_FORWARDING host:veth-ct1)
                 """
         )
 
