@@ -29,7 +29,7 @@ extension LXCDiag {
                   sudo lxcdiag doctor -n lxcdiag-host --json        (schema lxcdiag.doctor/1)
                   sudo lxcdiag doctor lxcdiag-host lxcdiag-ext      (only these namespaces)
                   sudo lxcdiag lab break port-blocking
-                  sudo lxcdiag doctor -n lxcdiag-host               (names BRIDGE_PORT_NOT_FORWARDING)
+                  sudo lxcdiag doctor -n lxcdiag-host   (BRIDGE_PORT_NOT_FORWARDING)
                 """
         )
 
