@@ -74,16 +74,16 @@ enum AddressRules {
     {
         let route = RouteLookup.best(in: snapshot, to: ip)
         if let route, RouteLookup.delivers(route) { return nil }
-        let network =
-            snapshot.addresses.first { $0.interface.name == end.interface }.map {
-                IPv4Network(address: $0.address, prefixLength: $0.prefixLength)
-            }
-        let onLink = network.map { $0.contains(ip) } ?? false
-        let fix =
-            onLink
-            ? "\(NodeCommand.tool("ip", snapshot.node, "route add \(network!) dev \(end.interface)"))"
-            : "\(NodeCommand.tool("ip", snapshot.node, "route add \(ip)/32 dev \(end.interface)")) "
-                + "(or a default route via a gateway)"
+        // The interface's own subnet when the target is in it (the connected route is missing), else a host route.
+        let subnet = snapshot.addresses.first { $0.interface.name == end.interface }.map(\.network)
+        let fix: String
+        if let subnet, subnet.contains(ip) {
+            fix = NodeCommand.tool("ip", snapshot.node, "route add \(subnet) dev \(end.interface)")
+        } else {
+            fix =
+                NodeCommand.tool("ip", snapshot.node, "route add \(ip)/32 dev \(end.interface)")
+                + " (or a default route via a gateway)"
+        }
         return Finding(
             .noRoute,
             at: end,

@@ -23,7 +23,7 @@ enum MacvlanRules {
                         : "\(name) is a macvlan child in vepa mode: traffic to its siblings on \(parent) goes out "
                             + "and the next switch does not send it back",
                     evidence: [
-                        "\(facts.source) macvlan mode \(source.macvlan?.mode.rawValue ?? "?") on \(source.parent!)",
+                        "\(facts.source) macvlan mode \(source.macvlan?.mode.rawValue ?? "?") on \(parent)",
                         "\(facts.target) macvlan mode \(target.macvlan?.mode.rawValue ?? "?") on \(parent)",
                         "verdict \(facts.report.verdict.rawValue)",
                     ],

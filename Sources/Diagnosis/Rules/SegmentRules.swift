@@ -72,11 +72,12 @@ enum SegmentRules {
                 let actual = owners.compactMap { owner in
                     owner.1.mac.map { "\(owner.0.node.name):\(owner.1.name) \($0)" }
                 }
-                let ip = "neigh " + (entry.state == .permanent ? "replace" : "del")
-                let fix =
-                    entry.state == .permanent && owners.count == 1 && owners[0].1.mac != nil
-                    ? "\(ip) \(entry.address) lladdr \(owners[0].1.mac!) dev \(entry.interface.name) nud permanent"
-                    : "neigh del \(entry.address) dev \(entry.interface.name)"
+                let fix: String
+                if entry.state == .permanent, owners.count == 1, let right = owners[0].1.mac {
+                    fix = "neigh replace \(entry.address) lladdr \(right) dev \(entry.interface.name) nud permanent"
+                } else {
+                    fix = "neigh del \(entry.address) dev \(entry.interface.name)"
+                }
                 findings.append(
                     Finding(
                         .staleNeighbour,
