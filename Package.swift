@@ -53,15 +53,33 @@ let package = Package(
         ),
         // The ARP suite: ping, scan, duplicate address detection, announcements and watch, from any namespace.
         .target(name: "ARPSuite", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The finding catalogue and the rules that turn observations and configuration into causes and fixes.
+        .target(
+            name: "Diagnosis",
+            dependencies: [
+                "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet", "NetworkModel",
+                "PacketCodec",
+            ]
+        ),
+        // Faults the lab can make and undo, each tied to the finding it should produce.
+        .target(name: "LabFaults", dependencies: ["Diagnosis", "LinuxNet"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
-                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite",
+                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite", "Diagnosis",
+                "LabFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(
+            name: "DiagnosisTests",
+            dependencies: [
+                "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers",
+                "LinuxNet", "NetworkModel", "PacketCodec", "Lab", "PacketCapture",
+            ]
+        ),
         .testTarget(
             name: "KernelSettingsTests",
             dependencies: ["KernelSettings", "LinuxNet"],

@@ -5,6 +5,7 @@ import Foundation
 import KernelDrops
 import KernelSettings
 import Lab
+import LabFaults
 import LinuxNet
 import Netlink
 import NetworkModel
@@ -70,6 +71,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
     case let error as KernelSettingsError:
         return ("\(error)", .environment)
     case let error as LabError:
+        return ("\(error)", .environment)
+    case let error as LabFaultError:
         return ("\(error)", .environment)
     case let error as TracingError:
         return ("\(error)", .environment)
