@@ -36,7 +36,7 @@ let package = Package(
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
         .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
-        .target(name: "Netlink", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec"]),
+        .target(name: "Netlink", dependencies: ["CLinuxNet"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
         .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
         // LXC containers (config files, running inits found from any namespace), named namespaces, and the
@@ -56,15 +56,35 @@ let package = Package(
             name: "PathTrace",
             dependencies: ["ExpectedPath", "LinuxNet", "NetworkModel", "Topology", "Trace"]
         ),
+        // The ARP suite: ping, scan, duplicate address detection, announcements and watch, from any namespace.
+        .target(name: "ARPSuite", dependencies: ["LinuxNet", "PacketCodec"]),
+        // The finding catalogue and the rules that turn observations and configuration into causes and fixes.
+        .target(
+            name: "Diagnosis",
+            dependencies: [
+                "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers", "LinuxNet", "NetworkModel",
+                "PacketCodec",
+            ]
+        ),
+        // Faults the lab can make and undo, each tied to the finding it should produce.
+        .target(name: "LabFaults", dependencies: ["Diagnosis", "LinuxNet"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
-                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "PathTrace",
+                "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite", "Diagnosis",
+                "LabFaults", "PathTrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(
+            name: "DiagnosisTests",
+            dependencies: [
+                "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers",
+                "LinuxNet", "NetworkModel", "PacketCodec", "Lab", "PacketCapture",
+            ]
+        ),
         .testTarget(
             name: "KernelSettingsTests",
             dependencies: ["KernelSettings", "LinuxNet"],
@@ -99,7 +119,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "PacketCodec", "PacketCapture"]),
+        .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec"]),
+        .testTarget(name: "LinuxNetTests", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "LabTests",
             dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]

@@ -2,12 +2,11 @@
 #include "CLinuxNet.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
@@ -70,6 +69,12 @@ int CLinuxNet_packet_enable_auxdata(int fd) {
     return setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
 }
 
+/// Asks the kernel for a receive timestamp (SO_TIMESTAMPNS) on every received frame.
+int CLinuxNet_packet_enable_timestamps(int fd) {
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+}
+
 /// Sends one complete Ethernet frame out of interface `ifindex`.
 ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t length) {
     struct sockaddr_ll addr;
@@ -85,7 +90,7 @@ ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t len
 /// Receives one frame with its auxiliary data. The corresponding C function is `recvmsg`.
 ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_packet_info *info) {
     struct sockaddr_ll from;
-    char control[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    char control[CMSG_SPACE(sizeof(struct tpacket_auxdata)) + CMSG_SPACE(sizeof(struct timespec))];
     struct iovec iov = { .iov_base = buffer, .iov_len = capacity };
     struct msghdr msg;
     memset(&msg, 0, sizeof(msg));
@@ -110,6 +115,10 @@ ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_p
                 info->vlan_tci = aux.tp_vlan_tci;
                 info->vlan_tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0x8100;
             }
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+            info->kernel_time_ns = (uint64_t)stamp.tv_sec * 1000000000ull + (uint64_t)stamp.tv_nsec;
         }
     }
     return n;
@@ -226,8 +235,85 @@ int CLinuxNet_read_interface_facts(const char *name, CLinuxNet_interface_facts *
     for (struct ifaddrs *entry = list; entry != NULL && facts->ipv4_count < 8; entry = entry->ifa_next) {
         if (entry->ifa_addr == NULL || entry->ifa_addr->sa_family != AF_INET) continue;
         if (strcmp(entry->ifa_name, name) != 0) continue;
-        facts->ipv4[facts->ipv4_count++] = ((struct sockaddr_in *)entry->ifa_addr)->sin_addr.s_addr;
+        uint32_t mask = entry->ifa_netmask ? ((struct sockaddr_in *)entry->ifa_netmask)->sin_addr.s_addr : 0;
+        facts->ipv4[facts->ipv4_count] = ((struct sockaddr_in *)entry->ifa_addr)->sin_addr.s_addr;
+        facts->ipv4_netmask[facts->ipv4_count] = mask;
+        facts->ipv4_count++;
     }
     freeifaddrs(list);
     return 0;
+}
+
+/// Writes the names of the calling thread's namespace's interfaces, NUL-separated, into `buffer`;
+/// returns the bytes used, or -1 with errno set (ENOSPC when `capacity` is too small).
+ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity) {
+    struct if_nameindex *list = if_nameindex();
+    if (list == NULL) return -1;
+    size_t used = 0;
+    for (struct if_nameindex *entry = list; entry->if_index != 0; entry++) {
+        size_t length = strlen(entry->if_name) + 1;
+        if (used + length > capacity) {
+            if_freenameindex(list);
+            errno = ENOSPC;
+            return -1;
+        }
+        memcpy(buffer + used, entry->if_name, length);
+        used += length;
+    }
+    if_freenameindex(list);
+    return (ssize_t)used;
+}
+
+extern char **environ;
+
+int CLinuxNet_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int result = posix_spawn_file_actions_init(&actions);
+    if (result != 0) return result;
+    result = posix_spawnattr_init(&attributes);
+    if (result != 0) { posix_spawn_file_actions_destroy(&actions); return result; }
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+    sigset_t empty, defaults;
+    sigemptyset(&empty);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGHUP);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    result = posix_spawn(pid, path, &actions, &attributes, argv, environ);
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+}
+
+int CLinuxNet_reap(pid_t pid, int *status) {
+    pid_t result;
+    do { result = waitpid(pid, status, WNOHANG); } while (result < 0 && errno == EINTR);
+    if (result < 0) return -1;
+    return result == pid ? 1 : 0;
+}
+
+int CLinuxNet_exit_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+int CLinuxNet_kill(pid_t pid) { return kill(pid, SIGKILL); }
+
+int CLinuxNet_pipe_blocking(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int CLinuxNet_poll_readable(const int *fds, int count, int timeout_ms, int *ready) {
+    struct pollfd set[4];
+    if (count > 4) { errno = EINVAL; return -1; }
+    for (int i = 0; i < count; i++) { set[i].fd = fds[i]; set[i].events = POLLIN; set[i].revents = 0; }
+    int result = poll(set, (nfds_t)count, timeout_ms);
+    for (int i = 0; i < count; i++) ready[i] = result > 0 && (set[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+    return result;
 }

@@ -41,6 +41,10 @@ public enum ExternalCommand {
     }
 
     /// Runs `arguments` (tool first) and returns its output whatever its exit status.
+    ///
+    /// The tool starts through `posix_spawn` with an empty signal mask (lxcdiag blocks the termination signals
+    /// in its own threads) and is killed when `timeoutSeconds` pass. Output is read until the tool exits; a
+    /// daemon it leaves behind holding the pipes is not waited for.
     public static func run(
         _ arguments: [String],
         input: String? = nil,
@@ -49,54 +53,17 @@ public enum ExternalCommand {
         guard let tool = arguments.first, let path = locate(tool) else {
             throw CommandError(command: arguments, kind: .notInstalled, standardError: "")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = Array(arguments.dropFirst())
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        do { try process.run() } catch {
+        let spawned: SpawnedTool
+        do {
+            spawned = try SpawnedTool(path: path, arguments: arguments, input: input)
+        } catch {
             throw CommandError(command: arguments, kind: .notInstalled, standardError: "\(error)")
         }
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-        }
-        // Read both pipes while the tool runs so a chatty tool never blocks on a full pipe.
-        let outBox = OutputBox()
-        let readers = DispatchGroup()
-        for (handle, isError) in [(stdout.fileHandleForReading, false), (stderr.fileHandleForReading, true)] {
-            readers.enter()
-            DispatchQueue.global().async {
-                let data = handle.readDataToEndOfFile()
-                outBox.store(data, isError: isError)
-                readers.leave()
-            }
-        }
-        // Foundation keeps a Process that has a terminationHandler (and so its pipes) alive, so the read ends
-        // are never closed on their own: close them once read, or every run leaks two descriptors (and past
-        // ~1300 open descriptors Process.run itself crashes, swift-corelibs-foundation PR #5472).
-        readers.notify(queue: .global()) {
-            try? stdout.fileHandleForReading.close()
-            try? stderr.fileHandleForReading.close()
-            try? stdin.fileHandleForReading.close()
-        }
-        if finished.wait(timeout: .now() + timeoutSeconds) == .timedOut {
-            process.terminate()
-            _ = finished.wait(timeout: .now() + 2)
+        let deadline = monotonicNanoseconds() &+ UInt64(max(0, timeoutSeconds) * 1e9)
+        guard let result = spawned.collect(until: deadline) else {
             throw CommandError(command: arguments, kind: .timedOut, standardError: "")
         }
-        readers.wait()
-        return CommandOutput(
-            status: process.terminationStatus,
-            standardOutput: outBox.output,
-            standardError: outBox.error
-        )
+        return result
     }
 
     /// Runs `arguments` and throws unless the tool exits 0; returns its standard output.
@@ -112,19 +79,4 @@ public enum ExternalCommand {
         }
         return output.standardOutput
     }
-}
-
-/// Collects a tool's output from the two reader threads.
-/// Safe: every access holds `lock`.
-private final class OutputBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var out = Data()
-    private var err = Data()
-
-    func store(_ data: Data, isError: Bool) {
-        lock.withLock { if isError { err = data } else { out = data } }
-    }
-
-    var output: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
-    var error: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
 }

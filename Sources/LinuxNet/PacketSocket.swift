@@ -11,6 +11,8 @@ public struct ReceivedFrame: Sendable {
     public var direction: PacketDirection
     /// The 802.1Q TCI (priority, DEI and VLAN id) when the kernel took the tag off.
     public var vlanTag: UInt16?
+    /// When the kernel received the frame (wall clock, SO_TIMESTAMPNS), free of the reader's wake-up delay.
+    public var kernelTimestampNs: UInt64?
 }
 
 /// The kernel's `sll_pkttype`: for whom a received frame was meant.
@@ -41,7 +43,10 @@ public final class PacketSocket: @unchecked Sendable {
         let fd = try Syscall.packetSocket(protocol: `protocol`, interface: interface)
         do {
             try Syscall.bindPacket(fd, index: index, protocol: `protocol`, interface: interface)
-            if `protocol` != 0 { try Syscall.enableAuxiliaryData(fd, interface: interface) }
+            if `protocol` != 0 {
+                try Syscall.enableAuxiliaryData(fd, interface: interface)
+                try Syscall.enableReceiveTimestamps(fd, interface: interface)
+            }
         } catch {
             Syscall.close(fd)
             throw error
@@ -79,7 +84,8 @@ public final class PacketSocket: @unchecked Sendable {
                 bytes: Array(buffer[0..<min(count, capacity)]),
                 receivedNs: monotonicNanoseconds(),
                 direction: PacketDirection(rawValue: info.pkttype) ?? .unknown,
-                vlanTag: info.vlan_valid != 0 ? info.vlan_tci : nil
+                vlanTag: info.vlan_valid != 0 ? info.vlan_tci : nil,
+                kernelTimestampNs: info.kernel_time_ns != 0 ? info.kernel_time_ns : nil
             )
         }
     }

@@ -49,6 +49,13 @@ enum Syscall {
         _ = try retryingOnInterrupt("enable PACKET_AUXDATA on \(interface)") { CLinuxNet_packet_enable_auxdata(fd) }
     }
 
+    /// The corresponding C function is `setsockopt(SO_TIMESTAMPNS)`.
+    static func enableReceiveTimestamps(_ fd: Int32, interface: String) throws(SystemError) {
+        _ = try retryingOnInterrupt("enable SO_TIMESTAMPNS on \(interface)") {
+            CLinuxNet_packet_enable_timestamps(fd)
+        }
+    }
+
     /// The corresponding C function is `sendto` with a `sockaddr_ll`.
     static func sendFrame(_ fd: Int32, index: Int32, frame: [UInt8], interface: String) throws(SystemError) -> Int {
         try retryingOnInterrupt("send on \(interface)") {

@@ -1,34 +1,49 @@
 /// An RTM_NEWLINK message: one interface, as the kernel describes it.
 public struct LinkMessage: Sendable, Hashable {
+    /// ifi_index.
     public var index: Int32
     /// The ARPHRD_* device type (1 Ethernet, 772 loopback, 65534 none/tun).
     public var deviceType: UInt16
     /// The IFF_* flags (IFF_UP = 0x1, IFF_PROMISC = 0x100, IFF_LOWER_UP = 0x10000).
     public var flags: UInt32
+    /// IFLA_IFNAME.
     public var name: String?
+    /// IFLA_ADDRESS: the MAC for Ethernet-like links.
     public var address: [UInt8]?
+    /// IFLA_MTU.
     public var mtu: UInt32?
+    /// IFLA_OPERSTATE: IF_OPER_* (2 down, 3 lower layer down, 6 up).
     public var operState: UInt8?
+    /// IFLA_CARRIER: 1 when the lower layer has a carrier.
     public var carrier: UInt8?
+    /// IFLA_PROMISCUITY: how many holders keep the link promiscuous.
     public var promiscuity: UInt32?
+    /// IFLA_MASTER: the index of the bridge (or bond) this link is enslaved to.
     public var master: Int32?
     /// IFLA_LINK: peer or parent index, in the namespace `linkNetnsID` names.
     public var link: Int32?
+    /// IFLA_LINK_NETNSID: this namespace's id for the namespace `link` is in.
     public var linkNetnsID: Int32?
     /// IFLA_INFO_KIND: `veth`, `bridge`, `macvlan`, `vlan`, `vxlan`, `tun`, ...; nil for a NIC or loopback.
     public var kind: String?
     /// IFLA_INFO_SLAVE_KIND: `bridge` for a bridge port.
     public var slaveKind: String?
+    /// IFLA_INFO_DATA of kind `bridge`.
     public var bridge: BridgeAttributes?
+    /// IFLA_INFO_SLAVE_DATA of slave kind `bridge`.
     public var bridgePort: BridgePortAttributes?
     /// IFLA_MACVLAN_MODE for kinds `macvlan` and `macvtap`.
     public var macvlanMode: UInt32?
+    /// IFLA_INFO_DATA of kind `vlan`.
     public var vlan: VLANAttributes?
+    /// IFLA_INFO_DATA of kind `vxlan`.
     public var vxlan: VXLANAttributes?
     /// IFLA_TUN_TYPE: 1 tun, 2 tap.
     public var tunType: UInt8?
 
+    /// IFF_UP.
     public static let flagUp: UInt32 = 0x1
+    /// ARPHRD_LOOPBACK.
     public static let deviceTypeLoopback: UInt16 = 772
 
     /// Decodes the payload of an RTM_NEWLINK message.
@@ -72,7 +87,9 @@ public struct BridgeAttributes: Sendable, Hashable {
     public var forwardDelay: UInt32?
     /// 0 off, 1 kernel STP, 2 user-space STP.
     public var stpState: UInt32?
+    /// IFLA_BR_VLAN_FILTERING: 1 when the bridge filters by VLAN.
     public var vlanFiltering: UInt8?
+    /// IFLA_BR_VLAN_DEFAULT_PVID.
     public var vlanDefaultPVID: UInt16?
 
     init(_ data: NetlinkAttributes) {
@@ -89,10 +106,15 @@ public struct BridgePortAttributes: Sendable, Hashable {
     public var state: UInt8?
     /// Hairpin mode.
     public var mode: UInt8?
+    /// IFLA_BRPORT_LEARNING.
     public var learning: UInt8?
+    /// IFLA_BRPORT_UNICAST_FLOOD.
     public var unicastFlood: UInt8?
+    /// IFLA_BRPORT_MCAST_FLOOD.
     public var multicastFlood: UInt8?
+    /// IFLA_BRPORT_BCAST_FLOOD.
     public var broadcastFlood: UInt8?
+    /// IFLA_BRPORT_ISOLATED.
     public var isolated: UInt8?
 
     init(_ data: NetlinkAttributes) {
@@ -108,6 +130,7 @@ public struct BridgePortAttributes: Sendable, Hashable {
 
 /// IFLA_INFO_DATA of an 802.1Q/802.1ad interface (IFLA_VLAN_*).
 public struct VLANAttributes: Sendable, Hashable {
+    /// IFLA_VLAN_ID.
     public var id: UInt16?
     /// ETH_P_8021Q (0x8100) or ETH_P_8021AD (0x88a8), carried in network byte order.
     public var tagProtocol: UInt16?
@@ -120,11 +143,15 @@ public struct VLANAttributes: Sendable, Hashable {
 
 /// IFLA_INFO_DATA of a vxlan interface (IFLA_VXLAN_*).
 public struct VXLANAttributes: Sendable, Hashable {
+    /// IFLA_VXLAN_ID.
     public var vni: UInt32?
     /// Remote or group address, 4 bytes in network order.
     public var group: [UInt8]?
+    /// IFLA_VXLAN_LOCAL, 4 bytes in network order.
     public var local: [UInt8]?
+    /// IFLA_VXLAN_LINK: the underlying interface's index.
     public var link: UInt32?
+    /// IFLA_VXLAN_LEARNING.
     public var learning: UInt8?
     /// UDP destination port, host order (the attribute is big-endian).
     public var port: UInt16?

@@ -1,5 +1,6 @@
 /// An RTM_NEWNEIGH message: an ARP cache entry (AF_INET) or a bridge FDB entry (AF_BRIDGE).
 public struct NeighbourMessage: Sendable, Hashable {
+    /// ndm_family: AF_INET (2) or AF_BRIDGE (7).
     public var family: UInt8
     /// The interface: for an ARP entry its device, for an FDB entry the bridge port (or vxlan device).
     public var index: Int32
@@ -10,11 +11,14 @@ public struct NeighbourMessage: Sendable, Hashable {
     public var flags: UInt8
     /// NDA_DST: the IPv4 address of an ARP entry, or a vxlan FDB entry's remote.
     public var destination: [UInt8]?
+    /// NDA_LLADDR: the MAC.
     public var linkAddress: [UInt8]?
+    /// NDA_VLAN: the VLAN of an FDB entry.
     public var vlan: UInt16?
     /// NDA_MASTER: the bridge an FDB entry belongs to.
     public var master: Int32?
 
+    /// Whether this is a bridge FDB entry rather than an ARP entry.
     public var isBridgeEntry: Bool { family == RouteNetlink.familyBridge }
 
     /// Decodes the payload of an RTM_NEWNEIGH message.

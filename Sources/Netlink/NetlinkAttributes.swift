@@ -35,6 +35,7 @@ public struct NetlinkAttributes: Sendable, Hashable {
     /// The raw value of attribute `type`.
     public func bytes(_ type: UInt16) -> [UInt8]? { entries.first { $0.type == type }?.value }
 
+    /// An 8-bit value.
     public func uint8(_ type: UInt16) -> UInt8? { bytes(type).flatMap { $0.count >= 1 ? $0[0] : nil } }
 
     /// A host-order 16-bit value.
@@ -50,6 +51,7 @@ public struct NetlinkAttributes: Sendable, Hashable {
         bytes(type).flatMap { $0.count >= 4 ? $0.loadUInt32(at: 0) : nil }
     }
 
+    /// A host-order signed 32-bit value.
     public func int32(_ type: UInt16) -> Int32? { uint32(type).map { Int32(bitPattern: $0) } }
 
     /// A NUL-terminated string.

@@ -5,6 +5,7 @@ public struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The kernel's errno from NLMSG_ERROR or the failed system call, when there is one.
     public var code: Int32?
 
+    /// An error with `message` for the user and the errno behind it, if any.
     public init(_ message: String, code: Int32? = nil) {
         self.message = message
         self.code = code

@@ -1,12 +1,17 @@
 /// One netlink message: the `nlmsghdr` fields and the payload after the header.
 public struct NetlinkMessage: Sendable, Hashable {
+    /// nlmsg_type: RTM_* or NLMSG_DONE/NLMSG_ERROR.
     public var type: UInt16
+    /// nlmsg_flags: NLM_F_*.
     public var flags: UInt16
+    /// nlmsg_seq: ties a reply to its request.
     public var sequence: UInt32
+    /// nlmsg_pid: 0 for messages from the kernel.
     public var portID: UInt32
     /// The bytes after the 16-byte header, without trailing alignment padding.
     public var payload: [UInt8]
 
+    /// A message with the given header fields and payload.
     public init(type: UInt16, flags: UInt16, sequence: UInt32, portID: UInt32 = 0, payload: [UInt8]) {
         self.type = type
         self.flags = flags

@@ -64,7 +64,8 @@ public final class NetlinkSocket {
         let sequence = takeSequence()
         let request = NamespaceIDRequest.message(namespaceFD: UInt32(namespaceFD), sequence: sequence)
         try send(request)
-        while true {
+        // The answer is one message; anything else queued is a leftover of an earlier, abandoned request.
+        for _ in 0..<64 {
             let received = try NetlinkMessage.split(try receiveDatagram())
             for message in received where message.sequence == sequence {
                 if message.type == RouteNetlink.error, let code = message.errorCode, code != 0 {
@@ -73,6 +74,7 @@ public final class NetlinkSocket {
                 return try NamespaceIDRequest.namespaceID(inReply: message)
             }
         }
+        throw NetlinkError("no answer to RTM_GETNSID among 64 replies")
     }
 
     private func dumpOnce(
@@ -113,8 +115,13 @@ public final class NetlinkSocket {
         guard ready == 1 else {
             throw NetlinkError("the kernel did not answer an rtnetlink request within \(replyTimeoutMilliseconds) ms")
         }
+        // MSG_TRUNC makes recv return the datagram's real length, so a cut-off reply is noticed, not parsed.
+        let truncate: Int32 = 0x20
         let count = try call("receive an rtnetlink reply") {
-            buffer.withUnsafeMutableBytes { CLinuxNet_recv(fd, $0.baseAddress, $0.count, 0) }
+            buffer.withUnsafeMutableBytes { CLinuxNet_recv(fd, $0.baseAddress, $0.count, truncate) }
+        }
+        guard count <= buffer.count else {
+            throw NetlinkError("an rtnetlink reply of \(count) bytes does not fit the \(buffer.count)-byte buffer")
         }
         return Array(buffer[0..<count])
     }

@@ -1,9 +1,11 @@
+import ARPSuite
 import ArgumentParser
 import Containers
 import Foundation
 import KernelDrops
 import KernelSettings
 import Lab
+import LabFaults
 import LinuxNet
 import Netlink
 import NetworkModel
@@ -70,10 +72,14 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as LabError:
         return ("\(error)", .environment)
+    case let error as LabFaultError:
+        return ("\(error)", .environment)
     case let error as TracingError:
         return ("\(error)", .environment)
     case let error as TraceError:
         return ("\(error)", error.kind == .badPlan ? .usage : .environment)
+    case let error as ARPError:
+        return ("\(error)", error.kind == .usage ? .usage : .environment)
     default:
         return ("\(error)", .environment)
     }

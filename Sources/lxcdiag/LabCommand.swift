@@ -27,7 +27,7 @@ extension LXCDiag {
                 Example:
                   lxcdiag lab up && lxcdiag lab status && lxcdiag lab down
                 """,
-            subcommands: [Up.self, Down.self, Status.self]
+            subcommands: [Up.self, Down.self, Status.self, LabBreak.self, LabFix.self]
         )
     }
 }

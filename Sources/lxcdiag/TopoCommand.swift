@@ -1,4 +1,5 @@
 import ArgumentParser
+import Containers
 import Foundation
 import LinuxNet
 import Topology
@@ -11,27 +12,26 @@ extension LXCDiag {
             discussion: """
                 Reads every namespace's links, bridge ports, FDB, addresses, routes and neighbours through \
                 rtnetlink and draws a tree: host -> uplinks -> bridges -> ports -> the container interface \
-                behind each port (namespace, interface, address, MAC). Lines starting with "!" are warnings: \
-                a port not forwarding, a link down or without carrier, an MTU that differs from the bridge, \
-                flooding or learning switched off.
+                behind each port (namespace, interface, address, MAC). "→ NODE" leads into another namespace \
+                (veth peer, macvlan child), "↳" to a macvlan or VLAN child in the same one. Lines starting \
+                with "!" are warnings: a port not forwarding, a link down or without carrier, an MTU that \
+                differs from the bridge, flooding or learning switched off.
 
                 The host is the namespace lxcdiag runs in, or the named namespace given with -n (as `ip -n`). \
-                Every namespace under /run/netns is included, or only those named as arguments (--no-scan \
-                for the host alone).
+                Every namespace lxcdiag knows is included: the endpoint file's (--endpoints), running LXC \
+                containers (by name) and every namespace under /run/netns; one namespace known under several \
+                names is shown once ("also ..."). Name some as arguments to show only those besides the host, \
+                or use --no-scan for the host alone.
 
                 Examples:
                   sudo lxcdiag topo
-                  sudo lxcdiag topo -n lab-host ct1 ct2                (host lab-host, containers ct1, ct2)
-                  sudo lxcdiag topo -n lab-host --json > topo.json     (schema lxcdiag.topo/1)
-                  sudo lxcdiag topo --svg wiring.svg                   (needs graphviz)
+                  sudo lxcdiag topo -n lab-host ct1 ct2       only ct1, ct2 besides the host
+                  sudo lxcdiag topo --json > topo.json        schema lxcdiag.topo/1
+                  sudo lxcdiag topo --svg wiring.svg          needs graphviz
                 """
         )
 
-        @Option(
-            name: [.customShort("n"), .customLong("netns")],
-            help: ArgumentHelp("Take the named namespace NAME (under /run/netns) as the host.", valueName: "NAME")
-        )
-        var netns: String?
+        @OptionGroup var endpoints: EndpointOptions
 
         @Flag(help: "Print the lxcdiag.topo/1 JSON document (see docs/topo-schema.md).")
         var json = false
@@ -42,17 +42,20 @@ extension LXCDiag {
         @Option(help: ArgumentHelp("Render the graph to FILE as SVG with graphviz's `dot`.", valueName: "FILE"))
         var svg: String?
 
-        @Flag(name: .customLong("no-scan"), help: "Capture only the host, not the namespaces under /run/netns.")
+        @Flag(name: .customLong("no-scan"), help: "Capture only the host, no other namespace.")
         var noScan = false
 
         @Argument(
-            help: ArgumentHelp("Named namespaces to include besides the host (default: all).", valueName: "NETNS")
+            help: ArgumentHelp(
+                "Containers, registered endpoints or named namespaces to show besides the host (default: all).",
+                valueName: "NAME"
+            )
         )
         var only: [String] = []
 
         func validate() throws {
             if json && dot { throw ValidationError("--json and --dot both print to standard output; choose one") }
-            if let netns, netns.isEmpty || netns.contains("/") || netns == "." || netns == ".." {
+            if let netns = endpoints.netns, netns == "." || netns == ".." {
                 throw ValidationError("-n/--netns takes a name under /run/netns, such as ct1, not \"\(netns)\"")
             }
             if let svg, svg.isEmpty { throw ValidationError("--svg needs a file name") }
@@ -69,21 +72,26 @@ extension LXCDiag {
                     )
                 }
                 try requireRoot("lxcdiag topo")
-                var targets = TopologyTarget.hostAndNamedNamespaces(hostNetns: netns, scan: !noScan)
-                if !only.isEmpty {
-                    let known = Set(targets.map(\.name))
-                    if let unknown = only.first(where: { !known.contains($0) }) {
-                        let names = targets.dropFirst().map(\.name).joined(separator: ", ")
-                        throw CommandFailure(
-                            message:
-                                "no namespace \(unknown) under /run/netns; there are: \(names.isEmpty ? "none" : names)",
-                            status: .usage
-                        )
-                    }
-                    targets = targets.prefix(1) + targets.dropFirst().filter { only.contains($0.name) }
-                }
-                try show(HostTopology.capture(targets))
+                try show(HostTopology.capture(try targets()))
             }
+        }
+
+        /// The namespaces to capture, host first: the input of everything `topo` shows.
+        func targets() throws -> [TopologyTarget] {
+            // The resolver checks that -n names an existing namespace, and knows containers and endpoints.
+            let all = try endpoints.resolver().topologyTargets()
+            if noScan { return Array(all.prefix(1)) }
+            guard !only.isEmpty else { return all }
+            let known = Set(all.map(\.name))
+            if let unknown = only.first(where: { !known.contains($0) }) {
+                let names = all.dropFirst().map(\.name).joined(separator: ", ")
+                throw CommandFailure(
+                    message:
+                        "no container, endpoint or namespace \(unknown); there are: \(names.isEmpty ? "none" : names)",
+                    status: .usage
+                )
+            }
+            return Array(all.prefix(1)) + all.dropFirst().filter { only.contains($0.name) }
         }
 
         /// Prints or writes `topology` in the format the flags ask for.

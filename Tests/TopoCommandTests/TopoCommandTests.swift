@@ -12,7 +12,10 @@ struct TopoCommandTests {
         #expect(help.contains("-n, --netns <NAME>"))
         #expect(help.contains("lxcdiag.topo/1"))
         #expect(help.contains("sudo lxcdiag topo --svg wiring.svg"))
+        #expect(help.contains("\"↳\""))
         #expect(help.contains("--no-scan"))
+        #expect(help.contains("--endpoints <FILE>"))
+        #expect(help.contains("running LXC"))
     }
 
     @Test(
@@ -28,9 +31,9 @@ struct TopoCommandTests {
     @Test("a plain invocation, a named host and selected namespaces parse")
     func parses() throws {
         let plain = try LXCDiag.Topo.parse([])
-        #expect(plain.netns == nil && !plain.json && plain.only.isEmpty)
+        #expect(plain.endpoints.netns == nil && !plain.json && plain.only.isEmpty)
         let named = try LXCDiag.Topo.parse(["-n", "lab-host", "ct1", "ct2", "--json"])
-        #expect(named.netns == "lab-host" && named.json && named.only == ["ct1", "ct2"])
+        #expect(named.endpoints.netns == "lab-host" && named.json && named.only == ["ct1", "ct2"])
         #expect(try LXCDiag.Topo.parse(["--svg", "/tmp/x.svg"]).svg == "/tmp/x.svg")
     }
 }

@@ -22,11 +22,19 @@ struct RecordedLabTests {
 
     /// The lab's topology as `HostTopology.capture` builds it, answering RTM_GETNSID from the recording.
     static func recordedTopology() throws -> HostTopology {
-        var topology = HostTopology(namespaces: try recordedSnapshots())
         let recordedIDs = try nodes.map { name in
             let data = try Data(contentsOf: FixtureFiles.directory.appendingPathComponent("lab/\(name)/nsids.json"))
             return try JSONDecoder().decode([String: Int32].self, from: data)
         }
+        // As a live capture does: namespaces reaching into two or more others carry their ids.
+        let snapshots = try recordedSnapshots().enumerated().map { position, snapshot in
+            var snapshot = snapshot
+            if Set(snapshot.links.compactMap(\.linkNetnsID)).count >= 2 {
+                snapshot.namespaceIDs = recordedIDs[position]
+            }
+            return snapshot
+        }
+        var topology = HostTopology(namespaces: snapshots)
         topology.resolveCrossNamespaceLinks { from, candidates in
             candidates.map { recordedIDs[from][nodes[$0]] }
         }
@@ -105,6 +113,14 @@ struct RecordedLabTests {
         #expect(asked.contains { $0.0 == ct3 && $0.1.contains(0) && $0.1.count > 1 })
         // veth pairs need no question: only one namespace points back.
         #expect(try link(topology, "ct1", "eth0").peer?.name == "vct1")
+    }
+
+    @Test("the host's recorded namespace ids resolve its veths without guessing")
+    func hostNamespaceIDs() throws {
+        let topology = try Self.recordedTopology()
+        #expect(topology.namespace(named: "host")?.namespaceIDs?["ct1"] != nil)
+        #expect(topology.namespace(named: "ct1")?.namespaceIDs == nil)
+        #expect(try link(topology, "host", "vct1").peer?.node == "ct1")
     }
 
     @Test("bridge settings and per-port state and flags")
@@ -209,5 +225,26 @@ struct RecordedLabTests {
         let topology = try Self.recordedTopology()
         let decoded = try JSONDecoder().decode(HostTopology.self, from: try JSONEncoder().encode(topology))
         #expect(decoded == topology)
+    }
+}
+
+@Suite("questions other commands ask the topology")
+struct TopologyQueryTests {
+    @Test("who owns an address or a MAC, where bridges send a MAC, a port's bridge, a parent's children")
+    func queries() throws {
+        let topology = try RecordedLabTests.recordedTopology()
+        let owners = topology.assignments(of: IPv4Address("192.0.2.13")!)
+        #expect(owners.map(\.interface) == [LinkReference(node: "ct3", index: 7, name: "eth0")])
+        #expect(topology.assignments(of: IPv4Address("203.0.113.9")!).isEmpty)
+        let ct1 = try #require(topology.namespace(named: "ct1")?.link(named: "eth0"))
+        #expect(
+            topology.interfaces(withMAC: try #require(ct1.mac)) == [LinkReference(node: "ct1", index: 2, name: "eth0")]
+        )
+        let entries = topology.forwardingEntries(for: try #require(ct1.mac))
+        #expect(entries.map(\.port.name) == ["vct1"] && entries.first?.state == .learned)
+        let vct2 = try #require(topology.namespace(named: "host")?.link(named: "vct2"))
+        #expect(topology.bridge(of: vct2)?.name == "br0")
+        let children = topology.children(of: LinkReference(node: "host", index: 2, name: "br0"))
+        #expect(Set(children.map(\.description)) == ["host:mvv", "host:mvs", "ct3:eth0", "ct4:eth0"])
     }
 }

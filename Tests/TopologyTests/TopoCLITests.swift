@@ -17,8 +17,11 @@ enum LXCDiagBinary {
         return nil
     }
 
+    /// Runs `lxcdiag ARGUMENTS`; commands that read the endpoint file are pointed at none, so that a lab
+    /// someone else left registered does not change what the test sees.
     static func run(_ arguments: [String]) throws -> CommandOutput {
-        try ExternalCommand.run([try #require(path, "lxcdiag is not built")] + arguments)
+        let noEndpoints = ["--endpoints", "/nonexistent/lxcdiag-t-endpoints.json"]
+        return try ExternalCommand.run([try #require(path, "lxcdiag is not built")] + arguments + noEndpoints)
     }
 }
 
@@ -36,6 +39,7 @@ struct TopoCLITests {
         // The host first, then the named namespaces in /run/netns order.
         #expect(document.namespaces.first?.node.name == "host")
         #expect(Set(document.namespaces.map(\.node.name)) == Set(["host", lab.ext] + lab.containers))
+        #expect(document.problems.isEmpty)
         let topology = document.topology
         let host = try #require(topology.namespace(named: "host"))
         #expect(host.node.kind == .host && host.node.namespacePath == "/run/netns/\(lab.host)")
@@ -85,18 +89,29 @@ struct TopoCLITests {
         #expect(picture.contains("<svg") && picture.contains(clusterLabel))
     }
 
-    @Test("a missing host namespace exits 3 naming it; an unknown namespace argument exits 2 listing others")
+    @Test("not root exits 3; a missing host namespace or an unknown name exits 2 listing what exists")
     func errors() throws {
+        let binary = try #require(LXCDiagBinary.path)
+        let unprivileged = try ExternalCommand.run([
+            "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", binary, "topo",
+        ])
+        #expect(unprivileged.status == 3)
+        #expect(unprivileged.standardError.contains("needs root"))
         let missing = try LXCDiagBinary.run(["topo", "-n", "lxcdiag-t-no-such-host"])
-        #expect(missing.status == 3)
-        #expect(missing.standardError.contains("lxcdiag-t-no-such-host does not exist"))
+        // As every command that takes -n: a usage error naming the namespaces there are.
+        #expect(missing.status == 2)
+        #expect(missing.standardError.contains("netns lxcdiag-t-no-such-host does not exist"))
         let lab = try TopologyLab()
         defer { lab.tearDown() }
         let unknown = try LXCDiagBinary.run(["topo", "-n", lab.host, "lxcdiag-t-not-there"])
+        let whole = try LXCDiagBinary.run(["topo", "-n", lab.host, "--json"])
+        #expect(whole.status == 0)
+        let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(whole.standardOutput.utf8))
+        // Unfiltered, -n's own entry under /run/netns is the host's alias, not a second node.
+        #expect(document.namespaces.first?.node.aliases == [lab.host])
+        #expect(!document.namespaces.dropFirst().contains { $0.node.name == lab.host })
         #expect(unknown.status == 2)
-        #expect(
-            unknown.standardError.contains("no namespace lxcdiag-t-not-there")
-                && unknown.standardError.contains(lab.ext)
-        )
+        #expect(unknown.standardError.contains("no container, endpoint or namespace lxcdiag-t-not-there"))
+        #expect(unknown.standardError.contains(lab.ext))
     }
 }

@@ -30,4 +30,15 @@ struct VLANFixtureTests {
         #expect(host.link(named: "br0")?.bridge?.forwardDelayCentiseconds == 1500)
         #expect(host.link(named: "br0")?.bridge?.vlanDefaultPVID == 1)
     }
+
+    @Test("the text tree nests the bridge under the VLAN under the NIC (golden Fixtures/vlan/topo.txt)")
+    func tree() throws {
+        var resolved = HostTopology(namespaces: [try Self.snapshot()])
+        resolved.resolveCrossNamespaceLinks { _, _ in nil }
+        let file = FixtureFiles.directory.appendingPathComponent("vlan/topo.txt")
+        if ProcessInfo.processInfo.environment["LXCDIAG_UPDATE_GOLDEN"] != nil {
+            try Data(resolved.textTree().utf8).write(to: file)
+        }
+        #expect(resolved.textTree() == (try String(contentsOf: file, encoding: .utf8)))
+    }
 }

@@ -17,6 +17,8 @@ typedef struct {
     uint16_t vlan_tci;
     uint16_t vlan_tpid;
     size_t frame_length;
+    /// When the kernel received the frame (CLOCK_REALTIME ns, SO_TIMESTAMPNS), 0 when not reported.
+    uint64_t kernel_time_ns;
 } CLinuxNet_packet_info;
 
 /// The calling thread's errno.
@@ -39,6 +41,9 @@ int CLinuxNet_packet_bind(int fd, int ifindex, uint16_t protocol);
 
 /// Asks the kernel for PACKET_AUXDATA (VLAN tag and status) on every received frame.
 int CLinuxNet_packet_enable_auxdata(int fd);
+
+/// Asks the kernel for a receive timestamp (SO_TIMESTAMPNS) on every received frame.
+int CLinuxNet_packet_enable_timestamps(int fd);
 
 /// Sends one complete Ethernet frame out of interface `ifindex`.
 ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t length);
@@ -74,13 +79,15 @@ uint32_t CLinuxNet_RTA_ALIGN(uint32_t len);
 
 uint32_t CLinuxNet_NLMSG_HDRLEN(void);
 
-/// What one interface is: hardware address, MTU, flags and up to 8 IPv4 addresses (network byte order).
+/// What one interface is: hardware address, MTU, flags and up to 8 IPv4 addresses with their netmasks
+/// (network byte order).
 typedef struct {
     uint8_t mac[6];
     int mtu;
     int flags;
     int ipv4_count;
     uint32_t ipv4[8];
+    uint32_t ipv4_netmask[8];
 } CLinuxNet_interface_facts;
 
 /// Reads `facts` for `name` in the calling thread's namespace (ioctls SIOCGIFHWADDR, SIOCGIFMTU, SIOCGIFFLAGS,
@@ -101,5 +108,29 @@ uint64_t CLinuxNet_monotonic_ns(void);
 
 /// Wall clock (CLOCK_REALTIME) in nanoseconds, the clock pcap timestamps use.
 uint64_t CLinuxNet_realtime_ns(void);
+
+/// Writes the interface names of the calling thread's namespace, NUL-separated, into `buffer`.
+ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity);
+
+/// Starts `path` with `argv` (NULL-terminated) and the caller's environment, with `stdin_fd`, `stdout_fd` and
+/// `stderr_fd` as its standard streams, an empty signal mask and default dispositions for the termination
+/// signals (lxcdiag blocks them in every thread of its own). Returns 0 and the child's pid, or an errno value.
+/// The corresponding C function is `posix_spawn`.
+int CLinuxNet_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
+
+/// Waits for `pid` without blocking: 1 and its raw wait status when it has ended, 0 while it runs, -1 on error.
+int CLinuxNet_reap(pid_t pid, int *status);
+
+/// Decodes a raw wait status: the exit code, or 128 + the signal number for a killed process.
+int CLinuxNet_exit_code(int status);
+
+/// Sends SIGKILL to `pid`.
+int CLinuxNet_kill(pid_t pid);
+
+/// Creates a close-on-exec pipe (blocking ends).
+int CLinuxNet_pipe_blocking(int fds[2]);
+
+/// Waits up to `timeout_ms` for any of `count` descriptors to be readable or hung up; marks them in `ready`.
+int CLinuxNet_poll_readable(const int *fds, int count, int timeout_ms, int *ready);
 
 #endif

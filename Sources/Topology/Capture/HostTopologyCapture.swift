@@ -7,18 +7,36 @@ extension HostTopology {
     ///
     /// The first target is the host; if it cannot be captured the error is thrown. Any other namespace that
     /// fails (gone meanwhile, permission denied) is left out and named in `problems`. Two targets that are one
-    /// namespace (a netns name and a container's pid) are captured once, under the first name.
-    public static func capture(_ targets: [TopologyTarget], workers: Int = 4) throws -> HostTopology {
-        guard !targets.isEmpty else { return HostTopology(namespaces: []) }
-        let results = ResultSlots<NamespaceSnapshot>(count: targets.count)
+    /// namespace (a netns name and a container's pid) are captured once, under the first name; the others
+    /// become the node's `aliases`.
+    public static func capture(_ requested: [TopologyTarget], workers: Int = 4) throws -> HostTopology {
+        guard !requested.isEmpty else { return HostTopology(namespaces: []) }
+        // One namespace under several names is captured once; a namespace whose file cannot be read now is
+        // kept, so that its capture reports why.
+        var targets: [TopologyTarget] = []
+        var aliases: [[String]] = []
+        var positionByIdentity: [NamespaceIdentity: Int] = [:]
+        for target in requested {
+            if let identity = try? target.namespace.identity() {
+                if let first = positionByIdentity[identity] {
+                    aliases[first].append(target.name)
+                    continue
+                }
+                positionByIdentity[identity] = targets.count
+            }
+            targets.append(target)
+            aliases.append([])
+        }
+        let unique = targets
+        let results = ResultSlots<NamespaceSnapshot>(count: unique.count)
         let next = ResultSlots<Int>(count: 1)
         next.set(0, .success(0))
         let finished = DispatchGroup()
-        for worker in 0..<min(max(workers, 1), targets.count) {
+        for worker in 0..<min(max(workers, 1), unique.count) {
             finished.enter()
             DedicatedThread.start(name: "topology capture \(worker)") {
-                while let position = next.takeNextIndex(limit: targets.count) {
-                    results.set(position, Result { try NamespaceSnapshot.capture(targets[position]) })
+                while let position = next.takeNextIndex(limit: unique.count) {
+                    results.set(position, Result { try NamespaceSnapshot.capture(unique[position], others: unique) })
                 }
                 finished.leave()
             }
@@ -34,12 +52,14 @@ extension HostTopology {
             case .failure(let error):
                 if position == 0 { throw error }
                 problems.append("\(target.name): \(error)")
-            case .success(let snapshot):
+            case .success(var snapshot):
+                // A namespace can only turn out to be one already captured if its file changed meanwhile.
                 if let inode = snapshot.node.namespaceInode, let first = seen[inode] {
-                    problems.append("\(target.name) is the same namespace as \(first); shown once as \(first)")
+                    problems.append("\(target.name) turned out to be the same namespace as \(first)")
                     continue
                 }
                 if let inode = snapshot.node.namespaceInode { seen[inode] = target.name }
+                if !aliases[position].isEmpty { snapshot.node.aliases = aliases[position] }
                 namespaces.append(snapshot)
                 chosenTargets.append(target)
             }
@@ -49,6 +69,11 @@ extension HostTopology {
             try? askNamespaceIDs(in: chosenTargets[from], of: candidates.map { chosenTargets[$0] })
         }
         return topology
+    }
+
+    /// Captures as `capture(_:workers:)` does, suspending instead of blocking the caller's thread.
+    public static func capture(_ targets: [TopologyTarget], workers: Int = 4) async throws -> HostTopology {
+        try await DedicatedThread.run(name: "topology capture") { try capture(targets, workers: workers) }
     }
 
     /// Asks `namespace`'s kernel which id it gives each of `others` (RTM_GETNSID), in the order given.

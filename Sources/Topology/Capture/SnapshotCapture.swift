@@ -7,20 +7,32 @@ extension NamespaceSnapshot {
     /// Runs on a dedicated thread inside the namespace (`withNetworkNamespace`), so the caller's thread never
     /// switches. Throws `NamespaceError` when the namespace cannot be entered and `NetlinkError` when the kernel
     /// refuses a dump.
-    public static func capture(_ target: TopologyTarget) throws -> NamespaceSnapshot {
-        let (dump, identity) = try withNetworkNamespace(target.namespace) {
-            () throws -> (NamespaceDump, NamespaceIdentity?) in
+    ///
+    /// When the namespace's links reach into two or more other namespaces, it is also asked which id it gives
+    /// each of `others` (`namespaceIDs`), which makes resolving its veth peers exact.
+    public static func capture(_ target: TopologyTarget, others: [TopologyTarget] = []) throws -> NamespaceSnapshot {
+        let files = others.filter { $0.name != target.name }.map { ($0.name, $0.namespaceFile) }
+        return try withNetworkNamespace(target.namespace) {
             let socket = try NetlinkSocket()
+            let dump = try NamespaceDump(socket: socket)
             // Inside the namespace, .current names it: thread-self is the switched thread.
-            return (try NamespaceDump(socket: socket), try? NetworkNamespace.current.identity())
+            let identity = try? NetworkNamespace.current.identity()
+            let node = NetworkNode(
+                name: target.name,
+                kind: target.kind,
+                namespacePath: target.namespace.filePath,
+                namespaceInode: identity?.inode
+            )
+            var snapshot = try NamespaceSnapshot(node: node, dump: dump)
+            if Set(snapshot.links.compactMap(\.linkNetnsID)).count >= 2 {
+                var ids: [String: Int32] = [:]
+                for (name, file) in files {
+                    if let id = try? socket.namespaceID(ofNamespaceFile: file) { ids[name] = id }
+                }
+                snapshot.namespaceIDs = ids
+            }
+            return snapshot
         }
-        let node = NetworkNode(
-            name: target.name,
-            kind: target.kind,
-            namespacePath: target.namespace.filePath,
-            namespaceInode: identity?.inode
-        )
-        return try NamespaceSnapshot(node: node, dump: dump)
     }
 
     /// Captures `namespace` under the name `name` (by default how lxcdiag describes the namespace).

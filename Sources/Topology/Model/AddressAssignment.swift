@@ -2,6 +2,7 @@ public import PacketCodec
 
 /// One IPv4 address on one interface (RTM_NEWADDR).
 public struct AddressAssignment: Codable, Sendable, Hashable {
+    /// The interface the address is on.
     public var interface: LinkReference
     public var address: IPv4Address
     public var prefixLength: Int

@@ -44,6 +44,7 @@ public enum STPState: String, Codable, Sendable, Hashable {
 ///
 /// Flags are nil when the kernel did not report them.
 public struct BridgePort: Codable, Sendable, Hashable {
+    /// The STP state; only `forwarding` passes frames.
     public var state: PortState
     public var learning: Bool?
     /// Flooding of unknown unicast out of this port.

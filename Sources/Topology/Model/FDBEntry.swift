@@ -7,6 +7,7 @@ public struct FDBEntry: Codable, Sendable, Hashable {
     public var port: LinkReference
     /// The bridge the entry belongs to (NDA_MASTER), when the entry lives in a bridge's table.
     public var bridge: LinkReference?
+    /// The VLAN the entry is for, on a VLAN-filtering bridge.
     public var vlan: UInt16?
     public var state: FDBState
     /// The kernel's NTF_* flags by name: `self`, `master`, `extern_learn`, `offloaded`, `sticky`, `router`.

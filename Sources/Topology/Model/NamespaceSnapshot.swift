@@ -1,12 +1,20 @@
 /// Everything rtnetlink says about one namespace at one moment.
 public struct NamespaceSnapshot: Codable, Sendable, Hashable {
+    /// Which namespace this is.
     public var node: NetworkNode
+    /// Every interface, in index order.
     public var links: [Link]
+    /// The IPv4 addresses.
     public var addresses: [AddressAssignment]
+    /// The IPv4 routes of the main table.
     public var routes: [Route]
+    /// The IPv4 neighbour (ARP) table.
     public var neighbours: [NeighbourEntry]
     /// The bridge forwarding database of every bridge (and vxlan) in the namespace.
     public var fdb: [FDBEntry]
+    /// The ids this namespace gives other captured namespaces (RTM_GETNSID), by node name. Asked only in
+    /// namespaces whose links reach into two or more others (hosts, switches); nil elsewhere.
+    public var namespaceIDs: [String: Int32]?
 
     public init(
         node: NetworkNode,

@@ -2,6 +2,7 @@ public import PacketCodec
 
 /// One IPv4 neighbour (ARP cache) entry (RTM_NEWNEIGH in family AF_INET).
 public struct NeighbourEntry: Codable, Sendable, Hashable {
+    /// The interface the neighbour is reached through.
     public var interface: LinkReference
     public var address: IPv4Address
     /// The link-layer address; nil while the entry is incomplete or failed.

@@ -11,12 +11,22 @@ public struct NetworkNode: Codable, Sendable, Hashable {
     public var namespacePath: String?
     /// The namespace's inode number, which tells two names for one namespace apart from two namespaces.
     public var namespaceInode: UInt64?
+    /// Other names the same namespace was asked for under (a container's netns name, a registered endpoint),
+    /// when one capture was given several; the namespace is captured once, under `name`.
+    public var aliases: [String]?
 
-    public init(name: String, kind: NodeKind, namespacePath: String? = nil, namespaceInode: UInt64? = nil) {
+    public init(
+        name: String,
+        kind: NodeKind,
+        namespacePath: String? = nil,
+        namespaceInode: UInt64? = nil,
+        aliases: [String]? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.namespacePath = namespacePath
         self.namespaceInode = namespaceInode
+        self.aliases = aliases
     }
 }
 

@@ -6,6 +6,7 @@ public struct Route: Codable, Sendable, Hashable {
     public var destination: IPv4Address
     public var prefixLength: Int
     public var gateway: IPv4Address?
+    /// The output interface (RTA_OIF).
     public var interface: LinkReference?
     /// The preferred source address (RTA_PREFSRC).
     public var preferredSource: IPv4Address?

@@ -68,27 +68,22 @@ private struct TreeRenderer {
         self.children = children
     }
 
+    /// The tree of one namespace: NICs (with their VLANs and the bridges those are ports of), then bridges no
+    /// NIC leads to, then every interface not drawn yet.
     mutating func namespaceTree(_ snapshot: NamespaceSnapshot) -> TreeNode {
         reachedNodes.insert(snapshot.node.name)
         shown = []
-        var root = TreeNode(text: "\(snapshot.node.name)  (\(snapshot.node.kind.rawValue))")
+        let also = snapshot.node.aliases.map { ", also \($0.joined(separator: ", "))" } ?? ""
+        var root = TreeNode(text: "\(snapshot.node.name)  (\(snapshot.node.kind.rawValue)\(also))")
         let links = snapshot.links.filter { $0.kind != .loopback }
         // A child whose parent is in this namespace is drawn under its parent, wherever that is drawn.
         func hasLocalParent(_ link: Link) -> Bool { link.parent?.node == snapshot.node.name }
-        for link in links where link.master == nil && link.isUplink && !hasLocalParent(link) {
+        for link in links where link.isUplink && !hasLocalParent(link) && !shown.contains(snapshot.reference(link)) {
+            if link.master != nil && !link.isPhysicalUplink { continue }
             root.children.append(portNode(link, in: snapshot, label: "uplink"))
         }
-        for bridge in links where bridge.kind == .bridge {
-            var branch = node(for: bridge, in: snapshot, label: "bridge")
-            shown.insert(snapshot.reference(bridge))
-            let ports = snapshot.ports(of: bridge).sorted {
-                ($0.isUplink ? 0 : 1, $0.index) < ($1.isUplink ? 0 : 1, $1.index)
-            }
-            for port in ports where !shown.contains(snapshot.reference(port)) {
-                branch.children.append(portNode(port, in: snapshot))
-            }
-            branch.children += childNodes(of: bridge, in: snapshot)
-            root.children.append(branch)
+        for bridge in links where bridge.kind == .bridge && !shown.contains(snapshot.reference(bridge)) {
+            root.children.append(bridgeNode(bridge, in: snapshot))
         }
         for link in links where !shown.contains(snapshot.reference(link)) && !hasLocalParent(link) {
             root.children.append(portNode(link, in: snapshot, label: link.kind.rawValue))
@@ -96,7 +91,22 @@ private struct TreeRenderer {
         return root
     }
 
-    /// A bridge port (or a free-standing interface) with the peer it leads to and its macvlan/vlan children.
+    /// A bridge with its ports (uplinks first) and its macvlan children.
+    private mutating func bridgeNode(_ bridge: Link, in snapshot: NamespaceSnapshot) -> TreeNode {
+        shown.insert(snapshot.reference(bridge))
+        var branch = node(for: bridge, in: snapshot, label: "bridge")
+        let ports = snapshot.ports(of: bridge).sorted {
+            ($0.isUplink ? 0 : 1, $0.index) < ($1.isUplink ? 0 : 1, $1.index)
+        }
+        for port in ports where !shown.contains(snapshot.reference(port)) {
+            branch.children.append(portNode(port, in: snapshot))
+        }
+        branch.children += childNodes(of: bridge, in: snapshot)
+        return branch
+    }
+
+    /// An interface with the peer it leads to, its macvlan/vlan children, and, for a NIC or VLAN enslaved to a
+    /// bridge not drawn yet, that bridge: em1 -> em1.211 -> br0 -> ports.
     private mutating func portNode(_ link: Link, in snapshot: NamespaceSnapshot, label: String? = nil) -> TreeNode {
         shown.insert(snapshot.reference(link))
         var branch = node(for: link, in: snapshot, label: label ?? (link.isUplink ? "uplink" : "port"))
@@ -111,10 +121,20 @@ private struct TreeRenderer {
             branch.children.append(peerNode)
         }
         branch.children += childNodes(of: link, in: snapshot)
+        branch.children += enslavingBridge(of: link, in: snapshot)
         return branch
     }
 
-    /// The macvlan and vlan children of `link`, wherever they live.
+    /// The bridge a NIC or VLAN is a port of, as a subtree, when it has not been drawn yet.
+    private mutating func enslavingBridge(of link: Link, in snapshot: NamespaceSnapshot) -> [TreeNode] {
+        guard link.isPhysicalUplink, let master = link.master, master.node == snapshot.node.name,
+            !shown.contains(master), let bridge = snapshot.link(index: master.index), bridge.kind == .bridge
+        else { return [] }
+        return [bridgeNode(bridge, in: snapshot)]
+    }
+
+    /// The macvlan and vlan children of `link`, wherever they live: `↳` in the same namespace, `→ NODE` in
+    /// another.
     private mutating func childNodes(of link: Link, in snapshot: NamespaceSnapshot) -> [TreeNode] {
         var nodes: [TreeNode] = []
         for reference in children[snapshot.reference(link)] ?? [] where !shown.contains(reference) {
@@ -123,8 +143,10 @@ private struct TreeRenderer {
             else { continue }
             reachedNodes.insert(reference.node)
             shown.insert(reference)
-            var childNode = node(for: child, in: childSnapshot, label: "→ \(reference.node)")
+            let label = reference.node == snapshot.node.name ? "↳" : "→ \(reference.node)"
+            var childNode = node(for: child, in: childSnapshot, label: label)
             childNode.children += childNodes(of: child, in: childSnapshot)
+            if reference.node == snapshot.node.name { childNode.children += enslavingBridge(of: child, in: snapshot) }
             nodes.append(childNode)
         }
         return nodes
@@ -148,15 +170,14 @@ private struct TreeRenderer {
     }
 }
 
-extension NamespaceSnapshot {
-    func reference(_ link: Link) -> LinkReference {
-        LinkReference(node: node.name, index: link.index, name: link.name)
-    }
-}
-
 extension Link {
-    /// NICs, VLANs and tunnels: what connects a host to the outside rather than to a container.
-    var isUplink: Bool { kind == .physical || kind == .vlan || kind == .vxlan || kind == .other }
+    /// NICs, VLANs, bonds and tunnels: what connects a host to the outside rather than to a container.
+    var isUplink: Bool { isPhysicalUplink || kind == .vxlan }
+
+    /// A NIC, a VLAN on one, or a bond: what a bridge is drawn under when it is the bridge's port.
+    var isPhysicalUplink: Bool {
+        kind == .physical || kind == .vlan || otherKind == "bond" || otherKind == "team"
+    }
 
     /// Up, down or no carrier, in one word.
     var stateWord: String {

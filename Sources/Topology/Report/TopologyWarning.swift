@@ -35,13 +35,9 @@ extension HostTopology {
         func warn(_ code: String, _ message: String) {
             warnings.append(TopologyWarning(code: code, interface: reference, message: message))
         }
-        if !link.isUp {
-            warn("link-down", "link is administratively down (ip link set \(link.name) up)")
-        } else if link.carrier == false || link.operState == .lowerLayerDown {
-            warn("no-carrier", "link is up but has no carrier (its peer or parent is down)")
-        } else if link.operState == .down {
-            warn("link-down", "operational state is down")
-        }
+        // A spare tap or an unused ifb being down harms nothing; a NIC, bridge, veth, macvlan or port does.
+        let carriesFrames = link.kind != .tun && link.kind != .other || link.bridgePort != nil || link.isUplink
+        if carriesFrames, let (code, message) = link.stateProblem { warn(code, message) }
         if let port = link.bridgePort, let bridgeReference = link.master, let bridge = self.link(bridgeReference) {
             if port.state != .forwarding {
                 warn(
@@ -79,5 +75,17 @@ extension HostTopology {
             warn("parent-unknown", "\(link.kind.rawValue) parent (index \(link.linkIndex ?? 0)) was not found")
         }
         return warnings
+    }
+}
+
+extension Link {
+    /// Why the link cannot pass frames right now, if it cannot: down, or up without carrier.
+    var stateProblem: (code: String, message: String)? {
+        if !isUp { return ("link-down", "link is administratively down (ip link set \(name) up)") }
+        if carrier == false || operState == .lowerLayerDown {
+            return ("no-carrier", "link is up but has no carrier (its peer or parent is down)")
+        }
+        if operState == .down { return ("link-down", "operational state is down") }
+        return nil
     }
 }

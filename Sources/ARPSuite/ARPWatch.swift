@@ -1,0 +1,101 @@
+import Foundation
+public import LinuxNet
+import PacketCodec
+
+/// One interface `arp watch` listens on.
+public struct WatchPoint: Sendable, Hashable {
+    public var label: String
+    public var namespace: NetworkNamespace
+    public var interface: String
+
+    public init(label: String, namespace: NetworkNamespace, interface: String) {
+        self.label = label
+        self.namespace = namespace
+        self.interface = interface
+    }
+
+    /// `label/interface`, as events name where they were seen.
+    public var location: String { "\(label)/\(interface)" }
+
+    /// Every interface but loopback in `namespace`, as watch points.
+    public static func all(in namespace: NetworkNamespace, label: String) throws -> [WatchPoint] {
+        let names = try withNetworkNamespace(namespace) { try InterfaceSnapshot.interfaceNames() }
+        return names.filter { $0 != "lo" }.map { WatchPoint(label: label, namespace: namespace, interface: $0) }
+    }
+}
+
+/// Listens to ARP on every watch point until `durationNs` passes or `stop()` is called, feeding one `WatchState`.
+///
+/// One dedicated thread per interface blocks in `recv`; events reach `onEvent` under a lock, in arrival order.
+/// Nothing is created on the system but sockets, which close with the process, so Ctrl-C leaves nothing behind.
+public final class ARPWatch: @unchecked Sendable {
+    // Safe: `state`, `stopped`, `failures` and `running` are only touched while holding `lock`.
+    private let lock = NSLock()
+    private var state: WatchState
+    private var stopped = false
+    private var failures: [String] = []
+    private var running = 0
+    private let finished = DispatchSemaphore(value: 0)
+    private let onEvent: @Sendable (WatchEvent) -> Void
+
+    public init(state: WatchState = WatchState(), onEvent: @escaping @Sendable (WatchEvent) -> Void) {
+        self.state = state
+        self.onEvent = onEvent
+    }
+
+    /// Stops every listener within about 100 ms.
+    public func stop() { lock.withLock { stopped = true } }
+
+    /// Opens a socket on every point, listens for `durationNs` (nil: until `stop()`), and returns the errors of
+    /// points that could not be watched, one line each. Throws when none could be opened.
+    public func run(on points: [WatchPoint], durationNs: UInt64?) throws -> [String] {
+        var sockets: [(WatchPoint, PacketSocket)] = []
+        var openFailures: [String] = []
+        for point in points {
+            do {
+                let socket = try withNetworkNamespace(point.namespace) {
+                    try PacketSocket(interface: point.interface, protocol: PacketSocket.allProtocols)
+                }
+                sockets.append((point, socket))
+            } catch {
+                openFailures.append("\(point.location): \(error)")
+            }
+        }
+        guard !sockets.isEmpty else {
+            throw ARPError(.environment, "no interface could be watched: \(openFailures.joined(separator: "; "))")
+        }
+        let end = durationNs.map { monotonicNanoseconds() + $0 }
+        lock.withLock { running = sockets.count }
+        for (point, socket) in sockets {
+            DedicatedThread.start(name: "arp watch \(point.location)") { [self] in
+                listen(socket, at: point, until: end)
+            }
+        }
+        for _ in sockets { finished.wait() }
+        return openFailures + lock.withLock { failures }
+    }
+
+    private func listen(_ socket: PacketSocket, at point: WatchPoint, until end: UInt64?) {
+        defer { finished.signal() }
+        while true {
+            let now = monotonicNanoseconds()
+            if let end, now >= end { break }
+            if lock.withLock({ stopped }) { break }
+            let slice: UInt64 = min(100_000_000, end.map { $0 - now } ?? 100_000_000)
+            let received: ReceivedFrame?
+            do {
+                received = try socket.receive(timeoutNs: slice, capacity: 2048)
+            } catch {
+                lock.withLock { failures.append("\(point.location): \(error)") }
+                break
+            }
+            let events = lock.withLock { () -> [WatchEvent] in
+                guard let received, let frame = ARPFrame(bytes: received.bytes, strippedTCI: received.vlanTag) else {
+                    return state.expire(nowNs: monotonicNanoseconds())
+                }
+                return state.observe(frame.packet, at: point.location, timeNs: received.receivedNs)
+            }
+            for event in events { onEvent(event) }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+public import PacketCodec
+
+/// One station that answered for an address.
+public struct Responder: Sendable, Hashable {
+    public var ip: IPv4Address
+    public var mac: MACAddress
+    /// The round trip of its first reply, when it could be told unambiguously.
+    public var rttNs: UInt64?
+    public var replies: Int
+    public var vendor: String?
+
+    public init(ip: IPv4Address, mac: MACAddress, rttNs: UInt64?, replies: Int = 1, vendor: String? = nil) {
+        self.ip = ip
+        self.mac = mac
+        self.rttNs = rttNs
+        self.replies = replies
+        self.vendor = vendor
+    }
+}
+
+/// An address answered by more than one MAC, and what that most likely means.
+public struct AddressConflict: Sendable, Hashable {
+    public enum Cause: String, Sendable {
+        /// Different stations claim the address, as far as ARP can tell: a host answering for its only address on
+        /// two interfaces (flux) looks the same from outside.
+        case duplicate
+        /// One station with several interfaces on the segment answers for each of its addresses from every
+        /// interface (Linux's default arp_ignore=0): the same MACs answer for another address too.
+        case flux
+    }
+
+    public var ip: IPv4Address
+    public var macs: [MACAddress]
+    public var cause: Cause
+
+    public init(ip: IPv4Address, macs: [MACAddress], cause: Cause) {
+        self.ip = ip
+        self.macs = macs
+        self.cause = cause
+    }
+}
+
+/// Collects the replies of a scan or ping: who answered for which address, first reply first.
+public struct ResponderTable: Sendable {
+    private var order: [IPv4Address] = []
+    private var byAddress: [IPv4Address: [Responder]] = [:]
+
+    public init() {}
+
+    /// Adds one reply; `rttNs` only counts for the first reply from that MAC.
+    public mutating func record(ip: IPv4Address, mac: MACAddress, rttNs: UInt64?) {
+        if byAddress[ip] == nil { order.append(ip) }
+        var list = byAddress[ip, default: []]
+        if let index = list.firstIndex(where: { $0.mac == mac }) {
+            list[index].replies += 1
+            if list[index].rttNs == nil { list[index].rttNs = rttNs }
+        } else {
+            list.append(Responder(ip: ip, mac: mac, rttNs: rttNs))
+        }
+        byAddress[ip] = list
+    }
+
+    /// Every responder, by address, then in the order their MACs first answered.
+    public var responders: [Responder] {
+        order.sorted().flatMap { byAddress[$0]! }
+    }
+
+    public var addressCount: Int { order.count }
+
+    /// The MACs that answered for `ip`, in order of first reply.
+    public func macs(for ip: IPv4Address) -> [MACAddress] { byAddress[ip]?.map(\.mac) ?? [] }
+
+    /// Addresses answered by more than one MAC. When the same set of MACs also answers for another address, the
+    /// cause is ARP flux (one host, several interfaces); otherwise a duplicate address.
+    public var conflicts: [AddressConflict] {
+        var macSets: [Set<MACAddress>: Int] = [:]
+        for ip in order { macSets[Set(macs(for: ip)), default: 0] += 1 }
+        return order.sorted().compactMap { ip in
+            let macs = macs(for: ip)
+            guard macs.count > 1 else { return nil }
+            let shared = macSets[Set(macs), default: 0] > 1
+            return AddressConflict(ip: ip, macs: macs, cause: shared ? .flux : .duplicate)
+        }
+    }
+
+    /// Fills in vendor names from `registry`.
+    public mutating func attachVendors(_ registry: OUIRegistry) {
+        for ip in order {
+            byAddress[ip] = byAddress[ip]!.map { responder in
+                var named = responder
+                named.vendor = registry.vendor(of: responder.mac)
+                return named
+            }
+        }
+    }
+}

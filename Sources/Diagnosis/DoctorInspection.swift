@@ -1,0 +1,97 @@
+public import Containers
+import Foundation
+import KernelSettings
+import LinuxNet
+import NetworkModel
+public import Topology
+public import Trace
+
+/// What `lxcdiag doctor` found: the findings, the namespaces it looked at, and what it could not read.
+public struct DoctorReport: Sendable, Encodable {
+    public static let schema = "lxcdiag.doctor/1"
+
+    /// The node names inspected, host first.
+    public var inspected: [String]
+    public var findings: [Finding]
+    /// What could not be read (a namespace gone, nft missing), one line each; the rest was still checked.
+    public var problems: [String]
+
+    public init(inspected: [String], findings: [Finding], problems: [String]) {
+        self.inspected = inspected
+        self.findings = findings
+        self.problems = problems
+    }
+
+    /// Whether an error-level finding exists (exit status 1).
+    public var hasErrors: Bool { findings.contains { $0.severity == .error } }
+
+    private enum CodingKeys: String, CodingKey { case schema, inspected, findings, problems }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.schema, forKey: .schema)
+        try container.encode(inspected, forKey: .inspected)
+        try container.encode(findings, forKey: .findings)
+        try container.encode(problems, forKey: .problems)
+    }
+}
+
+/// Reads what doctor needs from the running system (rtnetlink, /proc/sys/net, `nft -j`) without sending a frame.
+public enum DoctorInspection {
+    /// Every namespace a trace plan touches (its ends and capture points), named as the trace names them, so the
+    /// context read for them matches the report's nodes.
+    public static func targets(for plan: TracePlan) -> [TopologyTarget] {
+        var targets: [TopologyTarget] = []
+        let points =
+            [(plan.source.node, plan.source.namespace), (plan.target.node, plan.target.namespace)]
+            + plan.hops.map { ($0.node, $0.namespace) }
+        for (node, namespace) in points where !targets.contains(where: { $0.name == node }) {
+            let kind: NodeKind
+            switch namespace {
+            case .current: kind = .host
+            case .named: kind = .netns
+            case .pid, .path: kind = .process
+            }
+            targets.append(TopologyTarget(name: node, kind: kind, namespace: namespace))
+        }
+        return targets
+    }
+
+    /// Captures `targets` and reads each one's sysctls and netfilter ruleset, then applies the doctor rules.
+    ///
+    /// Throws only when the first target (the host) cannot be read; anything else unreadable is named in
+    /// `problems`.
+    public static func inspect(_ targets: [TopologyTarget], containers: [LXCContainer]) throws -> DoctorReport {
+        let (context, problems) = try read(targets, containers: containers)
+        return DoctorReport(
+            inspected: context.topology.namespaces.map(\.node.name),
+            findings: DoctorRules.findings(in: context),
+            problems: problems
+        )
+    }
+
+    /// The wiring and settings of `targets` as the rules take them, and what could not be read. For a trace,
+    /// call it before the probes run: an ARP reply refreshes the source's neighbour cache.
+    public static func read(
+        _ targets: [TopologyTarget],
+        containers: [LXCContainer] = []
+    ) throws
+        -> (context: DiagnosisContext, problems: [String])
+    {
+        let topology = try HostTopology.capture(targets)
+        var problems = topology.problems
+        var settings: [String: NodeSettings] = [:]
+        for snapshot in topology.namespaces {
+            guard let target = targets.first(where: { $0.name == snapshot.node.name }) else { continue }
+            var node = NodeSettings()
+            do { node.sysctls = try SysctlReader.read(in: target.namespace) } catch {
+                problems.append("\(target.name): sysctls unreadable: \(error)")
+            }
+            do { node.netfilter = try NetfilterReader.read(in: target.namespace) } catch {
+                problems.append("\(target.name): netfilter ruleset unreadable: \(error)")
+            }
+            settings[target.name] = node
+        }
+        return (DiagnosisContext(topology: topology, settings: settings, containers: containers), problems)
+    }
+}

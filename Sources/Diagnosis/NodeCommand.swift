@@ -1,0 +1,41 @@
+import Topology
+
+/// Fix commands spelled for the namespace they must run in.
+enum NodeCommand {
+    /// `ip`/`bridge`/`nft`-style tools: `TOOL -n NS ARGS` for a named namespace, through `lxc-attach` for a
+    /// container, `nsenter` for a process's namespace, plain on the host.
+    static func tool(_ tool: String, _ node: NetworkNode?, _ arguments: String) -> String {
+        guard let node else { return "\(tool) \(arguments)" }
+        switch node.kind {
+        case .host: return "\(tool) \(arguments)"
+        case .netns where tool == "ip" || tool == "bridge": return "\(tool) -n \(node.name) \(arguments)"
+        default: return "\(run(node)) \(tool) \(arguments)"
+        }
+    }
+
+    /// The prefix that runs a program inside `node`'s network namespace (empty on the host).
+    static func run(_ node: NetworkNode?) -> String {
+        guard let node else { return "" }
+        switch node.kind {
+        case .host: return ""
+        case .netns: return "ip netns exec \(node.name)"
+        case .lxc: return "lxc-attach -n \(node.name) --"
+        case .process: return "nsenter --net=\(node.namespacePath ?? node.name)"
+        }
+    }
+
+    /// A command line run inside `node`, such as `sysctl -w ...`.
+    static func inside(_ node: NetworkNode?, _ command: String) -> String {
+        let prefix = run(node)
+        return prefix.isEmpty ? command : "\(prefix) \(command)"
+    }
+
+    /// `bridge fdb del MAC dev PORT master [vlan N]` for `entry`, run in `node`.
+    static func deleteFDBEntry(_ entry: FDBEntry, _ node: NetworkNode?) -> String {
+        tool(
+            "bridge",
+            node,
+            "fdb del \(entry.mac) dev \(entry.port.name) master" + (entry.vlan.map { " vlan \($0)" } ?? "")
+        )
+    }
+}

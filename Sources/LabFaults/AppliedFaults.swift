@@ -1,0 +1,117 @@
+import Foundation
+import LinuxNet
+
+/// The faults applied to one lab and how to undo each, kept in `/run/lxcdiag/labs/NAME.faults` (JSON) so
+/// `lab fix --all` undoes them from another process.
+public struct AppliedFaults: Sendable {
+    /// One applied fault and the commands that undo it, computed when it was applied.
+    public struct Record: Sendable, Hashable, Codable {
+        public var fault: String
+        public var fixCommands: [[String]]
+    }
+
+    public static let defaultDirectory = "/run/lxcdiag/labs"
+
+    public var lab: LabLayout
+    public var directory: String
+
+    public init(lab: LabLayout, directory: String = defaultDirectory) {
+        self.lab = lab
+        self.directory = directory
+    }
+
+    public var path: String { "\(directory)/\(lab.name).faults" }
+
+    /// The records in the order the faults were applied.
+    public func records() throws(LabFaultError) -> [Record] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        do {
+            return try JSONDecoder().decode([Record].self, from: data)
+        } catch {
+            throw LabFaultError("\(path) is not a fault record (\(error)); remove it and fix the lab by hand")
+        }
+    }
+
+    /// Applies `fault`: computes its actions, records the fix, then runs the break commands. A break that fails
+    /// half way is undone (and unrecorded) before the error is thrown.
+    @discardableResult
+    public func apply(_ fault: LabFault) throws(LabFaultError) -> FaultActions {
+        guard lab.exists else { throw LabFaultError("lab \(lab.name) is not up (no namespace \(lab.host))") }
+        let current = try records()
+        if current.contains(where: { $0.fault == fault.name }) {
+            throw LabFaultError(
+                "\(fault.name) is already applied to lab \(lab.name); lxcdiag lab fix \(fault.name) first"
+            )
+        }
+        let actions: FaultActions
+        do { actions = try fault.actions(in: lab) } catch let error as LabFaultError { throw error } catch {
+            throw LabFaultError("\(fault.name): \(error)")
+        }
+        // Recorded first, so a break cut short (Ctrl-C between two commands) is still undone by `lab fix`.
+        try save(current + [Record(fault: fault.name, fixCommands: actions.fixCommands)])
+        do {
+            for command in actions.breakCommands { try ExternalCommand.check(command) }
+        } catch {
+            Self.runAll(actions.fixCommands)
+            try save(current)
+            throw LabFaultError("\(fault.name) could not be applied: \(error)")
+        }
+        return actions
+    }
+
+    /// Undoes the fault called `name` with the commands recorded when it was applied (or, when it was not
+    /// recorded, with the catalogue's fix as it reads now). Returns the problems met (commands that failed).
+    @discardableResult
+    public func fix(_ name: String) throws(LabFaultError) -> [String] {
+        var current = try records()
+        let commands: [[String]]
+        if let index = current.firstIndex(where: { $0.fault == name }) {
+            commands = current.remove(at: index).fixCommands
+        } else if let fault = LabFaultCatalogue.fault(named: name) {
+            do { commands = try fault.actions(in: lab).fixCommands } catch {
+                throw LabFaultError("\(name): \(error)")
+            }
+        } else {
+            throw LabFaultError("no fault called \(name) (lxcdiag lab break --list)")
+        }
+        let problems = Self.runAll(commands)
+        try save(current)
+        return problems
+    }
+
+    /// Undoes every recorded fault, the last applied first.
+    @discardableResult
+    public func fixAll() throws(LabFaultError) -> [String] {
+        var problems: [String] = []
+        for record in try records().reversed() { problems += try fix(record.fault) }
+        return problems
+    }
+
+    /// Runs every command even when one fails (an undo should go as far as it can); returns the failures.
+    @discardableResult
+    static func runAll(_ commands: [[String]]) -> [String] {
+        commands.compactMap { command in
+            do {
+                try ExternalCommand.check(command)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    private func save(_ records: [Record]) throws(LabFaultError) {
+        do {
+            if records.isEmpty {
+                if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+                return
+            }
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(records).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw LabFaultError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}

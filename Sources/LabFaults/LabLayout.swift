@@ -1,0 +1,70 @@
+import Foundation
+import LinuxNet
+
+/// Where the pieces of a lab live, from its name: `NAME-ext`, `NAME-host`, and the containers (LXC containers
+/// started inside `NAME-host`, or plain namespaces `NAME-ct1`... with `lab up --no-lxc`).
+public struct LabLayout: Sendable, Hashable {
+    /// The lab's name, `lxcdiag` unless a test chose another.
+    public var name: String
+    /// Where named namespaces live (`/run/netns`).
+    public var netnsDirectory: String
+
+    public init(name: String = "lxcdiag", netnsDirectory: String = "/run/netns") {
+        self.name = name
+        self.netnsDirectory = netnsDirectory
+    }
+
+    /// The outside client's namespace.
+    public var ext: String { "\(name)-ext" }
+    /// The container host's namespace (br0, em1, em2, the host ends of the veths).
+    public var host: String { "\(name)-host" }
+
+    /// The command line that runs `command` inside the namespace `netns`.
+    public func inNamespace(_ netns: String, _ command: [String]) -> [String] {
+        ["ip", "netns", "exec", netns] + command
+    }
+
+    /// The command line that runs `command` (a host tool) in container `container`'s network namespace.
+    ///
+    /// A plain-namespace lab has `NAME-ctN`; otherwise the LXC container's init is asked for with `lxc-info`
+    /// inside the host namespace (LXC's command socket is abstract, so it lives there), and the tool runs
+    /// through `nsenter`. Host tools are used because the busybox containers have no `nft`.
+    public func inContainer(_ container: String, _ command: [String]) throws(LabFaultError) -> [String] {
+        let plain = "\(name)-\(container)"
+        if FileManager.default.fileExists(atPath: "\(netnsDirectory)/\(plain)") {
+            return inNamespace(plain, command)
+        }
+        let candidates = name == "lxcdiag" ? [container, plain] : [plain, container]
+        for candidate in candidates {
+            let output = try? ExternalCommand.run(inNamespace(host, ["lxc-info", "-n", candidate, "-p", "-H"]))
+            if let output, output.status == 0,
+                let pid = Int32(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                return ["nsenter", "--net=/proc/\(pid)/ns/net"] + command
+            }
+        }
+        throw LabFaultError("container \(container) of lab \(name) is not running (lxcdiag lab up --name \(name))")
+    }
+
+    /// What `ip link set ... netns X` takes for container `container`'s namespace: the netns name of a
+    /// plain-namespace lab, or the LXC container init's PID.
+    public func namespaceReference(_ container: String) throws(LabFaultError) -> String {
+        let command = try inContainer(container, [])
+        // nsenter --net=/proc/PID/ns/net: the PID follows "proc".
+        if command.first == "nsenter", let path = command.last {
+            let parts = path.split(separator: "/")
+            if let index = parts.firstIndex(of: "proc"), index + 1 < parts.count { return String(parts[index + 1]) }
+        }
+        return "\(name)-\(container)"
+    }
+
+    /// Whether the lab is up: its host namespace exists.
+    public var exists: Bool { FileManager.default.fileExists(atPath: "\(netnsDirectory)/\(host)") }
+}
+
+/// A lab fault that cannot be made or undone, with the thing that failed.
+public struct LabFaultError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}

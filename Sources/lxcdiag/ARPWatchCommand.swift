@@ -1,0 +1,139 @@
+import ARPSuite
+import ArgumentParser
+import Foundation
+import LinuxNet
+import PacketCodec
+
+extension LXCDiag.ARP {
+    /// `lxcdiag arp watch`: arpwatch for the host and its containers.
+    struct Watch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Watch ARP passively: new stations, MAC changes and flip-flops, duplicates, unanswered requests.",
+            discussion: """
+                Listens on every interface of the endpoint (default the host), and with --all-namespaces on \
+                every interface of every namespace under /run/netns and of every running LXC container that \
+                lxc-ls lists from here. Ends on Ctrl-C or after --duration; it only opens sockets, so nothing \
+                is left behind.
+
+                Example:
+                  lxcdiag arp watch --all-namespaces --duration 30s --json
+                """
+        )
+
+        @OptionGroup var endpoint: ARPEndpointOptions
+
+        @Option(name: [.customShort("I"), .customLong("interface")], help: "Watch only this interface.")
+        var interface: String?
+
+        @Flag(help: "Also watch every namespace under /run/netns.")
+        var allNamespaces = false
+
+        @Option(help: "Stop after this long (like 30s); default until Ctrl-C.")
+        var duration: String?
+
+        @Flag(help: "Print one JSON object per event.")
+        var json = false
+
+        func validate() throws {
+            if let duration { _ = try requireDuration(duration, option: "--duration") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                try requireRoot("arp watch")
+                let vantage = try endpoint.resolve()
+                var points = try WatchPoint.all(in: vantage.namespace, label: vantage.label)
+                if allNamespaces {
+                    // The endpoint's own namespace may also be listed under /run/netns (as with -n): watch it once.
+                    let own = try? vantage.namespace.identity()
+                    for name in namespaceNames() where (try? NetworkNamespace.named(name).identity()) != own {
+                        points += (try? WatchPoint.all(in: .named(name), label: "netns:\(name)")) ?? []
+                    }
+                    for (name, pid) in runningContainers() {
+                        points += (try? WatchPoint.all(in: .pid(pid), label: name)) ?? []
+                    }
+                }
+                if let interface { points = points.filter { $0.interface == interface } }
+                guard !points.isEmpty else {
+                    throw CommandFailure(message: "no interface to watch at \(vantage.label)", status: .usage)
+                }
+                let json = json
+                let start = monotonicNanoseconds()
+                let startWall = realtimeNanoseconds()
+                let watch = ARPWatch { event in
+                    let wallNs = startWall + (event.timeNs >= start ? event.timeNs - start : 0)
+                    // One write per event: lines from several listener threads never interleave, and each
+                    // reaches a pipe at once rather than when a buffer fills.
+                    let line = json ? jsonLine(WatchEventDocument(event, wallNs: wallNs)) : describeEvent(event)
+                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                }
+                if !json {
+                    print("watching \(points.count) interfaces: " + points.map(\.location).joined(separator: " "))
+                }
+                let failures = try watch.run(on: points, durationNs: duration.flatMap(parseDuration))
+                for failure in failures { FileHandle.standardError.write(Data("lxcdiag: \(failure)\n".utf8)) }
+            }
+        }
+    }
+}
+
+/// Running LXC containers whose command socket this namespace sees, with their init's pid. The shared
+/// container resolver replaces this when it lands.
+private func runningContainers() -> [(String, Int32)] {
+    guard let list = try? ExternalCommand.run(["lxc-ls", "-1", "--running"], timeoutSeconds: 10), list.status == 0
+    else { return [] }
+    return list.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { name in
+        let info = try? ExternalCommand.run(["lxc-info", "-n", String(name), "-p", "-H"], timeoutSeconds: 10)
+        guard let text = info?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines), let pid = Int32(text)
+        else { return nil }
+        return (String(name), pid)
+    }
+}
+
+/// The namespaces `ip netns` knows.
+private func namespaceNames() -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).sorted()
+}
+
+/// A document as one line of JSON.
+private func jsonLine(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+}
+
+/// One line for a watch event.
+func describeEvent(_ event: WatchEvent) -> String {
+    let place = "[\(event.location)]"
+    switch event.kind {
+    case .newStation: return "new station \(event.ip) at \(event.mac) \(place)"
+    case .changed:
+        return "changed: \(event.ip) moved from \(event.previousMAC?.description ?? "?") to \(event.mac) \(place)"
+    case .flipFlop:
+        return "flip-flop: \(event.ip) back to \(event.mac) from \(event.previousMAC?.description ?? "?") \(place)"
+    case .duplicate:
+        return "duplicate: \(event.ip) answered by \(event.mac) and \(event.previousMAC?.description ?? "?") \(place)"
+    case .gratuitous: return "gratuitous: \(event.ip) is at \(event.mac) \(place)"
+    case .unanswered: return "unanswered: who-has \(event.ip) from \(event.mac) \(place)"
+    }
+}
+
+/// `arp watch --json`: one `lxcdiag.arpwatch/1` object per line.
+struct WatchEventDocument: Encodable {
+    var schema = "lxcdiag.arpwatch/1"
+    var event: String
+    var ip: String
+    var mac: String
+    var previous_mac: String?
+    var location: String
+    var time_ns: UInt64
+
+    init(_ event: WatchEvent, wallNs: UInt64) {
+        self.event = event.kind.rawValue
+        ip = event.ip.description
+        mac = event.mac.description
+        previous_mac = event.previousMAC?.description
+        location = event.location
+        time_ns = wallNs
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Diagnosis
+import Foundation
+import LabFaults
+
+extension LXCDiag {
+    /// `lxcdiag lab break FAULT`: makes one fault in the lab, recorded so `lab fix` undoes it.
+    struct LabBreak: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "break",
+            abstract: "Make one fault in the lab, to see what it looks like.",
+            discussion: """
+                Each fault is made with plain ip/bridge/nft/sysctl commands in the lab's namespaces and recorded in
+                /run/lxcdiag/labs/NAME.faults with the commands that undo it. The list names the finding each fault
+                should produce and the trace that shows it.
+
+                Example:
+                  lxcdiag lab break --list
+                  lxcdiag lab break port-blocking
+                  lxcdiag trace --from ext --to ct1     # names BRIDGE_PORT_NOT_FORWARDING
+                  lxcdiag lab fix port-blocking
+                """
+        )
+
+        @Argument(help: "The fault to make (see --list).")
+        var fault: String?
+
+        @Flag(help: "List the faults the lab can make, with the finding each produces.")
+        var list = false
+
+        @Option(help: "The lab's name (its namespaces are NAME-ext, NAME-host, ...).")
+        var name = "lxcdiag"
+
+        @Flag(help: "Print the commands instead of running them.")
+        var dryRun = false
+
+        func validate() throws {
+            if list { return }
+            guard let fault else { throw ValidationError("name a fault to make, or --list to see them") }
+            guard LabFaultCatalogue.fault(named: fault) != nil else {
+                throw ValidationError("no fault called \(fault); lxcdiag lab break --list shows them")
+            }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                if list {
+                    printList()
+                    return
+                }
+                guard let fault = fault.flatMap(LabFaultCatalogue.fault(named:)) else { return }
+                try requireRoot("lab break")
+                let lab = LabLayout(name: name)
+                if dryRun {
+                    let actions = try fault.actions(in: lab)
+                    for command in actions.breakCommands { print(command.joined(separator: " ")) }
+                    return
+                }
+                let actions = try AppliedFaults(lab: lab).apply(fault)
+                for command in actions.breakCommands { print("+ \(command.joined(separator: " "))") }
+                print("\(fault.name): \(fault.summary)")
+                print(
+                    "see it: lxcdiag trace --from \(fault.traceFrom) --to \(fault.traceTo)   (expect \(fault.code.rawValue))"
+                )
+                print("undo:   lxcdiag lab fix \(fault.name)")
+            }
+        }
+
+        private func printList() {
+            let width = LabFaultCatalogue.all.map(\.name.count).max() ?? 0
+            for fault in LabFaultCatalogue.all {
+                let padded = fault.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                print(
+                    "\(padded)  \(fault.code.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0))  \(fault.summary)"
+                )
+            }
+        }
+    }
+
+    /// `lxcdiag lab fix FAULT | --all`: undoes faults `lab break` made.
+    struct LabFix: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fix",
+            abstract: "Undo a fault lab break made, or all of them.",
+            discussion: """
+                Replays the undo commands recorded when the fault was made (so a changed MAC or sysctl gets its old
+                value back). A fault that was not recorded is undone with the catalogue's fix.
+
+                Example:
+                  lxcdiag lab fix port-blocking
+                  lxcdiag lab fix --all
+                """
+        )
+
+        @Argument(help: "The fault to undo.")
+        var fault: String?
+
+        @Flag(help: "Undo every recorded fault, the last made first.")
+        var all = false
+
+        @Option(help: "The lab's name.")
+        var name = "lxcdiag"
+
+        func validate() throws {
+            if all == (fault != nil) { throw ValidationError("name one fault to undo, or --all") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                try requireRoot("lab fix")
+                let applied = AppliedFaults(lab: LabLayout(name: name))
+                let names = all ? try applied.records().map(\.fault) : [fault ?? ""]
+                let problems = all ? try applied.fixAll() : try applied.fix(fault ?? "")
+                for problem in problems { FileHandle.standardError.write(Data("lxcdiag: \(problem)\n".utf8)) }
+                print(names.isEmpty ? "no faults recorded for lab \(name)" : "fixed: \(names.joined(separator: ", "))")
+                if !problems.isEmpty { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Diagnosis
+import Foundation
+import LabFaults
+import LinuxNet
+import Testing
+
+/// `lxcdiag doctor` and `lxcdiag lab break/fix` as a user runs them (the executable built next to the tests).
+@Suite("doctor and lab break/fix on the command line")
+struct CommandLineTests {
+    static var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lxcdiag")
+            .path
+    }
+
+    private func lxcdiag(_ arguments: String...) throws -> CommandOutput {
+        try ExternalCommand.run([Self.executable] + arguments)
+    }
+
+    @Test("lab break --list shows every fault with its code")
+    func list() throws {
+        let output = try lxcdiag("lab", "break", "--list")
+        #expect(output.status == 0)
+        let lines = output.standardOutput.split(separator: "\n")
+        #expect(lines.count == LabFaultCatalogue.all.count)
+        for fault in LabFaultCatalogue.all {
+            #expect(lines.contains { $0.hasPrefix(fault.name + " ") && $0.contains(fault.code.rawValue) })
+        }
+    }
+
+    @Test("usage errors exit 2 before any work")
+    func usage() throws {
+        #expect(try lxcdiag("lab", "break", "no-such-fault").status == 2)
+        #expect(try lxcdiag("lab", "break").status == 2)
+        #expect(try lxcdiag("lab", "fix").status == 2)
+        #expect(try lxcdiag("lab", "fix", "port-blocking", "--all").status == 2)
+        #expect(try lxcdiag("doctor", "--netns", "a/b").status == 2)
+    }
+
+    @Test("help teaches with an example")
+    func help() throws {
+        for command in [["doctor"], ["lab", "break"], ["lab", "fix"]] {
+            let output = try ExternalCommand.run([Self.executable] + command + ["--help"])
+            #expect(output.standardOutput.contains("Example"), "\(command)")
+        }
+    }
+
+    @Test(
+        "doctor --json on a lab with a blocked port: lxcdiag.doctor/1, the finding, exit 1; lab fix --all undoes it",
+        .enabled(if: getuid() == 0, "needs root")
+    )
+    func doctorJSON() throws {
+        let lab = try FaultLab()
+        defer { lab.tearDown() }
+        let parts = ["ext", "ct1", "ct2", "ct3", "ct4"].map(lab.netns)
+        // The default state directory, as a user's `lab break` uses it.
+        let broken = try ExternalCommand.run(
+            [Self.executable, "lab", "break", "port-blocking", "--name", lab.layout.name]
+        )
+        #expect(broken.status == 0, "\(broken.standardError)")
+        defer { _ = try? ExternalCommand.run([Self.executable, "lab", "fix", "--all", "--name", lab.layout.name]) }
+        let output = try ExternalCommand.run(
+            [Self.executable, "doctor", "--json", "-n", lab.netns("host")] + parts
+        )
+        #expect(output.status == 1)
+        let document = try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [String: Any]
+        #expect(document?["schema"] as? String == "lxcdiag.doctor/1")
+        #expect((document?["inspected"] as? [String])?.count == 6)
+        let findings = document?["findings"] as? [[String: Any]] ?? []
+        let blocked = findings.first { $0["code"] as? String == "BRIDGE_PORT_NOT_FORWARDING" }
+        #expect(blocked?["severity"] as? String == "error")
+        #expect((blocked?["where"] as? [String: String]) == ["node": "host", "interface": "veth-ct1"])
+        #expect(blocked?["fix"] as? String == "bridge link set dev veth-ct1 state 3")
+        #expect((blocked?["evidence"] as? [String])?.first == "host:veth-ct1 port state disabled")
+        let fixed = try ExternalCommand.run([Self.executable, "lab", "fix", "--all", "--name", lab.layout.name])
+        #expect(fixed.status == 0)
+        #expect(fixed.standardOutput == "fixed: port-blocking\n")
+        let after = try ExternalCommand.run([Self.executable, "doctor", "-n", lab.netns("host")] + parts)
+        #expect(after.status == 0, "\(after.standardOutput)")
+    }
+}

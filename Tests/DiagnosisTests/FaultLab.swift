@@ -1,0 +1,173 @@
+import Diagnosis
+import Foundation
+import KernelDrops
+import Lab
+import LabFaults
+import LinuxNet
+import NetworkModel
+import PacketCodec
+import Topology
+import Trace
+
+/// A real lab (`Lab`, plain namespaces, unique name `lxcdiag-t…`) for one test, with the endpoints and capture
+/// points a trace needs. `tearDown` (called in `defer`) removes it, also when the test fails.
+final class FaultLab {
+    let lab: Lab
+    let layout: LabLayout
+    let faults: AppliedFaults
+    private let stateDirectory: String
+
+    /// The LXC containers' init PIDs by part (`ct1`...), empty for a plain-namespace lab.
+    private(set) var pids: [String: Int32] = [:]
+
+    init(backend: LabBackend = .namespaces) throws {
+        let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        stateDirectory = NSTemporaryDirectory() + "lxcdiag-t\(tag)-state"
+        lab = Lab(LabConfiguration(name: "lxcdiag-t\(tag)", backend: backend, stateDirectory: stateDirectory))
+        layout = LabLayout(name: lab.configuration.name)
+        faults = AppliedFaults(lab: layout, directory: stateDirectory)
+        do {
+            let status = try lab.up().status
+            if backend == .lxc {
+                for node in status.nodes { if let pid = node.pid { pids[node.name] = pid } }
+            }
+        } catch {
+            tearDown()
+            throw error
+        }
+    }
+
+    func tearDown() {
+        _ = try? faults.fixAll()
+        _ = try? lab.down()
+        let prefix = layout.name + "-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+        for namespace in names where namespace.hasPrefix(prefix) {
+            _ = try? ExternalCommand.run(["ip", "netns", "del", namespace])
+        }
+        try? FileManager.default.removeItem(atPath: stateDirectory)
+    }
+
+    deinit { tearDown() }
+
+    /// `NAME-part`, the named namespace of a lab part (`ext`, `host`, and the containers of a plain lab).
+    func netns(_ part: String) -> String { "\(layout.name)-\(part)" }
+
+    /// How traces and rules name a part: its netns, or its LXC container.
+    func node(_ part: String) -> String {
+        pids[part] != nil ? lab.configuration.containerName(part) : netns(part)
+    }
+
+    /// The namespace of a part: named, or an LXC container init's.
+    func namespace(_ part: String) -> NetworkNamespace {
+        pids[part].map { .pid($0) } ?? .named(netns(part))
+    }
+
+    /// A capture target for a part, named as `node` names it.
+    func target(_ part: String) -> TopologyTarget {
+        let kind: NodeKind = part == "host" ? .host : pids[part] != nil ? .lxc : .netns
+        return TopologyTarget(name: node(part), kind: kind, namespace: namespace(part))
+    }
+
+    /// The lab's endpoints by the names faults use: ext, ct1..ct4, `em2` (the host's own address) and `host`
+    /// (the host talking from br0, which only the macvlan-parent-address fault gives an address).
+    func endpoint(_ name: String) -> ResolvedEndpoint {
+        let (part, interface, ip): (String, String, IPv4Address) =
+            switch name {
+            case "ext": ("ext", "eth0", IPv4Address(192, 0, 2, 1))
+            case "em2": ("host", "em2", IPv4Address(192, 0, 2, 2))
+            case "host": ("host", "br0", IPv4Address(192, 0, 2, 4))
+            default: (name, "eth0", IPv4Address(192, 0, 2, 10 + UInt8(name.dropFirst(2))!))
+            }
+        return ResolvedEndpoint(
+            endpoint: name,
+            node: node(part),
+            namespace: namespace(part),
+            interface: interface,
+            ip: ip,
+            mac: nil
+        )
+    }
+
+    private func point(_ part: String, _ interface: String, _ role: HopRole, side: Bool = false) -> CapturePoint {
+        CapturePoint(node: node(part), namespace: namespace(part), interface: interface, role: role, isSide: side)
+    }
+
+    /// The capture points from `from` to `to`, as the lab wires them.
+    func hops(from: String, to: String) -> [CapturePoint] {
+        let target = endpoint(to)
+        let last = CapturePoint(
+            node: target.node,
+            namespace: target.namespace,
+            interface: target.interface,
+            role: to == "em2" || to == "host" ? .endpoint : .container
+        )
+        switch (from, to) {
+        case ("ext", "em2"):
+            return [
+                point("ext", "eth0", .endpoint), point("ext", "sw-cli", .bridgePort), point("ext", "sw0", .bridge),
+                point("ext", "sw-em2", .bridgePort), last,
+            ]
+        case ("ext", _):
+            let other = to == "ct1" ? "veth-ct2" : "veth-ct1"
+            return [
+                point("ext", "eth0", .endpoint), point("ext", "sw-cli", .bridgePort), point("ext", "sw0", .bridge),
+                point("ext", "sw-em1", .bridgePort), point("host", "em1", .uplink), point("host", "br0", .bridge),
+                point("host", other, .bridgePort, side: true), point("host", "veth-\(to)", .veth), last,
+            ]
+        default:
+            let source = endpoint(from)
+            return [
+                CapturePoint(
+                    node: source.node,
+                    namespace: source.namespace,
+                    interface: source.interface,
+                    role: .endpoint
+                ),
+                last,
+            ]
+        }
+    }
+
+    /// Reads the lab's wiring and settings, runs a trace `from` -> `to` (recording the kernel's drops of the
+    /// echo requests when `recordDrops`), and applies the trace rules.
+    func diagnose(
+        from: String,
+        to: String,
+        recordDrops: Bool = false
+    ) throws -> (
+        report: TraceReport, findings: [Finding], kernelDrops: [KernelDrop]?
+    ) {
+        let plan = TracePlan(
+            source: endpoint(from),
+            target: endpoint(to),
+            hops: hops(from: from, to: to),
+            options: TraceOptions()
+        )
+        var targets = DoctorInspection.targets(for: plan)
+        for part in ["ext", "host", "ct1", "ct2", "ct3", "ct4"]
+        where !targets.contains(where: { $0.name == node(part) }) {
+            targets.append(target(part))
+        }
+        // Before the probes: an ARP reply refreshes the source's neighbour cache.
+        var (context, _) = try DoctorInspection.read(targets)
+        // The echo requests' Ethernet lengths: 84 and 1500 bytes of IPv4 behind a 14-byte header.
+        let recorder = recordDrops ? DropRecorder.start(signature: DropSignature(frameLengths: [98, 1514])) : nil
+        let report = try Tracer().run(plan).report
+        var drops: [KernelDrop]?
+        if let recorder, case .recording = recorder.state {
+            drops = recorder.stop()
+            context.kernelDrops = drops ?? []
+        }
+        recorder?.stop()
+        return (report, TraceDiagnosis.findings(for: report, in: context), drops)
+    }
+
+    /// The doctor's findings for the lab's namespaces.
+    func doctor() throws -> DoctorReport {
+        let targets = ["host", "ext", "ct1", "ct2", "ct3", "ct4"].map {
+            target($0)
+        }
+        return try DoctorInspection.inspect(targets, containers: [])
+    }
+}
