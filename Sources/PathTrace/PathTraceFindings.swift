@@ -14,8 +14,21 @@ public enum PathTraceFindings {
         return limits + rest
     }
 
+    /// What to do about a design limit: macvlan private mode isolates siblings, and a parent's own stack never
+    /// reaches its children.
+    private static func fix(for hop: PathHop, path: ExpectedPath) -> String {
+        if hop.blocked?.contains("private mode") == true {
+            return "This is how macvlan private mode works, not a fault: children of one parent never reach each "
+                + "other. If \(path.from.endpoint) and \(path.to.endpoint) should talk, make the children bridge "
+                + "mode (ip link set DEV type macvlan mode bridge, or lxc.net.N.macvlan.mode = bridge)."
+        }
+        return "This is how macvlan works, not a fault: reach \(path.to.endpoint) from another namespace or over a "
+            + "second NIC (the lab's em2), or give \(path.from.node) a macvlan child of its own on the parent and "
+            + "send from that."
+    }
+
     /// One finding per hop the path walk marked as blocked by design (a macvlan parent's own stack cannot reach
-    /// its children), so a trace that ends there says it is how the kernel works, not a fault, and what to do.
+    /// its children; private-mode children cannot reach each other), so a trace that ends there says it is how the kernel works, not a fault, and what to do.
     public static func designLimits(_ path: ExpectedPath, report: TraceReport) -> [Finding] {
         path.hops.filter(\.blockedByDesign).map { hop in
             let reason = hop.blocked ?? "\(hop.node):\(hop.interface) cannot pass the frame on"
@@ -28,9 +41,7 @@ public enum PathTraceFindings {
                     ? "the topology says \(reason), by design, yet \(path.to.endpoint) answered: another path carried it"
                     : "\(path.to.endpoint) is unreachable from \(path.from.endpoint) this way by design: \(reason)",
                 evidence: ["expected path hop \(hop.node):\(hop.interface) (\(hop.reason.rawValue)): \(hop.detail)"],
-                fix: "This is how macvlan works, not a fault: reach \(path.to.endpoint) from another namespace or "
-                    + "over a second NIC (the lab's em2), or give \(path.from.node) a macvlan child of its own on the "
-                    + "parent and send from that."
+                fix: fix(for: hop, path: path)
             )
         }
     }

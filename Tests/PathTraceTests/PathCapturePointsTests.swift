@@ -240,6 +240,11 @@ struct PathCapturePointsTests {
         #expect(findings.first?.location == HopName(node: "ct3", interface: "eth0"))
         #expect(findings.first?.summary.contains("unreachable from host this way by design") == true)
         #expect(PathTraceFindings.designLimits(walk, report: report(.reachable)).first?.severity == .warning)
+        #expect(findings.first?.fix.contains("macvlan child of its own") == true)
+        var privateMode = walk
+        privateMode.hops[1].blocked = "macvlan private mode: ct4:eth0 cannot reach its sibling ct3:eth0"
+        let privateFix = PathTraceFindings.designLimits(privateMode, report: unreachable).first?.fix ?? ""
+        #expect(privateFix.contains("mode bridge") && !privateFix.contains("macvlan child of its own"))
         #expect(PathTraceFindings.designLimits(extToCt1, report: unreachable).isEmpty)
         // The design finding replaces the engine's `dropped-between` at that hop, and leaves others alone.
         var traced = unreachable

@@ -12,9 +12,9 @@ final class TraceLab: Sendable {
     let configuration: LabConfiguration
     let lab: Lab
 
-    init(backend: LabBackend) throws {
+    init(backend: LabBackend, macvlanMode: MacvlanMode = .bridge) throws {
         let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
-        configuration = LabConfiguration(name: "lxcdiag-tw\(tag)", backend: backend)
+        configuration = LabConfiguration(name: "lxcdiag-tw\(tag)", macvlanMode: macvlanMode, backend: backend)
         lab = Lab(configuration)
         do { _ = try lab.up() } catch {
             _ = try? lab.down()
@@ -56,6 +56,7 @@ final class TraceLab: Sendable {
 /// Builds one lab for the suite it is attached to and takes it down when the suite is done.
 struct LabScope: SuiteTrait, TestScoping {
     var backend: LabBackend
+    var macvlanMode: MacvlanMode
     var isRecursive: Bool { false }
 
     func provideScope(
@@ -63,15 +64,17 @@ struct LabScope: SuiteTrait, TestScoping {
         testCase: Test.Case?,
         performing function: @Sendable () async throws -> Void
     ) async throws {
-        let lab = try TraceLab(backend: backend)
+        let lab = try TraceLab(backend: backend, macvlanMode: macvlanMode)
         defer { _ = try? lab.lab.down() }
         try await TraceLab.$current.withValue(lab) { try await function() }
     }
 }
 
 extension Trait where Self == LabScope {
-    /// One isolated lab of `backend` for the whole suite.
-    static func lab(_ backend: LabBackend) -> LabScope { LabScope(backend: backend) }
+    /// One isolated lab of `backend` for the whole suite, its macvlan children ct3 and ct4 in `macvlanMode`.
+    static func lab(_ backend: LabBackend, macvlanMode: MacvlanMode = .bridge) -> LabScope {
+        LabScope(backend: backend, macvlanMode: macvlanMode)
+    }
 }
 
 /// The parts of a `lxcdiag.trace/1` document the tests look at.
@@ -304,6 +307,22 @@ struct TraceLXCLabTests {
 
     @Test("a bridge port that is not forwarding stops the ARP request at br0, with containers named as in LXC")
     func portDisabled() throws { try expectStopAtDisabledPort(lab) }
+}
+
+@Suite(
+    "lxcdiag trace on a lab whose macvlan children are in private mode",
+    .enabled(if: getuid() == 0, "needs root"),
+    .enabled(if: FileManager.default.isExecutableFile(atPath: lxcdiagBinary), "build lxcdiag first"),
+    .lab(.namespaces, macvlanMode: .private)
+)
+struct TracePrivateMacvlanLabTests {
+    @Test("ct3 -> ct4: unreachable where the walk says, explained as private mode by design, not as a fault")
+    func privateSiblings() throws {
+        let document = try TraceLab.suiteLab().traced("ct3", "ct4")
+        #expect(document.verdict == "unreachable")
+        #expect(document.drop == "arp request ct3:eth0 ct4:eth0")
+        #expect(document.findings == ["blocked-by-design"])
+    }
 }
 
 extension Thread {
