@@ -14,12 +14,41 @@ struct EndpointPath {
     var destination: ResolvedEndpoint
     var path: ExpectedPath
 
-    /// Reads every namespace the resolver knows through rtnetlink, resolves `from` and `to` there, and walks
-    /// the path. Throws `EndpointError`s for names that resolve to nothing, and `CommandFailure` (exit 3) when
-    /// the destination has no address to send to.
-    init(from: String, to: String, endpoints: EndpointOptions) throws {
+    /// Which namespaces to read: all the resolver knows, or only the host, the endpoint file's entries and the
+    /// two endpoints' own (enough for any path through the host; all are read again when the walk stops at a veth whose peer was not
+    /// read).
+    enum Scope {
+        case everything
+        case endpoints
+    }
+
+    /// Reads the namespaces `scope` names through rtnetlink, resolves `from` and `to` there, and walks the path.
+    /// Throws `EndpointError`s for names that resolve to nothing, and `CommandFailure` (exit 3) when the
+    /// destination has no address to send to.
+    init(from: String, to: String, endpoints: EndpointOptions, scope: Scope = .everything) throws {
         let resolver = try endpoints.resolver()
-        topology = try HostTopology.capture(resolver.topologyTargets())
+        let all = resolver.searchTargets()
+        var targets = all
+        if scope == .endpoints, let ends = try? [from, to].map({ spec in try resolver.target(spec) }) {
+            let registered = Set(resolver.registry.endpoints.map(\.name))
+            let files = Set(ends.map { $0.namespace.filePath ?? "" })
+            targets = all.enumerated().filter { index, target in
+                index == 0 || registered.contains(target.endpoint) || files.contains(target.namespace.filePath ?? "")
+            }.map(\.element)
+        }
+        self = try Self(from: from, to: to, resolver: resolver, targets: targets)
+        // A walk that did not arrive may have stopped at a namespace left out (a veth whose peer was not read):
+        // then read them all and walk again.
+        let peerUnread = topology.namespaces.contains { $0.links.contains { $0.kind == .veth && $0.peer == nil } }
+        if targets.count < all.count, !path.reachable, peerUnread {
+            self = try Self(from: from, to: to, resolver: resolver, targets: all)
+        }
+    }
+
+    private init(from: String, to: String, resolver: EndpointResolver, targets: [EndpointTarget]) throws {
+        topology = try HostTopology.capture(
+            targets.map { TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace) }
+        )
         let snapshots = CapturedSnapshots(topology: topology)
         source = try resolver.resolve(from, snapshots: snapshots)
         destination = try resolver.resolve(to, snapshots: snapshots)

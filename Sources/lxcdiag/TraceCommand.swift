@@ -105,7 +105,7 @@ extension LXCDiag {
                 var expected: ExpectedPath?
                 let plan: TracePlan
                 if capture.hops.isEmpty {
-                    let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints)
+                    let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints, scope: .endpoints)
                     expected = resolved.path
                     plan = PathCapturePoints.plan(
                         for: resolved.path,

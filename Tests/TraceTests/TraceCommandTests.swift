@@ -105,6 +105,25 @@ struct TraceCommandTests {
         #expect(!run.output.contains("\u{1B}["))
     }
 
+    @Test("without --hop the path is computed, also across namespaces no endpoint file names (the switch)")
+    func computedPathAcrossUnregisteredNamespaces() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        let run = try lxcdiag(
+            ["trace", "--from", "netns:\(lab.ext)", "--to", "netns:\(lab.ct1)", "--json"],
+            environment: ["LXCDIAG_ENDPOINTS": "/nonexistent/lxcdiag-endpoints.json"]
+        )
+        #expect(run.status == 0, "\(run.error)")
+        let document = try TraceDocument(run)
+        #expect(document.verdict == "reachable")
+        #expect(
+            document.labels == [
+                "\(lab.ext):eth0", "\(lab.sw):p-ext", "\(lab.sw):sw0", "\(lab.sw):p-host", "\(lab.host):em1",
+                "\(lab.host):br0", "\(lab.host):vct1", "\(lab.ct1):eth0", "\(lab.host):vct2",
+            ]
+        )
+    }
+
     @Test("usage errors exit 2 and name the bad argument, a mistyped namespace too")
     func errors() throws {
         let bad = try lxcdiag(["trace", "--from", "host", "--to", "nowhere"])
