@@ -8,7 +8,7 @@ enum NodeCommand {
         guard let node else { return "\(tool) \(arguments)" }
         switch node.kind {
         case .host: return "\(tool) \(arguments)"
-        case .netns where tool == "ip" || tool == "bridge": return "\(tool) -n \(node.name) \(arguments)"
+        case .netns where tool == "ip" || tool == "bridge": return "\(tool) -n \(netnsName(node)) \(arguments)"
         default: return "\(run(node)) \(tool) \(arguments)"
         }
     }
@@ -18,10 +18,17 @@ enum NodeCommand {
         guard let node else { return "" }
         switch node.kind {
         case .host: return ""
-        case .netns: return "ip netns exec \(node.name)"
+        case .netns: return "ip netns exec \(netnsName(node))"
         case .lxc: return "lxc-attach -n \(node.name) --"
         case .process: return "nsenter --net=\(node.namespacePath ?? node.name)"
         }
+    }
+
+    /// The name `ip netns` knows the node's namespace by: a node registered as `ext` lives in /run/netns/lxcdiag-ext.
+    static func netnsName(_ node: NetworkNode) -> String {
+        let prefix = "/run/netns/"
+        guard let path = node.namespacePath, path.hasPrefix(prefix) else { return node.name }
+        return String(path.dropFirst(prefix.count))
     }
 
     /// A command line run inside `node`, such as `sysctl -w ...`.

@@ -27,13 +27,17 @@ public enum TraceDiagnosis {
     /// The report with the catalogue's findings first, then the trace's own that none of them restates.
     public static func diagnose(_ report: TraceReport, in context: DiagnosisContext) -> TraceReport {
         var diagnosed = report
-        let catalogue = findings(for: report, in: context)
-        let present = Set(catalogue.compactMap(\.catalogueCode))
-        let kept = report.findings.filter { own in
-            !(restatedBy[own.code] ?? []).contains { present.contains($0) }
-        }
-        diagnosed.findings = catalogue + kept
+        diagnosed.findings = withoutRestated(findings(for: report, in: context) + report.findings)
         return diagnosed
+    }
+
+    /// `findings` less the trace's own findings that a catalogue finding in the list says again with the cause
+    /// named (a `stale-neighbour` beside STALE_NEIGHBOUR). Order is kept.
+    public static func withoutRestated(_ findings: [Finding]) -> [Finding] {
+        let present = Set(findings.compactMap(\.catalogueCode))
+        return findings.filter { finding in
+            !(restatedBy[finding.code] ?? []).contains { present.contains($0) }
+        }
     }
 
     /// The trace's own finding codes, and the catalogue codes that say the same with the cause named.
@@ -44,6 +48,7 @@ public enum TraceDiagnosis {
         "arp-multiple-answers": [.arpFlux, .duplicateIP],
         "arp-answered-by-other": [.duplicateIP],
         "misdelivered-reply": [.fdbWrongPort],
+        "blocked-by-design": [.macvlanParentIsolation, .macvlanPrivateMode, .macvlanVepaNoHairpin],
     ]
 
     /// Errors first, in rule order; findings of one code at one place become one, with the evidence of all.

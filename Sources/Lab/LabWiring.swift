@@ -9,6 +9,9 @@ enum LabWiring {
         return [
             "link set lo up",
             "link add sw0 mtu \(mtu) type bridge stp_state 0 forward_delay 0",
+            // The switch shares this namespace with the client: without NOARP its bridge device would answer
+            // ARP for the client's address with its own MAC (ARP flux the outside world does not have).
+            "link set sw0 arp off",
             "link add eth0 mtu \(mtu) type veth peer name sw-cli mtu \(mtu)",
             "link add sw-em1 mtu \(mtu) type veth peer name em1 mtu \(mtu) netns \(host)",
             "link add sw-em2 mtu \(mtu) type veth peer name em2 mtu \(mtu) netns \(host)",

@@ -43,6 +43,8 @@ public struct LinkMessage: Sendable, Hashable {
 
     /// IFF_UP.
     public static let flagUp: UInt32 = 0x1
+    /// IFF_NOARP: the interface neither sends nor answers ARP.
+    public static let flagNoARP: UInt32 = 0x80
     /// ARPHRD_LOOPBACK.
     public static let deviceTypeLoopback: UInt16 = 772
 

@@ -13,6 +13,8 @@ struct EndpointPath {
     /// The destination, which has an IPv4 address.
     var destination: ResolvedEndpoint
     var path: ExpectedPath
+    /// The LXC containers the resolver knows, with their configs (the diagnosis rules read them).
+    var containers: [LXCContainer]
 
     /// Which namespaces to read: all the resolver knows, or only the host, the endpoint file's entries and the
     /// two endpoints' own (enough for any path through the host; all are read again when the walk stops at a veth whose peer was not
@@ -46,6 +48,7 @@ struct EndpointPath {
     }
 
     private init(from: String, to: String, resolver: EndpointResolver, targets: [EndpointTarget]) throws {
+        containers = resolver.inventory.containers
         topology = try HostTopology.capture(
             targets.map { TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace) }
         )

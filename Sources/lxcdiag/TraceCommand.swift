@@ -1,4 +1,6 @@
 import ArgumentParser
+import Containers
+import Diagnosis
 import ExpectedPath
 import Foundation
 import KernelDrops
@@ -103,10 +105,12 @@ extension LXCDiag {
                 options.recordKernelDrops = kernelDrops
                 if kernelDrops { DropRecorder.removeStaleInstances() }
                 var expected: ExpectedPath?
+                var containers: [LXCContainer] = []
                 let plan: TracePlan
                 if capture.hops.isEmpty {
                     let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints, scope: .endpoints)
                     expected = resolved.path
+                    containers = resolved.containers
                     plan = PathCapturePoints.plan(
                         for: resolved.path,
                         in: resolved.topology,
@@ -117,9 +121,20 @@ extension LXCDiag {
                 } else {
                     plan = try explicitPlan(options: options)
                 }
-                var outcome = try Tracer(queries: .system).run(plan)
+                // The rules read every namespace the plan touches first, then the probes run, then the catalogue
+                // explains what the captures saw.
+                var (outcome, problems) = try DiagnosedTrace.run(
+                    plan,
+                    tracer: Tracer(queries: .system),
+                    containers: containers
+                )
                 if let expected {
-                    outcome.report.findings = PathTraceFindings.findings(of: outcome.report, on: expected)
+                    outcome.report.findings = TraceDiagnosis.withoutRestated(
+                        PathTraceFindings.findings(of: outcome.report, on: expected)
+                    )
+                }
+                for problem in problems {
+                    FileHandle.standardError.write(Data("lxcdiag: note: \(problem)\n".utf8))
                 }
                 if let pcap {
                     do { try outcome.pcapng().write(to: pcap) } catch {

@@ -59,7 +59,8 @@ enum HostRules {
         for snapshot in context.topology.namespaces {
             let node = snapshot.node.name
             let candidates = snapshot.addresses.filter { address in
-                guard let link = snapshot.link(index: address.interface.index), link.isUp, link.kind != .loopback
+                guard let link = snapshot.link(index: address.interface.index), link.isUp, link.kind != .loopback,
+                    link.noARP != true
                 else { return false }
                 return address.scope == "global"
             }
@@ -99,7 +100,9 @@ enum HostRules {
         var findings: [Finding] = []
         for snapshot in context.topology.namespaces {
             let node = snapshot.node.name
-            let candidates = snapshot.links.filter { $0.isUp && $0.master == nil && $0.kind != .loopback }
+            let candidates = snapshot.links.filter {
+                $0.isUp && $0.master == nil && $0.kind != .loopback && $0.noARP != true
+            }
             for holder in candidates {
                 let held = snapshot.addresses(onIndex: holder.index).filter { $0.scope == "global" }
                 guard let address = held.first, answersForOthers(node, holder.name, context) else { continue }

@@ -16,6 +16,7 @@ extension Link {
         if kind == .other { otherKind = message.kind }
         if let address = message.address, address.count == 6 { mac = MACAddress(address) }
         isUp = message.flags & LinkMessage.flagUp != 0
+        if message.flags & LinkMessage.flagNoARP != 0 { noARP = true }
         operState = OperState(kernelValue: message.operState ?? 0)
         carrier = message.carrier.map { $0 != 0 }
         promiscuity = Int(message.promiscuity ?? 0)

@@ -12,6 +12,8 @@ public struct Link: Codable, Sendable, Hashable {
     public var mtu: Int
     /// Whether the interface is administratively up (IFF_UP).
     public var isUp: Bool
+    /// True when ARP is off on the interface (IFF_NOARP, `ip link set DEV arp off`); nil when it is on.
+    public var noARP: Bool?
     public var operState: OperState
     /// Whether the lower layer reports a carrier (IFLA_CARRIER); nil when the kernel did not say.
     public var carrier: Bool?
