@@ -43,12 +43,9 @@ struct TraceFacts {
     var arpAnswers: [MACAddress] { report.probe(.arp)?.answeredBy ?? [] }
 
     /// Every kernel drop of this run's frames: the report's own, then the recorder's.
-    ///
-    /// Two kinds are left out because they are copies, not the probe dying: OTHERHOST (a bridge floods unknown
-    /// unicast to its own stack too, which discards the copy while the frame goes on) and NO_SOCKET (the
-    /// source's kernel discards the echo reply the AF_PACKET socket already read: no ping socket sent it).
+    /// Drops of copies (`KernelDrop.discardsCopy`) are left out: they are not the probe dying.
     var kernelDrops: [KernelDrop] {
-        var drops = context.kernelDrops.filter { $0.reason != "OTHERHOST" && $0.reason != "NO_SOCKET" }
+        var drops = context.kernelDrops.filter { !$0.discardsCopy }
         if let kernel = report.drop?.kernel, !drops.contains(kernel) { drops.insert(kernel, at: 0) }
         return drops
     }

@@ -7,6 +7,11 @@ public struct KernelDrop: Codable, Sendable, Hashable {
     /// The kernel's drop reason without its `SKB_DROP_REASON_` prefix, such as `NETFILTER_DROP`, `NO_SOCKET`,
     /// `IP_RPFILTER` or `QDISC_DROP`; `NOT_REPORTED` when the kernel is too old to give one.
     public var reason: String
+
+    /// Whether this drop discards a copy while the probe itself goes on, so it never explains a loss:
+    /// OTHERHOST (a promiscuous bridge passes every frame up to its own stack too, which discards the copy) and
+    /// NO_SOCKET (the source's kernel discards the echo reply that lxcdiag's AF_PACKET socket already read).
+    public var discardsCopy: Bool { reason == "OTHERHOST" || reason == "NO_SOCKET" }
     /// Where the kernel freed the buffer, as it prints it (`nft_do_chain+0x3e8/0x610`), or resolved through
     /// /proc/kallsyms (`nft_do_chain+0x3e8`) when the kernel printed a raw address.
     public var location: String

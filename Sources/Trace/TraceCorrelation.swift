@@ -130,10 +130,11 @@ public enum TraceCorrelation {
     }
 
     /// The kernel's drop of the lost probe's frame: same length, preferably on the interface where the trail ends.
+    /// A discarded copy (OTHERHOST at a promiscuous bridge) is never the answer: the probe went on without it.
     static func kernelDrop(for drop: DropLocation, _ probes: [ProbeReport], _ evidence: TraceEvidence) -> KernelDrop? {
         guard drop.probe != .arp, let probe = probes.first(where: { $0.kind == drop.probe }) else { return nil }
         let length = probe.size + EthernetFrame.headerLength
-        let candidates = evidence.kernelDrops.filter { $0.length == length }
+        let candidates = evidence.kernelDrops.filter { $0.length == length && !$0.discardsCopy }
         let places = [drop.lastSeen?.interface, drop.firstMissing?.interface].compactMap { $0 }
         return candidates.first { places.contains($0.device) } ?? candidates.first
     }

@@ -231,6 +231,27 @@ struct TraceCorrelationTests {
         #expect(encoded?["location"] == "nft_do_chain+0x3e8/0x610")
     }
 
+    @Test("a discarded copy (OTHERHOST at a promiscuous bridge) is never attached as the probe's drop")
+    func kernelDropCopyIgnored() throws {
+        var trace = SyntheticTrace()
+        trace.see(.arp, .request, at: SyntheticTrace.broadcastPath)
+        trace.see(.arp, .reply, at: SyntheticTrace.unicastPath.reversed())
+        trace.see(.icmp, .request, at: [0, 1])
+        trace.see(.icmpMTU, .request, at: [0, 1])
+        let copy = KernelDrop(
+            reason: "OTHERHOST",
+            location: "ip_rcv_core+0x22c/0x350",
+            device: "em1",
+            length: 98,
+            timestampNs: 1,
+            lastEvent: "netif_receive_skb",
+            devices: ["em1", "br0"]
+        )
+        let report = TraceCorrelation.report(trace.evidence(kernelDrops: [copy]))
+        #expect(report.drop != nil)
+        #expect(report.drop?.kernel == nil)
+    }
+
     @Test("kernel drops asked for but not recordable are an info finding on a dropping path")
     func kernelDropsUnavailable() {
         var trace = SyntheticTrace()
