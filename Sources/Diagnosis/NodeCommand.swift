@@ -7,7 +7,8 @@ enum NodeCommand {
     static func tool(_ tool: String, _ node: NetworkNode?, _ arguments: String) -> String {
         guard let node else { return "\(tool) \(arguments)" }
         switch node.kind {
-        case .host: return "\(tool) \(arguments)"
+        case .host where registeredNetns(node) == nil: return "\(tool) \(arguments)"
+        case .host where tool == "ip" || tool == "bridge": return "\(tool) -n \(netnsName(node)) \(arguments)"
         case .netns where tool == "ip" || tool == "bridge": return "\(tool) -n \(netnsName(node)) \(arguments)"
         default: return "\(run(node)) \(tool) \(arguments)"
         }
@@ -17,7 +18,7 @@ enum NodeCommand {
     static func run(_ node: NetworkNode?) -> String {
         guard let node else { return "" }
         switch node.kind {
-        case .host: return ""
+        case .host: return registeredNetns(node).map { "ip netns exec \($0)" } ?? ""
         case .netns: return "ip netns exec \(netnsName(node))"
         case .lxc: return "lxc-attach -n \(node.name) --"
         case .process: return "nsenter --net=\(node.namespacePath ?? node.name)"
@@ -25,9 +26,13 @@ enum NodeCommand {
     }
 
     /// The name `ip netns` knows the node's namespace by: a node registered as `ext` lives in /run/netns/lxcdiag-ext.
-    static func netnsName(_ node: NetworkNode) -> String {
+    static func netnsName(_ node: NetworkNode) -> String { registeredNetns(node) ?? node.name }
+
+    /// The /run/netns name of the node's namespace, if it has one: the lab's `host` is netns lxcdiag-host,
+    /// while the namespace lxcdiag itself runs in has none and takes commands plainly.
+    static func registeredNetns(_ node: NetworkNode) -> String? {
         let prefix = "/run/netns/"
-        guard let path = node.namespacePath, path.hasPrefix(prefix) else { return node.name }
+        guard let path = node.namespacePath, path.hasPrefix(prefix) else { return nil }
         return String(path.dropFirst(prefix.count))
     }
 

@@ -69,7 +69,8 @@ struct CommandLineTests {
         let blocked = findings.first { $0["code"] as? String == "BRIDGE_PORT_NOT_FORWARDING" }
         #expect(blocked?["severity"] as? String == "error")
         #expect((blocked?["where"] as? [String: String]) == ["node": "host", "interface": "veth-ct1"])
-        #expect(blocked?["fix"] as? String == "bridge link set dev veth-ct1 state 3")
+        // `-n` made the lab's host namespace the host: the fix must still run there, not where lxcdiag runs.
+        #expect(blocked?["fix"] as? String == "bridge -n \(lab.netns("host")) link set dev veth-ct1 state 3")
         #expect((blocked?["evidence"] as? [String])?.first == "host:veth-ct1 port state disabled")
         let fixed = try ExternalCommand.run([Self.executable, "lab", "fix", "--all", "--name", lab.layout.name])
         #expect(fixed.status == 0)

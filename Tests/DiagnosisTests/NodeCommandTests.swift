@@ -15,6 +15,14 @@ struct NodeCommandTests {
         #expect(NodeCommand.inside(host, "sysctl -w x=1") == "ip netns exec lxcdiag-host sysctl -w x=1")
     }
 
+    @Test("a host that is a named namespace (the lab's) takes commands inside it")
+    func registeredHost() {
+        let host = NetworkNode(name: "host", kind: .host, namespacePath: "/run/netns/lxcdiag-host")
+        #expect(NodeCommand.inside(host, "sysctl -w a=1") == "ip netns exec lxcdiag-host sysctl -w a=1")
+        #expect(NodeCommand.tool("ip", host, "link") == "ip -n lxcdiag-host link")
+        #expect(NodeCommand.tool("nft", host, "list ruleset") == "ip netns exec lxcdiag-host nft list ruleset")
+    }
+
     @Test("the host runs commands plainly, containers through lxc-attach, processes through nsenter")
     func otherKinds() {
         #expect(NodeCommand.tool("ip", NetworkNode(name: "host", kind: .host), "link") == "ip link")
