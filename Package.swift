@@ -10,12 +10,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
-        // C: libpcap, as the system installs it.
-        .systemLibrary(
-            name: "CPcap",
-            pkgConfig: "libpcap",
-            providers: [.apt(["libpcap-dev"])]
-        ),
+        // C: libpcap's headers (Debian's libpcap-dev). Deliberately without pkgConfig: its `-lpcap` would make
+        // the binary need libpcap to start at all; CPcapRuntime loads it at run time instead.
+        .systemLibrary(name: "CPcap"),
         // C: what Swift cannot import from the Linux headers (setns, sockaddr_ll, netlink macros).
         .target(
             name: "CLinuxNet",
@@ -26,7 +23,10 @@ let package = Package(
         // Pure codecs: Ethernet, 802.1Q, ARP, IPv4, ICMP. No I/O.
         .target(name: "PacketCodec"),
         // libpcap capture inside any namespace, and a pcapng writer.
-        .target(name: "PacketCapture", dependencies: ["CPcap", "LinuxNet", "PacketCodec"]),
+        // C: libpcap's functions loaded at run time (dlopen), so a machine without libpcap gets lxcdiag's own
+        // one-line error and exit 3 instead of a dynamic-loader failure. CPcap supplies the headers.
+        .target(name: "CPcapRuntime", dependencies: ["CPcap"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "PacketCapture", dependencies: ["CPcapRuntime", "LinuxNet", "PacketCodec"]),
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
         // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).

@@ -1,4 +1,5 @@
 internal import CPcap
+internal import CPcapRuntime
 import Foundation
 import LinuxNet
 
@@ -21,6 +22,7 @@ public struct CapturedFrame: Sendable {
 /// What went wrong with a libpcap handle.
 public struct PcapError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {
+        case libraryMissing
         case noSuchDevice
         /// The interface exists but is administratively down; libpcap does not capture on it.
         case interfaceDown
@@ -35,6 +37,8 @@ public struct PcapError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch kind {
+        case .libraryMissing:
+            "libpcap cannot be loaded (\(message)); install it: apt-get install libpcap0.8"
         case .noSuchDevice: "capture on \(interface): no such interface (\(message))"
         case .interfaceDown: "capture on \(interface): the interface is down (ip link set dev \(interface) up)"
         case .permissionDenied: "capture on \(interface): permission denied; run as root or grant CAP_NET_RAW"
@@ -86,19 +90,22 @@ public final class PacketCapture: @unchecked Sendable {
     public init(interface: String, options: CaptureOptions = CaptureOptions()) throws(PcapError) {
         self.interface = interface
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_create(interface, &errorBuffer) else {
+        guard CPcapRuntime_load(&errorBuffer, errorBuffer.count) == 0 else {
+            throw PcapError(kind: .libraryMissing, interface: interface, message: String(pcapMessage: errorBuffer))
+        }
+        guard let handle = CPcapRuntime_create(interface, &errorBuffer) else {
             throw PcapError(kind: .failed, interface: interface, message: String(pcapMessage: errorBuffer))
         }
         var ownsHandle = true
-        defer { if ownsHandle { pcap_close(handle) } }
-        pcap_set_snaplen(handle, options.snapLength)
-        pcap_set_promisc(handle, options.promiscuous ? 1 : 0)
-        pcap_set_immediate_mode(handle, 1)
-        pcap_set_buffer_size(handle, options.bufferSize)
-        pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
-        let status = pcap_activate(handle)
+        defer { if ownsHandle { CPcapRuntime_close(handle) } }
+        CPcapRuntime_set_snaplen(handle, options.snapLength)
+        CPcapRuntime_set_promisc(handle, options.promiscuous ? 1 : 0)
+        CPcapRuntime_set_immediate_mode(handle, 1)
+        CPcapRuntime_set_buffer_size(handle, options.bufferSize)
+        CPcapRuntime_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
+        let status = CPcapRuntime_activate(handle)
         if status < 0 {
-            let message = String(cString: pcap_geterr(handle))
+            let message = String(cString: CPcapRuntime_geterr(handle))
             let kind: PcapError.Kind =
                 switch status {
                 case PCAP_ERROR_NO_SUCH_DEVICE: .noSuchDevice
@@ -108,18 +115,26 @@ public final class PacketCapture: @unchecked Sendable {
                 }
             throw PcapError(kind: kind, interface: interface, message: message)
         }
-        activationWarning = status > 0 ? String(cString: pcap_geterr(handle)) : nil
+        activationWarning = status > 0 ? String(cString: CPcapRuntime_geterr(handle)) : nil
         if let filter = options.filter {
             var program = bpf_program()
-            guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
-                throw PcapError(kind: .badFilter, interface: interface, message: String(cString: pcap_geterr(handle)))
+            guard CPcapRuntime_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+                throw PcapError(
+                    kind: .badFilter,
+                    interface: interface,
+                    message: String(cString: CPcapRuntime_geterr(handle))
+                )
             }
-            defer { pcap_freecode(&program) }
-            guard pcap_setfilter(handle, &program) == 0 else {
-                throw PcapError(kind: .badFilter, interface: interface, message: String(cString: pcap_geterr(handle)))
+            defer { CPcapRuntime_freecode(&program) }
+            guard CPcapRuntime_setfilter(handle, &program) == 0 else {
+                throw PcapError(
+                    kind: .badFilter,
+                    interface: interface,
+                    message: String(cString: CPcapRuntime_geterr(handle))
+                )
             }
         }
-        guard pcap_setnonblock(handle, 1, &errorBuffer) == 0 else {
+        guard CPcapRuntime_setnonblock(handle, 1, &errorBuffer) == 0 else {
             throw PcapError(kind: .failed, interface: interface, message: String(pcapMessage: errorBuffer))
         }
         do { wake = try WakePipe() } catch {
@@ -131,11 +146,11 @@ public final class PacketCapture: @unchecked Sendable {
 
     deinit {
         stop()
-        pcap_close(handle)
+        CPcapRuntime_close(handle)
     }
 
     /// The libpcap link-layer type (1 for Ethernet).
-    public var linkType: Int32 { pcap_datalink(handle) }
+    public var linkType: Int32 { CPcapRuntime_datalink(handle) }
 
     /// Starts the receive loop on a dedicated thread. `onFrame`, if given, is called on that thread per frame.
     public func start(onFrame: (@Sendable (CapturedFrame) -> Void)? = nil) {
@@ -153,17 +168,17 @@ public final class PacketCapture: @unchecked Sendable {
     }
 
     private func receiveLoop() {
-        let fd = pcap_get_selectable_fd(handle)
+        let fd = CPcapRuntime_get_selectable_fd(handle)
         let context = Unmanaged.passUnretained(self).toOpaque()
         while !lock.withLock({ stopping }) {
             // After the interface goes down libpcap asks for a short poll timeout and checks, in the next
             // dispatch, whether the interface is gone; so a timeout dispatches too instead of waiting on.
-            let required = pcap_get_required_select_timeout(handle).map {
+            let required = CPcapRuntime_get_required_select_timeout(handle).map {
                 Int32($0.pointee.tv_sec * 1000 + $0.pointee.tv_usec / 1000)
             }
             let timeout = max(required ?? 200, 1)
             guard let ready = try? wake.wait(for: fd, timeoutMilliseconds: timeout), ready != .woken else { break }
-            let count = pcap_dispatch(
+            let count = CPcapRuntime_dispatch(
                 handle,
                 -1,
                 { user, header, bytes in
@@ -181,7 +196,7 @@ public final class PacketCapture: @unchecked Sendable {
                 context.assumingMemoryBound(to: UInt8.self)
             )
             if count == PCAP_ERROR {
-                let message = String(cString: pcap_geterr(handle))
+                let message = String(cString: CPcapRuntime_geterr(handle))
                 let kind: PcapError.Kind =
                     message.contains("No such device") || message.contains("went down")
                         || message.contains("disappeared") ? .noSuchDevice : .failed
@@ -208,7 +223,7 @@ public final class PacketCapture: @unchecked Sendable {
             return wasRunning
         }
         guard wasRunning else { return }
-        pcap_breakloop(handle)
+        CPcapRuntime_breakloop(handle)
         wake.signal()
         loopFinished.wait()
     }
@@ -222,7 +237,7 @@ public final class PacketCapture: @unchecked Sendable {
     /// Kernel counters: frames received by the filter and dropped for lack of buffer space.
     public var statistics: (received: UInt32, dropped: UInt32) {
         var stats = pcap_stat()
-        guard pcap_stats(handle, &stats) == 0 else { return (0, 0) }
+        guard CPcapRuntime_stats(handle, &stats) == 0 else { return (0, 0) }
         return (stats.ps_recv, stats.ps_drop)
     }
 }

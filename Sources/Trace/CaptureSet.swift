@@ -64,6 +64,8 @@ final class CaptureSet: @unchecked Sendable {
 
     private static func describe(_ error: any Error, at point: CapturePoint) -> TraceError {
         if let error = error as? PcapError {
+            // Not about this point: no capture can open anywhere.
+            if error.kind == .libraryMissing { return TraceError(.captureFailed, "\(error)") }
             if error.kind == .noSuchDevice {
                 return TraceError(
                     .interfaceGone,

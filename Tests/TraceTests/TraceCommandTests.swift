@@ -124,6 +124,19 @@ struct TraceCommandTests {
         )
     }
 
+    @Test("without libpcap the trace says so in one line and exits 3 (libpcap is loaded at run time)")
+    func libpcapMissing() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        let run = try lxcdiag(arguments(lab), environment: ["LXCDIAG_LIBPCAP": "/nonexistent/libpcap.so.0.8"])
+        #expect(run.status == 3)
+        let lines = run.error.split(separator: "\n")
+        #expect(lines.count == 1, "\(run.error)")
+        #expect(lines.first?.hasPrefix("lxcdiag: libpcap cannot be loaded (/nonexistent/libpcap.so.0.8") == true)
+        #expect(lines.first?.hasSuffix("install it: apt-get install libpcap0.8") == true)
+        #expect(run.output.isEmpty)
+    }
+
     @Test("usage errors exit 2 and name the bad argument, a mistyped namespace too")
     func errors() throws {
         let bad = try lxcdiag(["trace", "--from", "host", "--to", "nowhere"])
