@@ -15,6 +15,9 @@ struct EndpointPath {
     var path: ExpectedPath
     /// The LXC containers the resolver knows, with their configs (the diagnosis rules read them).
     var containers: [LXCContainer]
+    /// The namespaces read for the path (the diagnosis reads them too: a macvlan child's parent lives in the
+    /// host even when no capture point does).
+    var targets: [TopologyTarget]
 
     /// Which namespaces to read: all the resolver knows, or only the host, the endpoint file's entries and the
     /// two endpoints' own (enough for any path through the host; all are read again when the walk stops at a veth whose peer was not
@@ -49,9 +52,8 @@ struct EndpointPath {
 
     private init(from: String, to: String, resolver: EndpointResolver, targets: [EndpointTarget]) throws {
         containers = resolver.inventory.containers
-        topology = try HostTopology.capture(
-            targets.map { TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace) }
-        )
+        self.targets = targets.map { TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace) }
+        topology = try HostTopology.capture(self.targets)
         let snapshots = CapturedSnapshots(topology: topology)
         source = try resolver.resolve(from, snapshots: snapshots)
         destination = try resolver.resolve(to, snapshots: snapshots)

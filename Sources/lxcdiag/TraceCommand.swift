@@ -8,6 +8,7 @@ import LinuxNet
 import NetworkModel
 import PacketCapture
 import PathTrace
+import Topology
 import Trace
 
 extension LXCDiag {
@@ -106,11 +107,13 @@ extension LXCDiag {
                 if kernelDrops { DropRecorder.removeStaleInstances() }
                 var expected: ExpectedPath?
                 var containers: [LXCContainer] = []
+                var pathNamespaces: [TopologyTarget] = []
                 let plan: TracePlan
                 if capture.hops.isEmpty {
                     let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints, scope: .endpoints)
                     expected = resolved.path
                     containers = resolved.containers
+                    pathNamespaces = resolved.targets
                     plan = PathCapturePoints.plan(
                         for: resolved.path,
                         in: resolved.topology,
@@ -126,6 +129,7 @@ extension LXCDiag {
                 var (outcome, problems) = try DiagnosedTrace.run(
                     plan,
                     tracer: Tracer(queries: .system),
+                    alsoRead: pathNamespaces,
                     containers: containers
                 )
                 if let expected {
