@@ -5,7 +5,7 @@ import Foundation
 /// (EX_USAGE); the documented table says 2.
 func runCommandLine() -> Never {
     do {
-        var command = try LXCDiag.parseAsRoot()
+        var command = try LXCDiag.parseAsRoot(movingGlobalNamespace(Array(CommandLine.arguments.dropFirst())))
         try command.run()
         LXCDiag.exit()
     } catch {
@@ -16,4 +16,24 @@ func runCommandLine() -> Never {
         }
         LXCDiag.exit(withError: error)
     }
+}
+
+/// `lxcdiag -n NS trace ...` as `ip -n NS link` reads: a leading `-n/--netns NAME` is handed to the subcommand
+/// (each subcommand that works in a host namespace takes it among its own options).
+func movingGlobalNamespace(_ arguments: [String]) -> [String] {
+    guard let first = arguments.first else { return arguments }
+    var rest: [String]
+    var value: String
+    if first == "-n" || first == "--netns", arguments.count >= 2 {
+        value = arguments[1]
+        rest = Array(arguments.dropFirst(2))
+    } else if first.hasPrefix("--netns=") {
+        value = String(first.dropFirst("--netns=".count))
+        rest = Array(arguments.dropFirst())
+    } else {
+        return arguments
+    }
+    let end = rest.firstIndex(of: "--") ?? rest.endIndex
+    rest.insert(contentsOf: ["--netns", value], at: end)
+    return rest
 }

@@ -10,6 +10,9 @@ struct LXCDiag: ParsableCommand {
         discussion: """
             Exit codes: 0 ok, 1 the check failed (unreachable, conflict found, error finding),
             2 usage error, 3 environment problem (not root, libpcap or LXC missing, name taken).
+
+            -n/--netns NAME before the subcommand makes the named namespace the host, as `ip -n` does:
+              lxcdiag -n lxcdiag-host topo
             """,
         version: "0.1.0",
         subcommands: [

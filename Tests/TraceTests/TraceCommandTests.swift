@@ -137,6 +137,20 @@ struct TraceCommandTests {
         #expect(run.output.isEmpty)
     }
 
+    @Test("-n NAME before the subcommand makes that namespace the host, as ip -n does")
+    func leadingNamespaceOption() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        let before = try lxcdiag(["-n", lab.host, "endpoints"])
+        let after = try lxcdiag(["endpoints", "-n", lab.host])
+        #expect(before.status == 0, "\(before.error)")
+        #expect(before.output == after.output)
+        #expect(before.output.contains("netns \(lab.host)"))
+        let missing = try lxcdiag(["--netns=lxcdiag-no-such-ns", "endpoints"])
+        #expect(missing.status == 2)
+        #expect(missing.error.contains("lxcdiag-no-such-ns"))
+    }
+
     @Test("usage errors exit 2 and name the bad argument, a mistyped namespace too")
     func errors() throws {
         let bad = try lxcdiag(["trace", "--from", "host", "--to", "nowhere"])
