@@ -14,6 +14,7 @@ packages=(
     graphviz               # topo --svg
     python3-scapy          # independent encoder/decoder in the tests
     ieee-data              # vendor names in arp scan
+    procps util-linux      # pgrep, nsenter, setpriv in the tests and the baseline script
 )
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup.sh: run as root (it installs packages and builds network namespaces)" >&2
