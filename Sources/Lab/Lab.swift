@@ -184,7 +184,7 @@ public struct Lab: Sendable {
             let defined = (try? LXCTool.definedContainers()) ?? Set(state.containers)
             let containers = state.containers
             let errors = ErrorCollector()
-            runOnParallelThreads(containers.count, name: "lab removal") { index in
+            _ = DedicatedThread.map(containers.count, name: "lab removal") { index in
                 let name = containers[index]
                 // lxc-destroy cannot see a container started in another netns and would delete its rootfs
                 // under it, so destroy only what is known to be stopped.

@@ -98,7 +98,7 @@ final class LabBuild: @unchecked Sendable {
         try record { $0.containers = plan.containers }
         let members = plan.members
         let failures = ErrorCollector()
-        runOnParallelThreads(members.count, name: "lab container") { [self] index in
+        _ = DedicatedThread.map(members.count, name: "lab container") { [self] index in
             let member = members[index]
             let name = configuration.containerName(member.name)
             do {

@@ -98,6 +98,19 @@ public func withNetworkNamespace<T: Sendable>(
     }
 }
 
+/// Runs `body(index)` inside `namespaces[index]` for every index, each on a dedicated thread of its own, and
+/// waits for all; results in index order (a namespace that cannot be entered gives its `NamespaceError`).
+public func mapInNetworkNamespaces<T>(
+    _ namespaces: [NetworkNamespace],
+    name: String,
+    _ body: @escaping @Sendable (Int) throws -> T
+) -> [Result<T, any Error>] {
+    DedicatedThread.map(namespaces.count, name: name) { index in
+        try enterNetworkNamespace(namespaces[index])
+        return try body(index)
+    }
+}
+
 /// Starts a long-lived dedicated thread inside `namespace` (for capture loops); errors entering it are
 /// passed to `body` as a failed result so the caller can report them.
 public func startThread(

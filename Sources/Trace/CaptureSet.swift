@@ -28,34 +28,19 @@ final class CaptureSet: @unchecked Sendable {
         // The filter passes a handful of frames per run: a small ring is plenty and quicker to set up.
         small.bufferSize = 256 * 1024
         let options = small
-        let slots = OpenSlots(count: points.count)
-        let group = DispatchGroup()
-        for (index, point) in points.enumerated() {
-            group.enter()
-            startThread(in: point.namespace, name: "open \(point.label)") { entered in
-                defer { group.leave() }
-                slots.store(
-                    index,
-                    Result {
-                        try entered.get()
-                        return try PacketCapture(interface: point.interface, options: options)
-                    }
-                )
-            }
+        let results = mapInNetworkNamespaces(points.map(\.namespace), name: "open capture") { index in
+            try PacketCapture(interface: points[index].interface, options: options)
         }
-        group.wait()
         var captures: [PacketCapture?] = []
         var unavailable: [Int: String] = [:]
         var firstError: TraceError?
-        for (index, result) in slots.results.enumerated() {
+        for (index, result) in results.enumerated() {
             switch result {
-            case .success(let capture)?: captures.append(capture)
-            case .failure(let error as PcapError)? where error.kind == .interfaceDown:
+            case .success(let capture): captures.append(capture)
+            case .failure(let error as PcapError) where error.kind == .interfaceDown:
                 captures.append(nil)
                 unavailable[index] = "interface down"
-            case .failure(let error)?: firstError = firstError ?? describe(error, at: points[index])
-            case nil:
-                firstError = firstError ?? TraceError(.captureFailed, "capture on \(points[index].label) did not open")
+            case .failure(let error): firstError = firstError ?? describe(error, at: points[index])
             }
         }
         if let firstError { throw firstError }
@@ -111,34 +96,13 @@ final class CaptureSet: @unchecked Sendable {
             defer { openCaptures = openCaptures.map { _ in nil } }
             return openCaptures.compactMap { $0.map(ClosingCapture.init) }
         }
-        let group = DispatchGroup()
-        for box in boxes {
-            group.enter()
-            DedicatedThread.start(name: "close capture") {
-                box.release()
-                group.leave()
-            }
-        }
-        group.wait()
+        _ = DedicatedThread.map(boxes.count, name: "close capture") { boxes[$0].release() }
     }
 
     /// Each point's captured frames.
     var hopCaptures: [HopCapture] {
         zip(points, captures).map { HopCapture(point: $0, frames: $1?.frames ?? []) }
     }
-}
-
-/// Where the opening threads leave their captures.
-/// Safe: every access holds `lock`.
-private final class OpenSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<PacketCapture, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, _ result: Result<PacketCapture, any Error>) { lock.withLock { slots[index] = result } }
-
-    var results: [Result<PacketCapture, any Error>?] { lock.withLock { slots } }
 }
 
 /// Holds the last reference to a capture so that its `deinit` (and `pcap_close`) runs on the closing thread.

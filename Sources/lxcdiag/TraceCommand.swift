@@ -167,11 +167,13 @@ extension LXCDiag {
             let (from, to) = (self.from, self.to)
             let endpoints = self.endpoints
             // Both ends at once: each asks the kernel separately.
-            let ends = try [from, to].concurrentMap { spec -> ResolvedEndpoint in
+            let specs = [from, to]
+            let ends = try DedicatedThread.map(specs.count, name: "resolve") { index -> ResolvedEndpoint in
+                let spec = specs[index]
                 guard Self.isPlaceSyntax(spec) else { return try endpoints.resolve([spec])[0] }
                 return try PointSpec(parsing: spec, defaultInterface: "eth0")
                     .resolvedEndpoint(named: spec, queries: queries)
-            }
+            }.map { try $0.get() }
             let (source, target) = (ends[0], ends[1])
             var hops = points.filter { !($0.namespace == target.namespace && $0.interface == target.interface) }
             hops.append(
@@ -185,34 +187,4 @@ extension LXCDiag {
             return TracePlan(source: source, target: target, hops: hops, options: options)
         }
     }
-}
-
-extension Array where Element: Sendable {
-    /// Maps every element on a thread of its own and waits for all; the first error (in order) is thrown.
-    fileprivate func concurrentMap<T: Sendable>(_ transform: @escaping @Sendable (Element) throws -> T) throws -> [T] {
-        let results = ConcurrentResults<T>(count: count)
-        let group = DispatchGroup()
-        for (index, element) in enumerated() {
-            group.enter()
-            DedicatedThread.start(name: "resolve") {
-                results.store(index, Result { try transform(element) })
-                group.leave()
-            }
-        }
-        group.wait()
-        return try results.values.map { try $0!.get() }
-    }
-}
-
-/// Where `concurrentMap`'s threads leave their results.
-/// Safe: every access holds `lock`.
-private final class ConcurrentResults<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<T, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, _ result: Result<T, any Error>) { lock.withLock { slots[index] = result } }
-
-    var values: [Result<T, any Error>?] { lock.withLock { slots } }
 }

@@ -30,6 +30,20 @@ struct NamespaceTests {
         #expect(viaPid == (try NetworkNamespace.current.identity()))
     }
 
+    @Test("mapInNetworkNamespaces runs each call inside its own namespace, results in order, errors in place")
+    func mapsAcrossNamespaces() throws {
+        let lab = try VethPairLab()
+        defer { lab.tearDown() }
+        let namespaces: [NetworkNamespace] = [
+            .named(lab.left), .named("lxcdiag-no-such-ns"), .current, .named(lab.right),
+        ]
+        let results = mapInNetworkNamespaces(namespaces, name: "test") { _ in try NetworkNamespace.current.identity() }
+        #expect(try results[0].get() == (try NetworkNamespace.named(lab.left).identity()))
+        #expect(throws: NamespaceError.self) { try results[1].get() }
+        #expect(try results[2].get() == (try NetworkNamespace.current.identity()))
+        #expect(try results[3].get() == (try NetworkNamespace.named(lab.right).identity()))
+    }
+
     @Test("a missing namespace is a clear error naming it")
     func missingNamespace() throws {
         let error = #expect(throws: NamespaceError.self) {
