@@ -21,23 +21,33 @@ public enum DedicatedThread {
         return try box.result!.get()
     }
 
-    /// Runs `body(index)` for every index in `0..<count`, each on a thread of its own, and waits for all of
-    /// them; the results come back in index order.
+    /// Runs `body(index)` for every index in `0..<count` on dedicated threads and waits for all of them; the
+    /// results come back in index order.
     ///
-    /// Every call gets its own thread, unlike `DispatchQueue.concurrentPerform`, which runs only as many at
-    /// once as there are cores: the work this is for (opening captures in other namespaces, waiting for
-    /// `lxc-*` tools, closing packet sockets that wait out an RCU grace period) is mostly waiting.
+    /// By default every call gets its own thread, unlike `DispatchQueue.concurrentPerform`, which runs only as
+    /// many at once as there are cores: the work this is for (opening captures in other namespaces, waiting for
+    /// `lxc-*` tools, closing packet sockets that wait out an RCU grace period) is mostly waiting. `maxThreads`
+    /// bounds the threads instead; each then takes the next index until none is left, so one thread may run
+    /// several calls: bounded callers must not change their thread (no namespace switch).
     public static func map<T>(
         _ count: Int,
         name: String,
+        maxThreads: Int? = nil,
         _ body: @escaping @Sendable (Int) throws -> T
     ) -> [Result<T, any Error>] {
         let slots = ResultSlots<T>(count: count)
         let group = DispatchGroup()
-        for index in 0..<count {
+        // Without a bound each thread runs exactly its own index, so a call may leave its thread changed
+        // (mapInNetworkNamespaces relies on that); with one, threads take indexes until none are left.
+        let threads = maxThreads.map { min(max($0, 1), count) } ?? count
+        for worker in 0..<threads {
             group.enter()
-            start(name: "\(name) \(index)") {
-                slots.store(index, Result { try body(index) })
+            start(name: "\(name) \(worker)") {
+                var index: Int? = maxThreads == nil ? worker : slots.takeNextIndex()
+                while let current = index {
+                    slots.store(current, Result { try body(current) })
+                    index = maxThreads == nil ? nil : slots.takeNextIndex()
+                }
                 group.leave()
             }
         }
@@ -53,13 +63,23 @@ public enum DedicatedThread {
     }
 }
 
-/// Where `map`'s threads leave their results.
-/// Safe: every access holds `lock`, and the waiter reads only after every worker has stored.
+/// The indexes `map`'s threads take, and the results they leave.
+/// Safe: every access holds `lock`, and the waiter reads only after every worker has finished.
 private final class ResultSlots<T>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<T, any Error>?]
+    private var next = 0
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// The next index no thread has taken yet, or nil when all are taken.
+    func takeNextIndex() -> Int? {
+        lock.withLock {
+            guard next < slots.count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
 
     func store(_ index: Int, _ result: Result<T, any Error>) { lock.withLock { slots[index] = result } }
 

@@ -28,27 +28,16 @@ extension HostTopology {
             aliases.append([])
         }
         let unique = targets
-        let results = ResultSlots<NamespaceSnapshot>(count: unique.count)
-        let next = ResultSlots<Int>(count: 1)
-        next.set(0, .success(0))
-        let finished = DispatchGroup()
-        for worker in 0..<min(max(workers, 1), unique.count) {
-            finished.enter()
-            DedicatedThread.start(name: "topology capture \(worker)") {
-                while let position = next.takeNextIndex(limit: unique.count) {
-                    results.set(position, Result { try NamespaceSnapshot.capture(unique[position], others: unique) })
-                }
-                finished.leave()
-            }
+        let results = DedicatedThread.map(unique.count, name: "topology capture", maxThreads: workers) { position in
+            try NamespaceSnapshot.capture(unique[position], others: unique)
         }
-        finished.wait()
 
         var namespaces: [NamespaceSnapshot] = []
         var chosenTargets: [TopologyTarget] = []
         var problems: [String] = []
         var seen: [UInt64: String] = [:]
         for (position, target) in targets.enumerated() {
-            switch results.get(position)! {
+            switch results[position] {
             case .failure(let error):
                 if position == 0 { throw error }
                 problems.append("\(target.name): \(error)")
@@ -82,30 +71,6 @@ extension HostTopology {
         return try withNetworkNamespace(target.namespace) {
             let socket = try NetlinkSocket()
             return files.map { try? socket.namespaceID(ofNamespaceFile: $0) ?? nil }
-        }
-    }
-}
-
-/// Fixed slots that worker threads fill and the waiting thread reads after they finish.
-/// Safe: every access goes through `lock`.
-private final class ResultSlots<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<T, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ position: Int, _ result: Result<T, any Error>) {
-        lock.withLock { slots[position] = result }
-    }
-
-    func get(_ position: Int) -> Result<T, any Error>? { lock.withLock { slots[position] } }
-
-    /// For a counter slot: returns the counter and increments it, or nil once it reaches `limit`.
-    func takeNextIndex(limit: Int) -> Int? where T == Int {
-        lock.withLock {
-            guard case .success(let value) = slots[0], value < limit else { return nil }
-            slots[0] = .success(value + 1)
-            return value
         }
     }
 }
