@@ -98,10 +98,3 @@ func requireDuration(_ text: String, option: String) throws -> UInt64 {
 
 /// Formats nanoseconds as milliseconds with three decimals.
 func milliseconds(_ nanoseconds: UInt64) -> String { String(format: "%.3f ms", Double(nanoseconds) / 1e6) }
-
-/// Writes a JSON document, pretty-printed with sorted keys, to standard output.
-func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}

@@ -69,9 +69,7 @@ extension LXCDiag {
                     containers: resolver.inventory.containers
                 )
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                    try printJSON(report)
                 } else {
                     print(
                         DoctorTextRenderer.render(

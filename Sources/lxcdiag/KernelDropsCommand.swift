@@ -99,12 +99,6 @@ extension LXCDiag {
             }
             return max(printed, drops.count)
         }
-
-        private func printJSON(_ report: KernelDropsReport) throws {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        }
     }
 }
 

@@ -31,9 +31,7 @@ extension LXCDiag.LabCommand {
                 try requireRoot("lxcdiag lab status")
                 let status = try Lab(LabConfiguration(name: lab.name)).status()
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    print(String(decoding: try encoder.encode(status), as: UTF8.self))
+                    try printJSON(status)
                 } else {
                     print(status.report)
                 }

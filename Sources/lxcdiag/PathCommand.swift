@@ -54,9 +54,7 @@ extension LXCDiag {
                 var path = resolved.path
                 path.addCautions(kernelSettings(on: path, in: topology, notes: &path.notes))
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    print(String(decoding: try encoder.encode(path), as: UTF8.self))
+                    try printJSON(path)
                 } else {
                     print(PathText.render(path), terminator: "")
                 }

@@ -60,9 +60,7 @@ extension LXCDiag {
                     entries.append(entry)
                 }
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+                    try printJSON(entries)
                     return
                 }
                 for entry in entries {

@@ -97,9 +97,7 @@ extension LXCDiag {
         /// Prints or writes `topology` in the format the flags ask for.
         func show(_ topology: HostTopology) throws {
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                FileHandle.standardOutput.write(try encoder.encode(TopologyDocument(topology)) + Data("\n".utf8))
+                try printJSON(TopologyDocument(topology))
             } else if dot {
                 print(topology.dotGraph(), terminator: "")
             } else if let svg {
