@@ -11,6 +11,13 @@ echo "== hadolint"
 hadolint Dockerfile
 echo "== build"
 swift build --build-tests
+# What exists before the tests (the lab `setup.sh` brought up, say) is not theirs to remove.
+snapshot() {
+    { ip netns list 2>/dev/null | awk '{print "netns " $1}' | grep ' lxcdiag' || true
+      ls /sys/kernel/tracing/instances 2>/dev/null | grep '^lxcdiag' | sed 's/^/tracefs /' || true
+      lxc-ls -1 2>/dev/null | grep -E '^(lxcdiag|ct[0-9])' | sed 's/^/lxc /' || true; } | sort
+}
+before=$(snapshot)
 echo "== tests"
 status=0
 swift test --skip-build || status=$?
@@ -19,11 +26,9 @@ if [ -x probes/fuzz/run.sh ]; then
     probes/fuzz/run.sh || status=$?
 fi
 echo "== leftovers"
-left=$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^lxcdiag' || true)
-inst=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep '^lxcdiag' || true)
-cts=$(lxc-ls 2>/dev/null | tr ' ' '\n' | grep -E '^(lxcdiag|ct[0-9])' || true)
-if [ -n "$left$inst$cts" ]; then
-    echo "check.sh: tests left state behind: namespaces [$left] tracefs [$inst] containers [$cts]" >&2
+left=$(comm -13 <(echo "$before") <(snapshot) | tr '\n' ' ')
+if [ -n "${left// /}" ]; then
+    echo "check.sh: tests left state behind: $left" >&2
     status=1
 fi
 exit "$status"
