@@ -30,7 +30,7 @@ let package = Package(
         // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
         // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
-        .target(name: "Lab", dependencies: ["LinuxNet", "PacketCodec", "NetworkModel"]),
+        .target(name: "Lab", dependencies: ["LinuxNet", "Netlink", "PacketCodec", "NetworkModel"]),
         // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
         .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
@@ -67,7 +67,7 @@ let package = Package(
             ]
         ),
         // Faults the lab can make and undo, each tied to the finding it should produce.
-        .target(name: "LabFaults", dependencies: ["Diagnosis", "LinuxNet"]),
+        .target(name: "LabFaults", dependencies: ["Diagnosis", "Lab", "LinuxNet", "PacketCodec"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [

@@ -40,7 +40,13 @@ enum LXCTool {
 
     /// Replaces the template's network with the lab's and keeps the busybox init from running udhcpc
     /// (which would flush the static address when it finds no DHCP server).
-    static func configure(_ name: String, lab: String, member: LabMember, folder: String) throws(LabError) {
+    static func configure(
+        _ name: String,
+        lab: String,
+        member: LabMember,
+        addressing: LabAddressing,
+        folder: String
+    ) throws(LabError) {
         let configPath = "\(folder)/\(name)/config"
         let rcPath = "\(folder)/\(name)/rootfs/etc/init.d/rcS"
         do {
@@ -50,7 +56,7 @@ enum LXCTool {
                 .filter { !$0.hasPrefix("lxc.net.") }
                 .map(String.init)
             lines.append("# lxcdiag lab network")
-            lines += networkConfiguration(for: member)
+            lines += networkConfiguration(for: member, addressing: addressing)
             try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
             let rc = try String(contentsOfFile: rcPath, encoding: .utf8)
             let kept = rc.split(separator: "\n", omittingEmptySubsequences: false)
@@ -63,7 +69,7 @@ enum LXCTool {
     }
 
     /// The `lxc.net.0.*` lines for a lab member.
-    static func networkConfiguration(for member: LabMember) -> [String] {
+    static func networkConfiguration(for member: LabMember, addressing: LabAddressing) -> [String] {
         var lines: [String]
         switch member.attachment {
         case .veth(let hostEnd):
@@ -77,7 +83,7 @@ enum LXCTool {
             "lxc.net.0.name = eth0",
             "lxc.net.0.flags = up",
             "lxc.net.0.mtu = \(LabPlan.mtu)",
-            "lxc.net.0.ipv4.address = \(member.address)/\(LabPlan.prefixLength) 192.0.2.255",
+            "lxc.net.0.ipv4.address = \(addressing.cidr(member.address)) \(addressing.broadcast)",
         ]
         return lines
     }

@@ -1,6 +1,7 @@
 import Foundation
 import LinuxNet
 public import NetworkModel
+import PacketCodec
 
 /// The built-in lab: an outside world, a container host and four containers, all inside network namespaces.
 ///
@@ -56,7 +57,8 @@ public struct Lab: Sendable {
         let started = monotonicNanoseconds()
         let existing = try LabState.load(from: configuration.statePath)
         let backend = try chooseBackend(existing: existing)
-        let plan = LabPlan(configuration: configuration, backend: backend)
+        let addressing = try chooseAddressing(existing: existing)
+        let plan = LabPlan(configuration: configuration, backend: backend, addressing: addressing)
         let unrecorded = unrecordedContainers(existing: existing)
         try refuseForeignNames(plan: plan, existing: existing, adopting: unrecorded)
 
@@ -66,7 +68,9 @@ public struct Lab: Sendable {
             outcome = .rebuilt
         }
         if let existing {
-            if existing.complete, existing.backend == backend, existing.macvlanMode == configuration.macvlanMode {
+            if existing.complete, existing.backend == backend, existing.macvlanMode == configuration.macvlanMode,
+                existing.addressing == addressing
+            {
                 let current = try status()
                 if current.isComplete {
                     try LabEndpoints.register(plan.endpoints, lab: configuration)
@@ -128,6 +132,29 @@ public struct Lab: Sendable {
         return try LabStatus.gather(configuration)
     }
 
+    /// The subnet to build in: the one asked for, else the lab's recorded one, else the first free candidate.
+    /// Each is checked against the routes and addresses of the namespace `up` runs in, and against the other
+    /// labs' recorded subnets, so that no lab shares addresses with the machine or with another lab.
+    private func chooseAddressing(existing: LabState?) throws(LabError) -> LabAddressing {
+        let taken = try TakenNetworks.inCurrentNamespace()
+        if let requested = configuration.subnet {
+            if let conflict = TakenNetworks.conflict(of: requested, with: taken) {
+                throw LabError.subnetOverlaps(subnet: requested.subnet.description, with: conflict)
+            }
+            return requested
+        }
+        if let recorded = existing?.addressing, TakenNetworks.conflict(of: recorded, with: taken) == nil {
+            return recorded
+        }
+        let otherLabs = LabState.all(in: configuration.stateDirectory)
+            .filter { $0.name != configuration.name }
+            .map(\.addressing.subnet)
+        guard
+            let free = LabAddressing.firstFree(avoiding: taken + otherLabs) ?? LabAddressing.firstFree(avoiding: taken)
+        else { throw LabError.noFreeSubnet }
+        return free
+    }
+
     private func chooseBackend(existing: LabState?) throws(LabError) -> LabBackend {
         switch configuration.backend {
         case .lxc:
@@ -157,7 +184,7 @@ public struct Lab: Sendable {
 
     /// A record of unrecorded containers, so that `remove` can take them away.
     private func unrecordedState(_ containers: [String]) -> LabState {
-        var state = LabState(plan: LabPlan(configuration: configuration, backend: .lxc))
+        var state = LabState(plan: LabPlan(configuration: configuration, backend: .lxc, addressing: .legacy))
         state.containers = containers
         return state
     }
@@ -205,14 +232,8 @@ public struct Lab: Sendable {
                 if (try? IPTool.namespaces())?.contains(namespace) != false { failures.append("\(error)") }
             }
         }
-        let recordedLab = LabConfiguration(
-            name: state.name,
-            macvlanMode: state.macvlanMode,
-            backend: state.backend,
-            stateDirectory: configuration.stateDirectory
-        )
         LabEndpoints.unregister(
-            LabPlan(configuration: recordedLab, backend: state.backend).endpoints,
+            state.plan(stateDirectory: configuration.stateDirectory).endpoints,
             path: state.endpointsPath
         )
         guard failures.isEmpty else {

@@ -81,7 +81,9 @@ final class LabBuild: @unchecked Sendable {
             case .namespaces:
                 for member in plan.members {
                     let namespace = configuration.containerNamespace(member.name)
-                    try perform("wiring \(namespace)") { try IPTool.batch(LabWiring.container(member), in: namespace) }
+                    try perform("wiring \(namespace)") {
+                        try IPTool.batch(LabWiring.container(member, addressing: plan.addressing), in: namespace)
+                    }
                 }
             case .lxc:
                 try buildContainers()
@@ -104,7 +106,13 @@ final class LabBuild: @unchecked Sendable {
             do {
                 try interruption.step {
                     try perform("creating LXC container \(name)") { try LXCTool.create(name) }
-                    try LXCTool.configure(name, lab: configuration.name, member: member, folder: folder)
+                    try LXCTool.configure(
+                        name,
+                        lab: configuration.name,
+                        member: member,
+                        addressing: plan.addressing,
+                        folder: folder
+                    )
                     try perform("starting LXC container \(name)") {
                         try LXCTool.start(name, in: configuration.hostNamespace, folder: folder)
                     }

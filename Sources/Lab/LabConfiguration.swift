@@ -49,17 +49,21 @@ public struct LabConfiguration: Sendable, Hashable {
     /// The folder holding `<name>.json` (what the lab made) and, for labs other than the default one,
     /// `<name>.endpoints.json`.
     public var stateDirectory: String
+    /// The subnet asked for with `--subnet`; nil lets `up` keep the lab's recorded one or pick a free one.
+    public var subnet: LabAddressing?
 
     public init(
         name: String = LabConfiguration.defaultName,
         macvlanMode: MacvlanMode = .bridge,
         backend: LabBackend? = nil,
-        stateDirectory: String = LabConfiguration.defaultStateDirectory
+        stateDirectory: String = LabConfiguration.defaultStateDirectory,
+        subnet: LabAddressing? = nil
     ) {
         self.name = name
         self.macvlanMode = macvlanMode
         self.backend = backend
         self.stateDirectory = stateDirectory
+        self.subnet = subnet
     }
 
     /// Whether this is the default lab, whose LXC containers are plainly `ct1`..`ct4`.

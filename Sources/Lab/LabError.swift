@@ -14,6 +14,12 @@ public enum LabError: Error, Sendable, CustomStringConvertible {
     case stateFile(path: String, reason: String)
     /// The build was interrupted (Ctrl-C) and has been undone.
     case interrupted
+    /// `--subnet` is not an IPv4 prefix the lab can use.
+    case invalidSubnet(String, reason: String)
+    /// The chosen subnet overlaps a route or address of the namespace `lab up` runs in.
+    case subnetOverlaps(subnet: String, with: String)
+    /// Every candidate subnet overlaps a route or address here.
+    case noFreeSubnet
     /// Another `lab up` or `lab down` of the same lab kept running for too long.
     case busy(String)
 
@@ -36,6 +42,14 @@ public enum LabError: Error, Sendable, CustomStringConvertible {
             "lab state file \(path): \(reason)"
         case .interrupted:
             "interrupted; everything the lab had made was removed"
+        case .invalidSubnet(let text, let reason):
+            "subnet '\(text)' cannot be used: \(reason)"
+        case .subnetOverlaps(let subnet, let other):
+            "subnet \(subnet) overlaps \(other) in the namespace lab up runs in; pick another with --subnet "
+                + "(for example 198.51.100.0/24, 203.0.113.0/24 or 198.18.5.0/24)"
+        case .noFreeSubnet:
+            "every candidate subnet (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 198.18.0.0/15) overlaps a "
+                + "route or address here; give one with --subnet"
         case .busy(let name):
             "another `lxcdiag lab up` or `lab down` of lab \(name) is still running; wait for it and try again"
         }

@@ -22,44 +22,43 @@ public struct LabMember: Sendable, Hashable {
     /// The short name used in endpoints and output (`ct1`).
     public var name: String
     public var attachment: LabAttachment
-    /// The address of the container's eth0 (prefix length `LabPlan.prefixLength`).
+    /// The address of the container's eth0 (prefix length `LabAddressing.prefixLength`).
     public var address: IPv4Address
 }
 
 /// The lab's topology for a configuration: pure data, no I/O.
 ///
 /// ```
-///  lxcdiag-ext                       lxcdiag-host
-///  eth0 192.0.2.1 -- sw-cli ┐        ┌ em1 (no address, promisc) -- br0 -- veth-ct1 -- ct1 eth0 .11
-///                      sw0 ─┼ sw-em1 ┘                               |-- veth-ct2 -- ct2 eth0 .12
-///                           └ sw-em2 -- em2 192.0.2.2                |~~ macvlan  -- ct3 eth0 .13
-///                                                                    └~~ macvlan  -- ct4 eth0 .14
+///  lxcdiag-ext                    lxcdiag-host
+///  eth0 .1 -- sw-cli ┐        ┌ em1 (no address, promisc) -- br0 -- veth-ct1 -- ct1 eth0 .11
+///               sw0 ─┼ sw-em1 ┘                               |-- veth-ct2 -- ct2 eth0 .12
+///                    └ sw-em2 -- em2 .2                       |~~ macvlan  -- ct3 eth0 .13
+///                                                             └~~ macvlan  -- ct4 eth0 .14
 /// ```
+/// The addresses are offsets in the lab's subnet (`LabAddressing`), which `up` picks so that it overlaps
+/// nothing the starting namespace routes.
 public struct LabPlan: Sendable, Hashable {
-    /// Every lab address is in 192.0.2.0/24 (TEST-NET-1), so nothing ever leaves for a real network.
-    public static let prefixLength = 24
-    public static let externalAddress = IPv4Address(192, 0, 2, 1)
-    public static let hostAddress = IPv4Address(192, 0, 2, 2)
     public static let mtu = 1500
 
     public let configuration: LabConfiguration
     public let backend: LabBackend
+    /// The lab's subnet and the address of every endpoint in it.
+    public let addressing: LabAddressing
     /// The containers, in order; in passthru mode only ct3 of the macvlan pair.
     public let members: [LabMember]
 
-    public init(configuration: LabConfiguration, backend: LabBackend) {
+    public init(configuration: LabConfiguration, backend: LabBackend, addressing: LabAddressing) {
         self.configuration = configuration
         self.backend = backend
+        self.addressing = addressing
         let mode = configuration.macvlanMode
         var members = [
-            LabMember(name: "ct1", attachment: .veth(hostEnd: "veth-ct1"), address: IPv4Address(192, 0, 2, 11)),
-            LabMember(name: "ct2", attachment: .veth(hostEnd: "veth-ct2"), address: IPv4Address(192, 0, 2, 12)),
-            LabMember(name: "ct3", attachment: .macvlan(mode), address: IPv4Address(192, 0, 2, 13)),
+            LabMember(name: "ct1", attachment: .veth(hostEnd: "veth-ct1"), address: addressing.container(1)),
+            LabMember(name: "ct2", attachment: .veth(hostEnd: "veth-ct2"), address: addressing.container(2)),
+            LabMember(name: "ct3", attachment: .macvlan(mode), address: addressing.container(3)),
         ]
         if mode.allowsSeveralChildren {
-            members.append(
-                LabMember(name: "ct4", attachment: .macvlan(mode), address: IPv4Address(192, 0, 2, 14))
-            )
+            members.append(LabMember(name: "ct4", attachment: .macvlan(mode), address: addressing.container(4)))
         }
         self.members = members
     }
@@ -84,7 +83,7 @@ public struct LabPlan: Sendable, Hashable {
                 kind: "netns",
                 netns: configuration.externalNamespace,
                 interface: "eth0",
-                ip: Self.externalAddress,
+                ip: addressing.external,
                 note: "lab \(configuration.name): the outside client on switch sw0"
             ),
             RegisteredEndpoint(
@@ -92,7 +91,7 @@ public struct LabPlan: Sendable, Hashable {
                 kind: "netns",
                 netns: configuration.hostNamespace,
                 interface: "em2",
-                ip: Self.hostAddress,
+                ip: addressing.host,
                 note: "lab \(configuration.name): the container host's own address (br0 and em1 hold none)"
             ),
         ]

@@ -1,5 +1,6 @@
 import Foundation
 import NetworkModel
+import PacketCodec
 
 /// What a lab made, recorded in `/run/lxcdiag/labs/<name>.json` so that `down` removes exactly that.
 ///
@@ -24,6 +25,26 @@ public struct LabState: Codable, Sendable, Equatable {
     public var complete: Bool
     /// When `up` started, ISO 8601.
     public var createdAt: String
+    /// The lab's subnet (`198.51.100.0/24`); absent in the records of labs built before subnets were chosen,
+    /// which all used 192.0.2.0/24.
+    public var subnet: String?
+
+    /// The lab's addressing, from `subnet`.
+    public var addressing: LabAddressing {
+        subnet.flatMap { try? LabAddressing(parsing: $0) } ?? .legacy
+    }
+
+    /// The plan this record was made from, with the record's own options and subnet.
+    public func plan(stateDirectory: String) -> LabPlan {
+        let configuration = LabConfiguration(
+            name: name,
+            macvlanMode: macvlanMode,
+            backend: backend,
+            stateDirectory: stateDirectory,
+            subnet: addressing
+        )
+        return LabPlan(configuration: configuration, backend: backend, addressing: addressing)
+    }
 
     public init(plan: LabPlan) {
         schema = Self.schema
@@ -36,6 +57,7 @@ public struct LabState: Codable, Sendable, Equatable {
         endpointsPath = plan.configuration.endpointsPath
         complete = false
         createdAt = ISO8601DateFormatter().string(from: Date())
+        subnet = plan.addressing.subnet.description
     }
 
     /// Reads the state file; nil when there is none.
@@ -51,6 +73,14 @@ public struct LabState: Codable, Sendable, Equatable {
             throw error
         } catch {
             throw LabError.stateFile(path: path, reason: "unreadable (\(error)); remove it after checking `ip netns`")
+        }
+    }
+
+    /// Every lab recorded in `directory` (unreadable records are skipped).
+    public static func all(in directory: String) -> [LabState] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".json") && !$0.hasSuffix(".endpoints.json") }.sorted().compactMap {
+            try? load(from: "\(directory)/\($0)")
         }
     }
 

@@ -47,6 +47,8 @@ public struct LabStatus: Codable, Sendable, Equatable {
     public var condition: Condition
     public var backend: LabBackend?
     public var macvlanMode: MacvlanMode?
+    /// The lab's subnet (`198.51.100.0/24`), when a record of the lab exists.
+    public var subnet: String?
     public var stateFile: String
     public var endpointsFile: String?
     public var namespaces: [NamespaceEntry]
@@ -83,18 +85,14 @@ public struct LabStatus: Codable, Sendable, Equatable {
                     + strayContainers.map(describe)
             )
         }
-        let recorded = LabConfiguration(
-            name: state.name,
-            macvlanMode: state.macvlanMode,
-            backend: state.backend,
-            stateDirectory: configuration.stateDirectory
-        )
-        let plan = LabPlan(configuration: recorded, backend: state.backend)
+        let plan = state.plan(stateDirectory: configuration.stateDirectory)
+        let recorded = plan.configuration
         var status = LabStatus(
             name: configuration.name,
             condition: .partial,
             backend: state.backend,
             macvlanMode: state.macvlanMode,
+            subnet: plan.addressing.subnet.description,
             stateFile: configuration.statePath,
             endpointsFile: state.endpointsPath,
             namespaces: plan.namespaces.map { name in
@@ -116,7 +114,7 @@ public struct LabStatus: Codable, Sendable, Equatable {
                 container: endpoint.container,
                 attachment: Self.attachment(of: endpoint.name, plan: plan),
                 interface: endpoint.interface ?? "eth0",
-                expectedAddress: "\(endpoint.ip.map(String.init(describing:)) ?? "?")/\(LabPlan.prefixLength)",
+                expectedAddress: "\(endpoint.ip.map(String.init(describing:)) ?? "?")/\(plan.addressing.prefixLength)",
                 addresses: [],
                 interfaceUp: false,
                 problems: []
@@ -199,6 +197,11 @@ extension LabStatus {
         guard let node = nodes.first(where: { $0.name == endpoint }) else { return nil }
         if let netns = node.netns { return .named(netns) }
         return node.pid.map { .pid($0) }
+    }
+
+    /// The IPv4 address a lab endpoint is meant to have (from the lab's subnet).
+    public func address(of endpoint: String) -> IPv4Address? {
+        nodes.first { $0.name == endpoint }.flatMap { IPv4Address(String($0.expectedAddress.prefix { $0 != "/" })) }
     }
 
     /// The MAC address of a lab endpoint's interface, as `status` found it.

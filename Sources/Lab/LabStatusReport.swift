@@ -4,7 +4,8 @@ extension LabStatus {
     /// The status as `lxcdiag lab status` prints it: a headline, the namespaces, one row per endpoint, problems.
     public var report: String {
         var lines: [String] = []
-        let what = [backend?.label, macvlanMode.map { "macvlan mode \($0.rawValue)" }].compactMap { $0 }
+        let what = [backend?.label, macvlanMode.map { "macvlan mode \($0.rawValue)" }, subnet.map { "subnet \($0)" }]
+            .compactMap { $0 }
         lines.append("lab \(name): \(condition.rawValue)" + (what.isEmpty ? "" : " (\(what.joined(separator: ", ")))"))
         if condition == .absent, problems.isEmpty {
             lines.append("nothing is built; make it with `lxcdiag lab up`")

@@ -18,7 +18,7 @@ enum LabWiring {
             "link set sw-cli master sw0",
             "link set sw-em1 master sw0",
             "link set sw-em2 master sw0",
-            "address add \(LabPlan.externalAddress)/\(LabPlan.prefixLength) dev eth0",
+            "address add \(plan.addressing.cidr(plan.addressing.external)) dev eth0",
             "link set sw0 up",
             "link set sw-cli up",
             "link set sw-em1 up",
@@ -35,7 +35,7 @@ enum LabWiring {
             "link add br0 mtu \(mtu) type bridge stp_state 0 forward_delay 0",
             "link set em1 master br0",
             "link set em1 promisc on",
-            "address add \(LabPlan.hostAddress)/\(LabPlan.prefixLength) dev em2",
+            "address add \(plan.addressing.cidr(plan.addressing.host)) dev em2",
             "link set br0 up",
             "link set em1 up",
             "link set em2 up",
@@ -60,10 +60,10 @@ enum LabWiring {
     }
 
     /// Inside a plain container namespace: loopback up, eth0 addressed and up.
-    static func container(_ member: LabMember) -> [String] {
+    static func container(_ member: LabMember, addressing: LabAddressing) -> [String] {
         [
             "link set lo up",
-            "address add \(member.address)/\(LabPlan.prefixLength) broadcast 192.0.2.255 dev eth0",
+            "address add \(addressing.cidr(member.address)) broadcast \(addressing.broadcast) dev eth0",
             "link set eth0 up",
         ]
     }

@@ -1,8 +1,10 @@
 import Diagnosis
 import Foundation
+import Lab
 import LinuxNet
+import PacketCodec
 
-/// Every fault the lab can make. Addresses are the lab's: client 192.0.2.1, em2 .2, ct1..ct4 .11-.14.
+/// Every fault the lab can make. Addresses are the lab's (`LabAddressing`): client .1, em2 .2, ct1..ct4 .11-.14.
 public enum LabFaultCatalogue {
     /// The faults, in the order `lab break --list` shows them.
     public static let all: [LabFault] = [
@@ -39,7 +41,9 @@ public enum LabFaultCatalogue {
                     nft + [
                         "add chain inet lxcdiag_fault forward { type filter hook forward priority 0; policy accept; }"
                     ],
-                    nft + ["add rule inet lxcdiag_fault forward ip daddr 192.0.2.11 ip protocol icmp drop"],
+                    nft + [
+                        "add rule inet lxcdiag_fault forward ip daddr \(lab.addressing.container(1)) ip protocol icmp drop"
+                    ],
                 ],
                 fixCommands: [
                     nft + ["delete table inet lxcdiag_fault"],
@@ -60,7 +64,9 @@ public enum LabFaultCatalogue {
                     nft + [
                         "add chain bridge lxcdiag_fault forward { type filter hook forward priority 0; policy accept; }"
                     ],
-                    nft + ["add rule bridge lxcdiag_fault forward ip daddr 192.0.2.11 ip protocol icmp drop"],
+                    nft + [
+                        "add rule bridge lxcdiag_fault forward ip daddr \(lab.addressing.container(1)) ip protocol icmp drop"
+                    ],
                 ],
                 fixCommands: [nft + ["delete table bridge lxcdiag_fault"]]
             )
@@ -86,11 +92,12 @@ public enum LabFaultCatalogue {
                 fixCommands: [inside + ["sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=\(previous)"]]
             )
         },
-        LabFault("duplicate-ip", "ct2 also holds ct1's address 192.0.2.11", .duplicateIP) { lab in
+        LabFault("duplicate-ip", "ct2 also holds ct1's address", .duplicateIP) { lab in
             let inside = try lab.inContainer("ct2", ["ip", "addr"])
+            let ct1 = lab.addressing.cidr(lab.addressing.container(1))
             return FaultActions(
-                breakCommands: [inside + ["add", "192.0.2.11/24", "dev", "eth0"]],
-                fixCommands: [inside + ["del", "192.0.2.11/24", "dev", "eth0"]]
+                breakCommands: [inside + ["add", ct1, "dev", "eth0"]],
+                fixCommands: [inside + ["del", ct1, "dev", "eth0"]]
             )
         },
         LabFault("duplicate-mac", "ct2's eth0 takes ct1's MAC", .duplicateMAC) { lab in
@@ -99,14 +106,15 @@ public enum LabFaultCatalogue {
             let set = try lab.inContainer("ct2", ["ip", "link", "set", "dev", "eth0", "address"])
             return FaultActions(breakCommands: [set + [ct1]], fixCommands: [set + [ct2]])
         },
-        LabFault("stale-neighbour", "the client's ARP cache maps 192.0.2.11 to a MAC nobody has", .staleNeighbour) {
+        LabFault("stale-neighbour", "the client's ARP cache maps ct1's address to a MAC nobody has", .staleNeighbour) {
             lab in
             let neigh = ["ip", "-n", lab.ext, "neigh"]
+            let ct1 = "\(lab.addressing.container(1))"
             return FaultActions(
                 breakCommands: [
-                    neigh + ["replace", "192.0.2.11", "lladdr", "02:00:00:00:99:99", "dev", "eth0", "nud", "permanent"]
+                    neigh + ["replace", ct1, "lladdr", "02:00:00:00:99:99", "dev", "eth0", "nud", "permanent"]
                 ],
-                fixCommands: [neigh + ["del", "192.0.2.11", "dev", "eth0"]]
+                fixCommands: [neigh + ["del", ct1, "dev", "eth0"]]
             )
         },
         LabFault(
@@ -122,7 +130,7 @@ public enum LabFaultCatalogue {
                     inside + ["ip", "link", "add", "rpf0", "type", "veth", "peer", "name", "rpf1"],
                     inside + ["ip", "link", "set", "dev", "rpf1", "up"],
                     inside + ["ip", "link", "set", "dev", "rpf0", "up"],
-                    inside + ["ip", "route", "add", "192.0.2.1/32", "dev", "rpf0"],
+                    inside + ["ip", "route", "add", "\(lab.addressing.external)/32", "dev", "rpf0"],
                     inside + ["sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.eth0.rp_filter=1"],
                 ],
                 fixCommands: [
@@ -149,7 +157,7 @@ public enum LabFaultCatalogue {
         ) { lab in try macvlanMode(lab, "vepa") },
         LabFault(
             "macvlan-parent-address",
-            "the host gives br0, ct3's macvlan parent, 192.0.2.4",
+            "the host gives br0, ct3's macvlan parent, an address (.4 of the lab's subnet)",
             .macvlanParentIsolation,
             trace: ("host", "ct3")
         ) { lab in
@@ -159,15 +167,15 @@ public enum LabFaultCatalogue {
                 // arp_ignore=1 so this fault is only the parent's address, not ARP flux with em2.
                 breakCommands: [
                     lab.inNamespace(lab.host, ["sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1"]),
-                    ip + ["add", "192.0.2.4/24", "dev", "br0"],
+                    ip + ["add", lab.addressing.cidr(lab.addressing.parentFault), "dev", "br0"],
                 ],
                 fixCommands: [
-                    ip + ["del", "192.0.2.4/24", "dev", "br0"],
+                    ip + ["del", lab.addressing.cidr(lab.addressing.parentFault), "dev", "br0"],
                     lab.inNamespace(lab.host, ["sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=\(previous)"]),
                 ]
             )
         },
-        LabFault("arp-flux", "ct1 gets a second interface on br0 (eth1 192.0.2.31): both answer ARP for .11", .arpFlux)
+        LabFault("arp-flux", "ct1 gets a second interface on br0 (eth1, .31): both answer ARP for ct1's .11", .arpFlux)
         {
             lab in
             let inside = try lab.inContainer("ct1", ["ip"])
@@ -177,7 +185,7 @@ public enum LabFaultCatalogue {
                 breakCommands: [
                     host + ["add", "veth-ct1b", "type", "veth", "peer", "name", "eth1", "netns", namespace],
                     host + ["set", "dev", "veth-ct1b", "master", "br0", "up"],
-                    inside + ["addr", "add", "192.0.2.31/24", "dev", "eth1"],
+                    inside + ["addr", "add", lab.addressing.cidr(lab.addressing.fluxFault), "dev", "eth1"],
                     inside + ["link", "set", "dev", "eth1", "up"],
                 ],
                 fixCommands: [host + ["del", "dev", "veth-ct1b"]]
@@ -194,20 +202,24 @@ public enum LabFaultCatalogue {
                 fixCommands: [nft + ["delete table inet lxcdiag_fault"]]
             )
         },
-        LabFault("no-address", "ct1's eth0 loses 192.0.2.11", .addressNotConfigured) { lab in
+        LabFault("no-address", "ct1's eth0 loses its address", .addressNotConfigured) { lab in
             let inside = try lab.inContainer("ct1", ["ip", "addr"])
+            let ct1 = lab.addressing.cidr(lab.addressing.container(1))
+            let broadcast = "\(lab.addressing.broadcast)"
             return FaultActions(
-                breakCommands: [inside + ["del", "192.0.2.11/24", "dev", "eth0"]],
-                fixCommands: [inside + ["add", "192.0.2.11/24", "dev", "eth0"]]
+                breakCommands: [inside + ["del", ct1, "dev", "eth0"]],
+                fixCommands: [inside + ["add", ct1, "broadcast", broadcast, "dev", "eth0"]]
             )
         },
-        LabFault("no-route", "ct1 loses its route to 192.0.2.0/24, so it cannot reply", .noRoute) { lab in
+        LabFault("no-route", "ct1 loses its route to the lab's subnet, so it cannot reply", .noRoute) { lab in
             let inside = try lab.inContainer("ct1", ["ip", "route"])
+            let subnet = lab.addressing.subnet.description
             return FaultActions(
-                breakCommands: [inside + ["del", "192.0.2.0/24", "dev", "eth0"]],
+                breakCommands: [inside + ["del", subnet, "dev", "eth0"]],
                 fixCommands: [
                     inside + [
-                        "add", "192.0.2.0/24", "dev", "eth0", "proto", "kernel", "scope", "link", "src", "192.0.2.11",
+                        "add", subnet, "dev", "eth0", "proto", "kernel", "scope", "link", "src",
+                        "\(lab.addressing.container(1))",
                     ]
                 ]
             )

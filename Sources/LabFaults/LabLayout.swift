@@ -1,4 +1,5 @@
 import Foundation
+public import Lab
 import LinuxNet
 
 /// Where the pieces of a lab live, from its name: `NAME-ext`, `NAME-host`, and the containers (LXC containers
@@ -8,10 +9,28 @@ public struct LabLayout: Sendable, Hashable {
     public var name: String
     /// Where named namespaces live (`/run/netns`).
     public var netnsDirectory: String
+    /// The lab's subnet and addresses, as `lab up` recorded them.
+    public var addressing: LabAddressing
 
-    public init(name: String = "lxcdiag", netnsDirectory: String = "/run/netns") {
+    public init(name: String = "lxcdiag", netnsDirectory: String = "/run/netns", addressing: LabAddressing = .legacy) {
         self.name = name
         self.netnsDirectory = netnsDirectory
+        self.addressing = addressing
+    }
+
+    /// The layout of lab `name` with the subnet its state file records; throws when the lab was never built.
+    public static func recorded(
+        name: String,
+        stateDirectory: String = LabConfiguration.defaultStateDirectory
+    ) throws(LabFaultError) -> LabLayout {
+        let path = LabConfiguration(name: name, stateDirectory: stateDirectory).statePath
+        let state: LabState?
+        do { state = try LabState.load(from: path) } catch { throw LabFaultError("\(error)") }
+        guard let state else {
+            let flag = name == LabConfiguration.defaultName ? "" : " --name \(name)"
+            throw LabFaultError("lab \(name) is not up (no \(path)); build it with `lxcdiag lab up\(flag)`")
+        }
+        return LabLayout(name: name, addressing: state.addressing)
     }
 
     /// The outside client's namespace.

@@ -39,6 +39,7 @@ public final class PacketSocket: @unchecked Sendable {
 
     /// Opens a socket on `interface`. With `protocol` 0 the socket only sends and never queues received frames.
     public init(interface: String, protocol: UInt16 = 0) throws(SystemError) {
+        try SendingGuard.check("packet socket on \(interface)")
         let index = try Syscall.interfaceIndex(interface)
         let fd = try Syscall.packetSocket(protocol: `protocol`, interface: interface)
         do {

@@ -10,11 +10,15 @@ extension LXCDiag {
             discussion: """
                 The lab lives entirely in network namespaces; the machine's own interfaces are never touched.
 
-                  lxcdiag-ext   switch sw0; the outside client eth0 192.0.2.1/24
+                  lxcdiag-ext   switch sw0; the outside client eth0 .1
                   lxcdiag-host  br0 (no address, STP off), its uplink em1 (no address,
-                                promiscuous); em2 192.0.2.2/24 on the same segment
-                  ct1, ct2      veth veth-ctN on br0, eth0 192.0.2.11 and .12
-                  ct3, ct4      macvlan children of br0, eth0 192.0.2.13 and .14
+                                promiscuous); em2 .2 on the same segment
+                  ct1, ct2      veth veth-ctN on br0, eth0 .11 and .12
+                  ct3, ct4      macvlan children of br0, eth0 .13 and .14
+
+                The addresses are in one subnet that overlaps no route or address of the namespace `lab up` \
+                runs in: the first free one of 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (RFC 5737) and the \
+                /24s of 198.18.0.0/15 (RFC 2544), or the one given with `lab up --subnet`. `lab status` shows it.
 
                 With LXC installed ct1..ct4 are LXC containers (busybox template, started inside lxcdiag-host); \
                 otherwise, or with --no-lxc, they are plain namespaces lxcdiag-ct1..lxcdiag-ct4. \
@@ -46,6 +50,13 @@ struct LabNameOptions: ParsableArguments {
 
     func validate() throws {
         do { try LabConfiguration(name: name).validate() } catch { throw ValidationError("\(error)") }
+    }
+}
+
+extension LabAddressing {
+    /// Parses `--subnet`, naming what is wrong with the text.
+    static func argument(_ text: String) throws -> LabAddressing {
+        do { return try LabAddressing(parsing: text) } catch { throw ValidationError("\(error)") }
     }
 }
 

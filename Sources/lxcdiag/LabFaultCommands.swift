@@ -50,7 +50,7 @@ extension LXCDiag {
                 }
                 guard let fault = fault.flatMap(LabFaultCatalogue.fault(named:)) else { return }
                 try requireRoot("lab break")
-                let lab = LabLayout(name: name)
+                let lab = try LabLayout.recorded(name: name)
                 if dryRun {
                     let actions = try fault.actions(in: lab)
                     for command in actions.breakCommands { print(command.joined(separator: " ")) }
@@ -108,7 +108,7 @@ extension LXCDiag {
         func run() throws {
             try reportingErrors {
                 try requireRoot("lab fix")
-                let applied = AppliedFaults(lab: LabLayout(name: name))
+                let applied = AppliedFaults(lab: (try? LabLayout.recorded(name: name)) ?? LabLayout(name: name))
                 let names = all ? try applied.records().map(\.fault) : [fault ?? ""]
                 let problems = all ? try applied.fixAll() : try applied.fix(fault ?? "")
                 for problem in problems { FileHandle.standardError.write(Data("lxcdiag: \(problem)\n".utf8)) }

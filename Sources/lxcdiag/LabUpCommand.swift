@@ -14,12 +14,18 @@ extension LXCDiag.LabCommand {
                 namespace or LXC container of the lab's names that it did not make. If it fails, or you press \
                 Ctrl-C, everything it made is removed again.
 
+                The lab's subnet is the first of 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and the /24s of \
+                198.18.0.0/15 that overlaps no route or address of the namespace `up` runs in (the default route \
+                aside) and no other lab's; --subnet names one, and `up` refuses one that overlaps (exit 3). \
+                A lab that is already up keeps its subnet unless --subnet names another.
+
                 passthru lets a parent have one macvlan child only, so with --macvlan-mode passthru the lab \
                 builds ct3 and no ct4.
 
                 Examples:
                   lxcdiag lab up
                   lxcdiag lab up --no-lxc --macvlan-mode private
+                  lxcdiag lab up --subnet 203.0.113.0/24
                 """
         )
 
@@ -38,6 +44,15 @@ extension LXCDiag.LabCommand {
         )
         var lxc: Bool?
 
+        @Option(
+            help: ArgumentHelp(
+                "The lab's IPv4 subnet, /8 to /26 (default: the first free documentation or benchmarking /24).",
+                valueName: "cidr"
+            ),
+            transform: LabAddressing.argument
+        )
+        var subnet: LabAddressing?
+
         @OptionGroup(title: "Advanced options")
         var lab: LabNameOptions
 
@@ -45,7 +60,9 @@ extension LXCDiag.LabCommand {
             try reportingErrors {
                 try requireRoot("lxcdiag lab up")
                 let backend: LabBackend? = lxc.map { $0 ? .lxc : .namespaces }
-                let lab = Lab(LabConfiguration(name: lab.name, macvlanMode: macvlanMode, backend: backend))
+                let lab = Lab(
+                    LabConfiguration(name: lab.name, macvlanMode: macvlanMode, backend: backend, subnet: subnet)
+                )
                 let result: Lab.UpResult
                 do {
                     result = try lab.up()

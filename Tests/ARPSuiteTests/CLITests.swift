@@ -160,19 +160,29 @@ struct LabCLITests {
         let up = try lxcdiag("lab", "up", "--name", name, "--lxc")
         try #require(up.status == 0, "lab up: \(up.standardError)")
 
-        let scan = try lxcdiag("arp", "scan", "192.0.2.0/24", "--from", "ext", "--endpoints", endpoints, "--json")
+        // The lab picked its own subnet (one the machine does not use): read its addresses from its endpoints.
+        let registered = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: endpoints))) as? [String: Any]
+        )
+        var ip: [String: String] = [:]
+        for entry in registered["endpoints"] as? [[String: Any]] ?? [] {
+            if let name = entry["name"] as? String, let address = entry["ip"] as? String { ip[name] = address }
+        }
+        let ct = try (1...4).map { try #require(ip["ct\($0)"]) }
+        let subnet = try #require(ip["ext"]).split(separator: ".").dropLast().joined(separator: ".")
+        let scan = try lxcdiag("arp", "scan", "\(subnet).0/24", "--from", "ext", "--endpoints", endpoints, "--json")
         #expect(scan.status == 0)
         let document = try #require(
             try JSONSerialization.jsonObject(with: Data(scan.standardOutput.utf8)) as? [String: Any]
         )
         let found = Set((document["responders"] as? [[String: Any]] ?? []).compactMap { $0["ip"] as? String })
-        #expect(found.isSuperset(of: ["192.0.2.2", "192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14"]))
+        #expect(found.isSuperset(of: [try #require(ip["host"])] + ct))
 
         // ct3 is a macvlan child of br0 in an LXC container; ct1 is reached over br0 and its veth.
         let fromMacvlan = try lxcdiag(
             "arp",
             "ping",
-            "192.0.2.11",
+            ct[0],
             "--from",
             "ct3",
             "--endpoints",
@@ -194,7 +204,7 @@ struct LabCLITests {
         let byName = try lxcdiag(
             "arp",
             "ping",
-            "192.0.2.13",
+            ct[2],
             "--from",
             "\(name)-ct1",
             "--endpoints",
@@ -207,7 +217,7 @@ struct LabCLITests {
         let dad = try lxcdiag(
             "arp",
             "dad",
-            "192.0.2.12",
+            ct[1],
             "--from",
             "ct1",
             "--endpoints",
@@ -218,11 +228,11 @@ struct LabCLITests {
             "0.3"
         )
         #expect(dad.status == 1)
-        #expect(dad.standardOutput.contains("192.0.2.12 is in use"))
+        #expect(dad.standardOutput.contains("\(ct[1]) is in use"))
         let free = try lxcdiag(
             "arp",
             "dad",
-            "192.0.2.99",
+            "\(subnet).99",
             "--from",
             "ct1",
             "--endpoints",

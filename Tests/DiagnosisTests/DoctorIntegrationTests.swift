@@ -1,6 +1,7 @@
 import Containers
 import Diagnosis
 import Foundation
+import Lab
 import LabFaults
 import LinuxNet
 import Testing
@@ -72,17 +73,19 @@ struct DoctorIntegrationTests {
         let lab = try FaultLab()
         defer { lab.tearDown() }
         let name = lab.netns("ct1")
+        let net = lab.layout.addressing
+        let ct1 = net.cidr(net.container(1))
         // The config a container would have; the namespace is the container's real one.
         let config = LXCConfig.parse(
             """
             lxc.net.0.type = veth
             lxc.net.0.link = br0
             lxc.net.0.name = eth0
-            lxc.net.0.ipv4.address = 192.0.2.11/24
+            lxc.net.0.ipv4.address = \(ct1)
             lxc.net.1.type = veth
             lxc.net.1.link = br0
             lxc.net.1.name = eth1
-            lxc.net.1.ipv4.address = 192.0.2.31/24
+            lxc.net.1.ipv4.address = \(net.cidr(net.fluxFault))
             """,
             file: "/var/lib/lxc/\(name)/config"
         )
@@ -95,8 +98,8 @@ struct DoctorIntegrationTests {
         let codes = report.findings.map { "\($0.code) \($0.location.map { "\($0)" } ?? "")" }
         #expect(codes.contains("LINK_DOWN \(name):eth1"), "\(codes)")
         #expect(!codes.contains("ADDRESS_NOT_CONFIGURED \(name):eth0"), "\(codes)")
-        try ExternalCommand.check(["ip", "-n", name, "addr", "del", "192.0.2.11/24", "dev", "eth0"])
+        try ExternalCommand.check(["ip", "-n", name, "addr", "del", ct1, "dev", "eth0"])
         let after = try DoctorInspection.inspect(targets, containers: [container]).findings
-        #expect(after.contains { $0.code == "ADDRESS_NOT_CONFIGURED" && $0.summary.contains("192.0.2.11/24") })
+        #expect(after.contains { $0.code == "ADDRESS_NOT_CONFIGURED" && $0.summary.contains(ct1) })
     }
 }

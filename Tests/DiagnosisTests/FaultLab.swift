@@ -13,8 +13,8 @@ import Trace
 /// points a trace needs. `tearDown` (called in `defer`) removes it, also when the test fails.
 final class FaultLab {
     let lab: Lab
-    let layout: LabLayout
-    let faults: AppliedFaults
+    private(set) var layout: LabLayout
+    private(set) var faults: AppliedFaults
     private let stateDirectory: String
 
     /// The LXC containers' init PIDs by part (`ct1`...), empty for a plain-namespace lab.
@@ -23,11 +23,14 @@ final class FaultLab {
     init(backend: LabBackend = .namespaces) throws {
         let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         stateDirectory = NSTemporaryDirectory() + "lxcdiag-t\(tag)-state"
-        lab = Lab(LabConfiguration(name: "lxcdiag-t\(tag)", backend: backend, stateDirectory: stateDirectory))
+        // The lab's record goes where a user's `lab break --name` looks for it; the fault records stay private.
+        lab = Lab(LabConfiguration(name: "lxcdiag-t\(tag)", backend: backend))
         layout = LabLayout(name: lab.configuration.name)
         faults = AppliedFaults(lab: layout, directory: stateDirectory)
         do {
             let status = try lab.up().status
+            layout = try LabLayout.recorded(name: lab.configuration.name)
+            faults = AppliedFaults(lab: layout, directory: stateDirectory)
             if backend == .lxc {
                 for node in status.nodes { if let pid = node.pid { pids[node.name] = pid } }
             }
@@ -74,10 +77,10 @@ final class FaultLab {
     func endpoint(_ name: String) -> ResolvedEndpoint {
         let (part, interface, ip): (String, String, IPv4Address) =
             switch name {
-            case "ext": ("ext", "eth0", IPv4Address(192, 0, 2, 1))
-            case "em2": ("host", "em2", IPv4Address(192, 0, 2, 2))
-            case "host": ("host", "br0", IPv4Address(192, 0, 2, 4))
-            default: (name, "eth0", IPv4Address(192, 0, 2, 10 + UInt8(name.dropFirst(2))!))
+            case "ext": ("ext", "eth0", layout.addressing.external)
+            case "em2": ("host", "em2", layout.addressing.host)
+            case "host": ("host", "br0", layout.addressing.parentFault)
+            default: (name, "eth0", layout.addressing.container(Int(name.dropFirst(2))!))
             }
         return ResolvedEndpoint(
             endpoint: name,

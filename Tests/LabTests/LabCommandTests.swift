@@ -1,5 +1,6 @@
 import Foundation
 import LinuxNet
+import PacketCodec
 import Testing
 
 @testable import Lab
@@ -30,16 +31,22 @@ struct LabCommandTests {
         #expect(decoded.macvlanMode == .private)
         #expect(decoded.namespaces == direct.namespaces)
         #expect(decoded.nodes.map(\.name) == ["ext", "host", "ct1", "ct2", "ct3", "ct4"])
+        let net = try #require(try LabState.load(from: test.configuration.statePath)).addressing
+        #expect(decoded.subnet == net.subnet.description)
         #expect(
-            decoded.nodes.map(\.addresses) == [["192.0.2.1/24"], ["192.0.2.2/24"]]
-                + (11...14).map { ["192.0.2.\($0)/24"] }
+            decoded.nodes.map(\.addresses) == [[net.cidr(net.external)], [net.cidr(net.host)]]
+                + (1...4).map { [net.cidr(net.container($0))] }
         )
         #expect(decoded.nodes.map(\.mac) == direct.nodes.map(\.mac))
         #expect(decoded.problems == [])
 
         let text = try LXCDiagExecutable.run(["lab", "status", "--name", name])
         #expect(text.status == 0)
-        #expect(text.output.hasPrefix("lab \(name): up (plain network namespaces, macvlan mode private)\n"))
+        #expect(
+            text.output.hasPrefix(
+                "lab \(name): up (plain network namespaces, macvlan mode private, subnet \(net.subnet))\n"
+            )
+        )
         #expect(text.output.contains("macvlan (private) on br0"))
         #expect(text.output.hasSuffix("problems: none\n"))
 

@@ -47,8 +47,11 @@ struct PlainLabTests {
         #expect(result.endpoints.endpoints.map(\.name) == ["ext", "host", "ct1", "ct2", "ct3"])
         #expect(try test.leftovers().contains { $0.hasSuffix("-ct4") } == false)
         let ct3 = try #require(result.status.namespace(of: "ct3"))
-        let outcome = try LabScenarios.fromExternalClient(result.status, to: IPv4Address(192, 0, 2, 13))
-            .run(observers: ["ct3": (ct3, "eth0")])
+        let outcome = try LabScenarios.fromExternalClient(
+            result.status,
+            to: try #require(result.status.address(of: "ct3"))
+        )
+        .run(observers: ["ct3": (ct3, "eth0")])
         #expect(outcome.seenBy["ct3"] == true)
         #expect(outcome.reply != nil)
     }

@@ -5,6 +5,16 @@ import Testing
 
 @testable import Lab
 
+/// A subnet other than the legacy one, so the tests show every address is derived from it.
+let testNet = LabAddressing(unchecked: "198.51.100.0/24")
+
+extension LabAddressing {
+    init(unchecked text: String) {
+        // swift-format-ignore: NeverUseForceTry
+        self = try! LabAddressing(parsing: text)
+    }
+}
+
 @Suite("Lab plan, naming, wiring and state (no root needed)")
 struct LabPlanTests {
     @Test("the default lab uses lxcdiag-* namespaces and plain ct1..ct4 LXC names")
@@ -23,7 +33,7 @@ struct LabPlanTests {
         let lab = LabConfiguration(name: "lxcdiag-tq")
         #expect(lab.containerName("ct3") == "lxcdiag-tq-ct3")
         #expect(lab.endpointsPath == "/run/lxcdiag/labs/lxcdiag-tq.endpoints.json")
-        let plan = LabPlan(configuration: lab, backend: .lxc)
+        let plan = LabPlan(configuration: lab, backend: .lxc, addressing: testNet)
         #expect(plan.namespaces == ["lxcdiag-tq-ext", "lxcdiag-tq-host"])
         #expect(plan.containers == ["lxcdiag-tq-ct1", "lxcdiag-tq-ct2", "lxcdiag-tq-ct3", "lxcdiag-tq-ct4"])
     }
@@ -35,23 +45,27 @@ struct LabPlanTests {
 
     @Test("endpoints: ext and host are namespaces, containers are lxc or netns per backend")
     func endpoints() throws {
-        let lxc = LabPlan(configuration: LabConfiguration(), backend: .lxc).endpoints
+        let lxc = LabPlan(configuration: LabConfiguration(), backend: .lxc, addressing: testNet).endpoints
         #expect(lxc.map(\.name) == ["ext", "host", "ct1", "ct2", "ct3", "ct4"])
         let ext = try #require(lxc.first)
-        #expect(ext.netns == "lxcdiag-ext" && ext.interface == "eth0" && ext.ip == IPv4Address(192, 0, 2, 1))
+        #expect(ext.netns == "lxcdiag-ext" && ext.interface == "eth0" && ext.ip == IPv4Address(198, 51, 100, 1))
         let host = lxc[1]
-        #expect(host.netns == "lxcdiag-host" && host.interface == "em2" && host.ip == IPv4Address(192, 0, 2, 2))
+        #expect(host.netns == "lxcdiag-host" && host.interface == "em2" && host.ip == IPv4Address(198, 51, 100, 2))
         let ct3 = lxc[4]
         #expect(ct3.kind == "lxc" && ct3.container == "ct3" && ct3.netns == nil)
-        #expect(ct3.starterNetns == "lxcdiag-host" && ct3.ip == IPv4Address(192, 0, 2, 13))
-        let plain = LabPlan(configuration: LabConfiguration(), backend: .namespaces).endpoints
+        #expect(ct3.starterNetns == "lxcdiag-host" && ct3.ip == IPv4Address(198, 51, 100, 13))
+        let plain = LabPlan(configuration: LabConfiguration(), backend: .namespaces, addressing: testNet).endpoints
         #expect(plain[2].kind == "netns" && plain[2].netns == "lxcdiag-ct1" && plain[2].container == nil)
         #expect(plain.map(\.ip) == lxc.map(\.ip))
     }
 
     @Test("passthru allows one macvlan child, so the lab plans ct3 and no ct4")
     func passthru() {
-        let plan = LabPlan(configuration: LabConfiguration(macvlanMode: .passthru), backend: .namespaces)
+        let plan = LabPlan(
+            configuration: LabConfiguration(macvlanMode: .passthru),
+            backend: .namespaces,
+            addressing: testNet
+        )
         #expect(plan.members.map(\.name) == ["ct1", "ct2", "ct3"])
         #expect(plan.members[2].attachment == .macvlan(.passthru))
         #expect(!plan.namespaces.contains("lxcdiag-ct4"))
@@ -59,33 +73,37 @@ struct LabPlanTests {
 
     @Test("wiring: em1 is br0's promiscuous uplink, br0 has no address, STP off and no forward delay")
     func hostWiring() {
-        let plan = LabPlan(configuration: LabConfiguration(macvlanMode: .private), backend: .namespaces)
+        let plan = LabPlan(
+            configuration: LabConfiguration(macvlanMode: .private),
+            backend: .namespaces,
+            addressing: testNet
+        )
         let lines = LabWiring.host(plan)
         #expect(lines.contains("link add br0 mtu 1500 type bridge stp_state 0 forward_delay 0"))
         #expect(lines.contains("link set em1 master br0"))
         #expect(lines.contains("link set em1 promisc on"))
         #expect(!lines.contains { $0.contains("dev br0") })
-        #expect(lines.contains("address add 192.0.2.2/24 dev em2"))
+        #expect(lines.contains("address add 198.51.100.2/24 dev em2"))
         #expect(lines.contains("link add link br0 name eth0 mtu 1500 netns lxcdiag-ct3 type macvlan mode private"))
         #expect(lines.contains("link add veth-ct2 mtu 1500 type veth peer name eth0 mtu 1500 netns lxcdiag-ct2"))
         // With LXC, LXC makes the containers' interfaces.
-        let lxcLines = LabWiring.host(LabPlan(configuration: LabConfiguration(), backend: .lxc))
+        let lxcLines = LabWiring.host(LabPlan(configuration: LabConfiguration(), backend: .lxc, addressing: testNet))
         #expect(!lxcLines.contains { $0.contains("veth-ct1") || $0.contains("macvlan") })
         let external = LabWiring.external(plan)
         #expect(external.contains("link add sw-em1 mtu 1500 type veth peer name em1 mtu 1500 netns lxcdiag-host"))
-        #expect(external.contains("address add 192.0.2.1/24 dev eth0"))
+        #expect(external.contains("address add 198.51.100.1/24 dev eth0"))
     }
 
     @Test("LXC network configuration: veth pair name or macvlan mode, link br0, static address")
     func lxcConfiguration() {
-        let plan = LabPlan(configuration: LabConfiguration(macvlanMode: .vepa), backend: .lxc)
-        let veth = LXCTool.networkConfiguration(for: plan.members[0])
+        let plan = LabPlan(configuration: LabConfiguration(macvlanMode: .vepa), backend: .lxc, addressing: testNet)
+        let veth = LXCTool.networkConfiguration(for: plan.members[0], addressing: testNet)
         #expect(veth.contains("lxc.net.0.type = veth") && veth.contains("lxc.net.0.veth.pair = veth-ct1"))
         #expect(veth.contains("lxc.net.0.link = br0"))
-        #expect(veth.contains("lxc.net.0.ipv4.address = 192.0.2.11/24 192.0.2.255"))
-        let macvlan = LXCTool.networkConfiguration(for: plan.members[3])
+        #expect(veth.contains("lxc.net.0.ipv4.address = 198.51.100.11/24 198.51.100.255"))
+        let macvlan = LXCTool.networkConfiguration(for: plan.members[3], addressing: testNet)
         #expect(macvlan.contains("lxc.net.0.type = macvlan") && macvlan.contains("lxc.net.0.macvlan.mode = vepa"))
-        #expect(macvlan.contains("lxc.net.0.ipv4.address = 192.0.2.14/24 192.0.2.255"))
+        #expect(macvlan.contains("lxc.net.0.ipv4.address = 198.51.100.14/24 198.51.100.255"))
     }
 
     @Test("errors name the thing and the fix")
@@ -108,12 +126,20 @@ struct LabPlanTests {
     func stateFile() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lxcdiag-lab-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var state = LabState(plan: LabPlan(configuration: LabConfiguration(name: "t"), backend: .lxc))
+        var state = LabState(
+            plan: LabPlan(configuration: LabConfiguration(name: "t"), backend: .lxc, addressing: testNet)
+        )
         state.namespaces = ["t-ext"]
         state.containers = ["t-ct1"]
         let path = "\(folder)/t.json"
         try state.save(to: path)
         #expect(try LabState.load(from: path) == state)
+        #expect(try LabState.load(from: path)?.addressing == testNet)
+        // A record from before subnets were chosen has none: it was 192.0.2.0/24.
+        var old = state
+        old.subnet = nil
+        try old.save(to: path)
+        #expect(try LabState.load(from: path)?.addressing == .legacy)
         #expect(try LabState.load(from: "\(folder)/none.json") == nil)
         try Data(#"{"schema":"lxcdiag.lab/9"}"#.utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: LabError.self) { try LabState.load(from: path) }

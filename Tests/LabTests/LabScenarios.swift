@@ -21,7 +21,9 @@ enum LabScenarios {
 
         let status = result.status
         let extMAC = try #require(status.mac(of: "ext"))
-        for (member, address) in [("ct1", IPv4Address(192, 0, 2, 11)), ("ct3", IPv4Address(192, 0, 2, 13))] {
+        let ct1 = try #require(status.address(of: "ct1"))
+        let ct3 = try #require(status.address(of: "ct3"))
+        for (member, address) in [("ct1", ct1), ("ct3", ct3)] {
             let namespace = try #require(status.namespace(of: member))
             let outcome = try fromExternalClient(status, to: address).run(observers: [member: (namespace, "eth0")])
             #expect(outcome.seenBy[member] == true, "\(member)'s eth0 never saw ext's ARP request")
@@ -38,8 +40,9 @@ enum LabScenarios {
         defer { test.tearDown() }
         let status = try test.lab.up().status
         let host = test.configuration.hostNamespace
-        let bridgeAddress = IPv4Address(192, 0, 2, 254)
-        try ExternalCommand.check(["ip", "-n", host, "address", "add", "\(bridgeAddress)/24", "dev", "br0"])
+        let net = try #require(try LabState.load(from: test.configuration.statePath)).addressing
+        let bridgeAddress = net.address(54)
+        try ExternalCommand.check(["ip", "-n", host, "address", "add", net.cidr(bridgeAddress), "dev", "br0"])
         let bridgeMAC = try #require(try IPTool.interfaces(namespace: host).first { $0.name == "br0" }?.mac)
         let ct1 = try #require(status.namespace(of: "ct1"))
         let ct3 = try #require(status.namespace(of: "ct3"))
@@ -53,15 +56,15 @@ enum LabScenarios {
                 target: target
             )
         }
-        let toMacvlan = try fromBridge(IPv4Address(192, 0, 2, 13)).run(observers: ["ct3": (ct3, "eth0")], seconds: 1.5)
+        let toMacvlan = try fromBridge(net.container(3)).run(observers: ["ct3": (ct3, "eth0")], seconds: 1.5)
         #expect(toMacvlan.seenBy["ct3"] == false, "ct3 saw the ARP br0 sent: the macvlan parent reached its child")
         #expect(toMacvlan.reply == nil)
 
         // Controls: br0 does reach a veth container, and ct3 does hear ext.
-        let toVeth = try fromBridge(IPv4Address(192, 0, 2, 11)).run(observers: ["ct1": (ct1, "eth0")])
+        let toVeth = try fromBridge(net.container(1)).run(observers: ["ct1": (ct1, "eth0")])
         #expect(toVeth.seenBy["ct1"] == true)
         #expect(toVeth.reply != nil)
-        let fromExt = try fromExternalClient(status, to: IPv4Address(192, 0, 2, 13))
+        let fromExt = try fromExternalClient(status, to: net.container(3))
             .run(observers: ["ct3": (ct3, "eth0")])
         #expect(fromExt.seenBy["ct3"] == true)
         #expect(fromExt.reply != nil)
@@ -129,7 +132,7 @@ extension LabScenarios {
             namespace: try #require(status.namespace(of: "ext")),
             interface: "eth0",
             senderMAC: try #require(status.mac(of: "ext")),
-            senderIP: LabPlan.externalAddress,
+            senderIP: try #require(status.address(of: "ext")),
             target: target
         )
     }

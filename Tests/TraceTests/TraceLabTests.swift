@@ -27,6 +27,11 @@ final class TraceLab: Sendable {
 
     var host: String { configuration.hostNamespace }
 
+    /// The subnet `lab up` picked for this lab, as its record says.
+    var addressing: LabAddressing {
+        get throws { try #require(try LabState.load(from: configuration.statePath)).addressing }
+    }
+
     /// The namespace of `member`'s plain-namespace stand-in (only with the namespaces backend).
     func member(_ name: String) -> String { configuration.containerNamespace(name) }
 
@@ -197,7 +202,18 @@ struct TraceNamespaceLabTests {
             "forward",
             "{ type filter hook forward priority 0; policy accept; }"
         )
-        try lab.inHost("nft", "add", "rule", "inet", "lxcdiag-fault", "forward", "ip", "daddr", "192.0.2.11", "drop")
+        try lab.inHost(
+            "nft",
+            "add",
+            "rule",
+            "inet",
+            "lxcdiag-fault",
+            "forward",
+            "ip",
+            "daddr",
+            "\(try lab.addressing.container(1))",
+            "drop"
+        )
         let document = try lab.traced("ext", "ct1")
         #expect(document.verdict == "unreachable")
         #expect(document.drop == "icmp request host:em1 host:veth-ct1")
@@ -228,8 +244,9 @@ struct TraceNamespaceLabTests {
 
     @Test("host -> ct3 through ct3's own macvlan parent: traced, unreachable, and explained as by design")
     func blockedByDesign() throws {
-        try lab.inHost("ip", "addr", "add", "192.0.2.3/24", "dev", "br0")
-        defer { try? lab.inHost("ip", "addr", "del", "192.0.2.3/24", "dev", "br0") }
+        let br0 = try lab.addressing.cidr(lab.addressing.address(3))
+        try lab.inHost("ip", "addr", "add", br0, "dev", "br0")
+        defer { try? lab.inHost("ip", "addr", "del", br0, "dev", "br0") }
         let document = try lab.traced("iface:br0", "ct3")
         #expect(document.verdict == "unreachable")
         #expect(document.drop == "arp request host:br0 ct3:eth0")
