@@ -119,6 +119,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The command line as a user meets it: every subcommand's bad inputs, run through the built binary.
+        .testTarget(name: "LXCDiagCLITests", dependencies: ["lxcdiag"], exclude: ["bad-inputs.json"]),
         .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(

@@ -17,6 +17,10 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
         case ambiguousAddress(holders: [String])
         /// The namespace has no interface to send from (only loopback).
         case noInterface
+        /// `pid:PID` names no running process.
+        case noSuchProcess
+        /// The namespace file of the endpoint cannot be opened (not root, or without CAP_SYS_ADMIN/SYS_PTRACE).
+        case permissionDenied(path: String)
     }
 
     public var endpoint: String
@@ -30,9 +34,9 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
     /// True when the user typed something wrong (exit 2), false when the system is not as needed (exit 3).
     public var isUsageError: Bool {
         switch kind {
-        case .notRunning, .noInterface: false
-        // A mistyped iface:NAME is usage; an interface an endpoint file names that has gone is the system's state.
-        case .noSuchInterface: endpoint.hasPrefix("iface:")
+        // Well-formed names of things that do not exist here (a namespace, an interface, a process) are the
+        // system's state, as the README's table says (3), like a namespace that vanished.
+        case .notRunning, .noInterface, .noSuchNamespace, .noSuchInterface, .noSuchProcess, .permissionDenied: false
         default: true
         }
     }
@@ -56,6 +60,11 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
                 + "with netns:NAME or a container name"
         case .noInterface:
             return "endpoint '\(endpoint)': its namespace has no interface but loopback"
+        case .noSuchProcess:
+            return "endpoint '\(endpoint)': no such process"
+        case .permissionDenied(let path):
+            return "endpoint '\(endpoint)': cannot open \(path): permission denied (run as root, or with "
+                + "CAP_SYS_ADMIN and CAP_SYS_PTRACE)"
         }
     }
 

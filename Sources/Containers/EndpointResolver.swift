@@ -17,13 +17,14 @@ public protocol NamespaceSnapshotSource: Sendable {
 public struct EndpointResolver: Sendable {
     /// The namespace `-n/--netns` names, or `.current` when it was not given (see `host`).
     public var hostNamespace: NetworkNamespace
-    public var registry: EndpointRegistry
-    public var inventory: ContainerInventory
+    public let registry: EndpointRegistry
+    public let inventory: ContainerInventory
 
     public init(hostNamespace: NetworkNamespace, registry: EndpointRegistry, inventory: ContainerInventory) {
         self.hostNamespace = hostNamespace
         self.registry = registry
         self.inventory = inventory
+        self.knownNames = Self.knownNames(registry: registry, inventory: inventory)
     }
 
     /// The namespace `host` means: the one `-n/--netns` names; without `-n`, the namespace of a `host` entry in
@@ -42,11 +43,15 @@ public struct EndpointResolver: Sendable {
         NetworkNode(name: "host", kind: .host, namespacePath: host.filePath)
     }
 
-    /// The names `unknown endpoint` lists: registered names, `host`, containers, then `netns:NAME`.
-    public var knownNames: [String] {
+    /// The names `unknown endpoint` lists: registered names, `host`, containers, then `netns:NAME`. Computed once:
+    /// every unknown name's error carries it.
+    public let knownNames: [String]
+
+    private static func knownNames(registry: EndpointRegistry, inventory: ContainerInventory) -> [String] {
         var names = registry.endpoints.map(\.name)
-        if !names.contains("host") { names.append("host") }
-        for container in inventory.containers where !names.contains(container.name) {
+        var seen = Set(names)
+        if seen.insert("host").inserted { names.append("host") }
+        for container in inventory.containers where seen.insert(container.name).inserted {
             names.append(container.isRunning ? container.name : "\(container.name) (stopped)")
         }
         return names + inventory.namedNamespaces.map { "netns:\($0)" }
@@ -69,14 +74,25 @@ public struct EndpointResolver: Sendable {
                 guard let pid = Int32(rest), pid > 0 else {
                     throw EndpointError(endpoint: spec, kind: .malformed(expected: "pid:PID with a process id"))
                 }
-                guard FileManager.default.fileExists(atPath: "/proc/\(pid)/ns/net") else {
-                    throw EndpointError(endpoint: spec, kind: .malformed(expected: "pid:PID of a running process"))
+                let path = "/proc/\(pid)/ns/net"
+                var status = stat()
+                if stat(path, &status) != 0 {
+                    let code = errno
+                    if code == EACCES || code == EPERM {
+                        throw EndpointError(endpoint: spec, kind: .permissionDenied(path: path))
+                    }
+                    throw EndpointError(endpoint: spec, kind: .noSuchProcess)
                 }
                 let node = NetworkNode(name: spec, kind: .process, namespacePath: "/proc/\(pid)/ns/net")
                 return EndpointTarget(endpoint: spec, node: node, namespace: .pid(pid))
             case "iface":
-                guard !rest.isEmpty else {
-                    throw EndpointError(endpoint: spec, kind: .malformed(expected: "iface:NAME, such as iface:em2"))
+                guard InterfaceName.isValid(rest) else {
+                    throw EndpointError(
+                        endpoint: spec,
+                        kind: .malformed(
+                            expected: "iface:NAME with an interface name (1-15 characters, no '/' or space)"
+                        )
+                    )
                 }
                 return EndpointTarget(endpoint: spec, node: hostNode, namespace: host, interface: rest)
             case "ip":
@@ -174,6 +190,12 @@ public struct EndpointResolver: Sendable {
     }
 
     private func namedNamespace(_ name: String, endpoint: String) throws(EndpointError) -> EndpointTarget {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw EndpointError(
+                endpoint: endpoint,
+                kind: .malformed(expected: "netns:NAME with a name under /run/netns")
+            )
+        }
         guard inventory.namedNamespaces.contains(name) else {
             throw EndpointError(
                 endpoint: endpoint,

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import Glibc
 
 /// The endpoint file: names such as `ext` that commands accept in `--from`/`--to` without extra flags.
 public struct EndpointRegistry: Codable, Sendable, Equatable {
@@ -9,34 +10,117 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
     public static let environmentVariable = "LXCDIAG_ENDPOINTS"
 
     public var schema: String
-    public var endpoints: [RegisteredEndpoint]
+    public var endpoints: [RegisteredEndpoint] {
+        didSet { positions = Self.positions(of: endpoints) }
+    }
+    /// Where each name first stands in `endpoints`, so a lookup is not a scan (`endpoints` on a file of 100,000
+    /// entries looks every one up).
+    private var positions: [String: Int]
+
+    private enum CodingKeys: String, CodingKey {
+        case schema, endpoints
+    }
 
     public init(endpoints: [RegisteredEndpoint]) {
         self.schema = Self.schema
         self.endpoints = endpoints
+        self.positions = Self.positions(of: endpoints)
     }
 
-    public func endpoint(named name: String) -> RegisteredEndpoint? { endpoints.first { $0.name == name } }
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try container.decode(String.self, forKey: .schema)
+        endpoints = try container.decode([RegisteredEndpoint].self, forKey: .endpoints)
+        positions = Self.positions(of: endpoints)
+    }
+
+    private static func positions(of endpoints: [RegisteredEndpoint]) -> [String: Int] {
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(endpoints.count)
+        for (index, entry) in endpoints.enumerated() where positions[entry.name] == nil {
+            positions[entry.name] = index
+        }
+        return positions
+    }
+
+    public func endpoint(named name: String) -> RegisteredEndpoint? { positions[name].map { endpoints[$0] } }
+
+    public static func == (lhs: EndpointRegistry, rhs: EndpointRegistry) -> Bool {
+        lhs.schema == rhs.schema && lhs.endpoints == rhs.endpoints
+    }
 
     /// The file to use: the explicit path, else $LXCDIAG_ENDPOINTS, else the default.
     public static func path(explicit: String?) -> String {
         explicit ?? ProcessInfo.processInfo.environment[environmentVariable] ?? defaultPath
     }
 
-    /// Reads the file; a missing file is an empty registry, a malformed one an error naming the file.
+    /// The kinds an entry may have.
+    public static let kinds: Set<String> = ["netns", "lxc", "host", "outside"]
+    /// Larger files are refused: an endpoint file names a host's endpoints, not a data set.
+    public static let largestFile = 64 << 20
+
+    /// Reads the file; a missing file is an empty registry (no lab is up; tests name a missing file to read
+    /// none), a malformed one (not a regular file, bad JSON, an unknown kind, a name twice) an error naming it.
     public static func load(from path: String) throws(EndpointFileError) -> EndpointRegistry {
-        guard let data = FileManager.default.contents(atPath: path) else { return EndpointRegistry(endpoints: []) }
-        do {
-            let registry = try JSONDecoder().decode(EndpointRegistry.self, from: data)
-            guard registry.schema == schema else {
-                throw EndpointFileError(path: path, reason: "schema \(registry.schema), expected \(schema)")
-            }
-            return registry
-        } catch let error as EndpointFileError {
-            throw error
-        } catch {
-            throw EndpointFileError(path: path, reason: "\(error)")
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            guard errno != ENOENT else { return EndpointRegistry(endpoints: []) }
+            throw EndpointFileError(path: path, reason: String(cString: strerror(errno)))
         }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw EndpointFileError(path: path, reason: "not a regular file")
+        }
+        guard status.st_size <= largestFile else {
+            throw EndpointFileError(path: path, reason: "\(status.st_size) bytes, more than an endpoint file holds")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EndpointFileError(path: path, reason: "cannot be read")
+        }
+        let registry: EndpointRegistry
+        do {
+            registry = try decode(data)
+        } catch {
+            throw EndpointFileError(path: path, reason: error.reason)
+        }
+        return registry
+    }
+
+    /// Decodes and checks an endpoint file's bytes (pure: the fuzz target and `load` share it).
+    public static func decode(_ data: Data) throws(EndpointFileError) -> EndpointRegistry {
+        let registry: EndpointRegistry
+        do {
+            registry = try JSONDecoder().decode(EndpointRegistry.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw EndpointFileError(path: "", reason: "\(where: context): \(context.debugDescription)")
+        } catch DecodingError.dataCorrupted {
+            throw EndpointFileError(path: "", reason: "not valid JSON")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw EndpointFileError(path: "", reason: "\(where: context) lacks \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw EndpointFileError(path: "", reason: "\(where: context) has the wrong type")
+        } catch {
+            throw EndpointFileError(path: "", reason: "not an endpoint file (\(error))")
+        }
+        guard registry.schema == schema else {
+            throw EndpointFileError(path: "", reason: "schema \(registry.schema), expected \(schema)")
+        }
+        var seen = Set<String>()
+        for (index, entry) in registry.endpoints.enumerated() {
+            guard !entry.name.isEmpty, !entry.name.contains(where: { $0.isWhitespace || $0 == ":" }) else {
+                throw EndpointFileError(path: "", reason: "entry \(index + 1) has no usable name ('\(entry.name)')")
+            }
+            guard seen.insert(entry.name).inserted else {
+                throw EndpointFileError(path: "", reason: "the name \(entry.name) appears more than once")
+            }
+            guard kinds.contains(entry.kind) else {
+                let known = kinds.sorted().joined(separator: ", ")
+                throw EndpointFileError(
+                    path: "",
+                    reason: "\(entry.name) has unknown kind '\(entry.kind)' (use \(known))"
+                )
+            }
+        }
+        return registry
     }
 
     /// Writes the file atomically, creating its folder.
@@ -53,5 +137,13 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
 public struct EndpointFileError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
-    public var description: String { "endpoint file \(path): \(reason)" }
+    public var description: String { path.isEmpty ? "endpoint file: \(reason)" : "endpoint file \(path): \(reason)" }
+}
+
+extension DefaultStringInterpolation {
+    /// `endpoints[2]`: where in the file a decoding error is.
+    fileprivate mutating func appendInterpolation(where context: DecodingError.Context) {
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        appendLiteral(path.isEmpty ? "the document" : "entry \(path.hasPrefix(".") ? String(path.dropFirst()) : path)")
+    }
 }

@@ -85,11 +85,15 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
     }
 }
 
-/// Fails with exit 3 unless lxcdiag runs as root (it creates sockets and enters namespaces).
+/// Fails with exit 3 unless lxcdiag holds CAP_NET_ADMIN, CAP_NET_RAW and CAP_SYS_ADMIN (root has them; so does a
+/// user given them, e.g. with `setpriv --ambient-caps` or file capabilities). It creates sockets and enters
+/// namespaces; what it needs is capabilities, not uid 0.
 func requireRoot(_ what: String) throws {
-    guard isRunningAsRoot else {
+    let missing = Capabilities.current.missing
+    guard missing.isEmpty else {
+        let names = missing.map(Capabilities.name).joined(separator: ", ")
         throw CommandFailure(
-            message: "\(what) needs root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN); run it with sudo",
+            message: "\(what) needs root or the capabilities \(names); run it with sudo",
             status: .environment
         )
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diagnosis
 import Foundation
+import Lab
 import LabFaults
 
 extension LXCDiag {
@@ -35,7 +36,11 @@ extension LXCDiag {
         var dryRun = false
 
         func validate() throws {
-            if list { return }
+            try validateLabName(name)
+            if list {
+                if let fault { throw ValidationError("--list lists every fault; drop '\(fault)' or --list") }
+                return
+            }
             guard let fault else { throw ValidationError("name a fault to make, or --list to see them") }
             guard LabFaultCatalogue.fault(named: fault) != nil else {
                 throw ValidationError("no fault called \(fault); lxcdiag lab break --list shows them")
@@ -102,7 +107,11 @@ extension LXCDiag {
         var name = "lxcdiag"
 
         func validate() throws {
+            try validateLabName(name)
             if all == (fault != nil) { throw ValidationError("name one fault to undo, or --all") }
+            if let fault, LabFaultCatalogue.fault(named: fault) == nil {
+                throw ValidationError("no fault called \(fault); lxcdiag lab break --list shows them")
+            }
         }
 
         func run() throws {
@@ -117,4 +126,9 @@ extension LXCDiag {
             }
         }
     }
+}
+
+/// Refuses a lab name that cannot name namespaces (as `lab up --name` does).
+private func validateLabName(_ name: String) throws {
+    do { try LabConfiguration(name: name).validate() } catch { throw ValidationError("\(error)") }
 }

@@ -48,7 +48,17 @@ extension LXCDiag {
                 let resolver = try endpoints.resolver()
                 var entries: [Entry] = []
                 for name in names.isEmpty ? ["host"] : names {
-                    let target = try resolver.target(name, snapshots: RtnetlinkSnapshots())
+                    let snapshots = RtnetlinkSnapshots()
+                    let target = try resolver.target(name, snapshots: snapshots)
+                    if let interface = target.interface {
+                        let links = try snapshots.snapshot(of: target.namespace, node: target.node).links
+                        guard links.contains(where: { $0.name == interface }) else {
+                            throw EndpointError(
+                                endpoint: name,
+                                kind: .noSuchInterface(interface, available: links.map(\.name))
+                            )
+                        }
+                    }
                     var entry = Entry(
                         node: target.node.name,
                         sysctls: try SysctlReader.read(in: target.namespace),

@@ -58,7 +58,7 @@ extension LXCDiag {
             if let netns = endpoints.netns, netns == "." || netns == ".." {
                 throw ValidationError("-n/--netns takes a name under /run/netns, such as ct1, not \"\(netns)\"")
             }
-            if let svg, svg.isEmpty { throw ValidationError("--svg needs a file name") }
+            if let svg { try OutputFile.validate(svg, option: "--svg") }
             if noScan && !only.isEmpty { throw ValidationError("--no-scan leaves out the namespaces named; drop one") }
         }
 

@@ -60,7 +60,12 @@ extension LXCDiag {
         @Option(help: "Also write every hop's frames to this pcapng file (one interface per hop).")
         var pcap: String?
 
-        @Option(name: .customLong("timeout-ms"), help: "How long to wait for a reply before calling a probe lost.")
+        // Unconditional, so that `--timeout-ms -1` is read as a value and refused by its range, not as a flag.
+        @Option(
+            name: .customLong("timeout-ms"),
+            parsing: .unconditional,
+            help: "How long to wait for a reply before calling a probe lost, 1 to 10000 ms."
+        )
         var timeoutMilliseconds = 300
 
         @Flag(
@@ -76,8 +81,9 @@ extension LXCDiag {
 
         func validate() throws {
             guard (1...10_000).contains(timeoutMilliseconds) else {
-                throw ValidationError("--timeout-ms must be between 1 and 10000")
+                throw ValidationError("--timeout-ms must be between 1 and 10000, not \(timeoutMilliseconds)")
             }
+            if let pcap { try OutputFile.validate(pcap, option: "--pcap") }
             if from == to { throw ValidationError("--from and --to are the same endpoint ('\(from)')") }
             if capture.hops.isEmpty && !capture.sides.isEmpty {
                 throw ValidationError("--side goes with --hop: list the path too")
@@ -96,7 +102,10 @@ extension LXCDiag {
         }
 
         /// Whether an endpoint is written in `--hop`'s syntax (`netns:ct1/eth0`, `host/em2@192.0.2.2`).
-        private static func isPlaceSyntax(_ spec: String) -> Bool { spec.contains("/") || spec.contains("@") }
+        /// (`ip:10.0.0.0/24` and `iface:a/b` are endpoints, malformed ones, and get the endpoint's own message.)
+        private static func isPlaceSyntax(_ spec: String) -> Bool {
+            (spec.contains("/") || spec.contains("@")) && !spec.hasPrefix("ip:") && !spec.hasPrefix("iface:")
+        }
 
         func run() throws {
             try reportingErrors {

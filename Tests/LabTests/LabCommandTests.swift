@@ -82,7 +82,8 @@ struct LabCommandTests {
             #expect(result.status == 3)
             #expect(
                 result.error
-                    == "lxcdiag: lxcdiag lab \(command) needs root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN); run it with sudo\n"
+                    == "lxcdiag: lxcdiag lab \(command) needs root or the capabilities CAP_NET_ADMIN, CAP_NET_RAW, "
+                    + "CAP_SYS_ADMIN; run it with sudo\n"
             )
         }
         #expect(try TestLab(name: "lxcdiag-tnobody").leftovers() == [])

@@ -69,7 +69,11 @@ struct PathCommandTests {
         #expect(typo.1 == .usage)
         #expect(describe(EndpointError(endpoint: "ct9", kind: .notRunning)).1 == .environment)
         let gone = EndpointError.Kind.noSuchInterface("eth0", available: ["lo"])
-        #expect(describe(EndpointError(endpoint: "iface:eth0", kind: gone)).1 == .usage)
+        // An interface, namespace or process that does not exist is the system's state, however it was named.
+        #expect(describe(EndpointError(endpoint: "iface:eth0", kind: gone)).1 == .environment)
+        let absent = EndpointError.Kind.noSuchNamespace("x", known: [])
+        #expect(describe(EndpointError(endpoint: "netns:x", kind: absent)).1 == .environment)
+        #expect(describe(EndpointError(endpoint: "ip:x", kind: .malformed(expected: "ip:ADDR"))).1 == .usage)
         #expect(describe(EndpointError(endpoint: "ct2", kind: gone)).1 == .environment)
         #expect(describe(KernelSettingsError(subject: "x", reason: "y")).1 == .environment)
     }

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+/// One bad command line from `bad-inputs.json` and the exit status it must end with.
+struct BadInput: Decodable, Sendable, CustomTestStringConvertible {
+    var category: String
+    var args: [String]
+    var exit: Int32
+
+    var testDescription: String { "\(category): lxcdiag \(args.joined(separator: " "))" }
+}
+
+/// The table of bad inputs: every subcommand, every endpoint form, the endpoint file, numeric bounds.
+let badInputs: [BadInput] = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("bad-inputs.json")
+    guard let data = try? Data(contentsOf: url), let cases = try? JSONDecoder().decode([BadInput].self, from: data)
+    else { return [] }
+    return cases
+}()
+
+/// The files the table's `$NAME` placeholders stand for, made once in a private folder.
+final class BadInputFixtures: Sendable {
+    static let shared = BadInputFixtures()
+    let folder: String
+
+    private init() {
+        folder = NSTemporaryDirectory() + "lxcdiag-bad-inputs-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Endpoints whose namespaces do not exist: a command that resolved them would fail before sending.
+        let ext = #"{"name":"ext","kind":"netns","netns":"lxcdiag-nosuch-ext","interface":"eth0","ip":"203.0.113.1"}"#
+        let files = [
+            "FILE": #"{"schema":"lxcdiag.endpoints/1","endpoints":[\#(ext)]}"#,
+            "BADJSON": "{not json",
+            "BADKIND": #"{"schema":"lxcdiag.endpoints/1","endpoints":[{"name":"ext","kind":"bogus"}]}"#,
+            "DUPNAMES": #"{"schema":"lxcdiag.endpoints/1","endpoints":[\#(ext),\#(ext)]}"#,
+            "BADIP": #"{"schema":"lxcdiag.endpoints/1","endpoints":[{"name":"ext","kind":"netns","ip":"999.1.1.1"}]}"#,
+            "NOTOBJECT": "[1,2,3]",
+        ]
+        for (name, text) in files {
+            _ = FileManager.default.createFile(atPath: "\(folder)/\(name).json", contents: Data(text.utf8))
+        }
+        try? FileManager.default.createDirectory(atPath: "\(folder)/DIR", withIntermediateDirectories: true)
+    }
+
+    /// `args` with every `$NAME` replaced by its fixture's path.
+    func expand(_ args: [String]) -> [String] {
+        args.map { argument in
+            guard argument.hasPrefix("$") else { return argument }
+            let name = String(argument.dropFirst())
+            return name == "DIR" ? "\(folder)/DIR" : "\(folder)/\(name).json"
+        }
+    }
+}
+
+/// The binary under test: `LXCDIAG_BINARY` (to measure another build against the same table), else the one
+/// SwiftPM built next to the test bundle.
+let binaryUnderTest: String = {
+    if let path = ProcessInfo.processInfo.environment["LXCDIAG_BINARY"] { return path }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("lxcdiag").path
+}()
+
+/// What one run of the binary did.
+struct BadInputRun: Sendable {
+    var status: Int32
+    var signalled: Bool
+    var standardOutput: String
+    var standardError: String
+
+    /// The stderr lines, without a trailing empty one.
+    var errorLines: [Substring] { standardError.split(separator: "\n", omittingEmptySubsequences: false).dropLast() }
+
+    /// A user error as the README promises it: one line naming the thing, no crash, no backtrace.
+    func behaves(expecting status: Int32) -> Bool {
+        !signalled && self.status == status && errorLines.count == 1 && errorLines[0].hasPrefix("lxcdiag: ")
+    }
+}
+
+func runBadInput(_ args: [String]) throws -> BadInputRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binaryUnderTest)
+    process.arguments = BadInputFixtures.shared.expand(args)
+    var environment = ProcessInfo.processInfo.environment
+    // No bad input may ever reach the machine's own namespace: lxcdiag refuses to send here while this is set.
+    var status = stat()
+    if stat("/proc/self/ns/net", &status) == 0 {
+        environment["LXCDIAG_REFUSE_SENDING_IN_NETNS"] = "\(status.st_ino)"
+    }
+    environment["LXCDIAG_ENDPOINTS"] = BadInputFixtures.shared.expand(["$FILE"])[0]
+    process.environment = environment
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Bounded: a bad input that makes the command run on is a failure, not a hang.
+    let deadline = Date().addingTimeInterval(20)
+    let killer = Thread {
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    killer.start()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    let errData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return BadInputRun(
+        status: process.terminationStatus,
+        signalled: process.terminationReason == .uncaughtSignal,
+        standardOutput: String(decoding: outData, as: UTF8.self),
+        standardError: String(decoding: errData, as: UTF8.self)
+    )
+}
+
+@Suite(
+    "Bad input on every subcommand: the documented exit status, one line, no crash",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: binaryUnderTest), "needs the built lxcdiag binary")
+)
+struct BadInputTests {
+    @Test("the table covers every subcommand with over a hundred cases")
+    func coverage() {
+        #expect(badInputs.count >= 100)
+        let categories = Set(badInputs.map(\.category))
+        for name in ["trace", "path", "topo", "doctor", "settings", "endpoints", "kernel-drops", "lab", "arp"] {
+            #expect(badInputs.contains { $0.args.first == name }, "no case for \(name)")
+        }
+        #expect(categories.contains("endpoint-file") && categories.contains("endpoint-forms"))
+    }
+
+    @Test(arguments: badInputs)
+    func badInput(_ input: BadInput) throws {
+        let run = try runBadInput(input.args)
+        #expect(
+            run.behaves(expecting: input.exit),
+            "exit \(run.status)\(run.signalled ? " (signal)" : ""), want \(input.exit); stderr: \(run.standardError)"
+        )
+    }
+}
