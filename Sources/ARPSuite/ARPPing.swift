@@ -17,6 +17,8 @@ public struct PingReport: Sendable {
     /// Every MAC that answered, in order of first reply; more than one means a duplicate or ARP flux.
     public var macs: [MACAddress] { replies.reduce(into: []) { if !$0.contains($1.mac) { $0.append($1.mac) } } }
     public var answered: Bool { !replies.isEmpty }
+    /// Whether a `StopRequest` ended the run before its count or deadline.
+    public var interrupted = false
 }
 
 /// What `arp ping` does, like arping: broadcast requests at an interval, every reply timed.
@@ -47,23 +49,30 @@ public struct PingPlan: Sendable {
 
     /// How many requests go out in total, given the deadline.
     var requestLimit: Int {
-        if let count { return count }
+        if let count { return max(count, 0) }
         guard let deadlineNs else { return 4 }
-        return Int(deadlineNs / max(intervalNs, 1)) + 1
+        let requests = Int(clamping: deadlineNs / max(intervalNs, 1))
+        return requests == .max ? .max : requests + 1
     }
+
+    /// How long the run lasts at most: the deadline, else one interval per request (the last one to hear late
+    /// replies); saturating, so no value of the plan can overflow the clock.
+    public var longestRunNs: UInt64 { deadlineNs ?? Nanoseconds.product(requestLimit, intervalNs) }
 }
 
 /// Sends requests for `plan.target` (broadcast every time unless `unicastAfterReply`, so a second station
 /// answering is heard) and reports every reply as it comes through `onReply`. A round trip runs from just before
-/// the request goes to the kernel to the kernel's receive stamp of the reply, as ping(8) measures.
+/// the request goes to the kernel to the kernel's receive stamp of the reply, as ping(8) measures. `stop` ends it
+/// early (within 100 ms), with the replies so far and `interrupted` set.
 public func arpPing(
     on link: ARPLink,
     _ plan: PingPlan,
+    stop: StopRequest? = nil,
     onReply: (PingReply) -> Void = { _ in }
 ) throws -> PingReport {
     let start = monotonicNanoseconds()
     let limit = plan.requestLimit
-    let end = start + (plan.deadlineNs ?? UInt64(limit) * plan.intervalNs)
+    let end = Nanoseconds.sum(start, plan.longestRunNs)
     var request = ARPFrame.request(for: plan.target, from: link.mac, ip: link.ip, vlan: link.vlan)
     var report = PingReport(target: plan.target, sent: 0, replies: [])
     var lastSentNs = start
@@ -71,13 +80,18 @@ public func arpPing(
     while true {
         let now = monotonicNanoseconds()
         if now >= end { break }
+        if let stop, stop.isStopped {
+            report.interrupted = true
+            break
+        }
         if report.sent < limit && now >= nextSendNs {
             lastSentNs = try link.send(request)
             report.sent += 1
-            nextSendNs += plan.intervalNs
+            nextSendNs = Nanoseconds.sum(nextSendNs, plan.intervalNs)
             continue
         }
-        let until = report.sent < limit ? min(nextSendNs, end) : end
+        var until = report.sent < limit ? min(nextSendNs, end) : end
+        if stop != nil { until = min(until, Nanoseconds.sum(now, StopRequest.pollNs)) }
         guard let (frame, receivedNs) = try link.receive(untilNs: until) else { continue }
         let packet = frame.packet
         guard packet.operation == .reply, packet.senderIP == plan.target else { continue }

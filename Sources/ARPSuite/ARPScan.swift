@@ -20,6 +20,18 @@ public struct ScanPlan: Sendable {
         self.maxRetries = maxRetries
         self.policy = policy
     }
+
+    /// A sweep's hard bound: every frame (each address asked up to `maxRetries` + 2 times, counting the adaptive
+    /// re-ask) at the rate, plus every timeout at its largest. Saturating, so no plan overflows the clock;
+    /// `arp scan` refuses plans whose bound exceeds `longestRunNs`.
+    public var longestRunNs: UInt64 {
+        let addresses = network.prefixLength >= 31 ? network.size : network.size - 2
+        let attempts = Nanoseconds.sum(UInt64(clamping: maxRetries), 2)
+        let intervalNs = 1_000_000_000 / UInt64(clamping: max(ratePerSecond, 1))
+        let frames = Nanoseconds.product(Nanoseconds.product(addresses, attempts), intervalNs)
+        let timeouts = Nanoseconds.product(attempts, 2 * RTTEstimator().maximumTimeoutNs)
+        return Nanoseconds.sum(frames, timeouts)
+    }
 }
 
 /// A gratuitous ARP overheard while scanning.
@@ -39,10 +51,22 @@ public struct ScanReport: Sendable {
     /// Replies re-asked to measure loss, and how many of them went unanswered (adaptive policy).
     public var lossProbes: (confirmed: Int, lost: Int)
     public var learnedTimeoutNs: UInt64
+    /// How many addresses the sweep covers (the network's hosts but the link's own), and how many were asked.
+    public var addressCount: Int
+    public var addressesAsked: Int
+    /// Whether a `StopRequest` ended the sweep before it finished.
+    public var interrupted: Bool
 }
 
 /// Sweeps `plan.network` from `link`: paced requests, replies timed, silent addresses retried per the policy.
-public func arpScan(on link: ARPLink, _ plan: ScanPlan) throws -> ScanReport {
+/// `onResponder` hears each new address-and-MAC pair as its first reply arrives; `stop` ends the sweep early
+/// (within 100 ms) with what was found so far and `interrupted` set.
+public func arpScan(
+    on link: ARPLink,
+    _ plan: ScanPlan,
+    stop: StopRequest? = nil,
+    onResponder: (Responder) -> Void = { _ in }
+) throws -> ScanReport {
     let targets = plan.network.hosts.filter { $0 != link.ip }
     var scheduler = ScanScheduler(
         targets: targets,
@@ -53,10 +77,14 @@ public func arpScan(on link: ARPLink, _ plan: ScanPlan) throws -> ScanReport {
     var table = ResponderTable()
     var announcements: [OverheardAnnouncement] = []
     let start = monotonicNanoseconds()
-    // A hard bound however the scheduler behaves: every frame at the rate, plus every timeout at its largest.
-    let budgetNs = UInt64(targets.count * (plan.maxRetries + 2)) * scheduler.intervalNs
-    let hardEnd = start + budgetNs + UInt64(plan.maxRetries + 2) * scheduler.estimator.maximumTimeoutNs * 2
+    // A hard bound however the scheduler behaves.
+    let hardEnd = Nanoseconds.sum(start, plan.longestRunNs)
+    var interrupted = false
     loop: while monotonicNanoseconds() < hardEnd {
+        if let stop, stop.isStopped {
+            interrupted = true
+            break
+        }
         switch scheduler.next(nowNs: monotonicNanoseconds()) {
         case .finished:
             break loop
@@ -64,7 +92,8 @@ public func arpScan(on link: ARPLink, _ plan: ScanPlan) throws -> ScanReport {
             let sentNs = try link.send(ARPFrame.request(for: target, from: link.mac, ip: link.ip, vlan: link.vlan))
             scheduler.sent(target, atNs: sentNs)
         case .wait(let until):
-            while let (frame, receivedNs) = try link.receive(untilNs: min(until, hardEnd)) {
+            let listenEnd = min(until, hardEnd, Nanoseconds.sum(monotonicNanoseconds(), StopRequest.pollNs))
+            while let (frame, receivedNs) = try link.receive(untilNs: listenEnd) {
                 let packet = frame.packet
                 if packet.isGratuitous {
                     let heard = OverheardAnnouncement(ip: packet.senderIP, mac: packet.senderMAC)
@@ -77,8 +106,8 @@ public func arpScan(on link: ARPLink, _ plan: ScanPlan) throws -> ScanReport {
                 let sentNs = scheduler.lastSent(to: packet.senderIP)
                 scheduler.replied(packet.senderIP, atNs: receivedNs)
                 let rtt = sentNs.map { receivedNs >= $0 ? receivedNs - $0 : 0 }
-                table.record(ip: packet.senderIP, mac: packet.senderMAC, rttNs: rtt)
-                if monotonicNanoseconds() >= until { break }
+                if let new = table.record(ip: packet.senderIP, mac: packet.senderMAC, rttNs: rtt) { onResponder(new) }
+                if monotonicNanoseconds() >= listenEnd || stop?.isStopped == true { break }
             }
         }
     }
@@ -90,6 +119,9 @@ public func arpScan(on link: ARPLink, _ plan: ScanPlan) throws -> ScanReport {
         framesSent: scheduler.framesSent,
         elapsedNs: monotonicNanoseconds() - start,
         lossProbes: (scheduler.reaskConfirmed, scheduler.reaskLost),
-        learnedTimeoutNs: scheduler.estimator.timeoutNs
+        learnedTimeoutNs: scheduler.estimator.timeoutNs,
+        addressCount: scheduler.targetCount,
+        addressesAsked: scheduler.addressesAsked,
+        interrupted: interrupted
     )
 }

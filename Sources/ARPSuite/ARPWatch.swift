@@ -35,6 +35,7 @@ public final class ARPWatch: @unchecked Sendable {
     private var stopped = false
     private var failures: [String] = []
     private var running = 0
+    private var reported = 0
     private let finished = DispatchSemaphore(value: 0)
     private let onEvent: @Sendable (WatchEvent) -> Void
 
@@ -46,9 +47,12 @@ public final class ARPWatch: @unchecked Sendable {
     /// Stops every listener within about 100 ms.
     public func stop() { lock.withLock { stopped = true } }
 
-    /// Opens a socket on every point, listens for `durationNs` (nil: until `stop()`), and returns the errors of
-    /// points that could not be watched, one line each. Throws when none could be opened.
-    public func run(on points: [WatchPoint], durationNs: UInt64?) throws -> [String] {
+    /// How many events went to `onEvent` so far.
+    public var eventCount: Int { lock.withLock { reported } }
+
+    /// Opens a socket on every point, listens for `durationNs` (nil: until `stop()` or `stopRequest`), and returns
+    /// the errors of points that could not be watched, one line each. Throws when none could be opened.
+    public func run(on points: [WatchPoint], durationNs: UInt64?, stopRequest: StopRequest? = nil) throws -> [String] {
         var sockets: [(WatchPoint, PacketSocket)] = []
         var openFailures: [String] = []
         for point in points {
@@ -64,24 +68,24 @@ public final class ARPWatch: @unchecked Sendable {
         guard !sockets.isEmpty else {
             throw ARPError(.environment, "no interface could be watched: \(openFailures.joined(separator: "; "))")
         }
-        let end = durationNs.map { monotonicNanoseconds() + $0 }
+        let end = durationNs.map { Nanoseconds.sum(monotonicNanoseconds(), $0) }
         lock.withLock { running = sockets.count }
         for (point, socket) in sockets {
             DedicatedThread.start(name: "arp watch \(point.location)") { [self] in
-                listen(socket, at: point, until: end)
+                listen(socket, at: point, until: end, stopRequest: stopRequest)
             }
         }
         for _ in sockets { finished.wait() }
         return openFailures + lock.withLock { failures }
     }
 
-    private func listen(_ socket: PacketSocket, at point: WatchPoint, until end: UInt64?) {
+    private func listen(_ socket: PacketSocket, at point: WatchPoint, until end: UInt64?, stopRequest: StopRequest?) {
         defer { finished.signal() }
         while true {
             let now = monotonicNanoseconds()
             if let end, now >= end { break }
-            if lock.withLock({ stopped }) { break }
-            let slice: UInt64 = min(100_000_000, end.map { $0 - now } ?? 100_000_000)
+            if lock.withLock({ stopped }) || stopRequest?.isStopped == true { break }
+            let slice: UInt64 = min(StopRequest.pollNs, end.map { $0 - now } ?? StopRequest.pollNs)
             let received: ReceivedFrame?
             do {
                 received = try socket.receive(timeoutNs: slice, capacity: 2048)
@@ -90,10 +94,14 @@ public final class ARPWatch: @unchecked Sendable {
                 break
             }
             let events = lock.withLock { () -> [WatchEvent] in
-                guard let received, let frame = ARPFrame(bytes: received.bytes, strippedTCI: received.vlanTag) else {
-                    return state.expire(nowNs: monotonicNanoseconds())
+                let events: [WatchEvent]
+                if let received, let frame = ARPFrame(bytes: received.bytes, strippedTCI: received.vlanTag) {
+                    events = state.observe(frame.packet, at: point.location, timeNs: received.receivedNs)
+                } else {
+                    events = state.expire(nowNs: monotonicNanoseconds())
                 }
-                return state.observe(frame.packet, at: point.location, timeNs: received.receivedNs)
+                reported += events.count
+                return events
             }
             for event in events { onEvent(event) }
         }

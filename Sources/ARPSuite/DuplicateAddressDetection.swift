@@ -40,7 +40,7 @@ public func detectAddressConflict(
     let probe = ARPFrame.probe(for: address, from: link.mac, vlan: link.vlan)
     var report = DADReport(address: address, probesSent: 0, claims: [])
     let start = monotonicNanoseconds()
-    let end = start + UInt64(max(probes - 1, 0)) * intervalNs + waitNs
+    let end = Nanoseconds.sum(start, Nanoseconds.sum(Nanoseconds.product(probes - 1, intervalNs), waitNs))
     var nextSendNs = start
     var conflictEnd: UInt64?
     while true {
@@ -49,7 +49,7 @@ public func detectAddressConflict(
         if report.probesSent < probes, now >= nextSendNs, conflictEnd == nil {
             try link.send(probe)
             report.probesSent += 1
-            nextSendNs += intervalNs
+            nextSendNs = Nanoseconds.sum(nextSendNs, intervalNs)
             continue
         }
         var until = min(end, conflictEnd ?? end)
@@ -67,7 +67,7 @@ public func detectAddressConflict(
         }
         if !report.claims.contains(where: { $0.mac == claim.mac }) { report.claims.append(claim) }
         // Keep listening briefly so a second claimant answering the same probe is named too.
-        if conflictEnd == nil { conflictEnd = monotonicNanoseconds() + 100_000_000 }
+        if conflictEnd == nil { conflictEnd = Nanoseconds.sum(monotonicNanoseconds(), 100_000_000) }
     }
     return report
 }
@@ -96,7 +96,7 @@ public func announceAddress(
     intervalNs: UInt64
 ) throws -> Int {
     var sent = 0
-    for round in 0..<count {
+    for round in 0..<max(count, 0) {
         if round > 0 { sleepNanoseconds(intervalNs) }
         for operation in form.operations {
             try link.send(ARPFrame.announcement(of: address, at: link.mac, form: operation, vlan: link.vlan))
@@ -107,7 +107,7 @@ public func announceAddress(
 }
 
 private func sleepNanoseconds(_ nanoseconds: UInt64) {
-    let end = monotonicNanoseconds() + nanoseconds
+    let end = Nanoseconds.sum(monotonicNanoseconds(), nanoseconds)
     while true {
         let now = monotonicNanoseconds()
         guard now < end else { return }

@@ -47,3 +47,39 @@ public struct OUIRegistry: Sendable {
 
     public static func key(_ oui: [UInt8]) -> UInt32 { UInt32(oui[0]) << 16 | UInt32(oui[1]) << 8 | UInt32(oui[2]) }
 }
+
+/// Vendor names looked up one prefix at a time in the system list, for a scan that prints each responder as it
+/// answers: a search of the file per new prefix instead of parsing all ~35000 entries before the first frame.
+public final class VendorLookup {
+    private let text: Data
+    private var cache: [UInt32: String?] = [:]
+
+    /// Reads the list at `path`; a missing file names no vendor.
+    public init(path: String = OUIRegistry.systemPath) {
+        text = FileManager.default.contents(atPath: path) ?? Data()
+    }
+
+    /// The vendor of `mac`; nil for unknown prefixes and for locally administered addresses.
+    public func vendor(of mac: MACAddress) -> String? {
+        guard !mac.isLocallyAdministered, !text.isEmpty else { return nil }
+        let key = OUIRegistry.key(mac.oui)
+        if let known = cache[key] { return known }
+        let hex = mac.oui.map { String($0, radix: 16, uppercase: true) }.map { $0.count == 1 ? "0" + $0 : $0 }
+        let needle = Data(hex.joined(separator: "-").utf8)
+        let newline = Data("\n".utf8)
+        var found: String?
+        var from = text.startIndex
+        // Every place the prefix appears, until one is the start of its `XX-XX-XX   (hex)  Vendor` line.
+        while found == nil, let hit = text.range(of: needle, in: from..<text.endIndex) {
+            let lineStart =
+                text.range(of: newline, options: .backwards, in: text.startIndex..<hit.lowerBound)?
+                .upperBound ?? text.startIndex
+            let lineEnd = text.range(of: newline, in: hit.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+            let line = String(decoding: text[lineStart..<lineEnd], as: UTF8.self)
+            found = OUIRegistry(parsing: line, only: [key]).vendor(of: mac)
+            from = hit.upperBound
+        }
+        cache[key] = found
+        return found
+    }
+}

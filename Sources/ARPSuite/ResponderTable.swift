@@ -47,17 +47,20 @@ public struct ResponderTable: Sendable {
 
     public init() {}
 
-    /// Adds one reply; `rttNs` only counts for the first reply from that MAC.
-    public mutating func record(ip: IPv4Address, mac: MACAddress, rttNs: UInt64?) {
+    /// Adds one reply; `rttNs` only counts for the first reply from that MAC. Returns the responder when this is
+    /// the first reply from that MAC for that address, nil for a repeat.
+    @discardableResult
+    public mutating func record(ip: IPv4Address, mac: MACAddress, rttNs: UInt64?) -> Responder? {
         if byAddress[ip] == nil { order.append(ip) }
         var list = byAddress[ip, default: []]
+        defer { byAddress[ip] = list }
         if let index = list.firstIndex(where: { $0.mac == mac }) {
             list[index].replies += 1
             if list[index].rttNs == nil { list[index].rttNs = rttNs }
-        } else {
-            list.append(Responder(ip: ip, mac: mac, rttNs: rttNs))
+            return nil
         }
-        byAddress[ip] = list
+        list.append(Responder(ip: ip, mac: mac, rttNs: rttNs))
+        return list.last
     }
 
     /// Every responder, by address, then in the order their MACs first answered.

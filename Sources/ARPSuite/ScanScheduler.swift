@@ -83,6 +83,10 @@ public struct ScanScheduler: Sendable {
         return reaskConfirmed >= minimumLossSamples
     }
 
+    /// How many addresses the sweep covers, and how many of them were asked at least once so far.
+    public var targetCount: Int { targets.count }
+    public var addressesAsked: Int { nextFirst }
+
     /// When the last first-attempt or retry request to `address` left, for timing each MAC's reply.
     public func lastSent(to address: IPv4Address) -> UInt64? { lastSentNs[address] }
 

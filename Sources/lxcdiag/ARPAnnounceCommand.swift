@@ -10,7 +10,8 @@ extension LXCDiag.ARP {
             abstract: "Send gratuitous ARP so neighbours learn an address's new MAC (after a move or failover).",
             discussion: """
                 Announces ADDR at the interface's MAC in request form, reply form, or both (default), \
-                -c rounds -i apart. Neighbours holding an entry for the address update it at once.
+                -c rounds -i apart (at most 24h in all). Neighbours holding an entry for the address update it \
+                at once.
 
                 Example:
                   lxcdiag arp announce 192.0.2.10 -n lab-ct1 -I eth0 -c 2
@@ -25,10 +26,10 @@ extension LXCDiag.ARP {
         @Option(help: "request, reply or both.")
         var form: String = AnnouncementForm.both.rawValue
 
-        @Option(name: .short, help: "How many rounds.")
+        @Option(name: [.short, .long], help: "How many rounds, 1...100.")
         var count: Int = 3
 
-        @Option(name: .short, help: "Time between rounds.")
+        @Option(name: [.short, .long], help: "Time between rounds, \(DurationRange.interval).")
         var interval: String = "1"
 
         func validate() throws {
@@ -38,8 +39,17 @@ extension LXCDiag.ARP {
             guard AnnouncementForm(rawValue: form) != nil else {
                 throw ValidationError("--form must be request, reply or both")
             }
-            guard (1...100).contains(count) else { throw ValidationError("-c must be 1...100") }
-            _ = try requireDuration(interval, option: "-i")
+            _ = try usageChecked { () throws(ARPError) in try timing() }
+        }
+
+        /// The checked round count and interval: each in its range, the whole run within a day.
+        func timing() throws(ARPError) -> (rounds: Int, intervalNs: UInt64) {
+            let rounds = try checkCount(count, 1...100, option: "-c")
+            let intervalNs = try DurationRange.interval.parse(interval, option: "-i")
+            guard Nanoseconds.product(rounds - 1, intervalNs) <= longestRunNs else {
+                throw ARPError(.usage, "-c \(count) × -i \(interval) is longer than \(formatDuration(longestRunNs))")
+            }
+            return (rounds, intervalNs)
         }
 
         func run() throws {
@@ -54,12 +64,13 @@ extension LXCDiag.ARP {
                         status: .usage
                     )
                 }
+                let timing = try timing()
                 let frames = try announceAddress(
                     on: link,
                     address: announced,
                     form: AnnouncementForm(rawValue: form)!,
-                    count: count,
-                    intervalNs: parseDuration(interval)!
+                    count: timing.rounds,
+                    intervalNs: timing.intervalNs
                 )
                 print("announced \(announced) at \(link.mac) on \(link.label)/\(link.interface): \(frames) frames")
             }

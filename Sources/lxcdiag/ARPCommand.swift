@@ -2,6 +2,7 @@ import ARPSuite
 import ArgumentParser
 import Containers
 import Foundation
+import LinuxNet
 import PacketCodec
 
 extension LXCDiag {
@@ -77,23 +78,40 @@ struct ARPVantageOptions: ParsableArguments {
     }
 }
 
-/// Parses `1.5`, `250ms`, `2s`, `1m` into nanoseconds.
-func parseDuration(_ text: String) -> UInt64? {
-    let units: [(String, Double)] = [("ms", 1e6), ("us", 1e3), ("s", 1e9), ("m", 60e9)]
-    for (suffix, scale) in units where text.hasSuffix(suffix) {
-        guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
-        return UInt64(value * scale)
+/// Runs the bound checks of an `arp` command in `validate()`: their `ARPError` becomes a usage error (exit 2).
+func usageChecked<T>(_ body: () throws(ARPError) -> T) throws -> T {
+    do throws(ARPError) {
+        return try body()
+    } catch {
+        throw ValidationError(error.message)
     }
-    guard let seconds = Double(text), seconds >= 0, seconds.isFinite else { return nil }
-    return UInt64(seconds * 1e9)
 }
 
-/// Parses an option value as a duration or fails with a usage error naming the option.
-func requireDuration(_ text: String, option: String) throws -> UInt64 {
-    guard let value = parseDuration(text) else {
-        throw ValidationError("\(option) \(text) is not a duration (like 1.5, 250ms, 2s, 1m)")
+/// Runs `body` so that Ctrl-C or SIGTERM asks it to stop rather than ending the process at once.
+///
+/// The shared signal thread (`TerminationCleanup`, the only signal mechanism) calls `stop()` on the request `body`
+/// gets, waits up to 5 s for `body` to print what it has, then exits with 128 + the signal (130 after Ctrl-C).
+func interruptible(_ body: (StopRequest) throws -> Void) throws {
+    let request = StopRequest()
+    let printed = DispatchSemaphore(value: 0)
+    let token = TerminationCleanup.shared.register {
+        request.stop()
+        _ = printed.wait(timeout: .now() + 5)
     }
-    return value
+    defer {
+        fflush(nil)
+        printed.signal()
+        TerminationCleanup.shared.unregister(token)
+        // When a signal stopped `body`, the signal thread exits with its status; this thread must not exit first.
+        TerminationCleanup.shared.parkIfTerminating()
+    }
+    try body(request)
+}
+
+/// Prints one line and flushes it at once, so a pipe sees each result as it comes.
+func printLine(_ line: String) {
+    print(line)
+    fflush(nil)
 }
 
 /// Formats nanoseconds as milliseconds with three decimals.

@@ -12,7 +12,7 @@ extension LXCDiag.ARP {
             discussion: """
                 Sends ARP probes with sender 0.0.0.0, so no neighbour cache learns anything, and listens for any \
                 station claiming the address or probing for it too. Exit 0 when free, 1 with the conflicting \
-                MACs when in use.
+                MACs when in use. A run lasts (-c - 1) × -i + --wait, at most 24h.
 
                 Example:
                   lxcdiag arp dad 192.0.2.50 -n lab-ct1 -I eth0
@@ -24,13 +24,13 @@ extension LXCDiag.ARP {
         @Argument(help: "The IPv4 address to check.")
         var address: String
 
-        @Option(name: .short, help: "How many probes.")
+        @Option(name: [.short, .long], help: "How many probes, 1...100.")
         var count: Int = 3
 
-        @Option(name: .short, help: "Time between probes.")
+        @Option(name: [.short, .long], help: "Time between probes, \(DurationRange.interval).")
         var interval: String = "1"
 
-        @Option(help: "How long to listen after the last probe.")
+        @Option(help: "How long to listen after the last probe, \(DurationRange.interval).")
         var wait: String = "1"
 
         @Flag(help: "Print one JSON document.")
@@ -38,9 +38,22 @@ extension LXCDiag.ARP {
 
         func validate() throws {
             guard IPv4Address(address) != nil else { throw ValidationError("\(address) is not an IPv4 address") }
-            guard (1...100).contains(count) else { throw ValidationError("-c must be 1...100") }
-            _ = try requireDuration(interval, option: "-i")
-            _ = try requireDuration(wait, option: "--wait")
+            _ = try usageChecked { () throws(ARPError) in try timing() }
+        }
+
+        /// The checked probe count, interval and wait: each in its range, the whole run within a day.
+        func timing() throws(ARPError) -> (probes: Int, intervalNs: UInt64, waitNs: UInt64) {
+            let probes = try checkCount(count, 1...100, option: "-c")
+            let intervalNs = try DurationRange.interval.parse(interval, option: "-i")
+            let waitNs = try DurationRange.interval.parse(wait, option: "--wait")
+            let total = Nanoseconds.sum(Nanoseconds.product(probes - 1, intervalNs), waitNs)
+            guard total <= longestRunNs else {
+                throw ARPError(
+                    .usage,
+                    "-c \(count) × -i \(interval) with --wait \(wait) is longer than \(formatDuration(longestRunNs))"
+                )
+            }
+            return (probes, intervalNs, waitNs)
         }
 
         func run() throws {
@@ -48,12 +61,13 @@ extension LXCDiag.ARP {
                 try requireRoot("arp dad")
                 let target = IPv4Address(address)!
                 let link = try vantage.openLink(towards: target)
+                let timing = try timing()
                 let report = try detectAddressConflict(
                     on: link,
                     address: target,
-                    probes: count,
-                    intervalNs: parseDuration(interval)!,
-                    waitNs: parseDuration(wait)!
+                    probes: timing.probes,
+                    intervalNs: timing.intervalNs,
+                    waitNs: timing.waitNs
                 )
                 if json {
                     try printJSON(DADDocument(report, interface: link.interface))

@@ -14,6 +14,9 @@ extension LXCDiag.ARP {
                 Round trips run from just before the request goes to the kernel to the kernel's receive \
                 timestamp of the reply, as ping(8) measures. Exit status as arping's: 0 when answered, 1 when not.
 
+                A run is bounded: it ends after -w, else after -c × -i (at most 24h). Ctrl-C stops it early; \
+                the summary is printed, with "interrupted", and the exit status is 130.
+
                 Example:
                   lxcdiag arp ping 192.0.2.10 --from netns:lab-ext -c 3 -i 0.2
                 """
@@ -24,13 +27,22 @@ extension LXCDiag.ARP {
         @Argument(help: "The IPv4 address to ask for.")
         var target: String
 
-        @Option(name: .short, help: "Send this many requests (default 4, or until -w).")
+        @Option(name: [.short, .long], help: "Send this many requests, 1...1000000 (default 4, or until -w).")
         var count: Int?
 
-        @Option(name: .short, help: "Time between requests (seconds, or 250ms).")
+        @Option(
+            name: [.short, .long],
+            help: "Time between requests, \(DurationRange.interval) (seconds, or 250ms, 2s, 1m)."
+        )
         var interval: String = "1"
 
-        @Option(name: .short, help: "Stop after this long; with -c, stop once that many replies came.")
+        @Option(
+            name: [.customShort("w"), .customLong("deadline")],
+            help: ArgumentHelp(
+                "Stop after this long, \(DurationRange.run); with -c, stop once that many replies came.",
+                valueName: "duration"
+            )
+        )
         var w: String?
 
         @Flag(help: "After the first reply, send to its MAC instead of broadcasting (like iputils arping).")
@@ -39,48 +51,69 @@ extension LXCDiag.ARP {
         @Flag(help: "Print one JSON document.")
         var json = false
 
+        static let counts = 1...1_000_000
+
         func validate() throws {
             guard IPv4Address(target) != nil else { throw ValidationError("\(target) is not an IPv4 address") }
-            if let count, count < 1 { throw ValidationError("-c must be at least 1") }
-            let intervalNs = try requireDuration(interval, option: "-i")
-            if intervalNs < 1_000_000 { throw ValidationError("-i must be at least 1ms") }
-            if let w { _ = try requireDuration(w, option: "-w") }
+            _ = try usageChecked { () throws(ARPError) in try plan(for: .any) }
+        }
+
+        /// The checked plan: every value in its range, and the whole run within a day.
+        func plan(for address: IPv4Address) throws(ARPError) -> PingPlan {
+            if let count { _ = try checkCount(count, Self.counts, option: "-c") }
+            let intervalNs = try DurationRange.interval.parse(interval, option: "-i")
+            let deadlineNs: UInt64?
+            if let w { deadlineNs = try DurationRange.run.parse(w, option: "-w") } else { deadlineNs = nil }
+            let plan = PingPlan(
+                target: address,
+                count: count ?? (w == nil ? 4 : nil),
+                intervalNs: intervalNs,
+                deadlineNs: deadlineNs,
+                unicastAfterReply: unicast
+            )
+            if plan.longestRunNs > longestRunNs {
+                throw ARPError(
+                    .usage,
+                    "-c \(count ?? 4) × -i \(interval) is longer than \(formatDuration(longestRunNs)); "
+                        + "lower -c or -i, or bound the run with -w"
+                )
+            }
+            return plan
         }
 
         func run() throws {
             try reportingErrors {
                 try requireRoot("arp ping")
                 let address = IPv4Address(target)!
-                let intervalNs = parseDuration(interval)!
-                let plan = PingPlan(
-                    target: address,
-                    count: count ?? (w == nil ? 4 : nil),
-                    intervalNs: intervalNs,
-                    deadlineNs: w.flatMap(parseDuration),
-                    unicastAfterReply: unicast
-                )
-                let link = try vantage.openLink(towards: address)
-                if !json {
-                    print(
-                        "ARPING \(address) from \(link.ip) \(link.mac) on \(link.label)/\(link.interface)\(vlanNote(link))"
-                    )
-                }
-                let report = try arpPing(on: link, plan) { reply in
-                    guard !json else { return }
-                    print("reply from \(address) [\(reply.mac)]  seq=\(reply.sequence)  \(milliseconds(reply.rttNs))")
-                }
-                if json {
-                    try printJSON(PingDocument(report, link: link))
-                } else {
-                    print("sent \(report.sent) requests, received \(report.replies.count) replies")
-                    if report.macs.count > 1 {
-                        print(
-                            "warning: \(address) answered by \(report.macs.count) MACs: "
-                                + report.macs.map(\.description).joined(separator: ", ")
+                let plan = try plan(for: address)
+                try interruptible { stop in
+                    let link = try vantage.openLink(towards: address)
+                    if !json {
+                        printLine(
+                            "ARPING \(address) from \(link.ip) \(link.mac) on \(link.label)/\(link.interface)"
+                                + vlanNote(link)
                         )
                     }
+                    let report = try arpPing(on: link, plan, stop: stop) { reply in
+                        guard !json else { return }
+                        printLine(
+                            "reply from \(address) [\(reply.mac)]  seq=\(reply.sequence)  \(milliseconds(reply.rttNs))"
+                        )
+                    }
+                    if json {
+                        try printJSON(PingDocument(report, link: link))
+                    } else {
+                        let how = report.interrupted ? ", interrupted" : ""
+                        print("sent \(report.sent) requests, received \(report.replies.count) replies\(how)")
+                        if report.macs.count > 1 {
+                            print(
+                                "warning: \(address) answered by \(report.macs.count) MACs: "
+                                    + report.macs.map(\.description).joined(separator: ", ")
+                            )
+                        }
+                    }
+                    if !report.answered { throw ExitCode(ExitStatus.checkFailed.rawValue) }
                 }
-                if !report.answered { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }
         }
     }
@@ -103,6 +136,7 @@ struct PingDocument: Encodable {
     var sent: Int
     var replies: [Reply]
     var macs: [String]
+    var interrupted: Bool
 
     init(_ report: PingReport, link: ARPLink) {
         target = report.target.description
@@ -111,5 +145,6 @@ struct PingDocument: Encodable {
         sent = report.sent
         replies = report.replies.map { Reply(sequence: $0.sequence, mac: $0.mac.description, rtt_ns: $0.rttNs) }
         macs = report.macs.map(\.description)
+        interrupted = report.interrupted
     }
 }

@@ -13,7 +13,14 @@ extension LXCDiag.ARP {
                 retried after a timeout learned from the replies already seen; with the default adaptive \
                 policy every responder is re-asked once to measure loss, and silent addresses are retried \
                 only when a re-ask went unanswered or fewer than 8 stations answered. --retry-policy always \
-                retries every silent address like arp-scan. Ranges larger than a /16 need --force.
+                retries every silent address like arp-scan. Ranges larger than a /16 need --force; a /8 is the \
+                largest. A sweep is bounded: addresses × (--retries + 2) frames at --rate, plus the timeouts, at \
+                most 24h, or the plan is refused.
+
+                Each responder is printed as its first reply arrives; duplicates, ARP flux and the summary follow \
+                at the end. Ctrl-C (or SIGTERM) stops sending and prints the summary, marked "interrupted", with \
+                how many addresses were asked; --json then prints the document with "interrupted": true. The exit \
+                status is 130 after Ctrl-C.
 
                 Example:
                   lxcdiag arp scan 192.0.2.0/24 --from netns:lab-ext -I eth0 --json
@@ -25,16 +32,16 @@ extension LXCDiag.ARP {
         @Argument(help: "The subnet to sweep, like 192.0.2.0/24.")
         var cidr: String
 
-        @Option(help: "Frames per second at most.")
+        @Option(help: "Frames per second at most, \(Self.rates).")
         var rate: Int = ScanPlan.defaultRate
 
-        @Option(help: "Retries per silent address at most.")
+        @Option(help: "Retries per silent address at most, \(Self.retryCounts).")
         var retries: Int = 1
 
         @Option(help: "When to retry silent addresses: adaptive or always.")
         var retryPolicy: String = RetryPolicy.adaptive.rawValue
 
-        @Flag(help: "Allow ranges larger than a /16.")
+        @Flag(help: "Allow ranges larger than a /16 (up to a /\(Self.largestPrefix)).")
         var force = false
 
         @Option(help: "The IEEE OUI list for vendor names.")
@@ -43,48 +50,79 @@ extension LXCDiag.ARP {
         @Flag(help: "Print one JSON document (schema lxcdiag.arpscan/1).")
         var json = false
 
+        static let rates = 1...100_000
+        static let retryCounts = 0...10
+        /// The largest range even --force sweeps: 16 M targets, already far beyond any broadcast domain.
+        static let largestPrefix = 8
+
         func validate() throws {
-            guard let network = IPv4Network(cidr) else { throw ValidationError("\(cidr) is not an IPv4 CIDR") }
-            if network.prefixLength < ScanPlan.largestUnforcedPrefix && !force {
-                throw ValidationError("\(cidr) holds \(network.size) addresses; ranges beyond a /16 need --force")
-            }
-            guard (1...100_000).contains(rate) else { throw ValidationError("--rate must be 1...100000") }
-            guard (0...10).contains(retries) else { throw ValidationError("--retries must be 0...10") }
+            guard IPv4Network(cidr) != nil else { throw ValidationError("\(cidr) is not an IPv4 CIDR") }
             guard RetryPolicy(rawValue: retryPolicy) != nil else {
                 throw ValidationError("--retry-policy must be adaptive or always")
             }
+            _ = try usageChecked { () throws(ARPError) in try plan() }
+        }
+
+        /// The checked plan: the range, rate and retries within bounds, and the sweep's hard bound within a day.
+        func plan() throws(ARPError) -> ScanPlan {
+            guard let network = IPv4Network(cidr), let policy = RetryPolicy(rawValue: retryPolicy) else {
+                throw ARPError(.usage, "\(cidr) is not an IPv4 CIDR")
+            }
+            if network.prefixLength < ScanPlan.largestUnforcedPrefix && !force {
+                throw ARPError(.usage, "\(cidr) holds \(network.size) addresses; ranges beyond a /16 need --force")
+            }
+            if network.prefixLength < Self.largestPrefix {
+                throw ARPError(.usage, "\(cidr) holds \(network.size) addresses; arp scan sweeps at most a /8")
+            }
+            let plan = ScanPlan(
+                network: network,
+                ratePerSecond: try checkCount(rate, Self.rates, option: "--rate"),
+                maxRetries: try checkCount(retries, Self.retryCounts, option: "--retries"),
+                policy: policy
+            )
+            guard plan.longestRunNs <= longestRunNs else {
+                throw ARPError(
+                    .usage,
+                    "sweeping \(cidr) at --rate \(rate) with --retries \(retries) may take up to "
+                        + "\(plan.longestRunNs / 1_000_000_000) s, more than \(formatDuration(longestRunNs)); "
+                        + "raise --rate, lower --retries or narrow the range"
+                )
+            }
+            return plan
         }
 
         func run() throws {
             try reportingErrors {
                 try requireRoot("arp scan")
-                let network = IPv4Network(cidr)!
-                let link = try vantage.openLink(towards: network.networkAddress)
-                var report = try arpScan(
-                    on: link,
-                    ScanPlan(
-                        network: network,
-                        ratePerSecond: rate,
-                        maxRetries: retries,
-                        policy: RetryPolicy(rawValue: retryPolicy)!
-                    )
-                )
-                report.table.attachVendors(OUIRegistry.load(path: ouiFile, for: report.table.responders.map(\.mac)))
-                if json {
-                    try printJSON(ScanDocument(report))
-                } else {
-                    printScan(report, link: link)
+                let plan = try plan()
+                try interruptible { stop in
+                    let link = try vantage.openLink(towards: plan.network.networkAddress)
+                    let vendors = json ? nil : VendorLookup(path: ouiFile)
+                    if !json {
+                        printLine(
+                            "scanning \(plan.network) on \(link.label)/\(link.interface)\(vlanNote(link)) from \(link.ip)"
+                        )
+                    }
+                    var report = try arpScan(on: link, plan, stop: stop) { responder in
+                        guard let vendors else { return }
+                        var named = responder
+                        named.vendor = vendors.vendor(of: responder.mac)
+                        printLine(describeResponder(named))
+                    }
+                    if json {
+                        report.table.attachVendors(
+                            OUIRegistry.load(path: ouiFile, for: report.table.responders.map(\.mac))
+                        )
+                        try printJSON(ScanDocument(report))
+                    } else {
+                        printScanEnd(report)
+                    }
                 }
             }
         }
 
-        private func printScan(_ report: ScanReport, link: ARPLink) {
-            print("scanning \(report.network) on \(link.label)/\(link.interface)\(vlanNote(link)) from \(link.ip)")
-            for responder in report.table.responders {
-                let rtt = responder.rttNs.map(milliseconds) ?? "-"
-                let padded = responder.ip.description.padding(toLength: 16, withPad: " ", startingAt: 0)
-                print("\(padded)\(responder.mac)  \(rtt)  \(responder.vendor ?? "(unknown vendor)")")
-            }
+        /// What follows the streamed responders: conflicts, overheard announcements, the summary.
+        private func printScanEnd(_ report: ScanReport) {
             for conflict in report.table.conflicts {
                 let macs = conflict.macs.map(\.description).joined(separator: ", ")
                 switch conflict.cause {
@@ -97,13 +135,23 @@ extension LXCDiag.ARP {
             }
             for heard in report.announcements { print("gratuitous ARP seen: \(heard.ip) is at \(heard.mac)") }
             let seconds = String(format: "%.3f", Double(report.elapsedNs) / 1e9)
+            let interrupted =
+                report.interrupted
+                ? "interrupted after asking \(report.addressesAsked) of \(report.addressCount) addresses: " : ""
             print(
-                "\(report.table.addressCount) addresses answered, \(report.framesSent) frames in \(seconds) s, "
-                    + "timeout \(milliseconds(report.learnedTimeoutNs)), "
+                "\(interrupted)\(report.table.addressCount) addresses answered, \(report.framesSent) frames in "
+                    + "\(seconds) s, timeout \(milliseconds(report.learnedTimeoutNs)), "
                     + "loss re-asks \(report.lossProbes.confirmed) answered / \(report.lossProbes.lost) lost"
             )
         }
     }
+}
+
+/// One responder line of `arp scan`: address, MAC, first round trip, vendor.
+func describeResponder(_ responder: Responder) -> String {
+    let rtt = responder.rttNs.map(milliseconds) ?? "-"
+    let padded = responder.ip.description.padding(toLength: 16, withPad: " ", startingAt: 0)
+    return "\(padded)\(responder.mac)  \(rtt)  \(responder.vendor ?? "(unknown vendor)")"
 }
 
 /// `arp scan --json`: `lxcdiag.arpscan/1`.
@@ -147,6 +195,9 @@ struct ScanDocument: Encodable {
     var gratuitous: [Announcement]
     var frames_sent: Int
     var elapsed_ns: UInt64
+    var addresses: Int
+    var addresses_asked: Int
+    var interrupted: Bool
 
     init(_ report: ScanReport) {
         interface = report.interface
@@ -160,5 +211,8 @@ struct ScanDocument: Encodable {
         gratuitous = report.announcements.map { Announcement(ip: $0.ip.description, mac: $0.mac.description) }
         frames_sent = report.framesSent
         elapsed_ns = report.elapsedNs
+        addresses = report.addressCount
+        addresses_asked = report.addressesAsked
+        interrupted = report.interrupted
     }
 }

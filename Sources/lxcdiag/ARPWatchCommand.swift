@@ -12,8 +12,9 @@ extension LXCDiag.ARP {
             discussion: """
                 Listens on every interface of the endpoint (default the host), and with --all-namespaces on \
                 every interface of every namespace under /run/netns and of every running LXC container that \
-                lxc-ls lists from here. Ends on Ctrl-C or after --duration; it only opens sockets, so nothing \
-                is left behind.
+                lxc-ls lists from here. Ends on Ctrl-C (exit 130) or after --duration; it only opens sockets, \
+                so nothing is left behind. The text output ends with a summary line ("interrupted" after Ctrl-C); \
+                --json prints only the events.
 
                 Example:
                   lxcdiag arp watch --all-namespaces --duration 30s --json
@@ -28,14 +29,20 @@ extension LXCDiag.ARP {
         @Flag(help: "Also watch every namespace under /run/netns.")
         var allNamespaces = false
 
-        @Option(help: "Stop after this long (like 30s); default until Ctrl-C.")
+        @Option(help: "Stop after this long (like 30s), \(DurationRange.run); default until Ctrl-C.")
         var duration: String?
 
         @Flag(help: "Print one JSON object per event.")
         var json = false
 
         func validate() throws {
-            if let duration { _ = try requireDuration(duration, option: "--duration") }
+            _ = try usageChecked { () throws(ARPError) in try durationNs() }
+        }
+
+        /// The checked `--duration`, nil for until Ctrl-C.
+        func durationNs() throws(ARPError) -> UInt64? {
+            guard let duration else { return nil }
+            return try DurationRange.run.parse(duration, option: "--duration")
         }
 
         func run() throws {
@@ -57,6 +64,7 @@ extension LXCDiag.ARP {
                 guard !points.isEmpty else {
                     throw CommandFailure(message: "no interface to watch at \(vantage.label)", status: .usage)
                 }
+                let durationNs = try durationNs()
                 let json = json
                 let start = monotonicNanoseconds()
                 let startWall = realtimeNanoseconds()
@@ -67,11 +75,20 @@ extension LXCDiag.ARP {
                     let line = json ? jsonLine(WatchEventDocument(event, wallNs: wallNs)) : describeEvent(event)
                     FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 }
-                if !json {
-                    print("watching \(points.count) interfaces: " + points.map(\.location).joined(separator: " "))
+                try interruptible { stop in
+                    if !json {
+                        printLine(
+                            "watching \(points.count) interfaces: " + points.map(\.location).joined(separator: " ")
+                        )
+                    }
+                    let failures = try watch.run(on: points, durationNs: durationNs, stopRequest: stop)
+                    for failure in failures { FileHandle.standardError.write(Data("lxcdiag: \(failure)\n".utf8)) }
+                    if !json {
+                        let seconds = String(format: "%.3f", Double(monotonicNanoseconds() - start) / 1e9)
+                        let how = stop.isStopped ? ", interrupted" : ""
+                        print("watched \(points.count) interfaces for \(seconds) s: \(watch.eventCount) events\(how)")
+                    }
                 }
-                let failures = try watch.run(on: points, durationNs: duration.flatMap(parseDuration))
-                for failure in failures { FileHandle.standardError.write(Data("lxcdiag: \(failure)\n".utf8)) }
             }
         }
     }

@@ -5,13 +5,13 @@ import PacketCodec
 import Testing
 
 /// The lxcdiag binary `swift build` put next to the test bundle.
-private let binary: String = {
+let binary: String = {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     return root.appendingPathComponent(".build/debug/lxcdiag").path
 }()
 
-private func lxcdiag(_ arguments: String...) throws -> CommandOutput {
+func lxcdiag(_ arguments: String...) throws -> CommandOutput {
     try ExternalCommand.run([binary] + arguments, timeoutSeconds: 60)
 }
 

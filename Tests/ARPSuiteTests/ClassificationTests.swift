@@ -63,5 +63,41 @@ struct ClassificationTests {
     func systemList() {
         let registry = OUIRegistry.load(for: [MACAddress("00:00:0c:12:34:56")!])
         #expect(registry.vendor(of: MACAddress("00:00:0c:12:34:56")!)?.lowercased().contains("cisco") == true)
+        // The lookup a streaming scan uses agrees with the full parse on every prefix it is asked for.
+        let lookup = VendorLookup()
+        let full = OUIRegistry.load(for: [MACAddress("00:00:0c:12:34:56")!, MACAddress("00:16:3e:00:00:01")!])
+        for mac in [MACAddress("00:00:0c:12:34:56")!, MACAddress("00:16:3e:00:00:01")!] {
+            #expect(lookup.vendor(of: mac) == full.vendor(of: mac))
+        }
+    }
+
+    @Test("a table hands back each address-and-MAC pair once, on its first reply, for a scan to stream")
+    func firstReplies() {
+        var table = ResponderTable()
+        #expect(table.record(ip: ip(1), mac: mac(1), rttNs: 5) == Responder(ip: ip(1), mac: mac(1), rttNs: 5))
+        #expect(table.record(ip: ip(1), mac: mac(1), rttNs: 7) == nil)
+        #expect(table.record(ip: ip(1), mac: mac(2), rttNs: nil)?.mac == mac(2))
+        #expect(table.responders.map(\.replies) == [2, 1])
+    }
+
+    @Test("the per-prefix lookup finds a prefix's own line, not a mention of it elsewhere")
+    func perPrefixLookup() throws {
+        let path = NSTemporaryDirectory() + "lxcdiag-t-oui-\(getpid()).txt"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = """
+            OUI/MA-L\t\t\tOrganization
+            AA-BB-CC   (hex)\t\tDecoy Ltd
+            \t\t\t\tmentions 00-16-3E in its address
+
+            00-16-3E   (hex)\t\tXensource, Inc.
+            00163E     (base 16)\t\tXensource, Inc.
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let lookup = VendorLookup(path: path)
+        #expect(lookup.vendor(of: MACAddress("00:16:3e:00:00:01")!) == "Xensource, Inc.")
+        #expect(lookup.vendor(of: MACAddress("00:16:3e:99:00:01")!) == "Xensource, Inc.")
+        #expect(lookup.vendor(of: MACAddress("00:16:3f:00:00:01")!) == nil)
+        #expect(lookup.vendor(of: MACAddress("02:16:3e:00:00:01")!) == nil)
+        #expect(VendorLookup(path: path + ".missing").vendor(of: MACAddress("00:16:3e:00:00:01")!) == nil)
     }
 }
