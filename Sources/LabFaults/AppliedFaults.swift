@@ -76,7 +76,26 @@ public struct AppliedFaults: Sendable {
         }
         let problems = Self.runAll(commands)
         try save(current)
+        forgetNeighbours()
         return problems
+    }
+
+    /// Whether `name` is recorded as applied to the lab.
+    public func isApplied(_ name: String) throws(LabFaultError) -> Bool {
+        try records().contains { $0.fault == name }
+    }
+
+    /// Empties the learned (not permanent) ARP caches of the lab's namespaces: a fault that moved an address or a
+    /// MAC (ARP flux, a duplicate, a second interface) leaves entries pointing at what is gone, and the next
+    /// connection would fail on them although the fault is undone.
+    private func forgetNeighbours() {
+        var commands = [
+            ["ip", "-n", lab.ext, "neigh", "flush", "all"], ["ip", "-n", lab.host, "neigh", "flush", "all"],
+        ]
+        for member in ["ct1", "ct2", "ct3", "ct4"] {
+            if let inside = try? lab.inContainer(member, ["ip", "neigh", "flush", "all"]) { commands.append(inside) }
+        }
+        Self.runAll(commands)
     }
 
     /// Undoes every recorded fault, the last applied first.

@@ -159,7 +159,7 @@ public enum LabFaultCatalogue {
             "macvlan-parent-address",
             "the host gives br0, ct3's macvlan parent, an address (.4 of the lab's subnet)",
             .macvlanParentIsolation,
-            trace: ("host", "ct3")
+            trace: ("iface:br0", "ct3")
         ) { lab in
             let ip = ["ip", "-n", lab.host, "addr"]
             let previous = try sysctl(lab.inNamespace(lab.host, []), "net.ipv4.conf.all.arp_ignore")

@@ -64,11 +64,19 @@ extension LXCDiag {
                 let actions = try AppliedFaults(lab: lab).apply(fault)
                 for command in actions.breakCommands { print("+ \(command.joined(separator: " "))") }
                 print("\(fault.name): \(fault.summary)")
+                print("see it: \(Self.seeIt(fault, lab: name))   (expect \(fault.code.rawValue), exit 1)")
                 print(
-                    "see it: lxcdiag trace --from \(fault.traceFrom) --to \(fault.traceTo)   (expect \(fault.code.rawValue))"
+                    "undo:   lxcdiag lab fix \(fault.name)\(name == LabConfiguration.defaultName ? "" : " --name \(name)")"
                 )
-                print("undo:   lxcdiag lab fix \(fault.name)")
             }
+        }
+
+        /// The trace that shows `fault`, runnable as printed: a lab other than the default one names its
+        /// endpoint file.
+        static func seeIt(_ fault: LabFault, lab name: String) -> String {
+            let configuration = LabConfiguration(name: name)
+            let endpoints = configuration.isDefaultLab ? "" : " --endpoints \(configuration.endpointsPath)"
+            return "lxcdiag trace --from \(fault.traceFrom) --to \(fault.traceTo)\(endpoints)"
         }
 
         private func printList() {
@@ -118,6 +126,10 @@ extension LXCDiag {
             try reportingErrors {
                 try requireRoot("lab fix")
                 let applied = AppliedFaults(lab: (try? LabLayout.recorded(name: name)) ?? LabLayout(name: name))
+                if let fault, !(try applied.isApplied(fault)) {
+                    print("\(fault) is not applied to lab \(name); nothing to undo")
+                    return
+                }
                 let names = all ? try applied.records().map(\.fault) : [fault ?? ""]
                 let problems = all ? try applied.fixAll() : try applied.fix(fault ?? "")
                 for problem in problems { FileHandle.standardError.write(Data("lxcdiag: \(problem)\n".utf8)) }

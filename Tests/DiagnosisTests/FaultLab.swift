@@ -79,7 +79,7 @@ final class FaultLab {
             switch name {
             case "ext": ("ext", "eth0", layout.addressing.external)
             case "em2": ("host", "em2", layout.addressing.host)
-            case "host": ("host", "br0", layout.addressing.parentFault)
+            case "host", "iface:br0": ("host", "br0", layout.addressing.parentFault)
             default: (name, "eth0", layout.addressing.container(Int(name.dropFirst(2))!))
             }
         return ResolvedEndpoint(

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+/// Runs `lxcdiag ARGS` (or, for a printed command, the words after `lxcdiag`) with the guard that refuses to send
+/// in this namespace.
+private func lxcdiag(_ arguments: [String]) throws -> BadInputRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binaryUnderTest)
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    var status = stat()
+    if stat("/proc/self/ns/net", &status) == 0 { environment["LXCDIAG_REFUSE_SENDING_IN_NETNS"] = "\(status.st_ino)" }
+    environment.removeValue(forKey: "LXCDIAG_ENDPOINTS")
+    process.environment = environment
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    let errData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return BadInputRun(
+        status: process.terminationStatus,
+        signalled: process.terminationReason == .uncaughtSignal,
+        standardOutput: String(decoding: outData, as: UTF8.self),
+        standardError: String(decoding: errData, as: UTF8.self)
+    )
+}
+
+/// Runs a plain command (ping, ip) and returns its exit status.
+private func status(of command: [String]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = command
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+/// One lab built through the binary, as a user builds it, and what its endpoint file says.
+private final class HintLab {
+    let name = "lxcdiag-thint" + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+    var endpointsPath: String { "/run/lxcdiag/labs/\(name).endpoints.json" }
+    private(set) var entries: [String: [String: Any]] = [:]
+
+    init() throws {
+        let up = try lxcdiag(["lab", "up", "--name", name] + (lxcInstalled ? ["--lxc"] : ["--no-lxc"]))
+        guard up.status == 0 else {
+            _ = try? lxcdiag(["lab", "down", "--name", name])
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "lab up: \(up.standardError)"])
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: endpointsPath))
+        let document = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        for entry in document?["endpoints"] as? [[String: Any]] ?? [] {
+            if let name = entry["name"] as? String { entries[name] = entry }
+        }
+    }
+
+    func tearDown() {
+        _ = try? lxcdiag(["lab", "fix", "--all", "--name", name])
+        _ = try? lxcdiag(["lab", "down", "--name", name])
+    }
+
+    /// The command prefix that runs a tool in endpoint `endpoint`'s namespace, found independently of lxcdiag.
+    func inside(_ endpoint: String) throws -> [String] {
+        let entry = try #require(entries[endpoint], "\(endpoint) is not in the lab's endpoint file")
+        if let netns = entry["netns"] as? String { return ["ip", "netns", "exec", netns] }
+        let container = try #require(entry["container"] as? String)
+        let starter = try #require(entry["starterNetns"] as? String)
+        let info = Process()
+        info.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        info.arguments = ["ip", "netns", "exec", starter, "lxc-info", "-n", container, "-p", "-H"]
+        let pipe = Pipe()
+        info.standardOutput = pipe
+        try info.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        info.waitUntilExit()
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        return ["nsenter", "--net=/proc/\(pid)/ns/net"]
+    }
+
+    /// Whether the kernel's own `ping` from `from` to `to`'s address gets an answer.
+    func pings(from: String, to: String) throws -> Bool {
+        let address = try #require(entries[to]?["ip"] as? String)
+        return try status(of: try inside(from) + ["ping", "-c", "1", "-W", "1", address]) == 0
+    }
+}
+
+private let lxcInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/lxc-create")
+
+@Suite(
+    "Every lab break prints a see-it command that shows its code and exits 1; lab fix makes ping work again",
+    .serialized,
+    .enabled(
+        if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: binaryUnderTest),
+        "needs root and the binary"
+    )
+)
+struct LabFaultHintTests {
+    @Test("each fault, exactly as printed")
+    func everyFault() throws {
+        let lab = try HintLab()
+        defer { lab.tearDown() }
+        let list = try lxcdiag(["lab", "break", "--list"])
+        #expect(list.status == 0)
+        let faults = list.standardOutput.split(separator: "\n").compactMap { $0.split(separator: " ").first }
+            .map(String.init)
+        #expect(faults.count >= 19)
+        for fault in faults {
+            let broken = try lxcdiag(["lab", "break", fault, "--name", lab.name])
+            try #require(broken.status == 0, "lab break \(fault): \(broken.standardError)")
+            let hint = try #require(
+                broken.standardOutput.split(separator: "\n").first { $0.hasPrefix("see it: ") },
+                "lab break \(fault) printed no see-it line"
+            )
+            // "see it: lxcdiag trace --from ext --to ct1 --endpoints FILE   (expect CODE, exit 1)"
+            let parts = hint.dropFirst("see it: ".count).components(separatedBy: "   (expect ")
+            let words = parts[0].split(separator: " ").map(String.init)
+            try #require(words.first == "lxcdiag", "\(hint)")
+            let code = try #require(parts.last?.split(separator: ",").first.map(String.init))
+            let text = try lxcdiag(Array(words.dropFirst()))
+            #expect(text.status == 1, "\(fault): `\(parts[0])` exited \(text.status)\n\(text.standardOutput)")
+            #expect(text.standardOutput.contains(code), "\(fault): the trace does not name \(code)")
+            let json = try lxcdiag(Array(words.dropFirst()) + ["--json"])
+            #expect(json.status == 1, "\(fault): --json exited \(json.status)")
+            let document = try? JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+            let codes = (document?["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            #expect(codes.contains(code), "\(fault): --json findings \(codes) lack \(code)")
+
+            let fixed = try lxcdiag(["lab", "fix", fault, "--name", lab.name])
+            #expect(fixed.status == 0, "lab fix \(fault): \(fixed.standardError)")
+            // A trace from a host interface (iface:br0) is the host's: after the fix the host talks from its own
+            // address again.
+            let source = words[words.firstIndex(of: "--from")! + 1]
+            let from = source.hasPrefix("iface:") ? "host" : source
+            let to = words[words.firstIndex(of: "--to")! + 1]
+            #expect(try lab.pings(from: from, to: to), "\(fault): ping \(from) -> \(to) fails after lab fix")
+        }
+        // A fix for a fault that is not applied says so and changes nothing.
+        let again = try lxcdiag(["lab", "fix", "port-blocking", "--name", lab.name])
+        #expect(again.status == 0)
+        #expect(again.standardOutput == "port-blocking is not applied to lab \(lab.name); nothing to undo\n")
+    }
+}
