@@ -76,17 +76,28 @@ struct BadInputRun: Sendable {
     }
 }
 
-func runBadInput(_ args: [String]) throws -> BadInputRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binaryUnderTest)
-    process.arguments = BadInputFixtures.shared.expand(args)
+/// The environment every run of the binary gets: the guard that refuses to send in this namespace (no test may
+/// reach the machine's own network), and `extra`.
+func guardedEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment
-    // No bad input may ever reach the machine's own namespace: lxcdiag refuses to send here while this is set.
     var status = stat()
     if stat("/proc/self/ns/net", &status) == 0 {
         environment["LXCDIAG_REFUSE_SENDING_IN_NETNS"] = "\(status.st_ino)"
     }
-    environment["LXCDIAG_ENDPOINTS"] = BadInputFixtures.shared.expand(["$FILE"])[0]
+    return environment.merging(extra) { $1 }
+}
+
+/// Runs `executable arguments` with no standard input, killed after `seconds` (a run that goes on is a failure,
+/// not a hang), and returns what it did.
+func runProcess(
+    _ executable: String,
+    _ arguments: [String],
+    environment: [String: String],
+    seconds: Double = 60
+) throws -> BadInputRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     process.environment = environment
     let output = Pipe()
     let error = Pipe()
@@ -94,8 +105,7 @@ func runBadInput(_ args: [String]) throws -> BadInputRun {
     process.standardError = error
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    // Bounded: a bad input that makes the command run on is a failure, not a hang.
-    let deadline = Date().addingTimeInterval(20)
+    let deadline = Date().addingTimeInterval(seconds)
     let killer = Thread {
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -109,6 +119,16 @@ func runBadInput(_ args: [String]) throws -> BadInputRun {
         signalled: process.terminationReason == .uncaughtSignal,
         standardOutput: String(decoding: outData, as: UTF8.self),
         standardError: String(decoding: errData, as: UTF8.self)
+    )
+}
+
+func runBadInput(_ args: [String]) throws -> BadInputRun {
+    let fixtures = BadInputFixtures.shared
+    return try runProcess(
+        binaryUnderTest,
+        fixtures.expand(args),
+        environment: guardedEnvironment(["LXCDIAG_ENDPOINTS": fixtures.expand(["$FILE"])[0]]),
+        seconds: 20
     )
 }
 

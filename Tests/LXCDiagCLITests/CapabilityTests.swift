@@ -7,22 +7,10 @@ private func runAsNobody(capabilities: [String], _ arguments: [String]) throws -
     let setpriv =
         ["--reuid=65534", "--regid=65534", "--clear-groups"]
         + (capabilities.isEmpty ? [] : ["--inh-caps=\(caps)", "--ambient-caps=\(caps)"])
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments = setpriv + [binaryUnderTest] + arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    let errData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return BadInputRun(
-        status: process.terminationStatus,
-        signalled: process.terminationReason == .uncaughtSignal,
-        standardOutput: String(decoding: outData, as: UTF8.self),
-        standardError: String(decoding: errData, as: UTF8.self)
+    return try runProcess(
+        "/usr/bin/setpriv",
+        setpriv + [binaryUnderTest] + arguments,
+        environment: guardedEnvironment()
     )
 }
 

@@ -4,29 +4,9 @@ import Testing
 /// Runs `lxcdiag ARGS` (or, for a printed command, the words after `lxcdiag`) with the guard that refuses to send
 /// in this namespace.
 private func lxcdiag(_ arguments: [String]) throws -> BadInputRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binaryUnderTest)
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    var status = stat()
-    if stat("/proc/self/ns/net", &status) == 0 { environment["LXCDIAG_REFUSE_SENDING_IN_NETNS"] = "\(status.st_ino)" }
+    var environment = guardedEnvironment()
     environment.removeValue(forKey: "LXCDIAG_ENDPOINTS")
-    process.environment = environment
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    let errData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return BadInputRun(
-        status: process.terminationStatus,
-        signalled: process.terminationReason == .uncaughtSignal,
-        standardOutput: String(decoding: outData, as: UTF8.self),
-        standardError: String(decoding: errData, as: UTF8.self)
-    )
+    return try runProcess(binaryUnderTest, arguments, environment: environment)
 }
 
 /// Runs a plain command (ping, ip) and returns its exit status.
