@@ -124,6 +124,18 @@ ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_p
     return n;
 }
 
+/// Opens a raw IPv4 socket for ICMP. The corresponding C function is `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)`.
+int CLinuxNet_icmp_socket(void) { return socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP); }
+
+/// Sends one ICMP message to `destination` (network byte order). The corresponding C function is `sendto`.
+ssize_t CLinuxNet_icmp_send(int fd, uint32_t destination, const void *message, size_t length) {
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = destination;
+    return sendto(fd, message, length, 0, (struct sockaddr *)&addr, sizeof(addr));
+}
+
 /// Waits up to `timeout_ms` for `fd` to become readable: 1 readable, 0 timeout, -1 error.
 int CLinuxNet_wait_readable(int fd, int wake_fd, int timeout_ms) {
     struct pollfd fds[2] = { { .fd = fd, .events = POLLIN }, { .fd = wake_fd, .events = POLLIN } };
