@@ -11,11 +11,18 @@ public enum TraceCorrelation {
         let probes = evidence.probes.map { probeReport($0, evidence) }
         var drop = locateDrop(probes, evidence)
         if let located = drop { drop?.kernel = kernelDrop(for: located, probes, evidence) }
+        let arpSilent =
+            drop.map { $0.probe == .arp && $0.direction == .reply && $0.lastSeen == $0.firstMissing } ?? false
         return TraceReport(
             runID: evidence.marker.runID,
             from: summary(of: evidence.source),
             to: summary(of: evidence.target),
-            verdict: verdict(probes, neighbour: evidence.neighbour, targetMAC: evidence.target.mac),
+            verdict: verdict(
+                probes,
+                neighbour: evidence.neighbour,
+                targetMAC: evidence.target.mac,
+                targetIgnoresARP: arpSilent
+            ),
             probes: probes,
             drop: drop,
             findings: TraceFindings.derive(evidence: evidence, probes: probes, drop: drop),
@@ -27,18 +34,24 @@ public enum TraceCorrelation {
     ///
     /// - unreachable when the stack probe was not answered on the source's socket, whatever the crafted
     ///   probes saw; when ARP went unanswered and the source holds no usable entry for the target's MAC (no new
-    ///   connection can start); and, in a report without a stack probe, when no crafted echo was answered;
+    ///   connection can start), or only one the kernel must confirm again while the target, which got the ARP
+    ///   request, answers none (`targetIgnoresARP`: a unicast probe meets the same silence; a permanent entry
+    ///   is never confirmed); and, in a report without a stack probe, when no crafted echo was answered;
     /// - reachable when every probe was answered;
     /// - degraded otherwise: the source's own traffic passes but a crafted probe was lost (the MTU-sized one).
     public static func verdict(
         _ probes: [ProbeReport],
         neighbour: CachedNeighbour? = nil,
-        targetMAC: MACAddress? = nil
+        targetMAC: MACAddress? = nil,
+        targetIgnoresARP: Bool = false
     ) -> Verdict {
         let stack = probes.first { $0.kind == .stack }
         if let stack, stack.result != .answered { return .unreachable }
         if let arp = probes.first(where: { $0.kind == .arp }), arp.result == .lost {
-            let usable = neighbour.map { $0.isUsable && (targetMAC == nil || $0.mac == targetMAC) } ?? false
+            let usable =
+                neighbour.map {
+                    $0.isUsable && (targetMAC == nil || $0.mac == targetMAC) && (!targetIgnoresARP || $0.isPermanent)
+                } ?? false
             if !usable { return .unreachable }
         }
         if probes.allSatisfy({ $0.result == .answered }) { return .reachable }

@@ -200,9 +200,13 @@ enum TraceFindings {
                 location: stop,
                 summary: "the \(drop.trail)",
                 evidence: (lost.map { probe in
+                    // A bridge device is listed when it saw the frame (the trail may end there) or when it
+                    // should have (the flooded ARP request); its silence about unicast is no evidence.
                     probe.hops.filter { hop in
-                        !hop.isSide
-                            && (hop.role.seesForwardedUnicast || (drop.probe == .arp && drop.direction == .request))
+                        let seen = drop.direction == .request ? hop.request.seen : hop.reply.seen
+                        return !hop.isSide
+                            && (hop.role.seesForwardedUnicast || seen
+                                || (drop.probe == .arp && drop.direction == .request))
                     }
                     .map { hop in
                         let sighting = drop.direction == .request ? hop.request : hop.reply

@@ -136,11 +136,12 @@ struct StackProbeTests {
         #expect(trace.report().verdict == .degraded)
     }
 
-    @Test("ARP lost: unreachable without a usable neighbour entry for the target's MAC, degraded with one")
+    @Test("ARP lost on the way: unreachable without a usable neighbour entry for the target's MAC, degraded with one")
     func arpLostNeedsUsableEntry() {
         var trace = SyntheticTrace()
         trace.seeHealthyPath()
-        trace.observations.removeAll { $0.probe == .arp && $0.direction == .reply }
+        // The broadcast request never left the bridge for the target's port (flooding off there).
+        trace.observations.removeAll { $0.probe == .arp && ($0.direction == .reply || [3, 5].contains($0.hop)) }
         trace.addStack(socketAnswered: true)
         #expect(trace.report().verdict == .unreachable)
         trace.neighbour = CachedNeighbour(
@@ -153,8 +154,8 @@ struct StackProbeTests {
         trace.neighbour?.states = ["FAILED"]
         trace.neighbour?.mac = SyntheticTrace.targetMAC
         #expect(trace.report().verdict == .unreachable)
-        trace.neighbour?.states = ["PERMANENT"]
-        #expect(trace.report().verdict == .degraded)
+        trace.neighbour?.states = ["STALE"]
+        #expect(trace.report().verdict == .degraded, "the kernel confirms a stale entry by unicast, which passes")
     }
 
     @Test("the last point seen is the one the table shows: a bridge device that saw a unicast frame counts")
@@ -249,5 +250,43 @@ struct StackProbeTests {
         ).encoded()
         #expect(frames.isEchoReply(reply, to: .stack))
         #expect(!frames.isEchoReply(reply, to: .icmp))
+    }
+}
+
+extension StackProbeTests {
+    @Test("the target got the ARP request and stayed silent: a cached entry the kernel must confirm does not help")
+    func silentTargetDoomsEntry() {
+        var trace = SyntheticTrace()
+        trace.seeHealthyPath()
+        trace.observations.removeAll { $0.probe == .arp && $0.direction == .reply }
+        trace.addStack(socketAnswered: true)
+        trace.neighbour = CachedNeighbour(
+            ip: IPv4Address(192, 0, 2, 20),
+            interface: "eth0",
+            mac: SyntheticTrace.targetMAC,
+            states: ["REACHABLE"]
+        )
+        #expect(trace.report().drop?.trail == "arp request reached ct1:eth0, no reply left it")
+        #expect(trace.report().verdict == .unreachable)
+        trace.neighbour?.states = ["PERMANENT"]
+        #expect(trace.report().verdict == .degraded, "a permanent entry is never confirmed by ARP")
+    }
+}
+
+extension StackProbeTests {
+    @Test("the dropped-between evidence lists a bridge device that saw the frame, as the sentence and the table do")
+    func evidenceListsBridgeThatSaw() throws {
+        var trace = SyntheticTrace()
+        trace.see(.arp, .request, at: SyntheticTrace.broadcastPath)
+        trace.see(.arp, .reply, at: SyntheticTrace.unicastPath.reversed())
+        trace.see(.icmp, .request, at: [0, 1, 2])
+        trace.see(.icmpMTU, .request, at: [0, 1, 2])
+        let finding = try #require(trace.report().findings.first { $0.code == "dropped-between" })
+        #expect(
+            finding.evidence.prefix(4) == [
+                "ext:eth0: request seen", "host:em1: request seen", "host:br0: request seen",
+                "host:vct1: request not seen",
+            ]
+        )
     }
 }

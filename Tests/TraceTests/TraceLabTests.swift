@@ -187,9 +187,10 @@ struct TraceNamespaceLabTests {
         #expect(document.labels.contains("host:veth-ct2") && document.labels.contains("ct2:eth0"))
     }
 
-    // The verdict is about the source's own traffic: with ARP lost no new connection can start, whatever the
-    // crafted echo requests to the known MAC did (this expected `degraded` before the stack probe).
-    @Test("broadcast flooding off on the port: ARP is lost there, so the path is unreachable")
+    // The healthy trace first leaves ext with a valid neighbour entry for ct1 (its kernel resolved it for the
+    // stack probe), so ext's own traffic still passes: degraded. Without that entry it is unreachable
+    // (SourceStackLabTests.floodOff).
+    @Test("broadcast flooding off on the port, with a valid entry at the source: ARP is lost there, degraded")
     func broadcastFloodOff() throws {
         // ct1 learns ext's MAC from a healthy trace's ARP request first. Without that ct1 must ask itself, and the
         // lab's ext namespace, which also holds the switch sw0, answers for 192.0.2.1 from sw0 as well (ARP flux):
@@ -198,11 +199,13 @@ struct TraceNamespaceLabTests {
         try lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "bcast_flood", "off")
         defer { try? lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "bcast_flood", "on") }
         let document = try lab.traced("ext", "ct1")
-        #expect(document.verdict == "unreachable")
+        #expect(document.verdict == "degraded")
         #expect(document.drop == "arp request host:br0 host:veth-ct1")
     }
 
-    @Test("a FORWARD drop with br_netfilter: echo requests seen on em1, never on veth-ct1")
+    // Before issue 10 the trail was "host:em1 host:veth-ct1": the walk skipped br0, which in this lab does see
+    // the echo requests (the table shows them there); the trail now names the hop the table shows.
+    @Test("a FORWARD drop with br_netfilter: echo requests seen up to br0, never on veth-ct1")
     func forwardDrop() throws {
         let sysctl = "net.bridge.bridge-nf-call-iptables"
         let before = try ExternalCommand.check(["ip", "netns", "exec", lab.host, "sysctl", "-n", sysctl])
@@ -234,7 +237,7 @@ struct TraceNamespaceLabTests {
         )
         let document = try lab.traced("ext", "ct1")
         #expect(document.verdict == "unreachable")
-        #expect(document.drop == "icmp request host:em1 host:veth-ct1")
+        #expect(document.drop == "icmp request host:br0 host:veth-ct1")
     }
 
     @Test("the container's interface down: nothing passes the host end of its veth")
