@@ -105,6 +105,20 @@ struct SourceStackLabTests {
         #expect(run.output.contains("inet lxcdiag_t o (hook output"), "the output hook is the evidence")
     }
 
+    @Test("an nft input drop at the source: the reply reaches ext:eth0, not the socket; NETFILTER_DROP at the source")
+    func inputDrop() throws {
+        try nft(
+            in: ext,
+            "table inet lxcdiag_i {\n chain i {\n  type filter hook input priority 0;\n  ip saddr \(ct1) drop;\n }\n}\n"
+        )
+        defer {
+            _ = try? ExternalCommand.run(["ip", "netns", "exec", ext, "nft", "delete", "table", "inet", "lxcdiag_i"])
+        }
+        let (document, run) = try expectSourceFault("NETFILTER_DROP", "input drop")
+        #expect(document.drop == "stack reply ext:eth0 ?:?", "\(document.drop ?? "no drop")")
+        #expect(run.output.contains("inet lxcdiag_i i (hook input"), "the input hook is the evidence")
+    }
+
     @Test("no route at the source: the kernel refuses the send, NO_ROUTE at the source")
     func missingRoute() throws {
         let addressing = try lab.addressing

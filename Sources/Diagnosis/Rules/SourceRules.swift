@@ -3,7 +3,7 @@ import PacketCodec
 import Topology
 import Trace
 
-/// NETFILTER_DROP, NO_ROUTE and RP_FILTER_DROP at the source: the crafted probes passed and the source's own
+/// NETFILTER_DROP (output or input), NO_ROUTE and RP_FILTER_DROP at the source: the crafted probes passed and the source's own
 /// echo request (the stack probe) did not, so the fault is in what the crafted frames bypass.
 enum SourceRules {
     static func trace(_ facts: TraceFacts) -> [Finding] {
@@ -11,8 +11,38 @@ enum SourceRules {
         var findings: [Finding] = []
         if let finding = outputDrop(facts, stack) { findings.append(finding) }
         if let finding = wrongRoute(facts, stack) { findings.append(finding) }
-        if let finding = reversePath(facts, stack) { findings.append(finding) }
+        if let finding = reversePath(facts, stack) {
+            findings.append(finding)
+        } else if let finding = inputDrop(facts, stack) {
+            findings.append(finding)
+        }
         return findings
+    }
+
+    /// The reply to the source's own request reached its interface and not its socket, and a chain on the
+    /// source's input path can drop (rp_filter, checked first, is the other cause).
+    private static func inputDrop(_ facts: TraceFacts, _ stack: ProbeReport) -> Finding? {
+        guard stack.hop(facts.source.description)?.reply.seen == true,
+            let ruleset = facts.context.settings[facts.source.node]?.netfilter
+        else { return nil }
+        let hooks = ruleset.hooks.filter {
+            ["ip", "inet"].contains($0.family) && ["prerouting", "input"].contains($0.hook) && $0.canDrop
+        }
+        guard let hook = hooks.first else { return nil }
+        var evidence = [
+            "the reply to the source's own echo request reached \(facts.source), not its socket",
+            "the crafted probes' replies, captured before the source's netfilter, were seen",
+        ]
+        evidence += hooks.flatMap(FilterRules.describe)
+        evidence += facts.kernelEvidence
+        return Finding(
+            .netfilterDrop,
+            at: facts.source,
+            summary: "\(hook.family) \(hook.table) \(hook.chain) in \(facts.source.node) drops the replies to its own "
+                + "traffic from " + (facts.report.to.ip.map { "\($0)" } ?? "the target"),
+            evidence: evidence,
+            fix: FilterRules.deleteCommand(hook, facts.sourceNode?.node)
+        )
     }
 
     /// A chain on the source's output path that can drop: the kernel refused the send (EPERM) or the frame
