@@ -51,7 +51,7 @@ ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t len
 /// Receives one frame with its auxiliary data. The corresponding C function is `recvmsg`.
 ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_packet_info *info);
 
-/// Opens a raw IPv4 socket for ICMP (the kernel writes the IP header). The corresponding C function is
+/// Opens a raw IPv4 socket for ICMP that queues only echo replies (the kernel writes the IP header). The corresponding C function is
 /// `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)`.
 int CLinuxNet_icmp_socket(void);
 
