@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/icmp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
@@ -122,6 +123,30 @@ ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_p
         }
     }
     return n;
+}
+
+/// Opens a raw IPv4 socket for ICMP that queues only echo replies (ICMP_FILTER), so a busy namespace's other
+/// ICMP traffic does not fill its buffer. The corresponding C function is `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)`.
+int CLinuxNet_icmp_socket(void) {
+    int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+    if (fd < 0) return fd;
+    struct icmp_filter filter = { .data = ~(1U << ICMP_ECHOREPLY) };
+    if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, sizeof(filter)) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/// Sends one ICMP message to `destination` (network byte order). The corresponding C function is `sendto`.
+ssize_t CLinuxNet_icmp_send(int fd, uint32_t destination, const void *message, size_t length) {
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = destination;
+    return sendto(fd, message, length, 0, (struct sockaddr *)&addr, sizeof(addr));
 }
 
 /// Waits up to `timeout_ms` for `fd` to become readable: 1 readable, 0 timeout, -1 error.

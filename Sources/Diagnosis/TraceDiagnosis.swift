@@ -13,6 +13,7 @@ public enum TraceDiagnosis {
         findings += ARPRules.trace(facts)
         findings += BridgeRules.trace(facts)
         findings += FilterRules.trace(facts)
+        findings += SourceRules.trace(facts)
         findings += MTURules.trace(facts)
         findings += MacvlanRules.trace(facts)
         findings += VLANRules.findings(context)
@@ -43,6 +44,7 @@ public enum TraceDiagnosis {
     /// The trace's own finding codes, and the catalogue codes that say the same with the cause named.
     static let restatedBy: [String: [FindingCode]] = [
         "stale-neighbour": [.staleNeighbour],
+        "stack-lost": [.staleNeighbour, .netfilterDrop, .noRoute, .rpFilterDrop],
         "mtu-mismatch": [.mtuMismatch],
         "interface-down": [.linkDown],
         "arp-multiple-answers": [.arpFlux, .duplicateIP],

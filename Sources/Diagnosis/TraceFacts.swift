@@ -31,9 +31,22 @@ struct TraceFacts {
 
     /// The probes that reached the target's interface and were never answered there: the target's stack
     /// swallowed them.
+    /// The stack probe counts only when the crafted echo was answered there (else the target answers echoes,
+    /// and the source's own frame reached it unaddressable, e.g. sent to a stale MAC).
     var swallowedAtTarget: [ProbeKind] {
-        report.probes.filter { $0.result == .lost && targetSawRequest($0.kind) && !targetSentReply($0.kind) }
-            .map(\.kind)
+        let targetAnswersEchoes = report.probe(.icmp)?.result == .answered
+        return report.probes.filter { $0.result == .lost && targetSawRequest($0.kind) && !targetSentReply($0.kind) }
+            .map(\.kind).filter { $0.isCrafted || !targetAnswersEchoes }
+    }
+
+    /// The stack probe, when it alone failed: every crafted probe that was sent was answered and the source's
+    /// own echo request was not. The fault is then in the source's stack, which the crafted frames bypass.
+    var sourceStackFailed: ProbeReport? {
+        guard let stack = report.probe(.stack), stack.result == .lost,
+            report.probes.filter({ $0.kind.isCrafted && $0.sent }).allSatisfy({ $0.result == .answered }),
+            report.probe(.icmp)?.sent == true
+        else { return nil }
+        return stack
     }
 
     /// The MAC the target really has: the one the trace resolved, else the snapshot's.

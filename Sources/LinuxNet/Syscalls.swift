@@ -63,6 +63,29 @@ enum Syscall {
         }
     }
 
+    /// The corresponding C function is `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)`.
+    static func icmpSocket() throws(SystemError) -> Int32 {
+        try retryingOnInterrupt("open raw ICMP socket") { CLinuxNet_icmp_socket() }
+    }
+
+    /// The corresponding C function is `sendto` with a `sockaddr_in` (`destination` in host byte order).
+    static func sendICMP(_ fd: Int32, to destination: UInt32, message: [UInt8], what: String) throws(SystemError) -> Int
+    {
+        try retryingOnInterrupt(what) {
+            message.withUnsafeBytes { CLinuxNet_icmp_send(fd, destination.bigEndian, $0.baseAddress, $0.count) }
+        }
+    }
+
+    /// The corresponding C function is `recv`; EAGAIN is returned as -1 for the caller to retry.
+    static func receive(_ fd: Int32, into buffer: inout [UInt8], what: String) throws(SystemError) -> Int {
+        let capacity = buffer.count
+        let count = buffer.withUnsafeMutableBytes { CLinuxNet_recv(fd, $0.baseAddress, capacity, Int32(MSG_DONTWAIT)) }
+        if count >= 0 { return count }
+        let code = CLinuxNet_errno()
+        if code == EAGAIN || code == EINTR { return -1 }
+        throw SystemError(what, code: code)
+    }
+
     /// The corresponding C function is `poll`; 0 on timeout, 1 readable, 2 woken.
     static func waitReadable(_ fd: Int32, wake: Int32 = -1, timeoutMilliseconds: Int32) throws(SystemError) -> Int32 {
         try retryingOnInterrupt("poll") { CLinuxNet_wait_readable(fd, wake, timeoutMilliseconds) }

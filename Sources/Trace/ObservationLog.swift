@@ -26,14 +26,24 @@ final class ObservationLog: @unchecked Sendable {
             probe: probeFrame.probe,
             direction: probeFrame.direction,
             timestampNs: frame.timestampNs,
-            answeredBy: probeFrame.answeredBy
+            answeredBy: probeFrame.answeredBy,
+            destination: probeFrame.ethernet.destination
         )
         condition.lock()
         observations.append(observation)
-        if hop == sourceHop, probeFrame.direction == .reply {
+        // The stack probe counts as answered when the source's socket has the reply, not when a capture saw it.
+        if hop == sourceHop, probeFrame.direction == .reply, probeFrame.probe.isCrafted {
             repliesAtSource[probeFrame.probe, default: []].append(frame.timestampNs)
             condition.broadcast()
         }
+        condition.unlock()
+    }
+
+    /// Notes that the source's own socket received the stack probe's reply at `timestampNs` (realtime).
+    func recordStackAnswer(at timestampNs: UInt64) {
+        condition.lock()
+        repliesAtSource[.stack, default: []].append(timestampNs)
+        condition.broadcast()
         condition.unlock()
     }
 

@@ -1,6 +1,7 @@
 public import PacketCodec
 
-/// The three probes of a trace.
+/// The probes of a trace: three crafted frames sent on the source's interface, and one echo request sent
+/// through the source namespace's own stack.
 public enum ProbeKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// An ARP request for the target's address, broadcast.
     case arp
@@ -8,6 +9,9 @@ public enum ProbeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case icmp
     /// An ICMP echo request as large as the sender interface's MTU, with DF set.
     case icmpMTU = "icmp-mtu"
+    /// A small ICMP echo request sent through the source namespace's kernel (a raw IP socket, as `ping`
+    /// does): its route lookup, neighbour cache, OUTPUT hook and, for the reply, rp_filter and INPUT hook.
+    case stack
 
     /// The ICMP sequence number the probe carries (ARP has none).
     var sequence: UInt16 {
@@ -15,8 +19,12 @@ public enum ProbeKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .arp: 0
         case .icmp: 1
         case .icmpMTU: 2
+        case .stack: 3
         }
     }
+
+    /// Whether lxcdiag wrote the whole frame itself (the source's stack took no part).
+    public var isCrafted: Bool { self != .stack }
 }
 
 /// Which way a probe frame travels: the request from source to target, or the reply back.
@@ -95,22 +103,38 @@ public struct ProbeFrames: Sendable {
         return bytes
     }
 
-    /// An ICMP echo request to `destinationMAC` whose IPv4 total length is `size`, DF set.
-    public func echoRequest(_ probe: ProbeKind, size: Int, destinationMAC: MACAddress) -> [UInt8] {
+    /// The ICMP echo request (header and payload, no IPv4 header) of `probe` for an IPv4 total length of
+    /// `size`: this run's identifier, the probe's sequence number, the nonce first in the payload. The stack
+    /// probe hands exactly this to the kernel, which keeps the identifier of a raw socket's message.
+    public func echoMessage(_ probe: ProbeKind, size: Int) -> [UInt8] {
         let headers = IPv4Packet.headerLength + 8
         let fillCount = max(size - headers - 4 - Self.payloadTag.count, 0)
         let fill = (0..<fillCount).map { UInt8(truncatingIfNeeded: $0) }
-        let icmp = ICMPMessage(
+        return ICMPMessage(
             type: ICMPMessage.echoRequest,
             identifier: marker.identifier,
             sequence: probe.sequence,
             payload: marker.nonceBytes + Self.payloadTag + fill
-        )
+        ).encoded()
+    }
+
+    /// Whether `packet` (an IPv4 packet, as a raw ICMP socket receives it) is the target's echo reply to this
+    /// run's `probe`.
+    public func isEchoReply(_ packet: [UInt8], to probe: ProbeKind) -> Bool {
+        guard let ip = try? IPv4Packet(decoding: packet), ip.protocolNumber == IPv4Packet.protocolICMP,
+            ip.source == targetIP, let icmp = try? ICMPMessage(decoding: ip.payload)
+        else { return false }
+        return icmp.type == ICMPMessage.echoReply && icmp.identifier == marker.identifier
+            && icmp.sequence == probe.sequence && icmp.payload.starts(with: marker.nonceBytes)
+    }
+
+    /// An ICMP echo request to `destinationMAC` whose IPv4 total length is `size`, DF set.
+    public func echoRequest(_ probe: ProbeKind, size: Int, destinationMAC: MACAddress) -> [UInt8] {
         let ip = IPv4Packet(
             source: sourceIP,
             destination: targetIP,
             protocolNumber: IPv4Packet.protocolICMP,
-            payload: icmp.encoded(),
+            payload: echoMessage(probe, size: size),
             identification: marker.identifier &+ probe.sequence,
             dontFragment: true
         )

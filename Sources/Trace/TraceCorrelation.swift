@@ -1,6 +1,6 @@
 import KernelDrops
 import NetworkModel
-import PacketCodec
+public import PacketCodec
 
 /// Turns what the captures saw into a report: per probe and hop, the verdict, where a lost probe stopped.
 ///
@@ -11,11 +11,18 @@ public enum TraceCorrelation {
         let probes = evidence.probes.map { probeReport($0, evidence) }
         var drop = locateDrop(probes, evidence)
         if let located = drop { drop?.kernel = kernelDrop(for: located, probes, evidence) }
+        let arpSilent =
+            drop.map { $0.probe == .arp && $0.direction == .reply && $0.lastSeen == $0.firstMissing } ?? false
         return TraceReport(
             runID: evidence.marker.runID,
             from: summary(of: evidence.source),
             to: summary(of: evidence.target),
-            verdict: verdict(probes),
+            verdict: verdict(
+                probes,
+                neighbour: evidence.neighbour,
+                targetMAC: evidence.target.mac,
+                targetIgnoresARP: arpSilent
+            ),
             probes: probes,
             drop: drop,
             findings: TraceFindings.derive(evidence: evidence, probes: probes, drop: drop),
@@ -23,11 +30,34 @@ public enum TraceCorrelation {
         )
     }
 
-    /// Reachable when every probe was answered; unreachable when no echo request was; degraded otherwise.
-    public static func verdict(_ probes: [ProbeReport]) -> Verdict {
+    /// The verdict is about the source's own traffic (docs/trace-schema.md, "verdict"):
+    ///
+    /// - unreachable when the stack probe was not answered on the source's socket, whatever the crafted
+    ///   probes saw; when ARP went unanswered and the source holds no usable entry for the target's MAC (no new
+    ///   connection can start), or only one the kernel must confirm again while the target, which got the ARP
+    ///   request, answers none (`targetIgnoresARP`: a unicast probe meets the same silence; a permanent entry
+    ///   is never confirmed); and, in a report without a stack probe, when no crafted echo was answered;
+    /// - reachable when every probe was answered;
+    /// - degraded otherwise: the source's own traffic passes but a crafted probe was lost (the MTU-sized one).
+    public static func verdict(
+        _ probes: [ProbeReport],
+        neighbour: CachedNeighbour? = nil,
+        targetMAC: MACAddress? = nil,
+        targetIgnoresARP: Bool = false
+    ) -> Verdict {
+        let stack = probes.first { $0.kind == .stack }
+        if let stack, stack.result != .answered { return .unreachable }
+        if let arp = probes.first(where: { $0.kind == .arp }), arp.result == .lost {
+            let usable =
+                neighbour.map {
+                    $0.isUsable && (targetMAC == nil || $0.mac == targetMAC) && (!targetIgnoresARP || $0.isPermanent)
+                } ?? false
+            if !usable { return .unreachable }
+        }
         if probes.allSatisfy({ $0.result == .answered }) { return .reachable }
-        let echoes = probes.filter { $0.kind != .arp }
-        return echoes.contains { $0.result == .answered } ? .degraded : .unreachable
+        let echoes = probes.filter { $0.kind == .icmp || $0.kind == .icmpMTU }
+        if stack == nil, !echoes.contains(where: { $0.result == .answered }) { return .unreachable }
+        return .degraded
     }
 
     static func probeReport(_ attempt: ProbeAttempt, _ evidence: TraceEvidence) -> ProbeReport {
@@ -56,24 +86,38 @@ public enum TraceCorrelation {
         for reply in replies {
             if let mac = reply.answeredBy, !answeredBy.contains(mac) { answeredBy.append(mac) }
         }
-        let answered = attempt.sentAtNs != nil && !replies.isEmpty
-        let rtt: UInt64? =
-            if answered, let first = replies.first, let start = requestAtSource ?? attempt.sentAtNs,
-                first.timestampNs >= start
-            {
-                first.timestampNs - start
-            } else {
-                nil
-            }
+        // The stack probe is answered when the source's socket got the reply: a reply captured on the source's
+        // interface and then dropped by its stack (rp_filter, INPUT) is not an answer.
+        let answered =
+            attempt.sentAtNs != nil && (attempt.kind.isCrafted ? !replies.isEmpty : attempt.answeredAtNs != nil)
+        // Kernel timestamps on the source's interface when it captured both; the stack probe falls back on the
+        // socket's send and receive times (which include the kernel's ARP and a thread's wake-up).
+        let rtt: UInt64?
+        if answered, let first = replies.first,
+            let start = requestAtSource ?? (attempt.kind.isCrafted ? attempt.sentAtNs : nil),
+            first.timestampNs >= start
+        {
+            rtt = first.timestampNs - start
+        } else if answered, !attempt.kind.isCrafted, let end = attempt.answeredAtNs, let start = attempt.sentAtNs {
+            rtt = end &- start
+        } else {
+            rtt = nil
+        }
+        // The kernel picks the stack probe's MAC: the one its request left the source's interface with.
+        let sentTo =
+            attempt.destination
+            ?? mine.filter { $0.hop == sourceHop && $0.direction == .request }.min { $0.timestampNs < $1.timestampNs }?
+            .destination
         return ProbeReport(
             kind: attempt.kind,
             size: attempt.size,
             sent: attempt.sentAtNs != nil,
-            sentTo: attempt.destination,
+            sentTo: sentTo,
             result: answered ? .answered : .lost,
             rttNs: rtt,
             answeredBy: answeredBy,
-            hops: hops
+            hops: hops,
+            sendError: attempt.sendError
         )
     }
 
@@ -106,17 +150,25 @@ public enum TraceCorrelation {
             HopName(node: evidence.hops[hop].node, interface: evidence.hops[hop].interface)
         }
 
+        // The last point that saw the frame before the gap, bridge devices included when they did see it
+        // (as the table shows them), so the sentence and the table name the same hop.
+        func lastSeen(before missing: Int, along walk: [Int], _ direction: ProbeDirection) -> Int? {
+            guard let end = walk.firstIndex(of: missing) else { return nil }
+            return walk[..<end].last { direction == .request ? lost.hops[$0].request.seen : lost.hops[$0].reply.seen }
+        }
+
         if !lost.hops[targetHop].request.seen {
             let forward = path.filter { expected($0, .request) }
             guard let gap = forward.firstIndex(where: { !lost.hops[$0].request.seen }) else { return nil }
             return DropLocation(
                 probe: lost.kind,
                 direction: .request,
-                lastSeen: gap > 0 ? name(forward[gap - 1]) : nil,
+                lastSeen: lastSeen(before: forward[gap], along: path, .request).map(name),
                 firstMissing: name(forward[gap])
             )
         }
-        let back = path.reversed().filter { expected($0, .reply) }
+        let walkBack = Array(path.reversed())
+        let back = walkBack.filter { expected($0, .reply) }
         guard let gap = back.firstIndex(where: { !lost.hops[$0].reply.seen }) else {
             return DropLocation(probe: lost.kind, direction: .reply, lastSeen: name(sourceHop), firstMissing: nil)
         }
@@ -124,7 +176,7 @@ public enum TraceCorrelation {
         return DropLocation(
             probe: lost.kind,
             direction: .reply,
-            lastSeen: name(gap > 0 ? back[gap - 1] : targetHop),
+            lastSeen: name(gap > 0 ? lastSeen(before: back[gap], along: walkBack, .reply) ?? back[gap - 1] : targetHop),
             firstMissing: name(back[gap])
         )
     }

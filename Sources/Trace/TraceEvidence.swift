@@ -13,13 +13,23 @@ public struct HopObservation: Sendable, Hashable {
     public var timestampNs: UInt64
     /// For replies: the MAC that answered.
     public var answeredBy: MACAddress?
+    /// The frame's destination MAC (for the stack probe's request: where the source's kernel sent it).
+    public var destination: MACAddress?
 
-    public init(hop: Int, probe: ProbeKind, direction: ProbeDirection, timestampNs: UInt64, answeredBy: MACAddress?) {
+    public init(
+        hop: Int,
+        probe: ProbeKind,
+        direction: ProbeDirection,
+        timestampNs: UInt64,
+        answeredBy: MACAddress?,
+        destination: MACAddress? = nil
+    ) {
         self.hop = hop
         self.probe = probe
         self.direction = direction
         self.timestampNs = timestampNs
         self.answeredBy = answeredBy
+        self.destination = destination
     }
 }
 
@@ -29,14 +39,29 @@ public struct ProbeAttempt: Sendable, Hashable {
     public var size: Int
     /// Realtime ns at which the frame was handed to the socket; nil when it was not sent.
     public var sentAtNs: UInt64?
-    /// The destination MAC the frame was sent to (broadcast for ARP).
+    /// The destination MAC the frame was sent to (broadcast for ARP; nil for the stack probe, whose MAC the
+    /// kernel picks).
     public var destination: MACAddress?
+    /// For the stack probe: realtime ns at which the source's own socket received the reply, nil when it did
+    /// not (captures may still have seen a reply the source's stack then dropped).
+    public var answeredAtNs: UInt64?
+    /// For the stack probe: why the source's kernel refused to send it (`sendto`'s error), if it did.
+    public var sendError: String?
 
-    public init(kind: ProbeKind, size: Int, sentAtNs: UInt64?, destination: MACAddress? = nil) {
+    public init(
+        kind: ProbeKind,
+        size: Int,
+        sentAtNs: UInt64?,
+        destination: MACAddress? = nil,
+        answeredAtNs: UInt64? = nil,
+        sendError: String? = nil
+    ) {
         self.kind = kind
         self.size = size
         self.sentAtNs = sentAtNs
         self.destination = destination
+        self.answeredAtNs = answeredAtNs
+        self.sendError = sendError
     }
 }
 
@@ -56,6 +81,10 @@ public struct CachedNeighbour: Sendable, Hashable {
     }
 
     public var isPermanent: Bool { states.contains("PERMANENT") }
+
+    /// Whether the kernel would send to this entry's MAC without asking ARP first succeeding (it has a MAC and
+    /// is not FAILED or INCOMPLETE).
+    public var isUsable: Bool { mac != nil && !states.contains("FAILED") && !states.contains("INCOMPLETE") }
 }
 
 /// Everything one run observed, before correlation: the input of `TraceCorrelation`.

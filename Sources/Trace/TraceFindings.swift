@@ -105,7 +105,12 @@ enum TraceFindings {
                     )
                 )
             }
-            let flooded = probes.filter { $0.kind != .arp && $0.hops[index].request.seen }.map(\.kind.rawValue)
+            // The stack probe sent to a MAC other than the target's is flooded because nobody owns that MAC:
+            // the stale neighbour entry is the finding, not the bridge's forwarding table.
+            let flooded = probes.filter { probe in
+                probe.kind != .arp && probe.hops[index].request.seen
+                    && (probe.kind.isCrafted || evidence.target.mac == nil || probe.sentTo == evidence.target.mac)
+            }.map(\.kind.rawValue)
             if !flooded.isEmpty {
                 findings.append(
                     Finding(
@@ -155,8 +160,11 @@ enum TraceFindings {
             )
             return findings
         }
+        if drop.probe == .stack, let stack = probes.first(where: { $0.kind == .stack }) {
+            findings.append(stackLost(stack, drop: drop, evidence: evidence, probes: probes))
+            return findings
+        }
         let lost = probes.first { $0.kind == drop.probe }
-        let lastSeen = drop.lastSeen.map { "\($0)" } ?? "nowhere (not even on the source's interface)"
         if drop.direction == .reply, drop.firstMissing == drop.lastSeen, let stop {
             findings.append(
                 Finding(
@@ -190,12 +198,15 @@ enum TraceFindings {
                 code: "dropped-between",
                 severity: .error,
                 location: stop,
-                summary: "the \(drop.probe.rawValue) \(drop.direction.rawValue) stopped after \(lastSeen), "
-                    + "never reached \(missing)",
+                summary: "the \(drop.trail)",
                 evidence: (lost.map { probe in
+                    // A bridge device is listed when it saw the frame (the trail may end there) or when it
+                    // should have (the flooded ARP request); its silence about unicast is no evidence.
                     probe.hops.filter { hop in
-                        !hop.isSide
-                            && (hop.role.seesForwardedUnicast || (drop.probe == .arp && drop.direction == .request))
+                        let seen = drop.direction == .request ? hop.request.seen : hop.reply.seen
+                        return !hop.isSide
+                            && (hop.role.seesForwardedUnicast || seen
+                                || (drop.probe == .arp && drop.direction == .request))
                     }
                     .map { hop in
                         let sighting = drop.direction == .request ? hop.request : hop.reply
@@ -208,6 +219,49 @@ enum TraceFindings {
             )
         )
         return findings
+    }
+
+    /// Every crafted probe was answered and the source's own echo request was not: the fault is in the
+    /// source's stack (its route, neighbour entry, OUTPUT hook, rp_filter or INPUT hook), which the crafted
+    /// frames bypass. The evidence says how far the kernel's frame got; the diagnosis rules name the cause.
+    private static func stackLost(
+        _ stack: ProbeReport,
+        drop: DropLocation,
+        evidence: TraceEvidence,
+        probes: [ProbeReport]
+    ) -> Finding {
+        let source = evidence.source
+        let sourceName = HopName(node: source.node, interface: source.interface)
+        let sourceHop = evidence.sourceHop
+        let target = evidence.target.ip.map { "\($0)" } ?? "the target"
+        let arpMAC = probes.first { $0.kind == .arp }?.answeredBy.first
+        var lines = [
+            "crafted probes answered: " + probes.filter(\.kind.isCrafted).map(\.kind.rawValue).joined(separator: ", ")
+        ]
+        if let error = stack.sendError {
+            lines.append("the kernel refused to send it: \(error)")
+        } else if !stack.hops[sourceHop].request.seen {
+            lines.append("the kernel's echo request never left \(sourceName) (routed elsewhere, or waiting for ARP)")
+        } else if let mac = stack.sentTo {
+            var line = "the kernel's echo request left \(sourceName) for \(mac)"
+            if let arpMAC, arpMAC != mac { line += ", while ARP for \(target) is answered by \(arpMAC)" }
+            lines.append(line)
+        }
+        if stack.hops[sourceHop].reply.seen {
+            lines.append("its reply reached \(sourceName) and not the socket: the source's stack dropped it")
+        }
+        let ip = ipCommand(source.namespace)
+        return Finding(
+            code: "stack-lost",
+            severity: .error,
+            location: sourceName,
+            summary: "\(source.node)'s own echo request to \(target) got no answer although the crafted probes did: "
+                + "the fault is in \(source.node)'s own stack",
+            evidence: lines,
+            fix: "Check what the source's kernel does with traffic for \(target): \(ip) route get \(target); "
+                + "\(ip) neigh show \(target); its OUTPUT/INPUT rules (nft list ruleset); its rp_filter (sysctl "
+                + "net.ipv4.conf.all.rp_filter net.ipv4.conf.\(source.interface).rp_filter)."
+        )
     }
 
     /// The `ip` invocation that acts inside `namespace`, for fix commands.

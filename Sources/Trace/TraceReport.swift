@@ -39,13 +39,15 @@ public struct TraceReport: Sendable, Hashable {
     public func probe(_ kind: ProbeKind) -> ProbeReport? { probes.first { $0.kind == kind } }
 }
 
-/// Whether the target answered: all probes, none of the echo requests, or some.
+/// Whether the source's own traffic gets through: the verdict is about what the source's stack sends (the
+/// stack probe); the crafted probes localize.
 public enum Verdict: String, Sendable, Hashable, Codable {
-    /// Every probe was answered.
+    /// Every probe was answered, the stack probe included.
     case reachable
-    /// No echo request was answered (whatever ARP did).
+    /// The source's own echo request was not answered (or, without a stack probe, no crafted one was), or ARP
+    /// went unanswered while the source holds no usable neighbour entry: no new connection can start.
     case unreachable
-    /// At least one echo request was answered but some probe was lost (the large one, or the ARP).
+    /// The source's own traffic passes, but a crafted probe was lost (typically the MTU-sized one).
     case degraded
 }
 
@@ -91,6 +93,8 @@ public struct ProbeReport: Sendable, Hashable {
     /// The MACs that answered, in the order their replies reached the source.
     public var answeredBy: [MACAddress]
     public var hops: [HopSighting]
+    /// For the stack probe: why the source's kernel refused to send it (no route, an OUTPUT rule), if it did.
+    public var sendError: String?
 
     public init(
         kind: ProbeKind,
@@ -100,7 +104,8 @@ public struct ProbeReport: Sendable, Hashable {
         result: ProbeResult,
         rttNs: UInt64?,
         answeredBy: [MACAddress],
-        hops: [HopSighting]
+        hops: [HopSighting],
+        sendError: String? = nil
     ) {
         self.kind = kind
         self.size = size
@@ -110,6 +115,7 @@ public struct ProbeReport: Sendable, Hashable {
         self.rttNs = rttNs
         self.answeredBy = answeredBy
         self.hops = hops
+        self.sendError = sendError
     }
 
     /// The sighting at the capture point labelled `node:interface`.
@@ -205,6 +211,26 @@ public struct DropLocation: Sendable, Hashable {
         self.lastSeen = lastSeen
         self.firstMissing = firstMissing
         self.kernel = kernel
+    }
+}
+
+extension DropLocation {
+    /// The frame's trail as one sentence that names the hops as the table shows them: `icmp request last seen
+    /// at host:br0, never reached host:veth-ct1`; `icmp request reached ct1:eth0, no reply left it`.
+    public var trail: String {
+        let what = "\(probe.rawValue) \(direction.rawValue)"
+        switch (lastSeen, firstMissing) {
+        case (let last?, let missing?) where last == missing:
+            return "\(probe.rawValue) request reached \(last), no reply left it"
+        case (let last?, let missing?):
+            return "\(what) last seen at \(last), never reached \(missing)"
+        case (nil, let missing?):
+            return "\(what) never seen, not even at \(missing)"
+        case (let last?, nil):
+            return "\(what) reached \(last) but not the source's socket (its own stack dropped it)"
+        case (nil, nil):
+            return "\(what) never seen"
+        }
     }
 }
 

@@ -41,6 +41,7 @@ extension ProbeReport: Encodable {
         case rttNs = "rtt_ns"
         case answeredBy = "answered_by"
         case hops
+        case sendError = "send_error"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -53,6 +54,7 @@ extension ProbeReport: Encodable {
         try container.encode(rttNs, forKey: .rttNs)
         try container.encode(answeredBy, forKey: .answeredBy)
         try container.encode(hops, forKey: .hops)
+        try container.encode(sendError, forKey: .sendError)
     }
 }
 

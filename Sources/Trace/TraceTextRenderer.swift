@@ -4,7 +4,8 @@ import KernelDrops
 /// verdict, where the frame stopped, and the findings with their fixes.
 ///
 /// Marks: `→` request seen, `←` reply seen, `·` not seen, `✗` the first point that should have seen the
-/// lost frame and did not, `-` nothing captured (interface down).
+/// lost frame and did not, `-` nothing captured (interface down), blank: a bridge device, which does not see
+/// unicast frames it forwards (never a miss). A legend under the table says so.
 public struct TraceTextRenderer: Sendable {
     /// Whether to use ANSI colours (the CLI turns them off when not on a terminal or when NO_COLOR is set).
     public var colour: Bool
@@ -30,10 +31,7 @@ public struct TraceTextRenderer: Sendable {
         lines.append("verdict   \(verdictText(report.verdict))")
         lines.append("probes    " + report.probes.map(probeText).joined(separator: "; "))
         if let drop = report.drop {
-            let last = drop.lastSeen.map { "\($0)" } ?? "nowhere"
-            let missing = drop.firstMissing.map { "\($0)" } ?? "-"
-            var stop = "stopped   \(drop.probe.rawValue) \(drop.direction.rawValue) last seen at \(last), "
-            stop += "never reached \(missing)"
+            var stop = "stopped   \(drop.trail)"
             if let kernel = drop.kernel { stop += " (kernel: \(kernel.reason) in \(kernel.location))" }
             lines.append(paint(stop, .red))
         }
@@ -70,7 +68,22 @@ public struct TraceTextRenderer: Sendable {
             }
             lines.append(line.trimmingTrailingSpaces())
         }
+        lines += legend(report).map { paint($0, .dim) }
         return lines
+    }
+
+    /// The lines under the table that say what its marks and names mean.
+    func legend(_ report: TraceReport) -> [String] {
+        var marks = ["→ request seen", "← reply seen", "· not seen", "✗ first point that missed the lost frame"]
+        let hops = report.probes.first?.hops ?? []
+        if hops.contains(where: { $0.captureError != nil }) { marks.append("- not captured (interface down)") }
+        if hops.contains(where: { !$0.role.seesForwardedUnicast }) {
+            marks.append("blank: a bridge device, blind to unicast it forwards")
+        }
+        var names: [String] = []
+        if report.probe(.stack) != nil { names.append("stack: echo request sent by the source's own kernel") }
+        if hops.contains(where: \.isSide) { names.append("(side): another port of a bridge on the path") }
+        return ["marks: " + marks.joined(separator: ", ")] + (names.isEmpty ? [] : [names.joined(separator: "; ")])
     }
 
     private func mark(_ hop: HopSighting, _ direction: ProbeDirection, probe: ProbeKind, report: TraceReport) -> String
@@ -78,6 +91,8 @@ public struct TraceTextRenderer: Sendable {
         if hop.captureError != nil { return paint("-", .dim) }
         let seen = direction == .request ? hop.request.seen : hop.reply.seen
         if seen { return paint(direction == .request ? "→" : "←", .green) }
+        // A bridge device is captured without promiscuous mode: a unicast frame it forwards is not a miss there.
+        if !hop.role.seesForwardedUnicast, !(probe == .arp && direction == .request) { return " " }
         if let drop = report.drop, drop.probe == probe, drop.direction == direction,
             drop.firstMissing?.node == hop.node, drop.firstMissing?.interface == hop.interface
         {
@@ -93,6 +108,9 @@ public struct TraceTextRenderer: Sendable {
 
     private func probeText(_ probe: ProbeReport) -> String {
         let size = probe.kind == .arp ? "" : " \(probe.size) B"
+        if let error = probe.sendError {
+            return paint("\(probe.kind.rawValue)\(size) refused by the kernel (\(error))", .red)
+        }
         guard probe.sent else { return "\(probe.kind.rawValue)\(size) not sent (no MAC to send to)" }
         switch probe.result {
         case .answered:

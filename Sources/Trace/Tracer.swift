@@ -34,7 +34,7 @@ public struct Tracer: Sendable {
     /// Runs `plan`, blocking the calling thread (which must not be a Swift concurrency thread) until done.
     ///
     /// Opens every capture at once, each in its namespace; sends the ARP request, then both echo requests to
-    /// the MAC that answered; returns once the source has every reply and the captures drained, or a lost
+    /// the MAC that answered and one echo request through the source namespace's own stack; returns once the source has every reply and the captures drained, or a lost
     /// probe's timeout passed. Captures are closed on return, on error, and on Ctrl-C.
     public func run(_ plan: TracePlan) throws(TraceError) -> TraceOutcome {
         let started = monotonicNanoseconds()
@@ -101,20 +101,28 @@ public struct Tracer: Sendable {
         captures.start { hop, frame in log.record(frame, at: hop) }
 
         let sender: PacketSocket
+        let stack: ICMPSocket
         do {
-            sender = try withNetworkNamespace(source.namespace) { try PacketSocket(interface: source.interface) }
+            (sender, stack) = try withNetworkNamespace(source.namespace) {
+                (try PacketSocket(interface: source.interface), try ICMPSocket())
+            }
         } catch {
             throw TraceError(.sendFailed, "cannot send from \(source.node):\(source.interface): \(error)")
         }
         let sequence = ProbeSequence(
             sender: sender,
+            stack: stack,
             source: source,
             frames: frames,
             log: log,
             timeoutNs: plan.options.lossTimeoutNs,
             arpGraceNs: plan.options.arpGraceNs
         )
-        let attempts = try sequence.run(echoes: echoes, fallbackMAC: plan.target.mac ?? neighbour?.mac)
+        let attempts = try sequence.run(
+            echoes: echoes,
+            stackSize: plan.options.smallProbeSize,
+            fallbackMAC: plan.target.mac ?? neighbour?.mac
+        )
         // Let every capture thread read what its ring still holds.
         usleep(UInt32(plan.options.drainNs / 1000))
         captures.stopAll()

@@ -20,7 +20,9 @@ extension LXCDiag {
             discussion: """
                 From the source's namespace lxcdiag sends an ARP request for the target, then two ICMP echo \
                 requests to the MAC that answered (a small one, and one as large as the source interface's \
-                MTU with DF set). Meanwhile it captures with libpcap on every hop of the path, each inside its \
+                MTU with DF set), and one echo request through the source's own stack (`stack`: its route, \
+                neighbour cache and netfilter take part, as for ping). The verdict is about that one: \
+                REACHABLE only when the source's own traffic is answered; the crafted frames localize. Meanwhile it captures with libpcap on every hop of the path, each inside its \
                 own namespace, with a kernel filter that passes only this run's frames. It prints, per hop, \
                 which probe went by in which direction, the verdict, where a lost frame was last seen, and \
                 findings with a fix.
@@ -43,8 +45,9 @@ extension LXCDiag {
                   lxcdiag trace --from netns:ext --to netns:ct1 --hop host/em1=uplink \\
                     --hop host/br0=bridge --hop host/veth-ct1=veth --side host/veth-ct2
 
-                Exit status: 0 reachable, 1 unreachable or degraded, 2 usage, 3 environment (not root, \
-                a namespace or interface missing or gone mid-trace).
+                Exit status: 0 reachable with no error-level finding, 1 otherwise (unreachable, degraded, or \
+                an error-level finding), 2 usage, 3 environment (not root, a namespace or interface missing or \
+                gone mid-trace).
                 """
         )
 
@@ -164,7 +167,10 @@ extension LXCDiag {
                     )
                     FileHandle.standardOutput.write(Data(TraceTextRenderer(colour: colour).render(outcome.report).utf8))
                 }
-                if outcome.report.verdict != .reachable { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+                // 0 only for a reachable path with no error-level finding (README, "Exit status").
+                let failed =
+                    outcome.report.verdict != .reachable || outcome.report.findings.contains { $0.severity == .error }
+                if failed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }
         }
 

@@ -85,10 +85,12 @@ struct TraceCommandTests {
             "\(lab.host):br0", "\(lab.host):vct1", "\(lab.host):vct2", "\(lab.ct1):eth0",
         ]
         #expect(seen == expected)
-        // 3 probes both ways on the 6 hops that see unicast, plus the flooded ARP request on both bridges and
-        // the side port: nothing else passed the kernel filter.
+        // 3 crafted probes and the stack probe both ways on the 6 hops that see unicast, the answer to the source
+        // kernel's own ARP request for the stack probe (unicast, from the target to the source: it passes the
+        // filter as an ARP reply; the kernel's request carries no nonce and does not), plus the flooded ARP request
+        // on both bridges and the side port: nothing else passed the kernel filter.
         let count = try ExternalCommand.check(["tshark", "-r", pcap, "-T", "fields", "-e", "frame.number"])
-        #expect(count.split(separator: "\n").count == 6 * 6 + 3)
+        #expect(count.split(separator: "\n").count == 6 * 8 + 6 + 3)
     }
 
     @Test("a dropping path: exit 1 and a text view that marks where it stopped, without colour off a terminal")

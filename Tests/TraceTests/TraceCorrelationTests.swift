@@ -97,14 +97,16 @@ struct TraceCorrelationTests {
         #expect(finding?.fix.contains("ip -n ct1 link set dev eth0 mtu 1500") == true)
     }
 
-    @Test("ARP lost but the echoes answered (sent to a known MAC): degraded")
+    // Before the stack probe this was `degraded`: with ARP unanswered and no usable neighbour entry at the source
+    // no new connection can start, whatever the crafted echoes to the known MAC did (StackProbeTests has the rest).
+    @Test("ARP lost but the echoes answered (sent to a known MAC), no neighbour entry at the source: unreachable")
     func arpLostEchoesAnswered() {
         var trace = SyntheticTrace()
         trace.seeHealthyPath()
         trace.observations.removeAll { $0.probe == .arp && $0.direction == .request && [3, 5].contains($0.hop) }
         trace.observations.removeAll { $0.probe == .arp && $0.direction == .reply }
         let report = trace.report()
-        #expect(report.verdict == .degraded)
+        #expect(report.verdict == .unreachable)
         #expect(report.drop?.probe == .arp)
         #expect(report.drop?.firstMissing == HopName(node: "host", interface: "vct1"))
     }

@@ -75,6 +75,8 @@ struct TraceOutputTests {
         #expect(finding["fix"] is String)
     }
 
+    // Changed with issue 10: the bridge device's unicast marks are blank (it cannot see forwarded unicast, so
+    // never a miss), a legend follows the table, and the finding's sentence matches the `stopped` line.
     @Test("the text view shows the path as a column with a mark per probe and direction (golden)")
     func textGolden() {
         var trace = SyntheticTrace()
@@ -89,10 +91,13 @@ struct TraceOutputTests {
             hop               role         arp       icmp      icmp-mtu
             ext:eth0          endpoint     → ←       → ·       → ·
             host:em1          uplink       → ←       → ·       → ·
-            host:br0          bridge       → ·       · ·       · ·
+            host:br0          bridge       →
             host:vct1         veth         → ←       ✗ ·       · ·
             (side) host:vct2  bridge-port  → ·       · ·       · ·
             ct1:eth0          container    → ←       · ·       · ·
+            marks: → request seen, ← reply seen, · not seen, ✗ first point that missed the lost frame, \
+            blank: a bridge device, blind to unicast it forwards
+            (side): another port of a bridge on the path
 
             verdict   UNREACHABLE
             probes    arp answered in 229 µs; icmp 84 B lost; icmp-mtu 1500 B lost
@@ -100,7 +105,7 @@ struct TraceOutputTests {
 
             findings
               error   dropped-between at host:vct1
-                    the icmp request stopped after host:em1, never reached host:vct1
+                    the icmp request last seen at host:em1, never reached host:vct1
                     - ext:eth0: request seen
                     - host:em1: request seen
                     - host:vct1: request not seen

@@ -21,7 +21,7 @@ struct TracePathTests {
         let report = outcome.report
         #expect(report.verdict == .reachable)
         #expect(report.drop == nil)
-        #expect(report.probes.map(\.kind) == [.arp, .icmp, .icmpMTU])
+        #expect(report.probes.map(\.kind) == [.arp, .icmp, .icmpMTU, .stack])
         #expect(report.probe(.icmpMTU)?.size == 1500)
         for probe in report.probes {
             #expect(probe.result == .answered)
@@ -235,13 +235,19 @@ struct TraceDropTests {
         #expect(try query(.named(lab.ct1), "eth0", IPv4Address(192, 0, 2, 66)) == nil)
     }
 
-    @Test("a stale neighbour entry at the source is reported with the MAC that really answers")
+    // Before the stack probe this expected `reachable`: the crafted frames, sent to the MAC that answers ARP,
+    // passed. The source's own kernel sends to the entry's wrong MAC (a replaced entry is permanent), so its
+    // traffic is lost and the verdict, which is about that traffic, is unreachable.
+    @Test("a stale neighbour entry at the source is reported with the MAC that really answers; the path is unreachable")
     func staleNeighbour() throws {
         let lab = try TracePathLab()
         defer { lab.tearDown() }
         try lab.ip(lab.ext, "neigh", "replace", "\(TracePathLab.ct1IP)", "lladdr", "02:00:00:00:99:99", "dev", "eth0")
         let report = try Tracer().run(lab.plan()).report
-        #expect(report.verdict == .reachable)
+        #expect(report.verdict == .unreachable)
+        #expect(report.probe(.stack)?.result == .lost)
+        #expect(report.probe(.stack)?.sentTo == MACAddress("02:00:00:00:99:99"))
+        #expect(report.probes.filter(\.kind.isCrafted).allSatisfy { $0.result == .answered })
         let finding = try #require(report.findings.first { $0.code == "stale-neighbour" })
         #expect(finding.summary.contains("02:00:00:00:99:99"))
         #expect(finding.summary.contains("\(lab.ct1MAC)"))

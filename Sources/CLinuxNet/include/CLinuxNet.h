@@ -51,6 +51,14 @@ ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t len
 /// Receives one frame with its auxiliary data. The corresponding C function is `recvmsg`.
 ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_packet_info *info);
 
+/// Opens a raw IPv4 socket for ICMP that queues only echo replies (the kernel writes the IP header). The corresponding C function is
+/// `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)`.
+int CLinuxNet_icmp_socket(void);
+
+/// Sends one ICMP message to `destination` (network byte order) through the kernel's routing.
+/// The corresponding C function is `sendto` with a `sockaddr_in`.
+ssize_t CLinuxNet_icmp_send(int fd, uint32_t destination, const void *message, size_t length);
+
 /// Waits up to `timeout_ms` for `fd` to become readable: 1 readable, 0 timeout, -1 error.
 int CLinuxNet_wait_readable(int fd, int wake_fd, int timeout_ms);
 

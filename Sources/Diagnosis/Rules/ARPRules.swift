@@ -117,6 +117,14 @@ enum ARPRules {
         return findings
     }
 
+    /// What the stack probe shows of a stale entry: the kernel's own echo request left for the cached MAC.
+    private static func stackEvidence(_ facts: TraceFacts, cached: MACAddress) -> [String] {
+        guard let stack = facts.report.probe(.stack), let sentTo = stack.sentTo else { return [] }
+        let answer = stack.result == .answered ? "answered" : "unanswered"
+        return ["the source's own echo request left \(facts.source) for \(sentTo) (\(answer))"]
+            .filter { _ in sentTo == cached || stack.result == .lost }
+    }
+
     /// The source's neighbour entry for the target points at a MAC that does not answer for it.
     private static func staleNeighbour(_ facts: TraceFacts) -> Finding? {
         guard let ip = facts.report.to.ip, let snapshot = facts.sourceNode,
@@ -137,7 +145,7 @@ enum ARPRules {
             evidence: [
                 "neighbour entry \(ip) lladdr \(cached) \(entry.state.rawValue) on \(facts.source)",
                 facts.arpAnswers.isEmpty ? "\(facts.target) has \(actual)" : "ARP reply for \(ip) from \(actual)",
-            ],
+            ] + stackEvidence(facts, cached: cached),
             fix: NodeCommand.tool("ip", snapshot.node, fix)
         )
     }

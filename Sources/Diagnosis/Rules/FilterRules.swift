@@ -84,7 +84,7 @@ enum FilterRules {
     }
 
     /// The command that removes `hook`'s first drop rule, or opens its policy.
-    private static func deleteCommand(_ hook: NetfilterHook, _ node: NetworkNode?) -> String {
+    static func deleteCommand(_ hook: NetfilterHook, _ node: NetworkNode?) -> String {
         if let rule = hook.dropRules.first {
             return NodeCommand.inside(
                 node,
