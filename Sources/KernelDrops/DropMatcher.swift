@@ -54,6 +54,10 @@ public struct DropMatcher: Sendable {
         }
     }
 
+    /// Whether a packet event has made the buffer at `buffer` (as the kernel printed its address) one of the
+    /// run's, so that its drop would be reported.
+    public func isTracking(buffer: Substring) -> Bool { tracked[String(buffer)] != nil }
+
     private mutating func track(_ event: PacketEvent) {
         guard signature.watches(event.device),
             let frameLength = signature.frameLength(eventLength: event.length, direction: event.direction)

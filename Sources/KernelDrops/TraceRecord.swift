@@ -64,6 +64,17 @@ public enum TraceRecord: Sendable, Hashable {
         }
     }
 
+    /// The buffer address of a `kfree_skb` line (`... kfree_skb: skbaddr=ADDR ...`), found without parsing
+    /// the rest; nil for any other line. Lets the recorder skip the drops of other traffic cheaply.
+    public static func dropBufferAddress(in line: Substring) -> Substring? {
+        guard let marker = line.utf8.firstRange(of: dropMarker) else { return nil }
+        let rest = line.utf8[marker.upperBound...]
+        let end = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.endIndex
+        return line[marker.upperBound..<end]
+    }
+
+    private static let dropMarker = Array(" kfree_skb: skbaddr=".utf8)
+
     /// Parses `CPU:1 [LOST 42 EVENTS]`.
     private static func lostEvents(_ text: Substring) -> (cpu: Int, count: Int)? {
         let words = text.split(separator: " ")

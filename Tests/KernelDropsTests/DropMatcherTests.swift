@@ -122,11 +122,87 @@ struct ClockMarkerTests {
 @Suite("The filters the kernel applies to the packet tracepoints")
 struct SignatureFilterTests {
     @Test("receive filters subtract the Ethernet header; interface names are ANDed in")
-    func filters() {
+    func filters() throws {
         let plain = DropSignature(frameLengths: [1027, 100])
-        #expect(plain.filter(for: .transmit) == "len == 100 || len == 1027")
-        #expect(plain.filter(for: .receive) == "len == 86 || len == 1013")
+        #expect(try plain.filter(for: .transmit) == "len == 100 || len == 1027")
+        #expect(try plain.filter(for: .receive) == "len == 86 || len == 1013")
         let named = DropSignature(frameLengths: [1027], interfaces: ["vb", "va"])
-        #expect(named.filter(for: .transmit) == "(len == 1027) && (name == \"va\" || name == \"vb\")")
+        #expect(try named.filter(for: .transmit) == "(len == 1027) && (name == \"va\" || name == \"vb\")")
+    }
+
+    /// The issue's injection: a name that closes the quote and ORs in a clause matching every frame.
+    static let injection = #"x" || len != 0 || name == "y"#
+
+    @Test(
+        "a name that could rewrite or widen the filter, or that the kernel never gives a device, is refused",
+        arguments: [
+            injection, "", "a'b", #"a\b"#, "a b", "a\tb", "a\nb", "eth0/1", "eth0:1", ".", "..",
+            "sixteen-chars-xx", "veth*", "eth?", "br[0]", "a\u{7f}", "a\u{0}b", "a\u{a0}b",
+        ]
+    )
+    func hostileNamesRefused(name: String) {
+        let signature = DropSignature(frameLengths: [1027], interfaces: ["va", name])
+        #expect(throws: TracingError.self) { try DropSignature.checkInterfaceName(name) }
+        for direction in [PacketEvent.Direction.receive, .transmit] {
+            do {
+                let filter = try signature.filter(for: direction)
+                Issue.record("\(String(reflecting: name)) gave the filter \(filter)")
+            } catch {
+                #expect(error.kind == .invalidSignature)
+                // One line, naming the name with its escapes.
+                #expect(!error.description.contains("\n"))
+                #expect(error.description.contains(String(reflecting: name)))
+            }
+        }
+    }
+
+    @Test(
+        "real interface names pass and appear in the filter verbatim",
+        arguments: ["eth0", "veth-ct1", "br0", "em1", "fifteen-chars-x", "vlan.100", "wlp0s20f3", "lo", "ẞ"]
+    )
+    func realNamesAccepted(name: String) throws {
+        try DropSignature.checkInterfaceName(name)
+        let filter = try DropSignature(frameLengths: [1027], interfaces: [name]).filter(for: .transmit)
+        #expect(filter == "(len == 1027) && (name == \"\(name)\")")
+    }
+
+    @Test("lengths outside 60...65535 and an empty set are refused before any filter text is made")
+    func badLengths() {
+        for lengths: Set<Int> in [[], [59], [1027, 65_536], [-1]] {
+            #expect(throws: TracingError.self) { try DropSignature(frameLengths: lengths).filter(for: .receive) }
+        }
+        #expect((try? DropSignature(frameLengths: [60, 65_535]).filter(for: .transmit)) == "len == 60 || len == 65535")
+    }
+}
+
+@Suite("Skipping the drops of other traffic before parsing")
+struct DropFastPathTests {
+    @Test("a kfree_skb line gives its buffer address without a parse; other lines give nil")
+    func bufferAddress() throws {
+        let drop: Substring =
+            "         python3-19019   [001] ..s1.   722.752936: kfree_skb: skbaddr=00000000e281be1b"
+            + " rx_sk=0000000000000000 protocol=2048 location=nft_do_chain+0x3e8/0x610 reason: NETFILTER_DROP"
+        #expect(TraceRecord.dropBufferAddress(in: drop) == "00000000e281be1b")
+        let queue: Substring =
+            "         python3-19019   [001] b....   722.752916: net_dev_queue: dev=va skbaddr=00000000e281be1b len=1027"
+        #expect(TraceRecord.dropBufferAddress(in: queue) == nil)
+        #expect(TraceRecord.dropBufferAddress(in: "CPU:1 [LOST 42 EVENTS]") == nil)
+    }
+
+    @Test("the matcher tracks exactly the buffers its packet events made the run's")
+    func tracking() throws {
+        var matcher = DropMatcher(signature: DropSignature(frameLengths: [1027]))
+        let lines = try fixture("veth-drops.trace").split(separator: "\n")
+        let firstOurs = try #require(
+            lines.first { line in
+                guard case .packet(let event) = TraceRecord(line: line) else { return false }
+                return event.length == 1027
+            }
+        )
+        guard case .packet(let event) = TraceRecord(line: firstOurs) else { return }
+        #expect(!matcher.isTracking(buffer: Substring(event.skb)))
+        _ = matcher.consume(.packet(event))
+        #expect(matcher.isTracking(buffer: Substring(event.skb)))
+        #expect(!matcher.isTracking(buffer: "00000000deadbeef"))
     }
 }
