@@ -39,6 +39,7 @@ public struct DropMatcher: Sendable {
             return nil
         case .drop(let event):
             guard let buffer = tracked.removeValue(forKey: event.skb),
+                !signature.ignoredReasons.contains(event.reason),
                 event.timestampNs >= buffer.lastEvent.timestampNs,
                 event.timestampNs - buffer.lastEvent.timestampNs <= windowNs
             else { return nil }

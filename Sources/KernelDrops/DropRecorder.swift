@@ -40,8 +40,6 @@ public final class DropRecorder: @unchecked Sendable {
 
     /// The tracepoint every drop comes from.
     static let dropEvent = "skb/kfree_skb"
-    /// kfree_skb's filter: the EtherTypes probes use (IPv4, ARP, 802.1Q, 802.1ad), to skip IPv6 and the rest.
-    static let dropFilter = "protocol == 2048 || protocol == 2054 || protocol == 33024 || protocol == 34984"
 
     private let lock = NSLock()
     /// Held for a whole teardown, which the signal thread and the caller may start at the same time.
@@ -147,7 +145,10 @@ public final class DropRecorder: @unchecked Sendable {
             try made.set("trace_marker", to: "\(TraceRecord.clockMarker) \(monotonicNanoseconds())")
             // Wake a poller on the first event rather than once half the buffer is full.
             try? made.set("buffer_percent", to: "0")
-            try made.enable(Self.dropEvent, filter: Self.dropFilter)
+            let reasons =
+                signature.ignoredReasons.isEmpty
+                ? [:] : DropReasonTable.numbers(in: (try? fileSystem.eventFormat(Self.dropEvent)) ?? "")
+            try made.enable(Self.dropEvent, filter: signature.dropFilter(reasonNumbers: reasons))
             for tracepoint in PacketEvent.tracepoints {
                 try made.enable("net/\(tracepoint.name)", filter: signature.filter(for: tracepoint.direction))
             }

@@ -11,7 +11,11 @@ public struct KernelDrop: Codable, Sendable, Hashable {
     /// Whether this drop discards a copy while the probe itself goes on, so it never explains a loss:
     /// OTHERHOST (a promiscuous bridge passes every frame up to its own stack too, which discards the copy) and
     /// NO_SOCKET (the source's kernel discards the echo reply that lxcdiag's AF_PACKET socket already read).
-    public var discardsCopy: Bool { reason == "OTHERHOST" || reason == "NO_SOCKET" }
+    public var discardsCopy: Bool { Self.copyReasons.contains(reason) }
+
+    /// The reasons of drops that discard a copy (`discardsCopy`). A trace leaves them out in the kernel
+    /// (`DropSignature.ignoredReasons`): a UDP flood to a closed port is one NO_SOCKET drop per datagram.
+    public static let copyReasons: Set<String> = ["OTHERHOST", "NO_SOCKET"]
     /// Where the kernel freed the buffer, as it prints it (`nft_do_chain+0x3e8/0x610`), or resolved through
     /// /proc/kallsyms (`nft_do_chain+0x3e8`) when the kernel printed a raw address.
     public var location: String
@@ -65,10 +69,27 @@ public struct DropSignature: Codable, Sendable, Hashable {
     public var frameLengths: Set<Int>
     /// Interface names to watch; empty means every interface in every namespace.
     public var interfaces: Set<String>
+    /// Drop reasons not to report (names without `SKB_DROP_REASON_`, such as `NO_SOCKET`); the kernel
+    /// leaves them out itself where its `kfree_skb` format lists their numbers.
+    public var ignoredReasons: Set<String>
 
-    public init(frameLengths: Set<Int>, interfaces: Set<String> = []) {
+    public init(frameLengths: Set<Int>, interfaces: Set<String> = [], ignoredReasons: Set<String> = []) {
         self.frameLengths = frameLengths
         self.interfaces = interfaces
+        self.ignoredReasons = ignoredReasons
+    }
+
+    /// The EtherTypes probes use (IPv4, ARP, 802.1Q, 802.1ad), as `skb->protocol` in host order.
+    static let probeEtherTypes = [2048, 2054, 33024, 34984]
+
+    /// The tracefs filter for `kfree_skb`: the probes' EtherTypes (to skip IPv6 and the rest) and, for each
+    /// ignored reason the kernel numbers in `reasonNumbers` (see `DropReasonTable`), `reason != N`. Its
+    /// format has no length to filter on. Only numbers go into the text, never a name.
+    func dropFilter(reasonNumbers: [String: Int]) -> String {
+        let byProtocol = Self.probeEtherTypes.map { "protocol == \($0)" }.joined(separator: " || ")
+        let excluded = ignoredReasons.compactMap { reasonNumbers[$0] }.sorted().map { "reason != \($0)" }
+        guard !excluded.isEmpty else { return byProtocol }
+        return "(\(byProtocol)) && \(excluded.joined(separator: " && "))"
     }
 
     /// The Ethernet header the receive path has pulled off by the time `netif_receive_skb` fires.

@@ -17,7 +17,7 @@ final class TracePipeReader: Sendable {
     /// Bytes read in one round before the wake pipe is looked at again.
     static let bytesPerRound = 256 * 1024
     /// How long the reader goes on reading after `stop()` before it closes `trace_pipe`.
-    static let finalDrainNs: UInt64 = 250_000_000
+    static let finalDrainNs: UInt64 = 100_000_000
 
     /// Opens `instance`'s `trace_pipe` and starts reading.
     init(instance: TraceInstance, onLine: @escaping @Sendable (Substring) -> Void) throws(TracingError) {

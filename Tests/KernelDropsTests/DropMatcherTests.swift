@@ -206,3 +206,44 @@ struct DropFastPathTests {
         #expect(!matcher.isTracking(buffer: "00000000deadbeef"))
     }
 }
+
+@Suite("Leaving drops of copies out in the kernel")
+struct IgnoredReasonTests {
+    @Test("the reason table is read from the kfree_skb format recorded from a 6.18 kernel")
+    func reasonTable() throws {
+        let table = DropReasonTable.numbers(in: try fixture("kfree_skb-6.18.format"))
+        #expect(table["NOT_SPECIFIED"] == 2)
+        #expect(table["NO_SOCKET"] == 3)
+        #expect(table["OTHERHOST"] == 13)
+        #expect(table["NETFILTER_DROP"] == 12)
+        #expect(table["MAX"] == 129)
+        #expect(table.count == 128)
+        #expect(DropReasonTable.numbers(in: "print fmt: \"skbaddr=%p protocol=%u location=%p\"").isEmpty)
+    }
+
+    @Test("ignored reasons become numeric clauses; one the kernel does not number is left to user space")
+    func dropFilter() {
+        let numbers = ["NO_SOCKET": 3, "OTHERHOST": 13]
+        let protocols = "protocol == 2048 || protocol == 2054 || protocol == 33024 || protocol == 34984"
+        #expect(DropSignature(frameLengths: [1027]).dropFilter(reasonNumbers: numbers) == protocols)
+        let trace = DropSignature(frameLengths: [1027], ignoredReasons: KernelDrop.copyReasons)
+        #expect(trace.dropFilter(reasonNumbers: numbers) == "(\(protocols)) && reason != 3 && reason != 13")
+        #expect(trace.dropFilter(reasonNumbers: [:]) == protocols)
+        let hostile = DropSignature(frameLengths: [1027], ignoredReasons: [#"X" || 1"#])
+        #expect(hostile.dropFilter(reasonNumbers: numbers) == protocols)
+    }
+
+    @Test("the matcher does not report an ignored reason even when the kernel passed it")
+    func matcherIgnores() throws {
+        let trace = try fixture("veth-drops.trace")
+        let all = DropSignature(frameLengths: [1027])
+        let withoutNoSocket = DropSignature(frameLengths: [1027], ignoredReasons: ["NO_SOCKET"])
+        var matcher = DropMatcher(signature: all)
+        let records = trace.split(separator: "\n").compactMap { TraceRecord(line: $0) }
+        #expect(records.compactMap { matcher.consume($0) }.map(\.reason).contains("NO_SOCKET"))
+        matcher = DropMatcher(signature: withoutNoSocket)
+        #expect(
+            records.compactMap { matcher.consume($0) }.map(\.reason) == ["NETFILTER_DROP", "IP_RPFILTER", "QDISC_DROP"]
+        )
+    }
+}
