@@ -4,8 +4,7 @@ import Lab
 import LinuxNet
 import Testing
 
-/// A UDP flood from one lab member to another's closed port: every datagram is a `kfree_skb` (NO_SOCKET)
-/// that every tracefs instance filtering on IPv4 sees. Runs `python3` inside the sender's namespace for at
+/// A UDP flood from one lab member to another's port 9. Runs `python3` inside the sender's namespace for at
 /// most `seconds`, and is killed when the test ends, also on failure.
 private final class UDPFlood {
     let process = Process()
@@ -63,9 +62,33 @@ struct TraceUnderLoadTests {
         try UDPFlood(namespace: lab.member("ct2"), destination: "\(try lab.addressing.container(1))")
     }
 
+    /// Adds an nft table to ct1 with `rule` on its input hook; returns the command that deletes it.
+    private func firewall(_ lab: TraceLab, _ rule: [String]) throws -> [String] {
+        let ct1 = lab.member("ct1")
+        let table = "lxcdiag_t\(UInt16.random(in: 0...UInt16.max))"
+        let nft = ["ip", "netns", "exec", ct1, "nft"]
+        try ExternalCommand.check(nft + ["add", "table", "inet", table])
+        let delete = nft + ["delete", "table", "inet", table]
+        do {
+            try ExternalCommand.check(
+                nft + ["add", "chain", "inet", table, "in", "{ type filter hook input priority 0; policy accept; }"]
+            )
+            try ExternalCommand.check(nft + ["add", "rule", "inet", table, "in"] + rule)
+        } catch {
+            _ = try? ExternalCommand.run(delete)
+            throw error
+        }
+        return delete
+    }
+
+    /// ct1 drops the flood in nft, so every datagram is a NETFILTER_DROP that the trace's kfree_skb filter
+    /// passes and its reader must get through (a flood to a closed port dies of NO_SOCKET, which the trace
+    /// leaves out in the kernel).
     @Test("100 traces ext -> ct1 during a flood ct2 -> ct1 each exit 0 and leave no instance behind")
     func hundredTraces() throws {
         let lab = try TraceLab.suiteLab()
+        let unfirewall = try firewall(lab, ["udp", "dport", "9", "drop"])
+        defer { _ = try? ExternalCommand.run(unfirewall) }
         let flood = try flood(lab)
         defer { flood.stop() }
         var failures = 0
@@ -88,20 +111,10 @@ struct TraceUnderLoadTests {
         let lab = try TraceLab.suiteLab()
         let flood = try flood(lab)
         defer { flood.stop() }
-        // ct1 drops the echo requests, so the trace waits out its long loss timeout: the signal surely
-        // arrives while it records.
-        let ct1 = lab.member("ct1")
-        let table = "lxcdiag_t\(UInt16.random(in: 0...UInt16.max))"
-        try ExternalCommand.check(["ip", "netns", "exec", ct1, "nft", "add", "table", "inet", table])
-        defer { _ = try? ExternalCommand.run(["ip", "netns", "exec", ct1, "nft", "delete", "table", "inet", table]) }
-        try ExternalCommand.check([
-            "ip", "netns", "exec", ct1, "nft", "add", "chain", "inet", table, "in",
-            "{ type filter hook input priority 0; policy accept; }",
-        ])
-        try ExternalCommand.check([
-            "ip", "netns", "exec", ct1, "nft", "add", "rule", "inet", table, "in", "icmp", "type", "echo-request",
-            "drop",
-        ])
+        // ct1 drops the echo requests and the flood, so the trace waits out its long loss timeout (the signal
+        // surely arrives while it records) with a NETFILTER_DROP per datagram to read.
+        let unfirewall = try firewall(lab, ["meta", "l4proto", "{", "icmp", ",", "udp", "}", "drop"])
+        defer { _ = try? ExternalCommand.run(unfirewall) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: lxcdiagBinary)
         // A long loss timeout keeps the trace running while the signal arrives, whatever the load.
@@ -124,6 +137,15 @@ struct TraceUnderLoadTests {
             seen = instances(of: pid)
         }
         try #require(!seen.isEmpty, "the trace never made its instance")
+        // Signal once the instance records (its last tracepoint enabled) and the flood has filled its pipe:
+        // that is when the reader is busiest and the instance hardest to remove.
+        let enable = "\(seen[0])/events/net/net_dev_queue/enable"
+        while process.isRunning && Date() < deadline,
+            (try? String(contentsOfFile: enable, encoding: .utf8))?.hasPrefix("1") != true
+        {
+            usleep(5_000)
+        }
+        usleep(300_000)
         kill(pid, signal)
         let exitDeadline = Date().addingTimeInterval(15)
         while process.isRunning && Date() < exitDeadline { usleep(10_000) }
