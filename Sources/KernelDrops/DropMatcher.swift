@@ -57,7 +57,7 @@ public struct DropMatcher: Sendable {
 
     /// Whether a packet event has made the buffer at `buffer` (as the kernel printed its address) one of the
     /// run's, so that its drop would be reported.
-    public func isTracking(buffer: Substring) -> Bool { tracked[String(buffer)] != nil }
+    public func isTracking(buffer: String) -> Bool { tracked[buffer] != nil }
 
     private mutating func track(_ event: PacketEvent) {
         guard signature.watches(event.device),

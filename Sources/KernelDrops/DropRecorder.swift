@@ -165,7 +165,11 @@ public final class DropRecorder: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard instance != nil else { throw TracingError(.failed, "interrupted while setting up \(made.name)") }
-        reader = try TracePipeReader(instance: made) { [weak self] line in self?.consume(line) }
+        reader = try TracePipeReader(
+            instance: made,
+            admits: { [weak self] line in self?.admits(line) ?? false },
+            onLine: { [weak self] line in self?.consume(line) }
+        )
         currentState = .recording(instance: made.name)
     }
 
@@ -216,13 +220,14 @@ public final class DropRecorder: @unchecked Sendable {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// Whether a raw `trace_pipe` line is worth parsing. Under a flood nearly every line is the drop of a
+    /// buffer that is not ours: it is skipped before it even becomes a String.
+    private func admits(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let buffer = TraceRecord.dropBufferAddress(in: line) else { return true }
+        return lock.withLock { matcher.isTracking(buffer: buffer) }
+    }
+
     private func consume(_ line: Substring) {
-        // Under a flood nearly every line is the drop of a buffer that is not ours: skip it unparsed.
-        if let buffer = TraceRecord.dropBufferAddress(in: line),
-            !lock.withLock({ matcher.isTracking(buffer: buffer) })
-        {
-            return
-        }
         guard let record = TraceRecord(line: line) else { return }
         lock.withLock {
             guard var drop = matcher.consume(record) else { return }

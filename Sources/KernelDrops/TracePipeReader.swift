@@ -2,7 +2,11 @@ import Dispatch
 import Glibc
 import LinuxNet
 
-/// Reads an instance's `trace_pipe` on a dedicated thread and hands each complete line to `onLine`.
+/// Reads an instance's `trace_pipe` on a dedicated thread and hands each complete line that `admits` lets
+/// through to `onLine`.
+///
+/// Lines are found with `memchr` in the bytes read and only admitted ones become Strings, so a flood of
+/// lines the caller can tell apart cheaply (`TraceRecord.dropBufferAddress`) costs little per line.
 ///
 /// `trace_pipe` consumes what it returns, so the ring buffer stays small however long the trace runs. The
 /// file is opened non-blocking and polled together with a wake pipe. Each round reads at most
@@ -20,7 +24,11 @@ final class TracePipeReader: Sendable {
     static let finalDrainNs: UInt64 = 100_000_000
 
     /// Opens `instance`'s `trace_pipe` and starts reading.
-    init(instance: TraceInstance, onLine: @escaping @Sendable (Substring) -> Void) throws(TracingError) {
+    init(
+        instance: TraceInstance,
+        admits: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool = { _ in true },
+        onLine: @escaping @Sendable (Substring) -> Void
+    ) throws(TracingError) {
         do { wake = try WakePipe() } catch { throw TracingError(.failed, "\(error)", code: error.code) }
         let fd = try TracefsFiles.open("\(instance.path)/trace_pipe", flags: O_RDONLY | O_NONBLOCK)
         let wake = wake
@@ -34,11 +42,18 @@ final class TracePipeReader: Sendable {
                 if woken {
                     let deadline = monotonicNanoseconds() + Self.finalDrainNs
                     while monotonicNanoseconds() < deadline,
-                        Self.drain(fd, into: &pending, chunk: &chunk, upTo: Self.bytesPerRound, onLine: onLine)
+                        Self.drain(
+                            fd,
+                            into: &pending,
+                            chunk: &chunk,
+                            upTo: Self.bytesPerRound,
+                            admits: admits,
+                            onLine: onLine
+                        )
                     {}
                     break
                 }
-                Self.drain(fd, into: &pending, chunk: &chunk, upTo: Self.bytesPerRound, onLine: onLine)
+                Self.drain(fd, into: &pending, chunk: &chunk, upTo: Self.bytesPerRound, admits: admits, onLine: onLine)
             }
             if !pending.isEmpty { onLine(Substring(String(decoding: pending, as: UTF8.self))) }
             _ = Glibc.close(fd)
@@ -56,14 +71,15 @@ final class TracePipeReader: Sendable {
         return true
     }
 
-    /// Reads up to `limit` bytes, passing on complete lines and keeping a partial last line; returns whether
-    /// the pipe may hold more (the limit was reached before it ran empty).
+    /// Reads up to `limit` bytes, passing on complete admitted lines and keeping a partial last line; returns
+    /// whether the pipe may hold more (the limit was reached before it ran empty).
     @discardableResult
     private static func drain(
         _ fd: Int32,
         into pending: inout [UInt8],
         chunk: inout [UInt8],
         upTo limit: Int,
+        admits: (UnsafeBufferPointer<UInt8>) -> Bool,
         onLine: (Substring) -> Void
     ) -> Bool {
         var read = 0
@@ -74,15 +90,31 @@ final class TracePipeReader: Sendable {
             guard count > 0 else { return false }
             read += count
             pending.append(contentsOf: chunk[..<count])
-            guard let lastNewline = pending.lastIndex(of: 0x0a) else {
-                // A line longer than any event the kernel prints: not ours, and it must not grow without end.
-                if pending.count > chunk.count { pending.removeAll(keepingCapacity: true) }
-                continue
+            let used = pending.withUnsafeBufferPointer { bytes in
+                forEachLine(in: bytes) { line in
+                    if admits(line) { onLine(Substring(String(decoding: line, as: UTF8.self))) }
+                }
             }
-            let text = String(decoding: pending[...lastNewline], as: UTF8.self)
-            pending.removeSubrange(...lastNewline)
-            for line in text.split(separator: "\n") { onLine(line) }
+            pending.removeFirst(used)
+            // A line longer than any event the kernel prints: not ours, and it must not grow without end.
+            if pending.count > chunk.count { pending.removeAll(keepingCapacity: true) }
         }
         return true
+    }
+
+    /// Calls `body` with each newline-terminated line of `bytes` (without the newline, empty ones skipped);
+    /// returns how many bytes that consumed. The corresponding C function is `memchr`.
+    private static func forEachLine(
+        in bytes: UnsafeBufferPointer<UInt8>,
+        _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var start = 0
+        while start < bytes.count, let newline = memchr(base + start, 0x0a, bytes.count - start) {
+            let end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
+            if end > start { body(UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+            start = end + 1
+        }
+        return start
     }
 }
