@@ -146,6 +146,28 @@ struct DropRecorderTests {
         #expect(recorder.stop().map(\.reason) == ["NETFILTER_DROP"])
     }
 
+    @Test("an instance the kernel keeps busy past the 2 s budget is reported as left behind, not silently kept")
+    func unremovableInstanceIsNamed() throws {
+        let recorder = DropRecorder.start(signature: DropSignature(frameLengths: [1109]))
+        defer { recorder.stop() }
+        guard case .recording(let instance) = recorder.state else {
+            Issue.record("recorder did not start: \(recorder.state)")
+            return
+        }
+        let path = "/sys/kernel/tracing/instances/\(instance)"
+        // Another holder of one of its files: the kernel refuses rmdir (EBUSY) until it is closed.
+        let holder = open("\(path)/trace", O_RDONLY)
+        try #require(holder >= 0)
+        defer { rmdir(path) }
+        recorder.stop()
+        #expect(recorder.leftBehind == path)
+        #expect(FileManager.default.fileExists(atPath: path))
+        // It was switched off before the removal was tried.
+        #expect(try String(contentsOfFile: "\(path)/tracing_on", encoding: .utf8) == "0\n")
+        close(holder)
+        #expect(rmdir(path) == 0)
+    }
+
     @Test("frames of other lengths are not reported")
     func otherLengthIgnored() throws {
         let lab = try DropLab()
