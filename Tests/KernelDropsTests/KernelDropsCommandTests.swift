@@ -88,4 +88,53 @@ struct KernelDropsCommandTests {
         let real = try runLXCDiag(["kernel-drops", "--length", "1027", "--interface", "lo", "--seconds", "0"])
         #expect(real.status == 0, "\(real.errorLines)")
     }
+
+    @Test(
+        "an instance that cannot be removed is named in exactly one warning line, and the run still exits 0",
+        .enabled(if: getuid() == 0, "needs root")
+    )
+    func unremovableInstanceWarns() throws {
+        let executable = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/lxcdiag").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["kernel-drops", "--length", "1110", "--seconds", "1", "--json"]
+        let error = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = error
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        let directory = "/sys/kernel/tracing/instances"
+        var path: String?
+        let deadline = Date().addingTimeInterval(10)
+        while path == nil && process.isRunning && Date() < deadline {
+            usleep(5_000)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            path = names.first { $0.hasPrefix("lxcdiag-\(process.processIdentifier)-") }.map { "\(directory)/\($0)" }
+        }
+        let instance = try #require(path, "kernel-drops never made its instance")
+        // Hold one of its files open until lxcdiag has exited, so the kernel refuses the removal throughout.
+        var holder: Int32 = -1
+        while holder < 0 && process.isRunning && Date() < deadline {
+            holder = open("\(instance)/trace", O_RDONLY)
+            if holder < 0 { usleep(1_000) }
+        }
+        try #require(holder >= 0)
+        defer { rmdir(instance) }
+        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        close(holder)
+        #expect(process.terminationStatus == 0)
+        let warnings = text.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(
+            warnings == [
+                "lxcdiag: warning: could not remove tracefs instance \(instance) (Device or resource busy); the next lxcdiag run removes it, or `rmdir \(instance)`"
+            ]
+        )
+        #expect(rmdir(instance) == 0)
+    }
 }
