@@ -39,6 +39,7 @@ public struct DropMatcher: Sendable {
             return nil
         case .drop(let event):
             guard let buffer = tracked.removeValue(forKey: event.skb),
+                !signature.ignoredReasons.contains(event.reason),
                 event.timestampNs >= buffer.lastEvent.timestampNs,
                 event.timestampNs - buffer.lastEvent.timestampNs <= windowNs
             else { return nil }
@@ -53,6 +54,10 @@ public struct DropMatcher: Sendable {
             )
         }
     }
+
+    /// Whether a packet event has made the buffer at `buffer` (as the kernel printed its address) one of the
+    /// run's, so that its drop would be reported.
+    public func isTracking(buffer: String) -> Bool { tracked[buffer] != nil }
 
     private mutating func track(_ event: PacketEvent) {
         guard signature.watches(event.device),

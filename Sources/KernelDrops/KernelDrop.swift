@@ -11,7 +11,11 @@ public struct KernelDrop: Codable, Sendable, Hashable {
     /// Whether this drop discards a copy while the probe itself goes on, so it never explains a loss:
     /// OTHERHOST (a promiscuous bridge passes every frame up to its own stack too, which discards the copy) and
     /// NO_SOCKET (the source's kernel discards the echo reply that lxcdiag's AF_PACKET socket already read).
-    public var discardsCopy: Bool { reason == "OTHERHOST" || reason == "NO_SOCKET" }
+    public var discardsCopy: Bool { Self.copyReasons.contains(reason) }
+
+    /// The reasons of drops that discard a copy (`discardsCopy`). A trace leaves them out in the kernel
+    /// (`DropSignature.ignoredReasons`): a UDP flood to a closed port is one NO_SOCKET drop per datagram.
+    public static let copyReasons: Set<String> = ["OTHERHOST", "NO_SOCKET"]
     /// Where the kernel freed the buffer, as it prints it (`nft_do_chain+0x3e8/0x610`), or resolved through
     /// /proc/kallsyms (`nft_do_chain+0x3e8`) when the kernel printed a raw address.
     public var location: String
@@ -65,10 +69,27 @@ public struct DropSignature: Codable, Sendable, Hashable {
     public var frameLengths: Set<Int>
     /// Interface names to watch; empty means every interface in every namespace.
     public var interfaces: Set<String>
+    /// Drop reasons not to report (names without `SKB_DROP_REASON_`, such as `NO_SOCKET`); the kernel
+    /// leaves them out itself where its `kfree_skb` format lists their numbers.
+    public var ignoredReasons: Set<String>
 
-    public init(frameLengths: Set<Int>, interfaces: Set<String> = []) {
+    public init(frameLengths: Set<Int>, interfaces: Set<String> = [], ignoredReasons: Set<String> = []) {
         self.frameLengths = frameLengths
         self.interfaces = interfaces
+        self.ignoredReasons = ignoredReasons
+    }
+
+    /// The EtherTypes probes use (IPv4, ARP, 802.1Q, 802.1ad), as `skb->protocol` in host order.
+    static let probeEtherTypes = [2048, 2054, 33024, 34984]
+
+    /// The tracefs filter for `kfree_skb`: the probes' EtherTypes (to skip IPv6 and the rest) and, for each
+    /// ignored reason the kernel numbers in `reasonNumbers` (see `DropReasonTable`), `reason != N`. Its
+    /// format has no length to filter on. Only numbers go into the text, never a name.
+    func dropFilter(reasonNumbers: [String: Int]) -> String {
+        let byProtocol = Self.probeEtherTypes.map { "protocol == \($0)" }.joined(separator: " || ")
+        let excluded = ignoredReasons.compactMap { reasonNumbers[$0] }.sorted().map { "reason != \($0)" }
+        guard !excluded.isEmpty else { return byProtocol }
+        return "(\(byProtocol)) && \(excluded.joined(separator: " && "))"
     }
 
     /// The Ethernet header the receive path has pulled off by the time `netif_receive_skb` fires.
@@ -84,13 +105,71 @@ public struct DropSignature: Codable, Sendable, Hashable {
     func watches(_ device: String) -> Bool { interfaces.isEmpty || interfaces.contains(device) }
 
     /// The tracefs filter expression for one packet tracepoint, so the kernel keeps only the run's frames.
-    func filter(for direction: PacketEvent.Direction) -> String {
+    ///
+    /// Built from checked values only: every length must be a frame length and every interface name one
+    /// the kernel could have given a device (`checkInterfaceName`), or this throws `.invalidSignature`. A
+    /// name is pasted between double quotes, so one holding a quote could otherwise rewrite the filter.
+    func filter(for direction: PacketEvent.Direction) throws(TracingError) -> String {
+        try Self.checkFrameLengths(frameLengths)
         let lengths = frameLengths.sorted().map {
             "len == \(direction == .receive ? $0 - Self.ethernetHeaderLength : $0)"
         }
         let byLength = lengths.joined(separator: " || ")
         guard !interfaces.isEmpty else { return byLength }
-        let byName = interfaces.sorted().map { "name == \"\($0)\"" }.joined(separator: " || ")
-        return "(\(byLength)) && (\(byName))"
+        var names: [String] = []
+        for name in interfaces.sorted() {
+            try Self.checkInterfaceName(name)
+            names.append("name == \"\(name)\"")
+        }
+        return "(\(byLength)) && (\(names.joined(separator: " || ")))"
     }
+
+    /// The Ethernet frame lengths a signature may hold: 60 (the minimum without FCS) to 65535.
+    public static let frameLengthRange = 60...65_535
+
+    /// Throws `.invalidSignature` unless there is at least one length and every one is in `frameLengthRange`.
+    public static func checkFrameLengths(_ lengths: Set<Int>) throws(TracingError) {
+        guard !lengths.isEmpty else { throw TracingError(.invalidSignature, "no frame length to filter on") }
+        if let bad = lengths.sorted().first(where: { !frameLengthRange.contains($0) }) {
+            throw TracingError(
+                .invalidSignature,
+                "frame length \(bad) is not an Ethernet frame length (\(frameLengthRange.lowerBound)-\(frameLengthRange.upperBound))"
+            )
+        }
+    }
+
+    /// Throws `.invalidSignature` unless `name` is an interface name the kernel accepts that a tracefs
+    /// filter can compare exactly.
+    ///
+    /// The kernel's rule (`dev_valid_name`): 1 to 15 bytes, not `.` or `..`, no `/`, `:` or whitespace. The
+    /// filter's own: no quotes or backslash (a quoted string has no escapes), no control characters, and no
+    /// `*`, `?`, `[` or `]`, which would make `name == "..."` a glob matching other interfaces. The message
+    /// quotes the name with Swift's escapes, so it stays one line whatever the name holds.
+    public static func checkInterfaceName(_ name: String) throws(TracingError) {
+        let shown = String(reflecting: name)
+        func refuse(_ why: String) -> TracingError {
+            TracingError(.invalidSignature, "\(shown) is not a valid interface name: \(why)")
+        }
+        let bytes = name.utf8.count
+        if bytes == 0 { throw refuse("it is empty") }
+        if name == "." || name == ".." { throw refuse("the kernel reserves it") }
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "/", ":": throw refuse("it contains '\(scalar)'")
+            case "\"", "'", "\\": throw refuse("it contains a quote or backslash")
+            case "*", "?", "[", "]": throw refuse("it contains the glob character '\(scalar)'")
+            default:
+                if scalar.properties.isWhitespace { throw refuse("it contains whitespace") }
+                if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) {
+                    throw refuse("it contains a control character")
+                }
+            }
+        }
+        if bytes > maximumInterfaceNameBytes {
+            throw refuse("it is \(bytes) bytes long, the kernel allows \(maximumInterfaceNameBytes)")
+        }
+    }
+
+    /// IFNAMSIZ minus the terminating NUL.
+    public static let maximumInterfaceNameBytes = 15
 }

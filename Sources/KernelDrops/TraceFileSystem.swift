@@ -50,6 +50,11 @@ public struct TraceFileSystem: Sendable, Hashable {
     /// The directory of tracing instances.
     var instancesDirectory: String { "\(root)/instances" }
 
+    /// The `format` file of tracepoint `system/event`: its fields and how it prints them.
+    func eventFormat(_ event: String) throws(TracingError) -> String {
+        try TracefsFiles.read("\(root)/events/\(event)/format")
+    }
+
     /// Whether the kernel has tracepoint `system/event`, such as `skb/kfree_skb`.
     func hasEvent(_ event: String) -> Bool {
         TracefsFiles.exists("\(root)/events/\(event)/format")

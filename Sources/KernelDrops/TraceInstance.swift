@@ -1,4 +1,5 @@
 import Glibc
+import LinuxNet
 
 /// A private tracefs instance (`instances/NAME`): its own ring buffer, clock and event switches, so lxcdiag
 /// never touches the global buffer other tools use. Removing the directory disables its events and frees
@@ -29,18 +30,30 @@ struct TraceInstance: Sendable, Hashable {
         try set("events/\(event)/enable", to: "1")
     }
 
-    /// Removes the instance, retrying briefly while a reader still has one of its files open.
-    func remove() throws(TracingError) {
-        var attempts = 0
+    /// Stops the instance recording: `tracing_on` off first (the ring buffer takes no more events at once),
+    /// then every event off (the kernel no longer runs the filters on each packet). Best effort: an instance
+    /// already gone, or half made, is fine.
+    func quiesce() {
+        try? set("tracing_on", to: "0")
+        try? set("events/enable", to: "0")
+    }
+
+    /// Removes the instance, retrying with a growing pause while the kernel still reports it busy (a reader
+    /// closing `trace_pipe`, events being switched off), for up to `budgetNs` in all.
+    ///
+    /// Succeeds when the instance is gone, also when it never existed; throws the last error otherwise.
+    func remove(budgetNs: UInt64 = 2_000_000_000) throws(TracingError) {
+        let deadline = monotonicNanoseconds() + budgetNs
+        var pauseMicroseconds: UInt32 = 1_000
         while true {
             do {
                 try TracefsFiles.removeDirectory(path)
                 return
             } catch let error where error.code == ENOENT {
                 return
-            } catch let error where error.code == EBUSY && attempts < 20 {
-                attempts += 1
-                usleep(5_000)
+            } catch let error where error.code == EBUSY && monotonicNanoseconds() < deadline {
+                usleep(pauseMicroseconds)
+                pauseMicroseconds = min(pauseMicroseconds * 2, 100_000)
             }
         }
     }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// One line of a tracefs `trace` or `trace_pipe` file, split into its context and its event.
 ///
 /// The kernel prints `TASK-PID [CPU] FLAGS SECONDS.MICROS: EVENT: BODY`; the task name may hold spaces and
@@ -63,6 +65,29 @@ public enum TraceRecord: Sendable, Hashable {
             )
         }
     }
+
+    /// The buffer address of a `kfree_skb` line (`... kfree_skb: skbaddr=ADDR ...`), found in the raw line
+    /// without decoding or parsing it; nil for any other line. Lets the recorder skip the drops of other
+    /// traffic cheaply. The corresponding C functions are `memchr` and `memcmp` (Glibc's Swift module has no
+    /// `memmem`).
+    public static func dropBufferAddress(in line: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = line.baseAddress else { return nil }
+        let marker = dropMarker
+        var from = 1
+        while from < line.count, let k = memchr(base + from, Int32(marker[1]), line.count - from) {
+            let at = UnsafeRawPointer(k) - UnsafeRawPointer(base) - 1
+            from = at + 2
+            guard line.count - at >= marker.count,
+                marker.withUnsafeBytes({ memcmp(base + at, $0.baseAddress!, marker.count) }) == 0
+            else { continue }
+            var end = at + marker.count
+            while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: line[(at + marker.count)..<end]), as: UTF8.self)
+        }
+        return nil
+    }
+
+    private static let dropMarker = Array(" kfree_skb: skbaddr=".utf8)
 
     /// Parses `CPU:1 [LOST 42 EVENTS]`.
     private static func lostEvents(_ text: Substring) -> (cpu: Int, count: Int)? {

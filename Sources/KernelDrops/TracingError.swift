@@ -12,6 +12,8 @@ public struct TracingError: Error, Sendable, Hashable, CustomStringConvertible {
         case noSuchEvent
         /// Any other failed operation on a tracefs file.
         case failed
+        /// A frame length or interface name that cannot go into a kernel filter: the caller's mistake.
+        case invalidSignature
     }
 
     public var kind: Kind
@@ -44,6 +46,8 @@ public struct TracingError: Error, Sendable, Hashable, CustomStringConvertible {
             return "kernel drop reasons unavailable: this kernel has no \(subject) tracepoint"
         case .failed:
             return "kernel drop reasons unavailable: \(subject)\(cause)"
+        case .invalidSignature:
+            return "kernel drop reasons unavailable: \(subject)"
         }
     }
 }

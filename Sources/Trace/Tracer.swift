@@ -66,7 +66,8 @@ public struct Tracer: Sendable {
         if plan.options.recordKernelDrops {
             let signature = DropSignature(
                 frameLengths: Set(echoes.map { $0.1 + EthernetFrame.headerLength }),
-                interfaces: Set(plan.hops.map(\.interface))
+                interfaces: Set(plan.hops.map(\.interface)),
+                ignoredReasons: KernelDrop.copyReasons
             )
             sideDone.enter()
             DedicatedThread.start(name: "trace drops") {

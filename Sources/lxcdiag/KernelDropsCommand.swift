@@ -18,6 +18,10 @@ extension LXCDiag {
 
                 Lengths are whole Ethernet frames without FCS: an ICMP echo with N data bytes is N + 42.
 
+                --interface takes a name that exists in lxcdiag's own namespace, or in the one -n/--netns \
+                names (the kernel then matches that name in every namespace). A malformed name is a usage \
+                error (exit 2), a name that does not exist there exit 3.
+
                 Example: in one shell run `lxcdiag kernel-drops --length 1027 --seconds 20`, in another \
                 `ip netns exec ct1 ping -s 985 192.0.2.2`. A firewall drop in the receiver prints:
 
@@ -31,23 +35,63 @@ extension LXCDiag {
         @Option(name: .customLong("interface"), help: "Only frames seen on this interface (repeatable).")
         var interfaces: [String] = []
 
-        @Option(help: "How long to record, in seconds (0 only sets up and removes the instance).")
+        @Option(
+            name: [.customShort("n"), .customLong("netns")],
+            help: ArgumentHelp(
+                "The namespace under /run/netns in which --interface names must exist (default: lxcdiag's own).",
+                valueName: "NAME"
+            )
+        )
+        var netns: String?
+
+        @Option(help: "How long to record, in seconds (0 only sets up and removes the instance; at most 86400).")
         var seconds: Double = 10
 
         @Flag(help: "Print one JSON document with the drops and the recorder's setup and teardown times.")
         var json = false
 
-        func validate() throws {
-            guard !lengths.isEmpty else { throw ValidationError("give at least one --length (e.g. --length 1027)") }
-            if let bad = lengths.first(where: { !(60...65_535).contains($0) }) {
-                throw ValidationError("--length \(bad) is not an Ethernet frame length (60-65535)")
+        /// The range checks, as one `lxcdiag: ...` line and exit 2 (a `ValidationError` would add the usage).
+        private func checkArguments() throws(CommandFailure) {
+            func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, status: .usage) }
+            guard !lengths.isEmpty else { throw usage("give at least one --length (e.g. --length 1027)") }
+            let range = DropSignature.frameLengthRange
+            if let bad = lengths.first(where: { !range.contains($0) }) {
+                throw usage(
+                    "--length \(bad) is not an Ethernet frame length (\(range.lowerBound)-\(range.upperBound))"
+                )
             }
-            guard seconds >= 0, seconds <= 86_400 else { throw ValidationError("--seconds must be 0 to 86400") }
+            guard seconds.isFinite, (0...86_400).contains(seconds) else {
+                throw usage("--seconds \(seconds) is out of range (0 to 86400)")
+            }
+            if let netns, netns.isEmpty || netns.contains("/") {
+                throw usage("--netns takes a name under /run/netns, not \(String(reflecting: netns))")
+            }
+            for name in interfaces {
+                do throws(TracingError) { try DropSignature.checkInterfaceName(name) } catch {
+                    throw usage("--interface \(error.subject)")
+                }
+            }
+        }
+
+        /// Fails with exit 3 unless every `--interface` exists in the namespace the names are read in.
+        private func checkInterfacesExist() throws {
+            guard !interfaces.isEmpty else { return }
+            let namespace: NetworkNamespace = netns.map { .named($0) } ?? .current
+            let existing = Set(try withNetworkNamespace(namespace) { try InterfaceSnapshot.interfaceNames() })
+            if let missing = interfaces.first(where: { !existing.contains($0) }) {
+                let hint = netns == nil ? " (-n NAME looks in a namespace under /run/netns)" : ""
+                throw CommandFailure(
+                    message: "--interface \(String(reflecting: missing)): no such interface in \(namespace)\(hint)",
+                    status: .environment
+                )
+            }
         }
 
         func run() throws {
             try reportingErrors {
+                try checkArguments()
                 try requireRoot("kernel-drops")
+                try checkInterfacesExist()
                 DropRecorder.removeStaleInstances()
                 let recorder = DropRecorder.start(
                     signature: DropSignature(frameLengths: Set(lengths), interfaces: Set(interfaces))

@@ -122,11 +122,134 @@ struct ClockMarkerTests {
 @Suite("The filters the kernel applies to the packet tracepoints")
 struct SignatureFilterTests {
     @Test("receive filters subtract the Ethernet header; interface names are ANDed in")
-    func filters() {
+    func filters() throws {
         let plain = DropSignature(frameLengths: [1027, 100])
-        #expect(plain.filter(for: .transmit) == "len == 100 || len == 1027")
-        #expect(plain.filter(for: .receive) == "len == 86 || len == 1013")
+        #expect(try plain.filter(for: .transmit) == "len == 100 || len == 1027")
+        #expect(try plain.filter(for: .receive) == "len == 86 || len == 1013")
         let named = DropSignature(frameLengths: [1027], interfaces: ["vb", "va"])
-        #expect(named.filter(for: .transmit) == "(len == 1027) && (name == \"va\" || name == \"vb\")")
+        #expect(try named.filter(for: .transmit) == "(len == 1027) && (name == \"va\" || name == \"vb\")")
+    }
+
+    /// The issue's injection: a name that closes the quote and ORs in a clause matching every frame.
+    static let injection = #"x" || len != 0 || name == "y"#
+
+    @Test(
+        "a name that could rewrite or widen the filter, or that the kernel never gives a device, is refused",
+        arguments: [
+            injection, "", "a'b", #"a\b"#, "a b", "a\tb", "a\nb", "eth0/1", "eth0:1", ".", "..",
+            "sixteen-chars-xx", "veth*", "eth?", "br[0]", "a\u{7f}", "a\u{0}b", "a\u{a0}b",
+        ]
+    )
+    func hostileNamesRefused(name: String) {
+        let signature = DropSignature(frameLengths: [1027], interfaces: ["va", name])
+        #expect(throws: TracingError.self) { try DropSignature.checkInterfaceName(name) }
+        for direction in [PacketEvent.Direction.receive, .transmit] {
+            do {
+                let filter = try signature.filter(for: direction)
+                Issue.record("\(String(reflecting: name)) gave the filter \(filter)")
+            } catch {
+                #expect(error.kind == .invalidSignature)
+                // One line, naming the name with its escapes.
+                #expect(!error.description.contains("\n"))
+                #expect(error.description.contains(String(reflecting: name)))
+            }
+        }
+    }
+
+    @Test(
+        "real interface names pass and appear in the filter verbatim",
+        arguments: ["eth0", "veth-ct1", "br0", "em1", "fifteen-chars-x", "vlan.100", "wlp0s20f3", "lo", "ẞ"]
+    )
+    func realNamesAccepted(name: String) throws {
+        try DropSignature.checkInterfaceName(name)
+        let filter = try DropSignature(frameLengths: [1027], interfaces: [name]).filter(for: .transmit)
+        #expect(filter == "(len == 1027) && (name == \"\(name)\")")
+    }
+
+    @Test("lengths outside 60...65535 and an empty set are refused before any filter text is made")
+    func badLengths() {
+        for lengths: Set<Int> in [[], [59], [1027, 65_536], [-1]] {
+            #expect(throws: TracingError.self) { try DropSignature(frameLengths: lengths).filter(for: .receive) }
+        }
+        #expect((try? DropSignature(frameLengths: [60, 65_535]).filter(for: .transmit)) == "len == 60 || len == 65535")
+    }
+}
+
+@Suite("Skipping the drops of other traffic before parsing")
+struct DropFastPathTests {
+    @Test("a kfree_skb line gives its buffer address without a parse; other lines give nil")
+    func bufferAddress() throws {
+        let drop: Substring =
+            "         python3-19019   [001] ..s1.   722.752936: kfree_skb: skbaddr=00000000e281be1b"
+            + " rx_sk=0000000000000000 protocol=2048 location=nft_do_chain+0x3e8/0x610 reason: NETFILTER_DROP"
+        func address(_ line: Substring) -> String? {
+            Array(line.utf8).withUnsafeBufferPointer { TraceRecord.dropBufferAddress(in: $0) }
+        }
+        #expect(address(drop) == "00000000e281be1b")
+        let queue: Substring =
+            "         python3-19019   [001] b....   722.752916: net_dev_queue: dev=va skbaddr=00000000e281be1b len=1027"
+        #expect(address(queue) == nil)
+        #expect(address("CPU:1 [LOST 42 EVENTS]") == nil)
+        #expect(address("") == nil)
+        // At the very end of a line (no field after it).
+        #expect(address("x-1 [000] ..... 1.000001: kfree_skb: skbaddr=ab12") == "ab12")
+    }
+
+    @Test("the matcher tracks exactly the buffers its packet events made the run's")
+    func tracking() throws {
+        var matcher = DropMatcher(signature: DropSignature(frameLengths: [1027]))
+        let lines = try fixture("veth-drops.trace").split(separator: "\n")
+        let firstOurs = try #require(
+            lines.first { line in
+                guard case .packet(let event) = TraceRecord(line: line) else { return false }
+                return event.length == 1027
+            }
+        )
+        guard case .packet(let event) = TraceRecord(line: firstOurs) else { return }
+        #expect(!matcher.isTracking(buffer: event.skb))
+        _ = matcher.consume(.packet(event))
+        #expect(matcher.isTracking(buffer: event.skb))
+        #expect(!matcher.isTracking(buffer: "00000000deadbeef"))
+    }
+}
+
+@Suite("Leaving drops of copies out in the kernel")
+struct IgnoredReasonTests {
+    @Test("the reason table is read from the kfree_skb format recorded from a 6.18 kernel")
+    func reasonTable() throws {
+        let table = DropReasonTable.numbers(in: try fixture("kfree_skb-6.18.format"))
+        #expect(table["NOT_SPECIFIED"] == 2)
+        #expect(table["NO_SOCKET"] == 3)
+        #expect(table["OTHERHOST"] == 13)
+        #expect(table["NETFILTER_DROP"] == 12)
+        #expect(table["MAX"] == 129)
+        #expect(table.count == 128)
+        #expect(DropReasonTable.numbers(in: "print fmt: \"skbaddr=%p protocol=%u location=%p\"").isEmpty)
+    }
+
+    @Test("ignored reasons become numeric clauses; one the kernel does not number is left to user space")
+    func dropFilter() {
+        let numbers = ["NO_SOCKET": 3, "OTHERHOST": 13]
+        let protocols = "protocol == 2048 || protocol == 2054 || protocol == 33024 || protocol == 34984"
+        #expect(DropSignature(frameLengths: [1027]).dropFilter(reasonNumbers: numbers) == protocols)
+        let trace = DropSignature(frameLengths: [1027], ignoredReasons: KernelDrop.copyReasons)
+        #expect(trace.dropFilter(reasonNumbers: numbers) == "(\(protocols)) && reason != 3 && reason != 13")
+        #expect(trace.dropFilter(reasonNumbers: [:]) == protocols)
+        let hostile = DropSignature(frameLengths: [1027], ignoredReasons: [#"X" || 1"#])
+        #expect(hostile.dropFilter(reasonNumbers: numbers) == protocols)
+    }
+
+    @Test("the matcher does not report an ignored reason even when the kernel passed it")
+    func matcherIgnores() throws {
+        let trace = try fixture("veth-drops.trace")
+        let all = DropSignature(frameLengths: [1027])
+        let withoutNoSocket = DropSignature(frameLengths: [1027], ignoredReasons: ["NO_SOCKET"])
+        var matcher = DropMatcher(signature: all)
+        let records = trace.split(separator: "\n").compactMap { TraceRecord(line: $0) }
+        #expect(records.compactMap { matcher.consume($0) }.map(\.reason).contains("NO_SOCKET"))
+        matcher = DropMatcher(signature: withoutNoSocket)
+        #expect(
+            records.compactMap { matcher.consume($0) }.map(\.reason) == ["NETFILTER_DROP", "IP_RPFILTER", "QDISC_DROP"]
+        )
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
-import KernelDrops
 import LinuxNet
 import PacketCodec
 import Testing
+
+@testable import KernelDrops
 
 @Suite(
     "Recording real kernel drops in a private tracefs instance",
@@ -105,6 +106,66 @@ struct DropRecorderTests {
         #expect(drop.reason == "QDISC_DROP", "\(drop)")
         #expect(drop.device == lab.senderInterface)
         #expect(drop.lastEvent == "net_dev_queue")
+    }
+
+    @Test("ignored reasons are left out by the kernel's own filter; other drops of the same frames still come")
+    func ignoredReasonFilteredInKernel() throws {
+        let lab = try DropLab()
+        defer { lab.tearDown() }
+        try lab.inReceiver(["nft", "add", "table", "inet", "lxcdiag_t"])
+        try lab.inReceiver([
+            "nft", "add", "chain", "inet", "lxcdiag_t", "in", "{ type filter hook input priority 0; policy accept; }",
+        ])
+        try lab.inReceiver(["nft", "add", "rule", "inet", "lxcdiag_t", "in", "icmp", "type", "echo-request", "drop"])
+        let recorder = DropRecorder.start(
+            signature: DropSignature(
+                frameLengths: [1107],
+                interfaces: [lab.senderInterface, lab.receiverInterface],
+                ignoredReasons: ["NO_SOCKET"]
+            )
+        )
+        defer { recorder.stop() }
+        guard case .recording(let instance) = recorder.state else {
+            Issue.record("recorder did not start: \(recorder.state)")
+            return
+        }
+        let filter = try String(
+            contentsOfFile: "/sys/kernel/tracing/instances/\(instance)/events/skb/kfree_skb/filter",
+            encoding: .utf8
+        )
+        let table = DropReasonTable.numbers(
+            in: try String(contentsOfFile: "/sys/kernel/tracing/events/skb/kfree_skb/format", encoding: .utf8)
+        )
+        let noSocket = try #require(table["NO_SOCKET"])
+        #expect(filter.contains("reason != \(noSocket)"), "\(filter)")
+        // The UDP datagram dies of NO_SOCKET (left out), then the echo of NETFILTER_DROP (reported).
+        try lab.send(.udpToClosedPort, frameLength: 1107)
+        try lab.send(.icmpEcho, frameLength: 1107)
+        let deadline = monotonicNanoseconds() + 2_000_000_000
+        while recorder.drops.isEmpty && monotonicNanoseconds() < deadline { usleep(5_000) }
+        #expect(recorder.stop().map(\.reason) == ["NETFILTER_DROP"])
+    }
+
+    @Test("an instance the kernel keeps busy past the 2 s budget is reported as left behind, not silently kept")
+    func unremovableInstanceIsNamed() throws {
+        let recorder = DropRecorder.start(signature: DropSignature(frameLengths: [1109]))
+        defer { recorder.stop() }
+        guard case .recording(let instance) = recorder.state else {
+            Issue.record("recorder did not start: \(recorder.state)")
+            return
+        }
+        let path = "/sys/kernel/tracing/instances/\(instance)"
+        // Another holder of one of its files: the kernel refuses rmdir (EBUSY) until it is closed.
+        let holder = open("\(path)/trace", O_RDONLY)
+        try #require(holder >= 0)
+        defer { rmdir(path) }
+        recorder.stop()
+        #expect(recorder.leftBehind == path)
+        #expect(FileManager.default.fileExists(atPath: path))
+        // It was switched off before the removal was tried.
+        #expect(try String(contentsOfFile: "\(path)/tracing_on", encoding: .utf8) == "0\n")
+        close(holder)
+        #expect(rmdir(path) == 0)
     }
 
     @Test("frames of other lengths are not reported")
