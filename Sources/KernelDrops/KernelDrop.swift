@@ -1,3 +1,5 @@
+import LinuxNet
+
 /// One frame of this run that the kernel freed as a drop, in the kernel's own words.
 ///
 /// Made by `DropRecorder` from the `skb:kfree_skb` event of a socket buffer that earlier passed one of the
@@ -139,37 +141,14 @@ public struct DropSignature: Codable, Sendable, Hashable {
     }
 
     /// Throws `.invalidSignature` unless `name` is an interface name the kernel accepts that a tracefs
-    /// filter can compare exactly.
-    ///
-    /// The kernel's rule (`dev_valid_name`): 1 to 15 bytes, not `.` or `..`, no `/`, `:` or whitespace. The
-    /// filter's own: no quotes or backslash (a quoted string has no escapes), no control characters, and no
-    /// `*`, `?`, `[` or `]`, which would make `name == "..."` a glob matching other interfaces. The message
-    /// quotes the name with Swift's escapes, so it stays one line whatever the name holds.
+    /// filter can compare exactly (`InterfaceName.problem`, the one rule every command checks names with).
+    /// The message quotes the name with Swift's escapes, so it stays one line whatever the name holds.
     public static func checkInterfaceName(_ name: String) throws(TracingError) {
-        let shown = String(reflecting: name)
-        func refuse(_ why: String) -> TracingError {
-            TracingError(.invalidSignature, "\(shown) is not a valid interface name: \(why)")
-        }
-        let bytes = name.utf8.count
-        if bytes == 0 { throw refuse("it is empty") }
-        if name == "." || name == ".." { throw refuse("the kernel reserves it") }
-        for scalar in name.unicodeScalars {
-            switch scalar {
-            case "/", ":": throw refuse("it contains '\(scalar)'")
-            case "\"", "'", "\\": throw refuse("it contains a quote or backslash")
-            case "*", "?", "[", "]": throw refuse("it contains the glob character '\(scalar)'")
-            default:
-                if scalar.properties.isWhitespace { throw refuse("it contains whitespace") }
-                if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) {
-                    throw refuse("it contains a control character")
-                }
-            }
-        }
-        if bytes > maximumInterfaceNameBytes {
-            throw refuse("it is \(bytes) bytes long, the kernel allows \(maximumInterfaceNameBytes)")
+        if let why = InterfaceName.problem(name) {
+            throw TracingError(.invalidSignature, "\(String(reflecting: name)) is not a valid interface name: \(why)")
         }
     }
 
     /// IFNAMSIZ minus the terminating NUL.
-    public static let maximumInterfaceNameBytes = 15
+    public static let maximumInterfaceNameBytes = InterfaceName.longest
 }

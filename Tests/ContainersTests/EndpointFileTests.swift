@@ -67,7 +67,7 @@ struct EndpointFileTests {
         for good in ["eth0", "em1.211", "veth-ct1", "br0", "a", "123456789012345"] {
             #expect(InterfaceName.isValid(good), "\(good)")
         }
-        for bad in ["", ".", "..", "a/b", "a b", "a:b", "1234567890123456", #"x" || len != 0"#, "tab\t", "é"] {
+        for bad in ["", ".", "..", "a/b", "a b", "a:b", "1234567890123456", #"x" || len != 0"#, "tab\t", "a*"] {
             #expect(!InterfaceName.isValid(bad), "\(bad)")
         }
     }
