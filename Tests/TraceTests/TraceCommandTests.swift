@@ -73,7 +73,7 @@ struct TraceCommandTests {
         let pcap = NSTemporaryDirectory() + "lxcdiag-trace-\(UInt32.random(in: 0...UInt32.max)).pcapng"
         defer { try? FileManager.default.removeItem(atPath: pcap) }
         let run = try lxcdiag(arguments(lab) + ["--json", "--pcap", pcap])
-        #expect(run.status == 0, "\(run.error)")
+        #expect(run.status == 0, "\(run.error)\n\(run.output)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
         #expect(json["schema"] as? String == "lxcdiag.trace/1")
         #expect(json["verdict"] as? String == "reachable")
