@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The endpoint file: names such as `ext` that commands accept in `--from`/`--to` without extra flags.
 public struct EndpointRegistry: Codable, Sendable, Equatable {
@@ -26,6 +26,11 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
     /// Reads the file; a missing file is an empty registry, a malformed one an error naming the file.
     public static func load(from path: String) throws(EndpointFileError) -> EndpointRegistry {
         guard let data = FileManager.default.contents(atPath: path) else { return EndpointRegistry(endpoints: []) }
+        return try decode(from: data, path: path)
+    }
+
+    /// Decodes the file's bytes; `path` names the file in the error a malformed one gives.
+    public static func decode(from data: Data, path: String) throws(EndpointFileError) -> EndpointRegistry {
         do {
             let registry = try JSONDecoder().decode(EndpointRegistry.self, from: data)
             guard registry.schema == schema else {
