@@ -29,7 +29,9 @@ public struct DropMatcher: Sendable {
     public mutating func consume(_ record: TraceRecord) -> KernelDrop? {
         switch record {
         case .lost(_, let count):
-            lostEvents += count
+            // Saturating: two damaged counts near Int.max must not trap.
+            let (sum, overflow) = lostEvents.addingReportingOverflow(count)
+            lostEvents = overflow ? Int.max : sum
             return nil
         case .clock(let traceNs, let monotonicNs):
             clockOffsetNs = Int64(bitPattern: monotonicNs &- traceNs)

@@ -99,7 +99,8 @@ public struct DropSignature: Codable, Sendable, Hashable {
 
     /// The frame length for a `len` a tracepoint printed, or nil when it is not one of the run's frames.
     func frameLength(eventLength: Int, direction: PacketEvent.Direction) -> Int? {
-        let frame = direction == .receive ? eventLength + Self.ethernetHeaderLength : eventLength
+        // Wrapping: a damaged `len` near Int.max is no frame of the run either way.
+        let frame = direction == .receive ? eventLength &+ Self.ethernetHeaderLength : eventLength
         return frameLengths.contains(frame) ? frame : nil
     }
 

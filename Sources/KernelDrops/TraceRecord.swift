@@ -93,7 +93,7 @@ public enum TraceRecord: Sendable, Hashable {
     private static func lostEvents(_ text: Substring) -> (cpu: Int, count: Int)? {
         let words = text.split(separator: " ")
         guard words.count >= 3, words[1] == "[LOST", let cpu = Int(words[0].dropFirst(4)),
-            let count = Int(words[2])
+            let count = Int(words[2]), cpu >= 0, count >= 0
         else { return nil }
         return (cpu, count)
     }
@@ -197,7 +197,10 @@ private struct TraceContext {
         else { return nil }
         var scale: UInt64 = 1
         for _ in parts[1].count..<9 { scale *= 10 }
-        return seconds * 1_000_000_000 + fraction * scale
+        // A damaged line may name more seconds than 64 bits of nanoseconds hold: not a time then.
+        let (whole, wholeOverflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, sumOverflow) = whole.addingReportingOverflow(fraction * scale)
+        return wholeOverflow || sumOverflow ? nil : sum
     }
 }
 

@@ -60,7 +60,8 @@ public struct NetlinkMessage: Sendable, Hashable {
     /// For an NLMSG_ERROR message: the kernel's errno (0 for an acknowledgement).
     var errorCode: Int32? {
         guard type == RouteNetlink.error, payload.count >= 4 else { return nil }
-        return -Int32(bitPattern: payload.loadUInt32(at: 0))
+        // Wrapping: a damaged reply may carry INT32_MIN, whose negation does not fit.
+        return 0 &- Int32(bitPattern: payload.loadUInt32(at: 0))
     }
 }
 

@@ -76,46 +76,41 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EndpointFileError(path: path, reason: "cannot be read")
         }
-        let registry: EndpointRegistry
-        do {
-            registry = try decode(data)
-        } catch {
-            throw EndpointFileError(path: path, reason: error.reason)
-        }
-        return registry
+        return try decode(from: data, path: path)
     }
 
-    /// Decodes and checks an endpoint file's bytes (pure: the fuzz target and `load` share it).
-    public static func decode(_ data: Data) throws(EndpointFileError) -> EndpointRegistry {
+    /// Decodes and checks an endpoint file's bytes; `path` names the file in the error a malformed one gives
+    /// (pure: the fuzz target and `load` share it).
+    public static func decode(from data: Data, path: String) throws(EndpointFileError) -> EndpointRegistry {
         let registry: EndpointRegistry
         do {
             registry = try JSONDecoder().decode(EndpointRegistry.self, from: data)
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw EndpointFileError(path: "", reason: "\(where: context): \(context.debugDescription)")
+            throw EndpointFileError(path: path, reason: "\(where: context): \(context.debugDescription)")
         } catch DecodingError.dataCorrupted {
-            throw EndpointFileError(path: "", reason: "not valid JSON")
+            throw EndpointFileError(path: path, reason: "not valid JSON")
         } catch let DecodingError.keyNotFound(key, context) {
-            throw EndpointFileError(path: "", reason: "\(where: context) lacks \"\(key.stringValue)\"")
+            throw EndpointFileError(path: path, reason: "\(where: context) lacks \"\(key.stringValue)\"")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw EndpointFileError(path: "", reason: "\(where: context) has the wrong type")
+            throw EndpointFileError(path: path, reason: "\(where: context) has the wrong type")
         } catch {
-            throw EndpointFileError(path: "", reason: "not an endpoint file (\(error))")
+            throw EndpointFileError(path: path, reason: "not an endpoint file (\(error))")
         }
         guard registry.schema == schema else {
-            throw EndpointFileError(path: "", reason: "schema \(registry.schema), expected \(schema)")
+            throw EndpointFileError(path: path, reason: "schema \(registry.schema), expected \(schema)")
         }
         var seen = Set<String>()
         for (index, entry) in registry.endpoints.enumerated() {
             guard !entry.name.isEmpty, !entry.name.contains(where: { $0.isWhitespace || $0 == ":" }) else {
-                throw EndpointFileError(path: "", reason: "entry \(index + 1) has no usable name ('\(entry.name)')")
+                throw EndpointFileError(path: path, reason: "entry \(index + 1) has no usable name ('\(entry.name)')")
             }
             guard seen.insert(entry.name).inserted else {
-                throw EndpointFileError(path: "", reason: "the name \(entry.name) appears more than once")
+                throw EndpointFileError(path: path, reason: "the name \(entry.name) appears more than once")
             }
             guard kinds.contains(entry.kind) else {
                 let known = kinds.sorted().joined(separator: ", ")
                 throw EndpointFileError(
-                    path: "",
+                    path: path,
                     reason: "\(entry.name) has unknown kind '\(entry.kind)' (use \(known))"
                 )
             }

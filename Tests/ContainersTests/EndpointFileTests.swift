@@ -6,7 +6,7 @@ import Testing
 @Suite("The endpoint file: what is refused, with one reason naming the entry (no root needed)")
 struct EndpointFileTests {
     private func decode(_ text: String) throws(EndpointFileError) -> EndpointRegistry {
-        try EndpointRegistry.decode(Data(text.utf8))
+        try EndpointRegistry.decode(from: Data(text.utf8), path: "e.json")
     }
 
     private let ext = #"{"name":"ext","kind":"netns","netns":"lab-ext","interface":"eth0","ip":"203.0.113.1"}"#

@@ -76,6 +76,20 @@ struct DropMatcherTests {
         #expect(matcher.lostEvents == 7)
     }
 
+    @Test("a len near Int.max and lost counts near Int.max do not trap (inputs found by probes/fuzz)")
+    func extremeNumbers() {
+        let trace = """
+            x-1 [000] 1.000000: netif_receive_skb: dev=va skbaddr=1 len=9223372036854775807
+            CPU:0 [LOST 9223372036854775807 EVENTS]
+            CPU:1 [LOST 9223372036854775807 EVENTS]
+            """
+        var matcher = DropMatcher(signature: DropSignature(frameLengths: [60]))
+        let records = trace.split(separator: "\n").compactMap { TraceRecord(line: $0) }
+        #expect(records.count == 3)
+        #expect(records.compactMap { matcher.consume($0) }.isEmpty)
+        #expect(matcher.lostEvents == Int.max)
+    }
+
     @Test("KernelDrop round-trips through JSON with its field names")
     func codable() throws {
         let drop = KernelDrop(

@@ -73,6 +73,17 @@ struct TraceRecordTests {
         #expect(TraceRecord(line: "CPU:1 [LOST 42 EVENTS]") == .lost(cpu: 1, count: 42))
     }
 
+    @Test("damaged numbers give nil, not a trap (inputs found by probes/fuzz)")
+    func damagedNumbers() {
+        // 55555555723 s is more nanoseconds than 64 bits hold (a fuzzed line of the recorded trace).
+        let line: Substring =
+            "         python3-19086   [001] .....   55555555723.396188: kfree_skb: skbaddr=00000000937ca077"
+            + " rx_sk=0000000000000000 protocol=2054 location=skb_queue_purge_reason+0x121/0x1a0 reason: QUEUE_PURGE"
+        #expect(TraceRecord(line: line) == nil)
+        #expect(TraceRecord(line: "CPU:0 [LOST -5 EVENTS]") == nil)
+        #expect(TraceRecord(line: "CPU:-1 [LOST 5 EVENTS]") == nil)
+    }
+
     @Test("a kfree_skb line of a kernel before drop reasons reports NOT_REPORTED")
     func oldKernelWithoutReason() throws {
         let record = TraceRecord(

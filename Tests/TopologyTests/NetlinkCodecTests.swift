@@ -40,6 +40,14 @@ struct NetlinkCodecTests {
         #expect(thrown?.description.contains("Unknown device type") == true)
     }
 
+    @Test("an NLMSG_ERROR carrying INT32_MIN is a NetlinkError, not a trap (found by probes/fuzz)")
+    func errorCodeOutOfRange() {
+        // nlmsghdr: length 20, NLMSG_ERROR, no flags, sequence 0, port 0; nlmsgerr.error 0x80000000.
+        let recorded: [UInt8] = [20, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0x80]
+        let thrown = #expect(throws: NetlinkError.self) { try DumpReply(recorded: recorded) }
+        #expect(thrown?.description.hasPrefix("rtnetlink request failed") == true)
+    }
+
     @Test("the request for each dump has the header and family the kernel expects")
     func requests() throws {
         let links = DumpRequest.links.message(sequence: 7)

@@ -9,18 +9,18 @@ public func fuzzARPDecoders(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CIn
     if let frame = try? EthernetFrame(decoding: bytes) {
         // Encoding what was decoded and decoding it again must give the same header and payload (plus padding).
         let again = try? EthernetFrame(decoding: frame.encoded())
-        precondition(again?.destination == frame.destination && again?.source == frame.source)
-        precondition(again?.vlanTags == frame.vlanTags && again?.etherType == frame.etherType)
-        precondition(again.map { Array($0.payload.prefix(frame.payload.count)) == frame.payload } == true)
+        require(again?.destination == frame.destination && again?.source == frame.source)
+        require(again?.vlanTags == frame.vlanTags && again?.etherType == frame.etherType)
+        require(again.map { Array($0.payload.prefix(frame.payload.count)) == frame.payload } == true)
     }
     if let packet = try? ARPPacket(decoding: bytes) {
-        precondition(packet.encoded() == Array(bytes.prefix(ARPPacket.length)))
+        require(packet.encoded() == Array(bytes.prefix(ARPPacket.length)))
     }
     let tci = bytes.count >= 2 ? UInt16(bytes[0]) << 8 | UInt16(bytes[1]) : nil
     if let frame = ARPFrame(bytes: bytes, strippedTCI: tci) {
-        precondition(frame.vlan == tci.map { $0 & 0x0fff })
+        require(frame.vlan == tci.map { $0 & 0x0fff })
         let decoded = ARPFrame(bytes: frame.encoded())
-        precondition(decoded?.packet == frame.packet)
+        require(decoded?.packet == frame.packet)
     }
     _ = ARPFrame(bytes: bytes)
     return 0
