@@ -43,6 +43,8 @@ struct PathWalk {
             return
         }
         destination = target
+        // A hop finding means the frame dies there in fact, though the walk went on along the intended path.
+        defer { if hops.contains(where: { !$0.findings.isEmpty }) { reachable = false } }
         guard let source = topology.namespace(named: from.node) else {
             notes.append("\(from.node) is not in the captured topology")
             return
@@ -125,7 +127,14 @@ struct PathWalk {
         } else {
             detail += "; no neighbour entry for \(nextHop) yet (ARP resolves it)"
         }
-        if owner == nil {
+        if owner == nil, nextHop == destination, let declared = to.mac, let interface = to.interface {
+            // Intent first: the target's declared interface should hold the address, so the frame goes there.
+            mac = declared
+            notes.append(
+                "no captured namespace holds \(nextHop); the path follows \(to.node):\(interface) (\(declared)), "
+                    + "which should hold it" + (to.addressOrigin.map { " (address from \($0))" } ?? "")
+            )
+        } else if owner == nil {
             mac = neighbour?.mac
             notes.append("no captured namespace holds \(nextHop); it must be outside this host")
         }
@@ -310,6 +319,10 @@ struct PathWalk {
             )
             return nil
         }
+        if link.node == to.node, link.link.name == to.interface, !link.namespace.holds(destination) {
+            addressNotConfigured(at: link)
+            return nil
+        }
         if link.namespace.holds(destination) {
             if let index = hops.indices.last {
                 hops[index].detail += "; \(link.node) holds \(destination): delivered"
@@ -375,9 +388,24 @@ struct PathWalk {
         var out: PlacedLink?
         var reason = HopReason.bridgeFDB
         var detail: String
+        var disagreement: PathFinding?
         if let entry, let port = namespace.link(index: entry.port.index) {
             out = PlacedLink(namespace: namespace, link: port)
             detail = "FDB: \(mac) is on \(port.name) (\(entry.state.rawValue))"
+            // Intent first: the port the owner of `mac` is attached to is where the frame should go. An entry
+            // naming another port is a finding at that port, not a reason to walk through the wrong container.
+            let placedPort = PlacedLink(namespace: namespace, link: port)
+            if !topology.leads(placedPort, to: mac),
+                let intended = ports.first(where: {
+                    $0.reference != placedPort.reference && topology.leads($0, to: mac)
+                })
+            {
+                out = intended
+                detail =
+                    "\(mac) is attached behind \(intended.link.name); the FDB says \(port.name) "
+                    + "(\(entry.state.rawValue))"
+                disagreement = wrongPort(entry, port: port, intended: intended.link, bridge: bridge, mac: mac)
+            }
         } else {
             reason = .bridgeFlood
             out = ports.first { $0.reference != ingress?.reference && topology.leads($0, to: mac) }
@@ -416,17 +444,17 @@ struct PathWalk {
         } else if let ingress, ingress.link.bridgePort?.isolated == true, out.link.bridgePort?.isolated == true {
             blocked = "\(ingress.link.name) and \(out.link.name) are both isolated ports"
         }
-        hops.append(
-            PathHop(
-                node: out.node,
-                interface: out.link.name,
-                direction: .forward,
-                reason: reason,
-                detail: "port of \(name)",
-                destinationMAC: mac,
-                blocked: blocked
-            )
+        var portHop = PathHop(
+            node: out.node,
+            interface: out.link.name,
+            direction: .forward,
+            reason: reason,
+            detail: "port of \(name)",
+            destinationMAC: mac,
+            blocked: blocked
         )
+        if let disagreement { portHop.findings.append(disagreement) }
+        hops.append(portHop)
         if blocked != nil { return nil }
         return .transmit(out, mac)
     }
@@ -441,6 +469,52 @@ struct PathWalk {
             destinationMAC: mac,
             blocked: bridge.link.downReason
         )
+    }
+
+    // MARK: findings
+
+    /// FDB_WRONG_PORT: `bridge` sends `mac` to `port` while its owner hangs off `intended`.
+    private func wrongPort(
+        _ entry: FDBEntry,
+        port: Link,
+        intended: Link,
+        bridge: PlacedLink,
+        mac: MACAddress
+    ) -> PathFinding {
+        let vlan = entry.vlan.map { " vlan \($0)" } ?? ""
+        return PathFinding(
+            code: "FDB_WRONG_PORT",
+            summary: "\(bridge.label) sends \(mac) to \(port.name), but \(mac) is attached behind \(intended.name)",
+            evidence: [
+                "fdb \(mac) dev \(port.name) master \(bridge.link.name)\(vlan) \(entry.state.rawValue)",
+                "\(port.name) does not lead to \(mac); \(intended.name) does",
+            ],
+            fix: HopCommand.spell("bridge", in: bridge.namespace, "fdb del \(mac) dev \(port.name) master\(vlan)")
+        )
+    }
+
+    /// ADDRESS_NOT_CONFIGURED: the frame reached the target's interface, which does not hold the address.
+    private mutating func addressNotConfigured(at link: PlacedLink) {
+        let held = link.namespace.addresses(onIndex: link.link.index).map { "\($0.address)/\($0.prefixLength)" }
+        // The prefix the sender's subnet uses for the address, else a host route's.
+        let prefix =
+            topology.namespace(named: from.node)?.addresses.first { $0.network.contains(destination) }?.prefixLength
+            ?? 32
+        var evidence = [
+            "\(link.label) holds \(held.isEmpty ? "no IPv4 address" : held.joined(separator: ", "))",
+            "no interface of \(link.node) holds \(destination)",
+        ]
+        if let origin = to.addressOrigin { evidence.append("\(destination) from \(origin)") }
+        let finding = PathFinding(
+            code: "ADDRESS_NOT_CONFIGURED",
+            summary: "\(link.label) does not hold \(destination), so nothing answers for it there",
+            evidence: evidence,
+            fix: HopCommand.spell("ip", in: link.namespace, "addr add \(destination)/\(prefix) dev \(link.link.name)")
+        )
+        if let index = hops.indices.last {
+            hops[index].detail += "; \(link.label) should hold \(destination) and does not"
+            hops[index].findings.append(finding)
+        }
     }
 
     // MARK: blocking

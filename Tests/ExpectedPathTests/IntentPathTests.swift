@@ -1,0 +1,113 @@
+import ExpectedPath
+import PacketCodec
+import Testing
+import Topology
+
+/// The target as `path` resolves it: its own interface and MAC, and where its address came from.
+private func target(_ node: String, _ ip: String, mac: String, origin: String? = nil) -> PathEndpoint {
+    PathEndpoint(
+        endpoint: node,
+        node: node,
+        interface: "eth0",
+        ip: IPv4Address(ip)!,
+        mac: MACAddress(mac),
+        addressOrigin: origin
+    )
+}
+
+private func summary(_ path: ExpectedPath) -> [String] {
+    path.hops.map { "\($0.node):\($0.interface) \($0.reason.rawValue)" }
+}
+
+@Suite("Intent first: the path goes where the target is attached, and disagreements are hop findings")
+struct IntentPathTests {
+    @Test(
+        "a static FDB entry sending ct1's MAC to veth-ct2: the walk still leaves br0 by veth-ct1, which carries FDB_WRONG_PORT"
+    )
+    func wrongFDBPort() throws {
+        var lab = Lab()
+        let vethCT2 = try #require(lab.topology.namespace(named: "host")?.link(named: "veth-ct2"))
+        let host = try #require(lab.topology.namespace(named: "host"))
+        lab.builder.fdb(
+            "host",
+            mac: "02:00:00:00:01:01",
+            port: host.reference(vethCT2),
+            bridge: lab.br0,
+            state: .static
+        )
+        var topology = lab.topology
+        let position = try #require(topology.namespaces.firstIndex { $0.node.name == "host" })
+        topology.namespaces[position].node.namespacePath = "/run/netns/lab-host"
+        let path = PathFinder.path(
+            from: endpoint("ext", "192.0.2.1"),
+            to: target("ct1", "192.0.2.11", mac: "02:00:00:00:01:01"),
+            in: topology
+        )
+        #expect(summary(path).suffix(3) == ["host:br0 bridge-fdb", "host:veth-ct1 bridge-fdb", "ct1:eth0 veth-peer"])
+        #expect(path.hops.last?.detail.hasSuffix("ct1 holds 192.0.2.11: delivered") == true)
+        let port = try #require(path.hops.first { $0.node == "host" && $0.interface == "veth-ct1" })
+        let finding = try #require(port.findings.first)
+        #expect(port.findings.count == 1)
+        #expect(finding.code == "FDB_WRONG_PORT")
+        #expect(finding.evidence.first == "fdb 02:00:00:00:01:01 dev veth-ct2 master br0 static")
+        #expect(finding.fix == "bridge -n lab-host fdb del 02:00:00:00:01:01 dev veth-ct2 master")
+        #expect(path.blockedHop == nil)
+        #expect(!path.reachable, "the frame dies at br0 in fact")
+        #expect(!path.hops.contains { $0.node == "ct2" }, "nothing off the path is walked")
+        #expect(
+            PathText.render(path).hasPrefix(
+                "path ext (ext 192.0.2.1) -> ct1 (ct1 192.0.2.11): FDB_WRONG_PORT at host:veth-ct1\n"
+            )
+        )
+    }
+
+    @Test("an FDB entry on the port the target hangs off is no finding")
+    func rightFDBPort() {
+        var lab = Lab()
+        lab.builder.fdb("host", mac: "02:00:00:00:01:01", port: lab.vethCT1, bridge: lab.br0, state: .static)
+        let path = PathFinder.path(
+            from: endpoint("ext", "192.0.2.1"),
+            to: target("ct1", "192.0.2.11", mac: "02:00:00:00:01:01"),
+            in: lab.topology
+        )
+        #expect(path.findings.isEmpty)
+        #expect(path.reachable)
+    }
+
+    @Test(
+        "ct1 lost its address: the walk follows ct1's MAC to ct1:eth0, which carries ADDRESS_NOT_CONFIGURED and the address's origin"
+    )
+    func lostAddress() throws {
+        var topology = Lab().topology
+        let position = try #require(topology.namespaces.firstIndex { $0.node.name == "ct1" })
+        topology.namespaces[position].addresses.removeAll()
+        topology.namespaces[position].routes.removeAll()
+        topology.namespaces[position].node.namespacePath = "/proc/4001/ns/net"
+        let path = PathFinder.path(
+            from: endpoint("ext", "192.0.2.1"),
+            to: target("ct1", "192.0.2.11", mac: "02:00:00:00:01:01", origin: "the endpoint file"),
+            in: topology
+        )
+        #expect(summary(path).suffix(2) == ["host:veth-ct1 bridge-flood", "ct1:eth0 veth-peer"])
+        let last = try #require(path.hops.last)
+        #expect(last.findings.map(\.code) == ["ADDRESS_NOT_CONFIGURED"])
+        let finding = try #require(last.findings.first)
+        #expect(finding.evidence.contains("ct1:eth0 holds no IPv4 address"))
+        #expect(finding.evidence.contains("192.0.2.11 from the endpoint file"))
+        #expect(finding.fix == "nsenter --net=/proc/4001/ns/net ip addr add 192.0.2.11/24 dev eth0")
+        #expect(!path.reachable)
+        #expect(path.notes.contains { $0.contains("the path follows ct1:eth0") && $0.contains("the endpoint file") })
+    }
+
+    @Test("an address nobody holds and no MAC to follow: the frame leaves for the outside, as before")
+    func nobodyHolds() {
+        let path = PathFinder.path(
+            from: endpoint("ext", "192.0.2.1"),
+            to: endpoint("ct9", "192.0.2.99"),
+            in: Lab().topology
+        )
+        #expect(path.notes.contains("no captured namespace holds 192.0.2.99; it must be outside this host"))
+        #expect(path.findings.isEmpty)
+        #expect(!path.reachable)
+    }
+}
