@@ -28,8 +28,8 @@ struct EndpointPath {
     }
 
     /// Reads the namespaces `scope` names through rtnetlink, resolves `from` and `to` there, and walks the path.
-    /// Throws `EndpointError`s for names that resolve to nothing, and `CommandFailure` (exit 3) when the
-    /// destination has no address to send to.
+    /// Throws `EndpointError`s for names that resolve to nothing, and `CommandFailure` (exit 3) when no address
+    /// of the destination can be known at all (none held, declared or seen in a neighbour entry).
     init(from: String, to: String, endpoints: EndpointOptions, scope: Scope = .everything) throws {
         let resolver = try endpoints.resolver()
         let all = resolver.searchTargets()
@@ -56,10 +56,14 @@ struct EndpointPath {
         topology = try HostTopology.capture(self.targets)
         let snapshots = CapturedSnapshots(topology: topology)
         source = try resolver.resolve(from, snapshots: snapshots)
-        destination = try resolver.resolve(to, snapshots: snapshots)
+        // A target that lost its address keeps its declared or last-known one: the walk and the probes go there
+        // and the missing address becomes a finding at its interface.
+        destination = try resolver.resolve(to, snapshots: snapshots, elsewhere: topology.namespaces)
         guard destination.ip != nil else {
             throw CommandFailure(
-                message: "endpoint '\(to)' has no IPv4 address on \(destination.interface) to send to",
+                message: "endpoint '\(to)': \(destination.node):\(destination.interface) holds no IPv4 address and "
+                    + "none is declared (endpoint file \"ip\", LXC lxc.net.N.ipv4.address, a neighbour entry); "
+                    + "name the address with --to ip:ADDR or give the endpoint an \"ip\" in the endpoint file",
                 status: .environment
             )
         }
@@ -88,7 +92,8 @@ struct EndpointPath {
             interface: endpoint.interface,
             interfacePinned: pinned,
             ip: endpoint.ip,
-            mac: endpoint.mac
+            mac: endpoint.mac,
+            addressOrigin: endpoint.addressOrigin
         )
     }
 }
