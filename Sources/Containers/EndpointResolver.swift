@@ -13,7 +13,8 @@ public protocol NamespaceSnapshotSource: Sendable {
 ///
 /// Syntax: `host` (the namespace lxcdiag runs in, or the one `-n/--netns` names), a name registered in the
 /// endpoint file (`ext`), an LXC container's name, `netns:NAME`, `pid:PID`, `iface:NAME` (a host interface such as
-/// em2), `ip:ADDR` (whichever known namespace holds the address). Registered names win over container names.
+/// em2), `ip:ADDR` (whichever known namespace holds the address, else the interface that should hold it).
+/// Registered names win over container names; a duplicate short name is also accepted qualified (`ct1@NETNS`).
 public struct EndpointResolver: Sendable {
     /// The namespace `-n/--netns` names, or `.current` when it was not given (see `host`).
     public var hostNamespace: NetworkNamespace

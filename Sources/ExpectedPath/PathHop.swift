@@ -46,7 +46,8 @@ public struct PathFinding: Sendable, Hashable, Codable {
     public var summary: String
     /// The table entries that show it (`fdb 02:.. dev veth-ct2 master br0 static`).
     public var evidence: [String]
-    /// A command that repairs it, runnable as printed (namespace-qualified), when one is known.
+    /// What repairs it: a command runnable as printed (namespace-qualified) when the place is known, else what
+    /// to do (the interface that should hold an address nobody holds is not known).
     public var fix: String?
 
     public init(code: String, summary: String, evidence: [String], fix: String? = nil) {

@@ -1,4 +1,4 @@
-import PacketCodec
+public import PacketCodec
 public import Topology
 
 /// Computes the expected path of a frame between two endpoints from the captured topology. Pure: no I/O.
@@ -9,6 +9,22 @@ public enum PathFinder {
         var walk = PathWalk(topology: topology, from: from, to: to)
         walk.run()
         return ExpectedPath(from: from, to: to, hops: walk.hops, reachable: walk.reachable, notes: walk.notes)
+    }
+}
+
+extension PathFinder {
+    /// The interface `from`'s route lookup sends a frame for `address` out of (its pinned one when it has one);
+    /// nil when it has no route there. A target nobody holds is the segment behind it.
+    public static func egressInterface(
+        from: PathEndpoint,
+        toward address: IPv4Address,
+        in topology: HostTopology
+    ) -> String? {
+        if from.interfacePinned, let interface = from.interface { return interface }
+        guard let namespace = topology.namespace(named: from.node),
+            let reference = namespace.route(to: address)?.interface
+        else { return nil }
+        return namespace.link(index: reference.index)?.name
     }
 }
 
@@ -134,6 +150,41 @@ struct PathWalk {
                 "no captured namespace holds \(nextHop); the path follows \(to.node):\(interface) (\(declared)), "
                     + "which should hold it" + (to.addressOrigin.map { " (address from \($0))" } ?? "")
             )
+        } else if owner == nil, nextHop == destination, to.node == from.node, to.mac == nil {
+            // The target is the segment the route points at (`ip:ADDR` nobody holds or is declared to hold).
+            let segment = topology.segment(of: placed)
+            let others = topology.namespaces.filter { other in
+                other.node.name != namespace.node.name
+                    && other.links.contains { link in
+                        segment.contains(PlacedLink(namespace: other, link: link).reference)
+                    }
+            }
+            var hop = PathHop(
+                node: namespace.node.name,
+                interface: outLink.name,
+                direction: .egress,
+                reason: isSource ? .routeLookup : .routed,
+                detail: detail,
+                destinationMAC: neighbour?.mac,
+                blocked: outLink.downReason
+            )
+            let reached = others.map(\.node.name).joined(separator: ", ")
+            hop.findings.append(
+                PathFinding(
+                    code: "ADDRESS_NOT_CONFIGURED",
+                    summary: "nobody on the segment \(placed.label) leads to holds \(destination)",
+                    evidence: [
+                        "the segment reaches \(others.isEmpty ? "no other captured namespace" : reached)",
+                        "no captured interface holds \(destination)",
+                        "no endpoint file entry, LXC config or neighbour entry names an interface that should hold it",
+                    ],
+                    fix: "give the interface that should hold \(destination) the address in its namespace "
+                        + "(ip addr add \(destination)/LEN dev IFACE), or register it with an \"ip\" in the endpoint file"
+                )
+            )
+            hops.append(hop)
+            notes.append("no captured namespace holds \(nextHop), and nothing names who should")
+            return nil
         } else if owner == nil {
             mac = neighbour?.mac
             notes.append("no captured namespace holds \(nextHop); it must be outside this host")

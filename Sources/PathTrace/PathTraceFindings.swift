@@ -21,6 +21,12 @@ public enum PathTraceFindings {
         for (hop, found) in path.findings {
             if let index = merged.firstIndex(where: { $0.code == found.code }) {
                 merged[index].evidence += found.evidence.filter { !merged[index].evidence.contains($0) }
+                if found.code == "ADDRESS_NOT_CONFIGURED" {
+                    // The path knows which interface should hold the address (or that nobody on the segment
+                    // does); the rule only knows the namespace the probes were aimed at.
+                    merged[index].summary = found.summary
+                    if let fix = found.fix { merged[index].fix = fix }
+                }
                 continue
             }
             let finding = Finding(

@@ -2,6 +2,7 @@ import Containers
 import ExpectedPath
 import LinuxNet
 import NetworkModel
+import PacketCodec
 import Topology
 
 /// Both endpoints of a `--from`/`--to` command resolved against one topology snapshot, and the path a frame
@@ -58,7 +59,27 @@ struct EndpointPath {
         source = try resolver.resolve(from, snapshots: snapshots)
         // A target that lost its address keeps its declared or last-known one: the walk and the probes go there
         // and the missing address becomes a finding at its interface.
-        destination = try resolver.resolve(to, snapshots: snapshots, elsewhere: topology.namespaces)
+        do {
+            destination = try resolver.resolve(to, snapshots: snapshots, elsewhere: topology.namespaces)
+        } catch let error as EndpointError {
+            // `ip:ADDR` that nobody holds, declares or caches: the target is the segment the source's route points
+            // at, and the walk says that nobody there holds it.
+            guard case .addressNotFound = error.kind, to.hasPrefix("ip:"),
+                let address = IPv4Address(String(to.dropFirst(3))),
+                let start = try? Self.pathEndpoint(source, pinned: false, in: topology),
+                let egress = PathFinder.egressInterface(from: start, toward: address, in: topology)
+            else { throw error }
+            destination = ResolvedEndpoint(
+                endpoint: to,
+                node: source.node,
+                namespace: source.namespace,
+                interface: egress,
+                ip: address,
+                mac: nil,
+                addressOrigin: "the address given; no endpoint file entry, LXC config or neighbour entry names "
+                    + "an interface that should hold it"
+            )
+        }
         guard destination.ip != nil else {
             throw CommandFailure(
                 message: "endpoint '\(to)': \(destination.node):\(destination.interface) holds no IPv4 address and "

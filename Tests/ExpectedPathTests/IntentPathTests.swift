@@ -111,3 +111,21 @@ struct IntentPathTests {
         #expect(!path.reachable)
     }
 }
+
+@Suite("A target nobody holds or is declared to hold is the segment the route points at")
+struct SegmentTargetTests {
+    @Test("ext to an address nobody on its segment holds: one egress hop naming the segment, no walk beyond")
+    func segment() throws {
+        let from = endpoint("ext", "192.0.2.1")
+        let egress = PathFinder.egressInterface(from: from, toward: IPv4Address("192.0.2.99")!, in: Lab().topology)
+        #expect(egress == "eth0")
+        let to = PathEndpoint(endpoint: "ip:192.0.2.99", node: "ext", interface: egress, ip: IPv4Address("192.0.2.99"))
+        let path = PathFinder.path(from: from, to: to, in: Lab().topology)
+        #expect(path.hops.map { "\($0.node):\($0.interface)" } == ["ext:eth0"])
+        let finding = try #require(path.hops.first?.findings.first)
+        #expect(finding.code == "ADDRESS_NOT_CONFIGURED")
+        #expect(finding.summary == "nobody on the segment ext:eth0 leads to holds 192.0.2.99")
+        #expect(finding.evidence.first == "the segment reaches host, ct1, ct2, ct3")
+        #expect(!path.reachable)
+    }
+}
