@@ -86,6 +86,7 @@ struct PathWalk {
 
     private mutating func route(in namespace: NamespaceSnapshot, forcing interface: String?) -> Step? {
         let isSource = hops.isEmpty
+        var sourceFinding: PathFinding?
         var outLink: Link?
         var gateway: IPv4Address?
         var detail: String
@@ -101,6 +102,15 @@ struct PathWalk {
                 detail = "sent from \(interface), the endpoint's interface; \(describe(route))"
             } else {
                 detail = "sent from \(interface), the endpoint's interface (\(destination) treated as on-link)"
+                if route == nil {
+                    // Raw probes leave anyway; the namespace's own stack has nowhere to send.
+                    sourceFinding = noRoute(
+                        in: namespace,
+                        dev: link,
+                        to: destination,
+                        "\(namespace.node.name) has no route to \(destination): its own traffic cannot be sent there"
+                    )
+                }
             }
         } else {
             guard let route, let reference = route.interface, let link = namespace.link(index: reference.index) else {
@@ -189,17 +199,17 @@ struct PathWalk {
             mac = neighbour?.mac
             notes.append("no captured namespace holds \(nextHop); it must be outside this host")
         }
-        hops.append(
-            PathHop(
-                node: namespace.node.name,
-                interface: outLink.name,
-                direction: .egress,
-                reason: isSource ? .routeLookup : .routed,
-                detail: detail,
-                destinationMAC: mac,
-                blocked: outLink.downReason
-            )
+        var hop = PathHop(
+            node: namespace.node.name,
+            interface: outLink.name,
+            direction: .egress,
+            reason: isSource ? .routeLookup : .routed,
+            detail: detail,
+            destinationMAC: mac,
+            blocked: outLink.downReason
         )
+        if let sourceFinding { hop.findings.append(sourceFinding) }
+        hops.append(hop)
         if outLink.downReason != nil { return nil }
         if outLink.kind == .bridge { return .bridge(placed, mac, ingress: nil) }
         return .transmit(placed, mac)
@@ -381,6 +391,19 @@ struct PathWalk {
             if link.node != to.node {
                 notes.append("\(destination) is held by \(link.node), not by \(to.node) as the endpoint says")
             }
+            // The replies need a way back: a target without a route to the source is a finding where it is.
+            if let back = from.ip, link.node != from.node, link.namespace.route(to: back) == nil,
+                let index = hops.indices.last
+            {
+                hops[index].findings.append(
+                    noRoute(
+                        in: link.namespace,
+                        dev: link.link,
+                        to: back,
+                        "\(link.node) has no route back to \(back), so its replies cannot be sent"
+                    )
+                )
+            }
             reachable = true
             return nil
         }
@@ -541,6 +564,27 @@ struct PathWalk {
                 "\(port.name) does not lead to \(mac); \(intended.name) does",
             ],
             fix: HopCommand.spell("bridge", in: bridge.namespace, "fdb del \(mac) dev \(port.name) master\(vlan)")
+        )
+    }
+
+    /// NO_ROUTE: `namespace` has no route covering `address`; the fix adds the connected route of `link`'s subnet
+    /// when it holds one covering the address, else a host route.
+    private func noRoute(
+        in namespace: NamespaceSnapshot,
+        dev link: Link,
+        to address: IPv4Address,
+        _ summary: String
+    ) -> PathFinding {
+        let subnet = namespace.addresses(onIndex: link.index).first { $0.network.contains(address) }?.network
+        return PathFinding(
+            code: "NO_ROUTE",
+            summary: summary,
+            evidence: ["no route in \(namespace.node.name)'s main table covers \(address)"],
+            fix: HopCommand.spell(
+                "ip",
+                in: namespace,
+                "route add \(subnet.map { "\($0)" } ?? "\(address)/32") dev \(link.name)"
+            )
         )
     }
 

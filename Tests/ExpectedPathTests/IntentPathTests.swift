@@ -99,6 +99,34 @@ struct IntentPathTests {
         #expect(path.notes.contains { $0.contains("the path follows ct1:eth0") && $0.contains("the endpoint file") })
     }
 
+    @Test("ct1 without a route back to ext: the frame is delivered and ct1:eth0 carries NO_ROUTE for the replies")
+    func noRouteBack() throws {
+        var topology = Lab().topology
+        let position = try #require(topology.namespaces.firstIndex { $0.node.name == "ct1" })
+        topology.namespaces[position].routes.removeAll()
+        topology.namespaces[position].node.namespacePath = "/run/netns/lab-ct1"
+        let path = PathFinder.path(
+            from: endpoint("ext", "192.0.2.1"),
+            to: target("ct1", "192.0.2.11", mac: "02:00:00:00:01:01"),
+            in: topology
+        )
+        #expect(path.hops.last?.detail.hasSuffix("ct1 holds 192.0.2.11: delivered") == true)
+        let finding = try #require(path.hops.last?.findings.first)
+        #expect(finding.code == "NO_ROUTE")
+        #expect(finding.summary == "ct1 has no route back to 192.0.2.1, so its replies cannot be sent")
+        #expect(finding.fix == "ip -n lab-ct1 route add 192.0.2.0/24 dev eth0")
+        #expect(!path.reachable)
+        // The other way, sent from ct1's pinned eth0: the raw frame gets out, the stack's own would not.
+        let back = PathFinder.path(
+            from: endpoint("ct1", "192.0.2.11", interface: "eth0"),
+            to: target("ext", "192.0.2.1", mac: "02:00:00:00:0e:01"),
+            in: topology
+        )
+        #expect(back.hops.first?.findings.map(\.code) == ["NO_ROUTE"])
+        #expect(back.hops.last.map { "\($0.node):\($0.interface)" } == "ext:eth0")
+        #expect(!back.reachable)
+    }
+
     @Test("an address nobody holds and no MAC to follow: the frame leaves for the outside, as before")
     func nobodyHolds() {
         let path = PathFinder.path(
