@@ -114,8 +114,17 @@ struct PathWalk {
             }
         } else {
             guard let route, let reference = route.interface, let link = namespace.link(index: reference.index) else {
-                let holder = isSource ? namespace.node.name : "\(namespace.node.name) (forwarding)"
-                block(namespace.node.name, "-", "\(holder) has no route to \(destination)")
+                // The hop where it is: the sender's own interface (so a trace captures there and still runs), or
+                // the interface the forwarding namespace received the frame on.
+                if isSource {
+                    block(
+                        namespace.node.name,
+                        from.interface ?? "-",
+                        "\(namespace.node.name) has no route to \(destination)"
+                    )
+                } else {
+                    markLastBlocked("\(namespace.node.name) (forwarding) has no route to \(destination)")
+                }
                 return nil
             }
             outLink = link

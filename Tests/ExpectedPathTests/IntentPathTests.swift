@@ -127,6 +127,17 @@ struct IntentPathTests {
         #expect(!back.reachable)
     }
 
+    @Test("a sender without any route stops at its own interface, where a trace can capture, not at '-'")
+    func senderWithoutRoute() {
+        let path = PathFinder.path(
+            from: PathEndpoint(endpoint: "ct1", node: "ct1", interface: "eth0", ip: IPv4Address("192.0.2.11")),
+            to: endpoint("ext", "203.0.113.9"),
+            in: Lab().topology
+        )
+        #expect(path.hops.map { "\($0.node):\($0.interface)" } == ["ct1:eth0"])
+        #expect(path.blockedHop?.blocked == "ct1 has no route to 203.0.113.9")
+    }
+
     @Test("an address nobody holds and no MAC to follow: the frame leaves for the outside, as before")
     func nobodyHolds() {
         let path = PathFinder.path(
