@@ -121,8 +121,19 @@ struct IntentIntegrationTests {
         let lab = try NamespaceLab()
         defer { lab.tearDown() }
         let address = try lab.address(of: "ct1")
+        // One ping from ext's own stack first (inside the lab), so ext's neighbour table knows ct1's MAC.
+        let (pinged, _) = try Binary.command([
+            "ip", "netns", "exec", "\(lab.name)-ext", "ping", "-c", "1", "-W", "2", address,
+        ])
+        try #require(pinged == 0)
         let (broke, _) = try Binary.run(["lab", "break", "no-address", "--name", lab.name])
         try #require(broke == 0)
+
+        // Named by its netns, ct1 has no endpoint-file address: ext's neighbour entry gives the last-known one.
+        let (_, byNetns) = try lab.path("ext", "netns:\(lab.name)-ct1")
+        let learned = (byNetns["to"] as? [String: Any])?["addressOrigin"] as? String
+        #expect(learned?.hasPrefix("a neighbour entry in ext (\(address) lladdr ") == true, "\(learned ?? "none")")
+        #expect(finding(hopFindings(byNetns, at: "ct1:eth0"), "ADDRESS_NOT_CONFIGURED") != nil)
 
         let (pathStatus, path) = try lab.path("ext", "ct1")
         #expect(pathStatus == 1)
