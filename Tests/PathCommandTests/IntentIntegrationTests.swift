@@ -61,7 +61,11 @@ private struct NamespaceLab {
         try #require(status == 0, "lab up \(name)")
     }
 
-    func tearDown() { _ = try? Binary.run(["lab", "down", "--name", name]) }
+    /// Undoes the faults first: `lab down` removes the lab, and `fix --all` the record of its faults.
+    func tearDown() {
+        _ = try? Binary.run(["lab", "fix", "--all", "--name", name])
+        _ = try? Binary.run(["lab", "down", "--name", name])
+    }
 
     /// The address the lab registered for `endpoint` (the lab picks its own subnet).
     func address(of endpoint: String) throws -> String {
