@@ -15,6 +15,8 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
         case addressNotFound(searched: [String])
         /// `ip:ADDR` is held by more than one namespace; `holders` names them.
         case ambiguousAddress(holders: [String])
+        /// A short name that stands for several containers; `candidates` says where each is.
+        case ambiguousName(candidates: [String])
         /// The namespace has no interface to send from (only loopback).
         case noInterface
         /// `pid:PID` names no running process.
@@ -58,6 +60,9 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
         case .ambiguousAddress(let holders):
             return "endpoint '\(endpoint)': several namespaces hold that address (\(Self.list(holders))); name one "
                 + "with netns:NAME or a container name"
+        case .ambiguousName(let candidates):
+            return "endpoint '\(endpoint)' names several containers (\(Self.list(candidates))); name one with "
+                + "pid:PID or register it in the endpoint file"
         case .noInterface:
             return "endpoint '\(endpoint)': its namespace has no interface but loopback"
         case .noSuchProcess:

@@ -13,7 +13,8 @@ public protocol NamespaceSnapshotSource: Sendable {
 ///
 /// Syntax: `host` (the namespace lxcdiag runs in, or the one `-n/--netns` names), a name registered in the
 /// endpoint file (`ext`), an LXC container's name, `netns:NAME`, `pid:PID`, `iface:NAME` (a host interface such as
-/// em2), `ip:ADDR` (whichever known namespace holds the address). Registered names win over container names.
+/// em2), `ip:ADDR` (whichever known namespace holds the address, else the interface that should hold it).
+/// Registered names win over container names; a duplicate short name is also accepted qualified (`ct1@NETNS`).
 public struct EndpointResolver: Sendable {
     /// The namespace `-n/--netns` names, or `.current` when it was not given (see `host`).
     public var hostNamespace: NetworkNamespace
@@ -106,16 +107,41 @@ public struct EndpointResolver: Sendable {
             }
         }
         if let registered = registry.endpoint(named: spec) { return try registeredTarget(registered) }
-        if let container = inventory.container(named: spec) { return try containerTarget(container, endpoint: spec) }
+        let containers = inventory.containers.filter { $0.name == spec }
+        if containers.count > 1 {
+            // The same name under two lxcpaths: only the user knows which is meant.
+            let candidates = containers.map {
+                "\($0.name) in \($0.lxcpath ?? "pid \($0.initPid.map(String.init) ?? "?")")"
+            }
+            throw EndpointError(endpoint: spec, kind: .ambiguousName(candidates: candidates))
+        }
+        if let container = containers.first { return try containerTarget(container, endpoint: spec) }
+        // A qualified name (`ct1@lxcdiag-b-ct1`) as topo, path and trace print it for a duplicate short name.
+        if spec.contains("@"), var qualified = searchTargets().first(where: { $0.node.name == spec }) {
+            qualified.endpoint = spec
+            return qualified
+        }
         throw EndpointError(endpoint: spec, kind: .unknown(known: knownNames))
     }
 
     /// Resolves `spec` completely, reading the namespaces it needs through `snapshots`.
-    public func resolve(_ spec: String, snapshots: some NamespaceSnapshotSource) throws -> ResolvedEndpoint {
-        let (target, snapshot) = try located(spec, snapshots: snapshots)
+    ///
+    /// An interface that lost its address keeps the one the endpoint file or the container's LXC config
+    /// declares, or one a neighbour entry in `elsewhere` maps to its MAC (`addressOrigin` says which); `ip:ADDR`
+    /// that nobody holds resolves to the interface that should hold it (see `intendedHolder`).
+    public func resolve(
+        _ spec: String,
+        snapshots: some NamespaceSnapshotSource,
+        elsewhere: [NamespaceSnapshot] = []
+    ) throws -> ResolvedEndpoint {
+        let (target, snapshot) = try located(spec, snapshots: snapshots, elsewhere: elsewhere)
+        let container = target.container.flatMap { inventory.container(named: $0) }
         return try EndpointInterfaceChoice.resolve(
             target,
-            in: snapshot ?? snapshots.snapshot(of: target.namespace, node: target.node)
+            in: snapshot ?? snapshots.snapshot(of: target.namespace, node: target.node),
+            declared: container?.declaredNetworks ?? [],
+            declaredIn: container.flatMap { container in container.lxcpath.map { "\($0)/\(container.name)/config" } },
+            elsewhere: elsewhere
         )
     }
 
@@ -127,18 +153,23 @@ public struct EndpointResolver: Sendable {
     /// The target, and for `ip:ADDR` the snapshot already read while searching.
     private func located(
         _ spec: String,
-        snapshots: some NamespaceSnapshotSource
+        snapshots: some NamespaceSnapshotSource,
+        elsewhere: [NamespaceSnapshot] = []
     ) throws -> (EndpointTarget, NamespaceSnapshot?) {
         guard let (prefix, rest) = split(spec), prefix == "ip" else { return (try target(spec), nil) }
         guard let address = IPv4Address(rest) else {
             throw EndpointError(endpoint: spec, kind: .malformed(expected: "ip:ADDR with an IPv4 address"))
         }
-        return try owner(of: address, endpoint: spec, snapshots: snapshots)
+        return try owner(of: address, endpoint: spec, snapshots: snapshots, elsewhere: elsewhere)
     }
 
     /// Every namespace `ip:ADDR` searches: host, registered endpoints, running containers, named namespaces.
     /// Registered names come before container names so that output says `ct1`, as the endpoint file does, rather
     /// than the container's full name when both stand for one namespace.
+    ///
+    /// Node names are unique: a short name already taken by another namespace (a second lab's `ct1`, a container
+    /// named like a registered endpoint) is qualified as `NAME@QUALIFIER` (see `qualified(_:taken:)`), and the
+    /// resolver accepts the qualified name as an endpoint.
     public func searchTargets() -> [EndpointTarget] {
         var targets = [EndpointTarget(endpoint: "host", node: hostNode, namespace: host)]
         for registered in registry.endpoints where registered.name != "host" {
@@ -150,25 +181,56 @@ public struct EndpointResolver: Sendable {
         for name in inventory.namedNamespaces {
             if let target = try? namedNamespace(name, endpoint: "netns:\(name)") { targets.append(target) }
         }
+        // One namespace under two names stays as it is (the capture makes the later ones aliases).
+        var owners: [String: String] = [:]
+        for index in targets.indices {
+            let file = targets[index].namespace.filePath ?? "current"
+            if let owner = owners[targets[index].node.name], owner != file {
+                targets[index].node.name = Self.qualified(targets[index], taken: owners)
+            }
+            owners[targets[index].node.name] = owners[targets[index].node.name] ?? file
+        }
         return targets
+    }
+
+    /// A name for `target` that is not in `taken`: `NAME@NETNS` for a namespace under /run/netns (the lab's
+    /// `ct1@lxcdiag-b-ct1`), `NAME@lxc` for an LXC container, `NAME@pid:PID` for a process's; `#2`, `#3`... only if
+    /// that is taken too. (Registered names come first and are unique in the file, so they are never qualified.)
+    static func qualified(_ target: EndpointTarget, taken: [String: String]) -> String {
+        let name = target.node.name
+        var candidates: [String] = []
+        switch target.namespace {
+        case .named(let netns): candidates.append("\(name)@\(netns)")
+        case .pid(let pid):
+            if target.node.kind == .lxc { candidates.append("\(name)@lxc") }
+            candidates.append("\(name)@pid:\(pid)")
+        default: candidates.append("\(name)@\(target.namespace.filePath ?? "current")")
+        }
+        if let free = candidates.first(where: { taken[$0] == nil }) { return free }
+        let base = candidates.last ?? name
+        return (2...).lazy.map { "\(base)#\($0)" }.first { taken[$0] == nil } ?? base
     }
 
     private func owner(
         of address: IPv4Address,
         endpoint: String,
-        snapshots: some NamespaceSnapshotSource
+        snapshots: some NamespaceSnapshotSource,
+        elsewhere: [NamespaceSnapshot]
     ) throws -> (EndpointTarget, NamespaceSnapshot) {
         var searched: [String] = []
         var seenPaths: Set<String> = []
         var holders: [(EndpointTarget, NamespaceSnapshot)] = []
+        var read: [(EndpointTarget, NamespaceSnapshot)] = []
         for candidate in searchTargets() {
             let path = candidate.namespace.filePath ?? "current"
             guard seenPaths.insert(path).inserted else { continue }
             searched.append(candidate.node.name)
             // A namespace that vanished or cannot be entered is simply not the owner.
-            guard let snapshot = try? snapshots.snapshot(of: candidate.namespace, node: candidate.node),
-                snapshot.addresses.contains(where: { $0.address == address })
-            else { continue }
+            guard let snapshot = try? snapshots.snapshot(of: candidate.namespace, node: candidate.node) else {
+                continue
+            }
+            read.append((candidate, snapshot))
+            guard snapshot.addresses.contains(where: { $0.address == address }) else { continue }
             holders.append((candidate, snapshot))
         }
         if holders.count > 1 {
@@ -181,7 +243,63 @@ public struct EndpointResolver: Sendable {
             target.ip = address
             return (target, snapshot)
         }
+        if let (found, snapshot) = intendedHolder(of: address, among: read, elsewhere: elsewhere) {
+            var target = found
+            target.endpoint = endpoint
+            target.ip = address
+            return (target, snapshot)
+        }
         throw EndpointError(endpoint: endpoint, kind: .addressNotFound(searched: searched))
+    }
+
+    /// The interface that should hold `address` though none does: an endpoint file entry with that `ip`, a
+    /// running container whose LXC config declares it, or the interface whose MAC a neighbour entry (in `read`
+    /// or `elsewhere`) maps it to. Its `addressOrigin` says which.
+    func intendedHolder(
+        of address: IPv4Address,
+        among read: [(EndpointTarget, NamespaceSnapshot)],
+        elsewhere: [NamespaceSnapshot] = []
+    ) -> (EndpointTarget, NamespaceSnapshot)? {
+        func snapshot(of target: EndpointTarget) -> NamespaceSnapshot? {
+            read.first { $0.0.namespace.filePath == target.namespace.filePath }?.1
+        }
+        if let registered = registry.endpoints.first(where: { $0.ip == address }),
+            let target = try? registeredTarget(registered), let found = snapshot(of: target)
+        {
+            return (target, found)
+        }
+        for container in inventory.runningContainers {
+            guard
+                let declaration = container.declaredNetworks.first(where: {
+                    $0.ipv4Networks.contains { $0.address == address }
+                }),
+                var target = try? containerTarget(container, endpoint: container.name),
+                let found = snapshot(of: target)
+            else { continue }
+            // A registered name for the same namespace reads better than the container's own.
+            if let named = read.first(where: { $0.0.namespace.filePath == target.namespace.filePath }) {
+                target.node.name = named.0.node.name
+            }
+            target.interface = declaration.name ?? "eth\(declaration.index)"
+            let file = container.lxcpath.map { " in \($0)/\(container.name)/config" } ?? ""
+            target.addressOrigin = "lxc.net.\(declaration.index).ipv4.address\(file)"
+            return (target, found)
+        }
+        for other in read.map(\.1) + elsewhere {
+            guard let mac = other.neighbours.first(where: { $0.address == address && $0.mac != nil })?.mac else {
+                continue
+            }
+            for (candidate, found) in read {
+                guard let link = found.links.first(where: { $0.mac == mac && $0.kind != .bridge }) else { continue }
+                var target = candidate
+                target.interface = link.name
+                target.addressOrigin =
+                    "a neighbour entry in \(other.node.name) (\(address) lladdr \(mac)) naming \(candidate.node.name):"
+                    + "\(link.name)'s MAC"
+                return (target, found)
+            }
+        }
+        return nil
     }
 
     private func split(_ spec: String) -> (String, String)? {
@@ -209,7 +327,7 @@ public struct EndpointResolver: Sendable {
     private func containerTarget(_ container: LXCContainer, endpoint: String) throws(EndpointError) -> EndpointTarget {
         guard let pid = container.initPid else { throw EndpointError(endpoint: endpoint, kind: .notRunning) }
         let node = NetworkNode(name: container.name, kind: .lxc, namespacePath: "/proc/\(pid)/ns/net")
-        return EndpointTarget(endpoint: endpoint, node: node, namespace: .pid(pid))
+        return EndpointTarget(endpoint: endpoint, node: node, namespace: .pid(pid), container: container.name)
     }
 
     private func registeredTarget(_ registered: RegisteredEndpoint) throws(EndpointError) -> EndpointTarget {
@@ -232,6 +350,7 @@ public struct EndpointResolver: Sendable {
         if registered.name == "host" { target.node.kind = .host }
         target.interface = registered.interface
         target.ip = registered.ip
+        if registered.ip != nil { target.addressOrigin = "the endpoint file" }
         return target
     }
 }

@@ -11,19 +11,27 @@ public struct EndpointTarget: Sendable, Hashable {
     public var namespace: NetworkNamespace
     public var interface: String?
     public var ip: IPv4Address?
+    /// Where `ip` came from (`the endpoint file`), said when the interface turns out not to hold it.
+    public var addressOrigin: String?
+    /// The LXC container behind the target, whose config declares its interfaces and addresses.
+    public var container: String?
 
     public init(
         endpoint: String,
         node: NetworkNode,
         namespace: NetworkNamespace,
         interface: String? = nil,
-        ip: IPv4Address? = nil
+        ip: IPv4Address? = nil,
+        addressOrigin: String? = nil,
+        container: String? = nil
     ) {
         self.endpoint = endpoint
         self.node = node
         self.namespace = namespace
         self.interface = interface
         self.ip = ip
+        self.addressOrigin = addressOrigin
+        self.container = container
     }
 }
 
@@ -65,19 +73,53 @@ public enum EndpointInterfaceChoice {
         throw EndpointError(endpoint: target.endpoint, kind: .noInterface)
     }
 
-    /// The endpoint as probes use it.
+    /// The endpoint as probes use it. An interface that lost its address keeps the declared or last-known one
+    /// (the target's own, from the endpoint file; `declared`, from the LXC config; a neighbour entry in
+    /// `elsewhere` mapping an address to the interface's MAC), with `addressOrigin` saying where it came from.
     public static func resolve(
         _ target: EndpointTarget,
-        in snapshot: NamespaceSnapshot
+        in snapshot: NamespaceSnapshot,
+        declared: [LXCNetworkDeclaration] = [],
+        declaredIn configFile: String? = nil,
+        elsewhere: [NamespaceSnapshot] = []
     ) throws(EndpointError) -> ResolvedEndpoint {
-        let (link, ip) = try choose(for: target, in: snapshot)
+        let (link, chosen) = try choose(for: target, in: snapshot)
+        var ip = chosen
+        var origin: String?
+        if let ip, !snapshot.addresses.contains(where: { $0.address == ip }) {
+            origin = target.addressOrigin ?? "the endpoint's definition"
+        } else if ip == nil {
+            let expectedName = { (declaration: LXCNetworkDeclaration) in
+                declaration.name ?? "eth\(declaration.index)"
+            }
+            if let declaration = declared.first(where: { $0.mac != nil && $0.mac == link.mac })
+                ?? declared.first(where: { expectedName($0) == link.name }),
+                let network = declaration.ipv4Networks.first
+            {
+                ip = network.address
+                origin = "lxc.net.\(declaration.index).ipv4.address" + (configFile.map { " in \($0)" } ?? "")
+            } else if let mac = link.mac,
+                let (holder, entry) = elsewhere.lazy.compactMap({ other -> (NamespaceSnapshot, NeighbourEntry)? in
+                    guard other.node.namespaceInode == nil || other.node.namespaceInode != snapshot.node.namespaceInode,
+                        let entry = other.neighbours.first(where: { $0.mac == mac })
+                    else { return nil }
+                    return (other, entry)
+                }).first
+            {
+                ip = entry.address
+                origin =
+                    "a neighbour entry in \(holder.node.name) (\(entry.address) lladdr \(mac) "
+                    + "\(entry.state.rawValue))"
+            }
+        }
         return ResolvedEndpoint(
             endpoint: target.endpoint,
             node: target.node.name,
             namespace: target.namespace,
             interface: link.name,
             ip: ip,
-            mac: link.mac
+            mac: link.mac,
+            addressOrigin: origin
         )
     }
 }

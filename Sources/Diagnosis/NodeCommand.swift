@@ -20,7 +20,8 @@ enum NodeCommand {
         switch node.kind {
         case .host: return registeredNetns(node).map { "ip netns exec \($0)" } ?? ""
         case .netns: return "ip netns exec \(netnsName(node))"
-        case .lxc: return "lxc-attach -n \(node.name) --"
+        // A duplicate short name is qualified (`ct1@lxc`, see EndpointResolver.searchTargets); LXC knows `ct1`.
+        case .lxc: return "lxc-attach -n \(node.name.split(separator: "@").first.map(String.init) ?? node.name) --"
         case .process: return "nsenter --net=\(node.namespacePath ?? node.name)"
         }
     }

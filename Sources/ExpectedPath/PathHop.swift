@@ -38,6 +38,26 @@ public enum HopDirection: String, Sendable, Hashable, Codable {
     case forward
 }
 
+/// A disagreement between what the target's declared attachment says and what the kernel's tables hold, found
+/// at one hop: the walk goes on along the intended path and records it here instead of walking elsewhere.
+public struct PathFinding: Sendable, Hashable, Codable {
+    /// The catalogue code (`FDB_WRONG_PORT`, `ADDRESS_NOT_CONFIGURED`; see docs/findings.md).
+    public var code: String
+    public var summary: String
+    /// The table entries that show it (`fdb 02:.. dev veth-ct2 master br0 static`).
+    public var evidence: [String]
+    /// What repairs it: a command runnable as printed (namespace-qualified) when the place is known, else what
+    /// to do (the interface that should hold an address nobody holds is not known).
+    public var fix: String?
+
+    public init(code: String, summary: String, evidence: [String], fix: String? = nil) {
+        self.code = code
+        self.summary = summary
+        self.evidence = evidence
+        self.fix = fix
+    }
+}
+
 /// One place the frame should be seen on its way.
 public struct PathHop: Sendable, Hashable, Codable {
     /// The namespace's node name (`host`, a container, a netns name); `outside` for the unseen network.
@@ -58,6 +78,9 @@ public struct PathHop: Sendable, Hashable, Codable {
     public var observable: Bool
     /// Netfilter chains and sysctls of this namespace that can drop the frame here (see `addCautions`).
     public var cautions: [String]
+    /// Where the kernel's state disagrees with the intended path at this hop (a wrong FDB entry, the target's
+    /// missing address); the frame dies here although the walk goes on to the target.
+    public var findings: [PathFinding]
 
     public init(
         node: String,
@@ -80,6 +103,7 @@ public struct PathHop: Sendable, Hashable, Codable {
         self.blockedByDesign = blockedByDesign
         self.observable = observable
         self.cautions = []
+        self.findings = []
     }
 }
 
@@ -96,6 +120,9 @@ public struct PathEndpoint: Sendable, Hashable, Codable {
     /// The endpoint's address; a destination needs one, a source (`iface:em1` without an address) may lack it.
     public var ip: IPv4Address?
     public var mac: MACAddress?
+    /// Where `ip` came from when the interface does not hold it (the endpoint file, the LXC config, a neighbour
+    /// entry elsewhere), in words; nil when the interface holds it or the source needs none.
+    public var addressOrigin: String?
 
     public init(
         endpoint: String,
@@ -103,7 +130,8 @@ public struct PathEndpoint: Sendable, Hashable, Codable {
         interface: String?,
         interfacePinned: Bool = false,
         ip: IPv4Address?,
-        mac: MACAddress? = nil
+        mac: MACAddress? = nil,
+        addressOrigin: String? = nil
     ) {
         self.endpoint = endpoint
         self.node = node
@@ -111,6 +139,7 @@ public struct PathEndpoint: Sendable, Hashable, Codable {
         self.interfacePinned = interfacePinned
         self.ip = ip
         self.mac = mac
+        self.addressOrigin = addressOrigin
     }
 }
 
@@ -121,7 +150,7 @@ public struct ExpectedPath: Sendable, Hashable, Codable {
     public var from: PathEndpoint
     public var to: PathEndpoint
     public var hops: [PathHop]
-    /// True when the walk reached the destination without a blocked hop.
+    /// True when the walk reached the destination without a blocked hop and no hop has a finding.
     public var reachable: Bool
     /// Things the walk had to assume or could not decide (an unseen outside network, a stale neighbour entry).
     public var notes: [String]
@@ -137,4 +166,9 @@ public struct ExpectedPath: Sendable, Hashable, Codable {
 
     /// The first hop the frame cannot pass, if any.
     public var blockedHop: PathHop? { hops.first { $0.blocked != nil } }
+
+    /// Every hop finding, in path order, with the hop it is at.
+    public var findings: [(hop: PathHop, finding: PathFinding)] {
+        hops.flatMap { hop in hop.findings.map { (hop, $0) } }
+    }
 }

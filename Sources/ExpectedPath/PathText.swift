@@ -9,6 +9,8 @@ public enum PathText {
         let verdict: String
         if path.reachable {
             verdict = "reachable"
+        } else if let (hop, finding) = path.findings.first, path.blockedHop == nil {
+            verdict = "\(finding.code) at \(hop.node):\(hop.interface)"
         } else if let blocked = path.blockedHop {
             verdict = blocked.blockedByDesign ? "blocked by design" : "blocked"
         } else {
@@ -29,6 +31,12 @@ public enum PathText {
                     "\n" + String(repeating: " ", count: 7)
                     + (hop.blockedByDesign ? "BLOCKED BY DESIGN: " : "BLOCKED: ")
                     + blocked
+            }
+            let indent = String(repeating: " ", count: 7)
+            for finding in hop.findings {
+                line += "\n\(indent)\(finding.code): \(finding.summary)"
+                for evidence in finding.evidence { line += "\n\(indent)  - \(evidence)" }
+                if let fix = finding.fix { line += "\n\(indent)  fix: \(fix)" }
             }
             for caution in hop.cautions { line += "\n" + String(repeating: " ", count: 7) + "! " + caution }
             text += line + "\n"

@@ -1,4 +1,4 @@
-import PacketCodec
+public import PacketCodec
 public import Topology
 
 /// Computes the expected path of a frame between two endpoints from the captured topology. Pure: no I/O.
@@ -9,6 +9,22 @@ public enum PathFinder {
         var walk = PathWalk(topology: topology, from: from, to: to)
         walk.run()
         return ExpectedPath(from: from, to: to, hops: walk.hops, reachable: walk.reachable, notes: walk.notes)
+    }
+}
+
+extension PathFinder {
+    /// The interface `from`'s route lookup sends a frame for `address` out of (its pinned one when it has one);
+    /// nil when it has no route there. A target nobody holds is the segment behind it.
+    public static func egressInterface(
+        from: PathEndpoint,
+        toward address: IPv4Address,
+        in topology: HostTopology
+    ) -> String? {
+        if from.interfacePinned, let interface = from.interface { return interface }
+        guard let namespace = topology.namespace(named: from.node),
+            let reference = namespace.route(to: address)?.interface
+        else { return nil }
+        return namespace.link(index: reference.index)?.name
     }
 }
 
@@ -43,6 +59,8 @@ struct PathWalk {
             return
         }
         destination = target
+        // A hop finding means the frame dies there in fact, though the walk went on along the intended path.
+        defer { if hops.contains(where: { !$0.findings.isEmpty }) { reachable = false } }
         guard let source = topology.namespace(named: from.node) else {
             notes.append("\(from.node) is not in the captured topology")
             return
@@ -68,6 +86,7 @@ struct PathWalk {
 
     private mutating func route(in namespace: NamespaceSnapshot, forcing interface: String?) -> Step? {
         let isSource = hops.isEmpty
+        var sourceFinding: PathFinding?
         var outLink: Link?
         var gateway: IPv4Address?
         var detail: String
@@ -83,11 +102,29 @@ struct PathWalk {
                 detail = "sent from \(interface), the endpoint's interface; \(describe(route))"
             } else {
                 detail = "sent from \(interface), the endpoint's interface (\(destination) treated as on-link)"
+                if route == nil {
+                    // Raw probes leave anyway; the namespace's own stack has nowhere to send.
+                    sourceFinding = noRoute(
+                        in: namespace,
+                        dev: link,
+                        to: destination,
+                        "\(namespace.node.name) has no route to \(destination): its own traffic cannot be sent there"
+                    )
+                }
             }
         } else {
             guard let route, let reference = route.interface, let link = namespace.link(index: reference.index) else {
-                let holder = isSource ? namespace.node.name : "\(namespace.node.name) (forwarding)"
-                block(namespace.node.name, "-", "\(holder) has no route to \(destination)")
+                // The hop where it is: the sender's own interface (so a trace captures there and still runs), or
+                // the interface the forwarding namespace received the frame on.
+                if isSource {
+                    block(
+                        namespace.node.name,
+                        from.interface ?? "-",
+                        "\(namespace.node.name) has no route to \(destination)"
+                    )
+                } else {
+                    markLastBlocked("\(namespace.node.name) (forwarding) has no route to \(destination)")
+                }
                 return nil
             }
             outLink = link
@@ -125,21 +162,63 @@ struct PathWalk {
         } else {
             detail += "; no neighbour entry for \(nextHop) yet (ARP resolves it)"
         }
-        if owner == nil {
-            mac = neighbour?.mac
-            notes.append("no captured namespace holds \(nextHop); it must be outside this host")
-        }
-        hops.append(
-            PathHop(
+        if owner == nil, nextHop == destination, let declared = to.mac, let interface = to.interface {
+            // Intent first: the target's declared interface should hold the address, so the frame goes there.
+            mac = declared
+            notes.append(
+                "no captured namespace holds \(nextHop); the path follows \(to.node):\(interface) (\(declared)), "
+                    + "which should hold it" + (to.addressOrigin.map { " (address from \($0))" } ?? "")
+            )
+        } else if owner == nil, nextHop == destination, to.node == from.node, to.mac == nil {
+            // The target is the segment the route points at (`ip:ADDR` nobody holds or is declared to hold).
+            let segment = topology.segment(of: placed)
+            let others = topology.namespaces.filter { other in
+                other.node.name != namespace.node.name
+                    && other.links.contains { link in
+                        segment.contains(PlacedLink(namespace: other, link: link).reference)
+                    }
+            }
+            var hop = PathHop(
                 node: namespace.node.name,
                 interface: outLink.name,
                 direction: .egress,
                 reason: isSource ? .routeLookup : .routed,
                 detail: detail,
-                destinationMAC: mac,
+                destinationMAC: neighbour?.mac,
                 blocked: outLink.downReason
             )
+            let reached = others.map(\.node.name).joined(separator: ", ")
+            hop.findings.append(
+                PathFinding(
+                    code: "ADDRESS_NOT_CONFIGURED",
+                    summary: "nobody on the segment \(placed.label) leads to holds \(destination)",
+                    evidence: [
+                        "the segment reaches \(others.isEmpty ? "no other captured namespace" : reached)",
+                        "no captured interface holds \(destination)",
+                        "no endpoint file entry, LXC config or neighbour entry names an interface that should hold it",
+                    ],
+                    fix: "give the interface that should hold \(destination) the address in its namespace "
+                        + "(ip addr add \(destination)/LEN dev IFACE), or register it with an \"ip\" in the endpoint file"
+                )
+            )
+            hops.append(hop)
+            notes.append("no captured namespace holds \(nextHop), and nothing names who should")
+            return nil
+        } else if owner == nil {
+            mac = neighbour?.mac
+            notes.append("no captured namespace holds \(nextHop); it must be outside this host")
+        }
+        var hop = PathHop(
+            node: namespace.node.name,
+            interface: outLink.name,
+            direction: .egress,
+            reason: isSource ? .routeLookup : .routed,
+            detail: detail,
+            destinationMAC: mac,
+            blocked: outLink.downReason
         )
+        if let sourceFinding { hop.findings.append(sourceFinding) }
+        hops.append(hop)
         if outLink.downReason != nil { return nil }
         if outLink.kind == .bridge { return .bridge(placed, mac, ingress: nil) }
         return .transmit(placed, mac)
@@ -310,12 +389,29 @@ struct PathWalk {
             )
             return nil
         }
+        if link.node == to.node, link.link.name == to.interface, !link.namespace.holds(destination) {
+            addressNotConfigured(at: link)
+            return nil
+        }
         if link.namespace.holds(destination) {
             if let index = hops.indices.last {
                 hops[index].detail += "; \(link.node) holds \(destination): delivered"
             }
             if link.node != to.node {
                 notes.append("\(destination) is held by \(link.node), not by \(to.node) as the endpoint says")
+            }
+            // The replies need a way back: a target without a route to the source is a finding where it is.
+            if let back = from.ip, link.node != from.node, link.namespace.route(to: back) == nil,
+                let index = hops.indices.last
+            {
+                hops[index].findings.append(
+                    noRoute(
+                        in: link.namespace,
+                        dev: link.link,
+                        to: back,
+                        "\(link.node) has no route back to \(back), so its replies cannot be sent"
+                    )
+                )
             }
             reachable = true
             return nil
@@ -375,9 +471,24 @@ struct PathWalk {
         var out: PlacedLink?
         var reason = HopReason.bridgeFDB
         var detail: String
+        var disagreement: PathFinding?
         if let entry, let port = namespace.link(index: entry.port.index) {
             out = PlacedLink(namespace: namespace, link: port)
             detail = "FDB: \(mac) is on \(port.name) (\(entry.state.rawValue))"
+            // Intent first: the port the owner of `mac` is attached to is where the frame should go. An entry
+            // naming another port is a finding at that port, not a reason to walk through the wrong container.
+            let placedPort = PlacedLink(namespace: namespace, link: port)
+            if !topology.leads(placedPort, to: mac),
+                let intended = ports.first(where: {
+                    $0.reference != placedPort.reference && topology.leads($0, to: mac)
+                })
+            {
+                out = intended
+                detail =
+                    "\(mac) is attached behind \(intended.link.name); the FDB says \(port.name) "
+                    + "(\(entry.state.rawValue))"
+                disagreement = wrongPort(entry, port: port, intended: intended.link, bridge: bridge, mac: mac)
+            }
         } else {
             reason = .bridgeFlood
             out = ports.first { $0.reference != ingress?.reference && topology.leads($0, to: mac) }
@@ -416,17 +527,17 @@ struct PathWalk {
         } else if let ingress, ingress.link.bridgePort?.isolated == true, out.link.bridgePort?.isolated == true {
             blocked = "\(ingress.link.name) and \(out.link.name) are both isolated ports"
         }
-        hops.append(
-            PathHop(
-                node: out.node,
-                interface: out.link.name,
-                direction: .forward,
-                reason: reason,
-                detail: "port of \(name)",
-                destinationMAC: mac,
-                blocked: blocked
-            )
+        var portHop = PathHop(
+            node: out.node,
+            interface: out.link.name,
+            direction: .forward,
+            reason: reason,
+            detail: "port of \(name)",
+            destinationMAC: mac,
+            blocked: blocked
         )
+        if let disagreement { portHop.findings.append(disagreement) }
+        hops.append(portHop)
         if blocked != nil { return nil }
         return .transmit(out, mac)
     }
@@ -441,6 +552,73 @@ struct PathWalk {
             destinationMAC: mac,
             blocked: bridge.link.downReason
         )
+    }
+
+    // MARK: findings
+
+    /// FDB_WRONG_PORT: `bridge` sends `mac` to `port` while its owner hangs off `intended`.
+    private func wrongPort(
+        _ entry: FDBEntry,
+        port: Link,
+        intended: Link,
+        bridge: PlacedLink,
+        mac: MACAddress
+    ) -> PathFinding {
+        let vlan = entry.vlan.map { " vlan \($0)" } ?? ""
+        return PathFinding(
+            code: "FDB_WRONG_PORT",
+            summary: "\(bridge.label) sends \(mac) to \(port.name), but \(mac) is attached behind \(intended.name)",
+            evidence: [
+                "fdb \(mac) dev \(port.name) master \(bridge.link.name)\(vlan) \(entry.state.rawValue)",
+                "\(port.name) does not lead to \(mac); \(intended.name) does",
+            ],
+            fix: HopCommand.spell("bridge", in: bridge.namespace, "fdb del \(mac) dev \(port.name) master\(vlan)")
+        )
+    }
+
+    /// NO_ROUTE: `namespace` has no route covering `address`; the fix adds the connected route of `link`'s subnet
+    /// when it holds one covering the address, else a host route.
+    private func noRoute(
+        in namespace: NamespaceSnapshot,
+        dev link: Link,
+        to address: IPv4Address,
+        _ summary: String
+    ) -> PathFinding {
+        let subnet = namespace.addresses(onIndex: link.index).first { $0.network.contains(address) }?.network
+        return PathFinding(
+            code: "NO_ROUTE",
+            summary: summary,
+            evidence: ["no route in \(namespace.node.name)'s main table covers \(address)"],
+            fix: HopCommand.spell(
+                "ip",
+                in: namespace,
+                "route add \(subnet.map { "\($0)" } ?? "\(address)/32") dev \(link.name)"
+            )
+        )
+    }
+
+    /// ADDRESS_NOT_CONFIGURED: the frame reached the target's interface, which does not hold the address.
+    private mutating func addressNotConfigured(at link: PlacedLink) {
+        let held = link.namespace.addresses(onIndex: link.link.index).map { "\($0.address)/\($0.prefixLength)" }
+        // The prefix the sender's subnet uses for the address, else a host route's.
+        let prefix =
+            topology.namespace(named: from.node)?.addresses.first { $0.network.contains(destination) }?.prefixLength
+            ?? 32
+        var evidence = [
+            "\(link.label) holds \(held.isEmpty ? "no IPv4 address" : held.joined(separator: ", "))",
+            "no interface of \(link.node) holds \(destination)",
+        ]
+        if let origin = to.addressOrigin { evidence.append("\(destination) from \(origin)") }
+        let finding = PathFinding(
+            code: "ADDRESS_NOT_CONFIGURED",
+            summary: "\(link.label) does not hold \(destination), so nothing answers for it there",
+            evidence: evidence,
+            fix: HopCommand.spell("ip", in: link.namespace, "addr add \(destination)/\(prefix) dev \(link.link.name)")
+        )
+        if let index = hops.indices.last {
+            hops[index].detail += "; \(link.label) should hold \(destination) and does not"
+            hops[index].findings.append(finding)
+        }
     }
 
     // MARK: blocking

@@ -60,6 +60,9 @@ public struct ResolvedEndpoint: Sendable, Hashable {
     public var interface: String
     public var ip: IPv4Address?
     public var mac: MACAddress?
+    /// Where `ip` came from when `interface` does not hold it: `the endpoint file`, `lxc.net.0.ipv4.address in
+    /// /var/lib/lxc/ct1/config`, `a neighbour entry in ext`. Nil when the interface holds it (or there is none).
+    public var addressOrigin: String?
 
     public init(
         endpoint: String,
@@ -67,7 +70,8 @@ public struct ResolvedEndpoint: Sendable, Hashable {
         namespace: NetworkNamespace,
         interface: String,
         ip: IPv4Address?,
-        mac: MACAddress?
+        mac: MACAddress?,
+        addressOrigin: String? = nil
     ) {
         self.endpoint = endpoint
         self.node = node
@@ -75,5 +79,6 @@ public struct ResolvedEndpoint: Sendable, Hashable {
         self.interface = interface
         self.ip = ip
         self.mac = mac
+        self.addressOrigin = addressOrigin
     }
 }

@@ -11,7 +11,36 @@ public enum PathTraceFindings {
         let rest = report.findings.filter { finding in
             !(finding.code == "dropped-between" && finding.location.map(places.contains) == true)
         }
-        return limits + rest
+        return limits + withHopFindings(rest, path: path)
+    }
+
+    /// `findings` with the path's hop findings (a wrong FDB entry, the target's missing address): one the rules
+    /// already made gains the path's evidence (where the address came from), any other is added after the errors.
+    static func withHopFindings(_ findings: [Finding], path: ExpectedPath) -> [Finding] {
+        var merged = findings
+        for (hop, found) in path.findings {
+            if let index = merged.firstIndex(where: { $0.code == found.code }) {
+                merged[index].evidence += found.evidence.filter { !merged[index].evidence.contains($0) }
+                if found.code == "ADDRESS_NOT_CONFIGURED" {
+                    // The path knows which interface should hold the address (or that nobody on the segment
+                    // does); the rule only knows the namespace the probes were aimed at.
+                    merged[index].summary = found.summary
+                    if let fix = found.fix { merged[index].fix = fix }
+                }
+                continue
+            }
+            let finding = Finding(
+                code: found.code,
+                severity: .error,
+                location: HopName(node: hop.node, interface: hop.interface),
+                summary: found.summary,
+                evidence: found.evidence,
+                fix: found.fix ?? ""
+            )
+            let errors = merged.prefix { $0.severity == .error }.count
+            merged.insert(finding, at: errors)
+        }
+        return merged
     }
 
     /// What to do about a design limit: macvlan private mode isolates siblings, and a parent's own stack never

@@ -2,6 +2,7 @@ import Containers
 import ExpectedPath
 import LinuxNet
 import NetworkModel
+import PacketCodec
 import Topology
 
 /// Both endpoints of a `--from`/`--to` command resolved against one topology snapshot, and the path a frame
@@ -28,8 +29,8 @@ struct EndpointPath {
     }
 
     /// Reads the namespaces `scope` names through rtnetlink, resolves `from` and `to` there, and walks the path.
-    /// Throws `EndpointError`s for names that resolve to nothing, and `CommandFailure` (exit 3) when the
-    /// destination has no address to send to.
+    /// Throws `EndpointError`s for names that resolve to nothing, and `CommandFailure` (exit 3) when no address
+    /// of the destination can be known at all (none held, declared or seen in a neighbour entry).
     init(from: String, to: String, endpoints: EndpointOptions, scope: Scope = .everything) throws {
         let resolver = try endpoints.resolver()
         let all = resolver.searchTargets()
@@ -56,10 +57,34 @@ struct EndpointPath {
         topology = try HostTopology.capture(self.targets)
         let snapshots = CapturedSnapshots(topology: topology)
         source = try resolver.resolve(from, snapshots: snapshots)
-        destination = try resolver.resolve(to, snapshots: snapshots)
+        // A target that lost its address keeps its declared or last-known one: the walk and the probes go there
+        // and the missing address becomes a finding at its interface.
+        do {
+            destination = try resolver.resolve(to, snapshots: snapshots, elsewhere: topology.namespaces)
+        } catch let error as EndpointError {
+            // `ip:ADDR` that nobody holds, declares or caches: the target is the segment the source's route points
+            // at, and the walk says that nobody there holds it.
+            guard case .addressNotFound = error.kind, to.hasPrefix("ip:"),
+                let address = IPv4Address(String(to.dropFirst(3))),
+                let start = try? Self.pathEndpoint(source, pinned: false, in: topology),
+                let egress = PathFinder.egressInterface(from: start, toward: address, in: topology)
+            else { throw error }
+            destination = ResolvedEndpoint(
+                endpoint: to,
+                node: source.node,
+                namespace: source.namespace,
+                interface: egress,
+                ip: address,
+                mac: nil,
+                addressOrigin: "the address given; no endpoint file entry, LXC config or neighbour entry names "
+                    + "an interface that should hold it"
+            )
+        }
         guard destination.ip != nil else {
             throw CommandFailure(
-                message: "endpoint '\(to)' has no IPv4 address on \(destination.interface) to send to",
+                message: "endpoint '\(to)': \(destination.node):\(destination.interface) holds no IPv4 address and "
+                    + "none is declared (endpoint file \"ip\", LXC lxc.net.N.ipv4.address, a neighbour entry); "
+                    + "name the address with --to ip:ADDR or give the endpoint an \"ip\" in the endpoint file",
                 status: .environment
             )
         }
@@ -88,7 +113,8 @@ struct EndpointPath {
             interface: endpoint.interface,
             interfacePinned: pinned,
             ip: endpoint.ip,
-            mac: endpoint.mac
+            mac: endpoint.mac,
+            addressOrigin: endpoint.addressOrigin
         )
     }
 }

@@ -7,6 +7,7 @@ import KernelDrops
 import LinuxNet
 import NetworkModel
 import PacketCapture
+import PacketCodec
 import PathTrace
 import Topology
 import Trace
@@ -106,8 +107,12 @@ extension LXCDiag {
 
         /// Whether an endpoint is written in `--hop`'s syntax (`netns:ct1/eth0`, `host/em2@192.0.2.2`).
         /// (`ip:10.0.0.0/24` and `iface:a/b` are endpoints, malformed ones, and get the endpoint's own message.)
+        /// (`ct1@lxcdiag-b-ct1`, a qualified duplicate name, is an endpoint: only an address after `@` is a place.)
         private static func isPlaceSyntax(_ spec: String) -> Bool {
-            (spec.contains("/") || spec.contains("@")) && !spec.hasPrefix("ip:") && !spec.hasPrefix("iface:")
+            guard !spec.hasPrefix("ip:"), !spec.hasPrefix("iface:") else { return false }
+            if spec.contains("/") { return true }
+            guard let at = spec.lastIndex(of: "@") else { return false }
+            return IPv4Address(String(spec[spec.index(after: at)...])) != nil
         }
 
         func run() throws {

@@ -33,7 +33,7 @@ struct PathJSONTests {
         #expect(
             Set(first.keys) == [
                 "node", "interface", "direction", "reason", "detail", "destinationMAC", "observable", "cautions",
-                "blockedByDesign",
+                "blockedByDesign", "findings",
             ]
         )
         #expect(first["reason"] as? String == "route-lookup")

@@ -78,3 +78,17 @@ struct PathCommandTests {
         #expect(describe(KernelSettingsError(subject: "x", reason: "y")).1 == .environment)
     }
 }
+
+@Suite("trace tells a qualified duplicate name from --hop's PLACE@ADDRESS")
+struct QualifiedNameArgumentTests {
+    @Test("ct1@lab-b-ct1 is an endpoint; host@192.0.2.2 and netns:x/eth0 still need --hop")
+    func qualified() throws {
+        let trace = try LXCDiag.TraceCommand.parse(["--from", "ext", "--to", "ct1@lab-b-ct1"])
+        #expect(trace.to == "ct1@lab-b-ct1")
+        #expect(try LXCDiag.TraceCommand.parse(["--from", "ct1@pid:4001", "--to", "ext"]).from == "ct1@pid:4001")
+        #expect(throws: (any Error).self) {
+            try LXCDiag.TraceCommand.parse(["--from", "host@192.0.2.2", "--to", "ct1"])
+        }
+        #expect(throws: (any Error).self) { try LXCDiag.TraceCommand.parse(["--from", "netns:x/eth0", "--to", "ct1"]) }
+    }
+}

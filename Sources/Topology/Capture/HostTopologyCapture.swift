@@ -27,6 +27,13 @@ extension HostTopology {
             targets.append(target)
             aliases.append([])
         }
+        // Node names are ids (JSON `node` fields, DOT clusters, path hops): two namespaces asked for under one
+        // short name are told apart by qualifying the later one with where it is (`ct1@lab-b-ct1`).
+        var used: Set<String> = []
+        for index in targets.indices {
+            if used.contains(targets[index].name) { targets[index].name = qualified(targets[index], avoiding: used) }
+            used.insert(targets[index].name)
+        }
         let unique = targets
         let results = DedicatedThread.map(unique.count, name: "topology capture", maxThreads: workers) { position in
             try NamespaceSnapshot.capture(unique[position], others: unique)
@@ -58,6 +65,18 @@ extension HostTopology {
             try? askNamespaceIDs(in: chosenTargets[from], of: candidates.map { chosenTargets[$0] })
         }
         return topology
+    }
+
+    /// `NAME@NETNS` for a named namespace, `NAME@pid:PID` for a process's, with `#2`... when even that is taken.
+    static func qualified(_ target: TopologyTarget, avoiding used: Set<String>) -> String {
+        let base: String
+        switch target.namespace {
+        case .named(let netns): base = "\(target.name)@\(netns)"
+        case .pid(let pid): base = "\(target.name)@pid:\(pid)"
+        default: base = "\(target.name)@\(target.namespace.filePath ?? "current")"
+        }
+        if !used.contains(base) { return base }
+        return (2...).lazy.map { "\(base)#\($0)" }.first { !used.contains($0) } ?? base
     }
 
     /// Captures as `capture(_:workers:)` does, suspending instead of blocking the caller's thread.
