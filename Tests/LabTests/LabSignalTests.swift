@@ -37,9 +37,17 @@ struct LabSignalTests {
             let test = TestLab(backend: .namespaces)
             defer { test.tearDown() }
             let name = test.configuration.name
-            let delay = Double.random(in: 0.02...0.4, using: &random)
-            let context = "seed \(random.seed), round \(round), SIG\(signalName(signal)) after \(delay) s"
-            let run = try SignalledRun.run(["lab", "up", "--no-lxc", "--name", name], signal: signal, after: delay)
+            // `up --no-lxc` takes a tenth of a second: the signal goes out at a random moment once the build
+            // has recorded its first step (the state file exists).
+            let delay = Double.random(in: 0...0.06, using: &random)
+            let context = "seed \(random.seed), round \(round), SIG\(signalName(signal)) \(delay) s into the build"
+            let run = try SignalledRun.run(
+                ["lab", "up", "--no-lxc", "--name", name],
+                signal: signal,
+                after: delay,
+                once: { FileManager.default.fileExists(atPath: test.configuration.statePath) }
+            )
+            print("lab up --no-lxc: \(context): exit \(run.status)")
             if run.status == 0 {
                 #expect(run.output.contains("registered in"), "finished before the signal: \(context)")
             } else {
@@ -70,9 +78,10 @@ struct LabSignalTests {
             let name = test.configuration.name
             let up = try LXCDiagExecutable.run(["lab", "up", "--no-lxc", "--name", name])
             try #require(up.status == 0, "\(up.error)")
-            let delay = Double.random(in: 0...0.15, using: &random)
+            let delay = Double.random(in: 0...0.08, using: &random)
             let context = "seed \(random.seed), round \(round), SIG\(signalName(signal)) after \(delay) s"
             let run = try SignalledRun.run(["lab", "down", "--name", name], signal: signal, after: delay)
+            print("lab down --no-lxc: \(context): exit \(run.status)")
             #expect(run.status == 0 || run.status == status(after: signal), "\(context): \(run.error)")
             let next = try LXCDiagExecutable.run(["lab", "down", "--name", name])
             #expect(next.status == 0, "\(context): \(next.error)")
@@ -107,10 +116,13 @@ struct LXCLabSignalTests {
             after: delay,
             once: { running("lxc-create", of: name) }
         )
+        print("lab up --lxc: \(context): exit \(run.status)")
         return (run, context)
     }
 
-    @Test("SIGKILL: no lxc-create or lxc-start survives it, and the next down, or the next up, recovers by itself")
+    @Test(
+        "SIGKILL of up: no lxc-create or lxc-start survives it, the next down or up recovers; a signalled down is finished by the next"
+    )
     func killedUp() throws {
         var random = SeededGenerator()
         let test = TestLab(backend: .lxc)
@@ -134,11 +146,12 @@ struct LXCLabSignalTests {
         #expect(again.output.contains("lab \(name): rebuilt in"), "\(again.output)")
         #expect(try test.lab.status().isComplete, "\(context)")
 
-        // And `down` of that lab, interrupted at a random moment, is finished by the next `down`.
-        let signal = Bool.random(using: &random) ? SIGINT : SIGTERM
+        // And `down` of that lab, interrupted or killed at a random moment, is finished by the next `down`.
+        let signal = [SIGINT, SIGTERM, SIGKILL].randomElement(using: &random) ?? SIGKILL
         let delay = Double.random(in: 0...0.5, using: &random)
         let downContext = "seed \(random.seed), SIG\(signalName(signal)) \(delay) s into down"
         let interrupted = try SignalledRun.run(["lab", "down", "--name", name], signal: signal, after: delay)
+        print("lab down (LXC): \(downContext): exit \(interrupted.status)")
         #expect(interrupted.status == 0 || interrupted.status == status(after: signal), "\(downContext)")
         let last = try LXCDiagExecutable.run(["lab", "down", "--name", name])
         #expect(last.status == 0, "\(downContext): \(last.error)")
@@ -191,20 +204,21 @@ struct CommandSignalTests {
         let environment = ["LXCDIAG_ENDPOINTS": test.configuration.endpointsPath]
         let baseline = Leftovers.promiscuity(in: state.namespaces)
         let trace = ["trace", "--from", "ext", "--to", "ct1"]
-        let commands: [(arguments: [String], longest: Double)] = [
-            (trace, 0.15),
-            (["arp", "scan", state.addressing.subnet.description, "--from", "ext", "-I", "eth0"], 1.0),
-            (["arp", "watch", "--from", "ext"], 0.6),
+        // Each with the longest delay that still lands in a run (arp watch runs until a signal).
+        let commands: [(label: String, arguments: [String], longest: Double)] = [
+            ("trace", trace, 0.15),
+            ("arp scan", ["arp", "scan", state.addressing.subnet.description, "--from", "ext", "-I", "eth0"], 1.0),
+            ("arp watch", ["arp", "watch", "--from", "ext"], 0.6),
         ]
         var random = SeededGenerator()
-        for (arguments, longest) in commands {
+        for (label, arguments, longest) in commands {
             for signal in [SIGINT, SIGTERM, SIGKILL].shuffled(using: &random) {
                 let delay = Double.random(in: 0...longest, using: &random)
-                let context =
-                    "seed \(random.seed), \(arguments[0]) \(arguments[1]), SIG\(signalName(signal)) after \(delay) s"
+                let context = "seed \(random.seed), \(label), SIG\(signalName(signal)) after \(delay) s"
                 let run = try SignalledRun.run(arguments, environment: environment, signal: signal, after: delay)
+                print("\(context): exit \(run.status)")
                 if run.status == 0 {
-                    #expect(!run.signalled || arguments[0] != "arp" || arguments[1] != "watch", "\(context)")
+                    #expect(label != "arp watch", "arp watch ended by itself: \(context)")
                 } else {
                     #expect(run.status == status(after: signal), "\(context): \(run.error)")
                 }
