@@ -323,10 +323,8 @@ static void exec_tool(const char *path, char *const argv[]) {
 /// The guardian: leads a process group holding the tool and whatever the tool starts, exits with the tool's
 /// status, and kills the whole group when lxcdiag ends first (the lifeline hangs up).
 static void guard(const char *path, char *const argv[], int in, int out, int err, int life, int report) {
-    setpgid(0, 0);
-    sigset_t blocked;
-    termination_signals(&blocked);
-    sigprocmask(SIG_BLOCK, &blocked, NULL);  // a signal sent to the group is for the tool
+    // First of all drop the copies of the caller's other descriptors (a trace_pipe a thread of the caller is
+    // about to close, say): until then this process holds them open.
     int lifted[5] = {lift(in), lift(out), lift(err), lift(life), lift(report)};
     for (int i = 0; i < 5; i++) {
         if (lifted[i] < 0 || dup2(lifted[i], i) < 0) {
@@ -335,6 +333,10 @@ static void guard(const char *path, char *const argv[], int in, int out, int err
         }
     }
     close_from(5);
+    setpgid(0, 0);
+    sigset_t blocked;
+    termination_signals(&blocked);
+    sigprocmask(SIG_BLOCK, &blocked, NULL);  // a signal sent to the group is for the tool
     fcntl(4, F_SETFD, FD_CLOEXEC);  // a successful exec closes the report: that is how the caller knows
     pid_t tool = _Fork();
     if (tool == 0) exec_tool(path, argv);
@@ -352,7 +354,9 @@ static void guard(const char *path, char *const argv[], int in, int out, int err
         int ready = poll(watched, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 20);
         if (ready > 0 && watched[0].revents != 0) {
             char byte;
-            if (read(3, &byte, 1) <= 0) kill(0, SIGKILL);  // lxcdiag is gone: the group goes with it
+            // lxcdiag is gone: the group goes with it. Were this not a group of its own (setpgid failed), the
+            // group would be the caller's shell job: then only the tool goes.
+            if (read(3, &byte, 1) <= 0) kill(getpgrp() == getpid() ? 0 : tool, SIGKILL);
         }
         int status = 0;
         pid_t ended = waitpid(tool, &status, WNOHANG);
