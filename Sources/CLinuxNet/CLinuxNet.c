@@ -338,7 +338,9 @@ static void guard(const char *path, char *const argv[], int in, int out, int err
     termination_signals(&blocked);
     sigprocmask(SIG_BLOCK, &blocked, NULL);  // a signal sent to the group is for the tool
     fcntl(4, F_SETFD, FD_CLOEXEC);  // a successful exec closes the report: that is how the caller knows
-    pid_t tool = _Fork();
+    // vfork: this process has one thread and waits anyway, and copying its page tables again is what a
+    // fork would cost.
+    pid_t tool = vfork();
     if (tool == 0) exec_tool(path, argv);
     if (tool < 0) {
         write_errno(4, errno);

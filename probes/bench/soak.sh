@@ -7,8 +7,8 @@
 # Brings up a --no-lxc lab NAME (and takes it down at the end), then runs the N traces one after the other
 # against its endpoint file (LXCDIAG_ENDPOINTS). Per run it records the exit status and max RSS in KiB
 # (`/usr/bin/time -f %M`, else the peak VmHWM read from /proc while the run lasts); every 100 runs, and at the
-# end, it counts the tracefs instances lxcdiag-PID-* left by ended runs (not there before the soak) and the
-# namespaces with the lab's prefix, and compares them with the counts before the first trace. Prints RSS first/last/min/max/median, the instance and
+# end, it counts the tracefs instances lxcdiag-PID-* whose PID is one of its runs and the namespaces with the
+# lab's prefix, and compares them with the counts before the first trace. Prints RSS first/last/min/max/median, the instance and
 # namespace counts, the statuses seen and the wall time. Exits 1 when any run failed (status other than 0/1)
 # or something accumulated.
 set -euo pipefail
@@ -34,11 +34,10 @@ trap 'exit 130' INT TERM
 
 "$lxcdiag" lab up --no-lxc --name "$lab" >/dev/null
 # Other runs of lxcdiag on this machine make and remove instances of their own: what counts is an instance
-# lxcdiag-PID-* that was not there before the soak and whose PID has ended (a run that did not remove its own).
-ls /sys/kernel/tracing/instances 2>/dev/null | grep '^lxcdiag' >"$work/instances-before" || true
+# lxcdiag-PID-* whose PID is one of the soak's runs (each run's pid is kept in $work/pids).
+: >"$work/pids"
 instances() {
-    ls /sys/kernel/tracing/instances 2>/dev/null | grep '^lxcdiag-' | grep -vxFf "$work/instances-before" |
-        while IFS=- read -r _ pid _; do kill -0 "$pid" 2>/dev/null || echo "$pid"; done | wc -l
+    ls /sys/kernel/tracing/instances 2>/dev/null | grep '^lxcdiag-' | cut -d- -f2 | grep -cxFf "$work/pids" || true
 }
 namespaces() { ip netns list | awk '{print $1}' | grep -c "^$lab-" || true; }
 instances_before=$(instances) namespaces_before=$(namespaces)
@@ -47,13 +46,16 @@ instances_before=$(instances) namespaces_before=$(namespaces)
 run_once() {
     if [ -x /usr/bin/time ]; then
         set +e
-        /usr/bin/time -f %M -o "$work/rss" "$lxcdiag" trace --from ext --to ct1 >/dev/null 2>"$work/err"
+        # bash writes its pid and execs lxcdiag, so the pid is the trace's and %M its max RSS.
+        /usr/bin/time -f %M -o "$work/rss" bash -c 'echo $$ >>"$0"; exec "$@"' "$work/pids" \
+            "$lxcdiag" trace --from ext --to ct1 >/dev/null 2>"$work/err"
         local status=$?
         set -e
         echo "$status $(tail -n 1 "$work/rss")"
     else
         "$lxcdiag" trace --from ext --to ct1 >/dev/null 2>"$work/err" &
         local pid=$! peak=0 now
+        echo "$pid" >>"$work/pids"
         while kill -0 "$pid" 2>/dev/null; do
             now=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
             [ "${now:-0}" -gt "$peak" ] && peak=$now
@@ -74,7 +76,7 @@ for i in $(seq 1 "$runs"); do
     run_once >>"$work/runs"
     if [ $((i % 100)) -eq 0 ] || [ "$i" -eq "$runs" ]; then
         now_instances=$(instances) now_namespaces=$(namespaces)
-        echo "after $i runs: tracefs instances of ended runs $now_instances (before: $instances_before)," \
+        echo "after $i runs: tracefs instances of the soak's runs $now_instances (before: $instances_before)," \
             "namespaces $lab-* $now_namespaces (before: $namespaces_before)"
         if [ "$now_instances" -gt "$instances_before" ] || [ "$now_namespaces" -ne "$namespaces_before" ]; then
             accumulated=1
