@@ -12,7 +12,7 @@ import Foundation
 /// The status is deterministic: the command line calls `willExit()` before it exits, which parks the calling
 /// thread while a signal is handled, and a signal that comes after `willExit()` is left to that exit.
 public final class TerminationCleanup: @unchecked Sendable {
-    // Safe: every access to `actions`, `nextToken` and `terminating` holds `lock`.
+    // Safe: every access to `actions`, `nextToken`, `installed`, `terminating` and `exiting` holds `lock`.
     public static let shared = TerminationCleanup()
 
     private let lock = NSLock()
