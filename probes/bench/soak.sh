@@ -8,9 +8,10 @@
 # against its endpoint file (LXCDIAG_ENDPOINTS). Per run it records the exit status and max RSS in KiB
 # (`/usr/bin/time -f %M`, else the peak VmHWM read from /proc while the run lasts); every 100 runs, and at the
 # end, it counts the tracefs instances lxcdiag-PID-* whose PID is one of its runs and the namespaces with the
-# lab's prefix, and compares them with the counts before the first trace. Prints RSS first/last/min/max/median, the instance and
-# namespace counts, the statuses seen and the wall time. Exits 1 when any run failed (status other than 0/1)
-# or something accumulated.
+# lab's prefix. An instance a run left that a later run removed (as stale) shows at one count only; what is
+# still there after the last run has accumulated. Prints RSS first/last/min/max/median, the counts, the
+# statuses seen and the wall time. Exits 1 when any run failed (status other than 0/1) or something
+# accumulated.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=1000 lab=lxcdiag-soak-$$
@@ -37,7 +38,10 @@ trap 'exit 130' INT TERM
 # lxcdiag-PID-* whose PID is one of the soak's runs (each run's pid is kept in $work/pids).
 : >"$work/pids"
 instances() {
-    ls /sys/kernel/tracing/instances 2>/dev/null | grep '^lxcdiag-' | cut -d- -f2 | grep -cxFf "$work/pids" || true
+    ls /sys/kernel/tracing/instances 2>/dev/null | awk -F- -v pids="$work/pids" '
+        BEGIN { while ((getline pid < pids) > 0) mine[pid] = 1 }
+        /^lxcdiag-/ && ($2 in mine) { n++ }
+        END { print n + 0 }'
 }
 namespaces() { ip netns list | awk '{print $1}' | grep -c "^$lab-" || true; }
 instances_before=$(instances) namespaces_before=$(namespaces)
@@ -78,7 +82,9 @@ for i in $(seq 1 "$runs"); do
         now_instances=$(instances) now_namespaces=$(namespaces)
         echo "after $i runs: tracefs instances of the soak's runs $now_instances (before: $instances_before)," \
             "namespaces $lab-* $now_namespaces (before: $namespaces_before)"
-        if [ "$now_instances" -gt "$instances_before" ] || [ "$now_namespaces" -ne "$namespaces_before" ]; then
+        # A run's instance that a later run removed (as stale) shows once; one that stays accumulates.
+        if [ "$i" -eq "$runs" ] && { [ "$now_instances" -gt "$instances_before" ] ||
+            [ "$now_namespaces" -ne "$namespaces_before" ]; }; then
             accumulated=1
         fi
     fi
