@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -291,31 +290,139 @@ ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity) {
 
 extern char **environ;
 
-int CLinuxNet_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    int result = posix_spawn_file_actions_init(&actions);
-    if (result != 0) return result;
-    result = posix_spawnattr_init(&attributes);
-    if (result != 0) { posix_spawn_file_actions_destroy(&actions); return result; }
-    posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
-    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
-    sigset_t empty, defaults;
-    sigemptyset(&empty);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGHUP);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigmask(&attributes, &empty);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    result = posix_spawn(pid, path, &actions, &attributes, argv, environ);
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
-    return result;
+// The write end of the lifeline stays open in lxcdiag, close-on-exec, for as long as the process lives; every
+// guardian holds the read end. The kernel closes the write end when lxcdiag ends in any way (SIGKILL too),
+// which is what the guardians wait for. A pipe rather than PR_SET_PDEATHSIG: that signal fires when the
+// *thread* that forked ends, and lxcdiag starts tools from dedicated threads that end.
+static int lifeline[2] = {-1, -1};
+static int lifeline_error = 0;
+static pthread_once_t lifeline_once = PTHREAD_ONCE_INIT;
+
+static void make_lifeline(void) {
+    if (pipe2(lifeline, O_CLOEXEC) != 0) lifeline_error = errno;
 }
+
+// Everything below up to CLinuxNet_spawn runs in a child forked from a multithreaded process: only
+// async-signal-safe calls, no allocation.
+
+static void write_errno(int fd, int code) {
+    ssize_t written;
+    do { written = write(fd, &code, sizeof code); } while (written < 0 && errno == EINTR);
+}
+
+// Moves `fd` to a descriptor >= 10 so that the dup2s to 0..4 below cannot overwrite one still needed.
+static int lift(int fd) { return fcntl(fd, F_DUPFD, 10); }
+
+static void close_from(int first) {
+    if (syscall(SYS_close_range, (unsigned)first, ~0u, 0) == 0) return;
+    long limit = sysconf(_SC_OPEN_MAX);
+    for (long fd = first; fd < (limit > 0 ? limit : 4096); fd++) close((int)fd);
+}
+
+static void termination_signals(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGPIPE);
+}
+
+/// The tool: standard streams on 0..2, default dispositions and an empty signal mask, then `path`.
+static void exec_tool(const char *path, char *const argv[]) {
+    close(3);  // the lifeline
+    struct sigaction defaults;
+    memset(&defaults, 0, sizeof defaults);
+    defaults.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &defaults, NULL);
+    sigaction(SIGTERM, &defaults, NULL);
+    sigaction(SIGHUP, &defaults, NULL);
+    sigaction(SIGPIPE, &defaults, NULL);
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    execve(path, argv, environ);
+    write_errno(4, errno);
+    _exit(127);
+}
+
+/// The guardian: leads a process group holding the tool and whatever the tool starts, exits with the tool's
+/// status, and kills the whole group when lxcdiag ends first (the lifeline hangs up).
+static void guard(const char *path, char *const argv[], int in, int out, int err, int life, int report) {
+    // First of all drop the copies of the caller's other descriptors (a trace_pipe a thread of the caller is
+    // about to close, say): until then this process holds them open.
+    int lifted[5] = {lift(in), lift(out), lift(err), lift(life), lift(report)};
+    for (int i = 0; i < 5; i++) {
+        if (lifted[i] < 0 || dup2(lifted[i], i) < 0) {
+            write_errno(lifted[4] >= 0 ? lifted[4] : report, errno);
+            _exit(127);
+        }
+    }
+    close_from(5);
+    setpgid(0, 0);
+    sigset_t blocked;
+    termination_signals(&blocked);
+    sigprocmask(SIG_BLOCK, &blocked, NULL);  // a signal sent to the group is for the tool
+    fcntl(4, F_SETFD, FD_CLOEXEC);  // a successful exec closes the report: that is how the caller knows
+    // vfork: this process has one thread and waits anyway, and copying its page tables again is what a
+    // fork would cost.
+    pid_t tool = vfork();
+    if (tool == 0) exec_tool(path, argv);
+    if (tool < 0) {
+        write_errno(4, errno);
+        _exit(127);
+    }
+    close(4);
+    close(0);
+    close(1);
+    close(2);
+    int pidfd = (int)syscall(SYS_pidfd_open, tool, 0);
+    while (1) {
+        struct pollfd watched[2] = {{.fd = 3, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        int ready = poll(watched, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 20);
+        if (ready > 0 && watched[0].revents != 0) {
+            char byte;
+            // lxcdiag is gone: the group goes with it. Were this not a group of its own (setpgid failed), the
+            // group would be the caller's shell job: then only the tool goes.
+            if (read(3, &byte, 1) <= 0) kill(getpgrp() == getpid() ? 0 : tool, SIGKILL);
+        }
+        int status = 0;
+        pid_t ended = waitpid(tool, &status, WNOHANG);
+        if (ended == tool) {
+            if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+            _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255);
+        }
+        if (ended < 0 && errno != EINTR) _exit(255);
+    }
+}
+
+int CLinuxNet_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
+    pthread_once(&lifeline_once, make_lifeline);
+    if (lifeline_error != 0) return lifeline_error;
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return errno;
+    pid_t guardian = _Fork();
+    if (guardian == 0) guard(path, argv, stdin_fd, stdout_fd, stderr_fd, lifeline[0], report[1]);
+    int saved = errno;
+    close(report[1]);
+    if (guardian < 0) {
+        close(report[0]);
+        return saved;
+    }
+    setpgid(guardian, guardian);  // also here, so that the group exists before this returns
+    int code = 0;
+    ssize_t got;
+    do { got = read(report[0], &code, sizeof code); } while (got < 0 && errno == EINTR);
+    close(report[0]);
+    if (got == (ssize_t)sizeof code) {
+        int status;
+        while (waitpid(guardian, &status, 0) < 0 && errno == EINTR) {}
+        return code != 0 ? code : EIO;
+    }
+    *pid = guardian;
+    return 0;
+}
+
+int CLinuxNet_kill_group(pid_t group, int signal) { return kill(-group, signal); }
 
 int CLinuxNet_reap(pid_t pid, int *status) {
     pid_t result;
@@ -330,7 +437,7 @@ int CLinuxNet_exit_code(int status) {
     return 255;
 }
 
-int CLinuxNet_kill(pid_t pid) { return kill(pid, SIGKILL); }
+int CLinuxNet_kill(pid_t pid) { return kill(-pid, SIGKILL); }
 
 int CLinuxNet_pipe_blocking(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 

@@ -188,6 +188,15 @@ enum LXCTool {
         return runningPID(name, in: netns) == nil
     }
 
+    /// Removes the folder of a container the lab recorded but LXC does not know (no config yet: its
+    /// lxc-create was killed early), so that the next lxc-create of that name does not find it taken.
+    static func removeUnfinished(_ name: String, folder: String) {
+        let path = "\(folder)/\(name)"
+        guard FileManager.default.fileExists(atPath: path), !FileManager.default.fileExists(atPath: "\(path)/config")
+        else { return }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
     /// Removes a stopped container and its rootfs.
     static func destroy(_ name: String) throws(CommandError) {
         try ExternalCommand.check(["lxc-destroy", "-n", name], timeoutSeconds: 60)

@@ -209,6 +209,7 @@ public struct Lab: Sendable {
         var failures: [String] = []
         if !state.containers.isEmpty {
             let defined = (try? LXCTool.definedContainers()) ?? Set(state.containers)
+            let folder = try? LXCTool.containerFolder()
             let containers = state.containers
             let errors = ErrorCollector()
             _ = DedicatedThread.map(containers.count, name: "lab removal") { index in
@@ -219,7 +220,11 @@ public struct Lab: Sendable {
                     errors.add(LabError.stepFailed(step: "stopping LXC container \(name)", reason: "it still runs"))
                     return
                 }
-                guard defined.contains(name) else { return }
+                guard defined.contains(name) else {
+                    // An lxc-create killed before it wrote the config leaves a folder LXC does not list.
+                    if let folder { LXCTool.removeUnfinished(name, folder: folder) }
+                    return
+                }
                 do { try LXCTool.destroy(name) } catch { errors.add(error) }
             }
             failures += errors.all.map { "\($0)" }

@@ -42,9 +42,11 @@ public enum ExternalCommand {
 
     /// Runs `arguments` (tool first) and returns its output whatever its exit status.
     ///
-    /// The tool starts through `posix_spawn` with an empty signal mask (lxcdiag blocks the termination signals
-    /// in its own threads) and is killed when `timeoutSeconds` pass. Output is read until the tool exits; a
-    /// daemon it leaves behind holding the pipes is not waited for.
+    /// The tool starts with an empty signal mask (lxcdiag blocks the termination signals in its own threads),
+    /// in a process group of its own under a guardian that kills the group when lxcdiag ends, also by SIGKILL
+    /// (`CLinuxNet_spawn`): no tool, nor what it started, outlives lxcdiag. The group is killed when
+    /// `timeoutSeconds` pass. Output is read until the tool exits; a daemon it leaves behind holding the pipes
+    /// is not waited for.
     public static func run(
         _ arguments: [String],
         input: String? = nil,

@@ -1,7 +1,11 @@
 internal import CLinuxNet
+import Foundation
 import Glibc
 
 /// A running system tool with pipes on its standard streams; owns the pipes and reaps the process.
+///
+/// `pid` is the tool's guardian (see `CLinuxNet_spawn`): it leads a process group holding the tool and what the
+/// tool starts, and kills that group when lxcdiag ends, so no tool outlives a killed lxcdiag.
 final class SpawnedTool {
     private let pid: pid_t
     private var readEnds: [Int32]
@@ -36,6 +40,7 @@ final class SpawnedTool {
             throw SystemError("start \(path)", code: result)
         }
         pid = childPid
+        RunningTools.shared.add(childPid)
         readEnds = [stdout.read, stderr.read]
         let writer = stdin.write
         if let input, !input.isEmpty {
@@ -67,12 +72,12 @@ final class SpawnedTool {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let now = monotonicNanoseconds()
-            if exitedAt == nil, CLinuxNet_reap(pid, &status) == 1 { exitedAt = now }
+            if exitedAt == nil, RunningTools.shared.reap(pid, &status) == 1 { exitedAt = now }
             let open = readEnds.indices.filter { readEnds[$0] >= 0 }
             if let exitedAt, open.isEmpty || now - exitedAt > 200_000_000 { break }
             if now >= deadline {
                 _ = CLinuxNet_kill(pid)
-                while CLinuxNet_reap(pid, &status) == 0 { usleep(1_000) }
+                while RunningTools.shared.reap(pid, &status) == 0 { usleep(1_000) }
                 return nil
             }
             if open.isEmpty {
@@ -111,5 +116,37 @@ final class SpawnedTool {
         let pointers = strings.map { strdup($0) } + [nil]
         defer { for pointer in pointers { free(pointer) } }
         return body(pointers)
+    }
+}
+
+/// The process groups of the tools running now, so that a termination signal reaches them as a Ctrl-C at the
+/// terminal would (each tool has a group of its own, outside the terminal's foreground group).
+/// Safe to share: `groups` is only touched while holding `lock`, and a group is removed in the same critical
+/// section that reaps its leader, so a signal never goes to a reaped (and perhaps reused) pid.
+final class RunningTools: @unchecked Sendable {
+    static let shared = RunningTools()
+
+    private let lock = NSLock()
+    private var groups: Set<pid_t> = []
+
+    func add(_ group: pid_t) {
+        lock.withLock { _ = groups.insert(group) }
+    }
+
+    /// `CLinuxNet_reap`: 1 (and the raw wait status) when `pid` has ended, 0 while it runs, -1 on error; the
+    /// group is forgotten unless it still runs.
+    func reap(_ pid: pid_t, _ status: inout Int32) -> Int32 {
+        lock.withLock {
+            let result = CLinuxNet_reap(pid, &status)
+            if result != 0 { groups.remove(pid) }
+            return result
+        }
+    }
+
+    /// Sends `signal` to every running tool's process group.
+    func signalAll(_ signal: Int32) {
+        lock.withLock {
+            for group in groups { _ = CLinuxNet_kill_group(group, signal) }
+        }
     }
 }

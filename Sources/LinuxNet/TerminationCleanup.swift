@@ -4,10 +4,15 @@ import Foundation
 /// Undo actions that must run if the user presses Ctrl-C (or the process gets SIGTERM/SIGHUP).
 ///
 /// `install()` blocks the termination signals in every thread and waits for them on a thread of its own, so a
-/// signal never interrupts a half-made change: the registered actions run (newest first), then the process
-/// exits with 128 + the signal number. Code that finishes normally unregisters its action and cleans up itself.
+/// signal never interrupts a half-made change: the tools running at that moment get the same signal (as at a
+/// terminal, where Ctrl-C reaches the whole foreground group), the registered actions run (newest first), then
+/// the process exits with 128 + the signal number: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP. Code that
+/// finishes normally unregisters its action and cleans up itself.
+///
+/// The status is deterministic: the command line calls `willExit()` before it exits, which parks the calling
+/// thread while a signal is handled, and a signal that comes after `willExit()` is left to that exit.
 public final class TerminationCleanup: @unchecked Sendable {
-    // Safe: every access to `actions`, `nextToken` and `terminating` holds `lock`.
+    // Safe: every access to `actions`, `nextToken`, `installed`, `terminating` and `exiting` holds `lock`.
     public static let shared = TerminationCleanup()
 
     private let lock = NSLock()
@@ -15,6 +20,7 @@ public final class TerminationCleanup: @unchecked Sendable {
     private var nextToken = 0
     private var installed = false
     private var terminating = false
+    private var exiting = false
 
     /// Blocks SIGINT, SIGTERM and SIGHUP process-wide and starts the thread that handles them.
     /// Call it first thing in `main`, before any other thread exists, so that every thread inherits the mask.
@@ -27,10 +33,13 @@ public final class TerminationCleanup: @unchecked Sendable {
         _ = CLinuxNet_block_termination_signals()
         DedicatedThread.start(name: "signals") { [self] in
             let signal = CLinuxNet_wait_termination_signal()
-            let pending = lock.withLock { () -> [@Sendable () -> Void] in
+            let pending = lock.withLock { () -> [@Sendable () -> Void]? in
+                guard !exiting else { return nil }
                 terminating = true
                 return actions.reversed().map(\.action)
             }
+            guard let pending else { return }  // the command is already exiting with its own status
+            RunningTools.shared.signalAll(signal)
             if !pending.isEmpty {
                 FileHandle.standardError.write(Data("lxcdiag: interrupted, cleaning up\n".utf8))
             }
@@ -64,6 +73,18 @@ public final class TerminationCleanup: @unchecked Sendable {
     public func parkIfTerminating() {
         guard isTerminating else { return }
         while true { sleep(3600) }
+    }
+
+    /// Call right before the process exits on its own (ArgumentParser's `exit`, say): returns at once, and from
+    /// then on a termination signal is left to that exit; while a signal is being handled it never returns
+    /// (the calling thread parks) and the signal thread exits with the signal's status once the undo actions
+    /// are done.
+    public func willExit() {
+        let park = lock.withLock { () -> Bool in
+            if !terminating { exiting = true }
+            return terminating
+        }
+        if park { while true { sleep(3600) } }
     }
 
     /// Runs `body` with `undo` registered; `undo` runs on Ctrl-C but not on a normal return.

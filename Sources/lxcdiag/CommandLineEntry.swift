@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinuxNet
 
 /// Parses and runs the command line with lxcdiag's exit codes: ArgumentParser reports usage errors as 64
 /// (EX_USAGE); the documented table says 2, and a usage error is one line naming the thing and the help to
@@ -9,8 +10,11 @@ func runCommandLine() -> Never {
     do {
         var command = try LXCDiag.parseAsRoot(arguments)
         try command.run()
+        TerminationCleanup.shared.willExit()
         LXCDiag.exit()
     } catch {
+        // A signal being handled decides the status (130 for SIGINT, 143 for SIGTERM), whatever the error.
+        TerminationCleanup.shared.willExit()
         let code = LXCDiag.exitCode(for: error)
         if code == .validationFailure {
             FileHandle.standardError.write(Data((usageLine(for: error, arguments: arguments) + "\n").utf8))

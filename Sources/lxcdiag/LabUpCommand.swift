@@ -67,7 +67,7 @@ extension LXCDiag.LabCommand {
                 do {
                     result = try lab.up()
                 } catch LabError.interrupted {
-                    // Ctrl-C: the same status the signal handler exits with, whichever thread gets there first.
+                    // Only a termination signal interrupts a build; its handler sets the status (130 or 143).
                     throw ExitCode(130)
                 }
                 let verb =

@@ -8,9 +8,11 @@ enum LXCDiagExecutable {
     }
 
     /// Runs `lxcdiag arguments...` and returns its exit status and output.
-    /// With `asNobody`, runs it through `setpriv` as uid/gid 65534 without capabilities.
+    /// With `asNobody`, runs it through `setpriv` as uid/gid 65534 without capabilities; `environment` adds to
+    /// (or replaces in) the test's own environment.
     static func run(
         _ arguments: [String],
+        environment: [String: String] = [:],
         asNobody: Bool = false
     ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
@@ -20,6 +22,9 @@ enum LXCDiagExecutable {
         } else {
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         let output = Pipe()
         let error = Pipe()

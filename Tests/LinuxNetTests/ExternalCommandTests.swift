@@ -48,6 +48,44 @@ struct ExternalCommandTests {
         #expect(try ExternalCommand.run(["pgrep", "-f", marker]).status == 1)
     }
 
+    @Test("past its time limit the tool is killed with what it started (its process group)")
+    func timeoutKillsGroup() throws {
+        let marker = "lxcdiag-group-\(UInt32.random(in: 0...UInt32.max))"
+        let error = #expect(throws: CommandError.self) {
+            try ExternalCommand.run(
+                ["bash", "-c", "(exec -a \(marker)-child sleep 30) & exec -a \(marker) sleep 30"],
+                timeoutSeconds: 0.5
+            )
+        }
+        if case .timedOut = error?.kind {
+        } else {
+            Issue.record("expected a time-out, got \(String(describing: error))")
+        }
+        // SIGKILL to the group reaches the background child at once; it is gone once init reaps it.
+        var left = try ExternalCommand.run(["pgrep", "-f", marker])
+        for _ in 0..<100 where left.status == 0 {
+            usleep(10_000)
+            left = try ExternalCommand.run(["pgrep", "-f", marker])
+        }
+        #expect(left.status == 1, "still running: \(left.standardOutput)")
+    }
+
+    @Test("a tool that a signal ends reports 128 + the signal, as a shell does")
+    func killedTool() throws {
+        #expect(try ExternalCommand.run(["sh", "-c", "kill -TERM $$"]).status == 143)
+        #expect(try ExternalCommand.run(["sh", "-c", "kill -KILL $$"]).status == 137)
+    }
+
+    @Test("a file that cannot be executed is one error naming it, not a hang")
+    func cannotExecute() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lxcdiag-noexec-\(UUID())").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data([0x7F, 0x45, 0x4C, 0x46, 0, 1, 2, 3])))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        let error = #expect(throws: CommandError.self) { try ExternalCommand.run([path]) }
+        #expect(error?.description.contains(path) == true, "\(String(describing: error))")
+    }
+
     @Test("a daemon left holding the pipes does not hold up the caller")
     func daemonHoldsPipes() throws {
         // Were the caller to wait for the pipes to close, the 5 s daemon would outlast the 3 s limit and throw.

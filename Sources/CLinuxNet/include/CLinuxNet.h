@@ -122,9 +122,16 @@ ssize_t CLinuxNet_interface_names(char *buffer, size_t capacity);
 
 /// Starts `path` with `argv` (NULL-terminated) and the caller's environment, with `stdin_fd`, `stdout_fd` and
 /// `stderr_fd` as its standard streams, an empty signal mask and default dispositions for the termination
-/// signals (lxcdiag blocks them in every thread of its own). Returns 0 and the child's pid, or an errno value.
-/// The corresponding C function is `posix_spawn`.
+/// signals (lxcdiag blocks them in every thread of its own). Returns 0 and a pid, or an errno value.
+///
+/// The pid is the tool's guardian: a forked copy of the caller that leads a new process group, runs the tool
+/// in it and exits with the tool's status (128 + the signal number when the tool was killed). When the
+/// caller's process ends first, also by SIGKILL, the guardian kills its whole group: the tool and whatever
+/// the tool started in it (lxc-create's template script, say). Reap and kill the pid as if it were the tool.
 int CLinuxNet_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
+
+/// Sends `signal` to the process group `group` (a pid returned by CLinuxNet_spawn).
+int CLinuxNet_kill_group(pid_t group, int signal);
 
 /// Waits for `pid` without blocking: 1 and its raw wait status when it has ended, 0 while it runs, -1 on error.
 int CLinuxNet_reap(pid_t pid, int *status);
@@ -132,7 +139,7 @@ int CLinuxNet_reap(pid_t pid, int *status);
 /// Decodes a raw wait status: the exit code, or 128 + the signal number for a killed process.
 int CLinuxNet_exit_code(int status);
 
-/// Sends SIGKILL to `pid`.
+/// Sends SIGKILL to the process group `pid` leads (a pid returned by CLinuxNet_spawn): the tool and its children.
 int CLinuxNet_kill(pid_t pid);
 
 /// Creates a close-on-exec pipe (blocking ends).
