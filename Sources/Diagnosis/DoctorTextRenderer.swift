@@ -13,7 +13,7 @@ public enum DoctorTextRenderer {
             lines.append("\(painted) \(finding.code)\(place)")
             lines.append("        \(finding.summary)")
             for line in finding.evidence { lines.append("        - \(line)") }
-            lines.append("        fix: \(finding.fix)")
+            lines.append("        \(finding.fixIsCommand ? "fix:" : "check:") \(finding.fix)")
         }
         for problem in report.problems { lines.append("note: \(problem)") }
         let errors = report.findings.filter { $0.severity == .error }.count

@@ -20,6 +20,10 @@ enum NodeCommand {
         switch node.kind {
         case .host: return registeredNetns(node).map { "ip netns exec \($0)" } ?? ""
         case .netns: return "ip netns exec \(netnsName(node))"
+        // A running container's namespace is its init's: nsenter works from anywhere, while lxc-attach works only
+        // from the namespace that started the container (LXC's command socket is abstract and lives there).
+        case .lxc where node.namespacePath?.hasPrefix("/proc/") == true:
+            return "nsenter --net=\(node.namespacePath ?? "")"
         // A duplicate short name is qualified (`ct1@lxc`, see EndpointResolver.searchTargets); LXC knows `ct1`.
         case .lxc: return "lxc-attach -n \(node.name.split(separator: "@").first.map(String.init) ?? node.name) --"
         case .process: return "nsenter --net=\(node.namespacePath ?? node.name)"

@@ -100,8 +100,8 @@ enum TraceFindings {
                         evidence: replies.map { "\($0) reply captured on \(name)" },
                         fix:
                             "Look for a stale or static entry for \(evidence.source.mac.map { "\($0)" } ?? "the source MAC") "
-                            + "in the bridge's forwarding table (bridge fdb show | grep -i MAC) and delete it "
-                            + "(bridge fdb del MAC dev PORT master)."
+                            + "in the bridge's forwarding table (bridge fdb show) and delete it; the FDB_WRONG_PORT "
+                            + "finding, where there is one, gives the command."
                     )
                 )
             }
@@ -119,7 +119,8 @@ enum TraceFindings {
                         location: name,
                         summary: "echo requests to \(evidence.target.node) were flooded to \(name)",
                         evidence: flooded.map { "\($0) request captured on \(name)" },
-                        fix: "The bridge does not know the target's MAC (bridge fdb show | grep -i MAC) and floods "
+                        fix: "The bridge does not know \(evidence.target.mac.map { "\($0)" } ?? "the target's MAC") "
+                            + "(bridge fdb show) and floods "
                             + "frames for it out of every port. For a macvlan child of the bridge this lasts (the "
                             + "bridge never learns MACs of frames it sends itself); otherwise it learns the MAC from "
                             + "the target's next frame, so check the forwarding table ageing and the port's learning flag."

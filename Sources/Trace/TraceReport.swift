@@ -252,6 +252,17 @@ public struct Finding: Sendable, Hashable {
         public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
     }
 
+    /// The programs a fix that runs as printed starts with (`ip netns exec NS ...` and `nsenter ...` included).
+    public static let fixPrograms: Set<String> = [
+        "ip", "bridge", "nft", "sysctl", "nsenter", "lxc-attach", "ethtool", "iptables",
+    ]
+
+    /// Whether `fix` is a command line to run as printed (`fix:`), not advice to follow (`check:`).
+    public var fixIsCommand: Bool {
+        guard let first = fix.split(separator: " ").first else { return false }
+        return Self.fixPrograms.contains(String(first))
+    }
+
     /// A stable identifier such as `stale-neighbour`.
     public var code: String
     public var severity: Severity

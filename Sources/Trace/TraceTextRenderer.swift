@@ -43,7 +43,7 @@ public struct TraceTextRenderer: Sendable {
                 lines.append("  \(severityText(finding.severity)) \(finding.code)\(place)")
                 lines.append("        \(finding.summary)")
                 for item in finding.evidence { lines.append("        - \(item)") }
-                lines.append("        fix: \(finding.fix)")
+                lines.append("        \(finding.fixIsCommand ? "fix:" : "check:") \(finding.fix)")
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -101,16 +101,16 @@ enum ARPRules {
                 Finding(
                     .duplicateIP,
                     at: facts.target,
-                    summary: "\(ip) is answered by \(distinctOwners.count) different machines or containers",
+                    summary: "\(ip) is answered by \(distinctOwners.count) different machines or containers; "
+                        + "the fix keeps it on \(facts.target.node) only",
                     evidence: evidence,
-                    fix: "Keep \(ip) on \(facts.target.node) only: remove it from "
-                        + owners.compactMap { $0.1 }.filter { $0.node != facts.target.node }.map { owner in
-                            let snapshot = facts.context.snapshot(owner.node)
-                            let prefix =
-                                snapshot?.addresses.first { $0.address == ip && $0.interface.name == owner.name }?
-                                .prefixLength ?? 32
-                            return NodeCommand.tool("ip", snapshot?.node, "addr del \(ip)/\(prefix) dev \(owner.name)")
-                        }.joined(separator: "; ")
+                    fix: owners.compactMap { $0.1 }.filter { $0.node != facts.target.node }.map { owner in
+                        let snapshot = facts.context.snapshot(owner.node)
+                        let prefix =
+                            snapshot?.addresses.first { $0.address == ip && $0.interface.name == owner.name }?
+                            .prefixLength ?? 32
+                        return NodeCommand.tool("ip", snapshot?.node, "addr del \(ip)/\(prefix) dev \(owner.name)")
+                    }.joined(separator: " && ")
                 )
             )
         }

@@ -77,12 +77,12 @@ enum AddressRules {
         // The interface's own subnet when the target is in it (the connected route is missing), else a host route.
         let subnet = snapshot.addresses.first { $0.interface.name == end.interface }.map(\.network)
         let fix: String
+        var alternative: [String] = []
         if let subnet, subnet.contains(ip) {
             fix = NodeCommand.tool("ip", snapshot.node, "route add \(subnet) dev \(end.interface)")
         } else {
-            fix =
-                NodeCommand.tool("ip", snapshot.node, "route add \(ip)/32 dev \(end.interface)")
-                + " (or a default route via a gateway)"
+            fix = NodeCommand.tool("ip", snapshot.node, "route add \(ip)/32 dev \(end.interface)")
+            alternative = ["alternatively: a default route via a gateway"]
         }
         return Finding(
             .noRoute,
@@ -91,7 +91,7 @@ enum AddressRules {
             evidence: [
                 route.map { "best match for \(ip) in \(end.node): \(RouteLookup.describe($0))" }
                     ?? "no route in \(end.node)'s main table covers \(ip)"
-            ] + snapshot.routes.map { "route: \(RouteLookup.describe($0))" },
+            ] + snapshot.routes.map { "route: \(RouteLookup.describe($0))" } + alternative,
             fix: fix
         )
     }

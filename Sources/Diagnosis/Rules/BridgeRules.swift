@@ -169,14 +169,19 @@ enum BridgeRules {
                             summary: "\(node):\(link.name) runs STP with a \(delay / 100) s forward delay: every new "
                                 + "port (a container starting) drops frames for \(2 * delay / 100) s",
                             evidence: [
-                                "\(link.name) stp_state \(settings.stpState.rawValue), forward_delay \(delay) cs"
+                                "\(link.name) stp_state \(settings.stpState.rawValue), forward_delay \(delay) cs",
+                                "alternatively, when STP must stay on: "
+                                    + NodeCommand.tool(
+                                        "ip",
+                                        snapshot.node,
+                                        "link set dev \(link.name) type bridge forward_delay 400"
+                                    ),
                             ],
                             fix: NodeCommand.tool(
                                 "ip",
                                 snapshot.node,
                                 "link set dev \(link.name) type bridge stp_state 0"
                             )
-                                + " (or forward_delay 400 when STP must stay on)"
                         )
                     )
                 }
@@ -204,14 +209,23 @@ enum BridgeRules {
                     )
                 }
                 if port.broadcastFlood == false {
+                    // Every flood flag that is off comes back on: unknown unicast and multicast were switched off
+                    // with broadcasts as often as not, and an ARP reply to a MAC the bridge forgot needs them.
+                    let off =
+                        [("flood", port.unicastFlood), ("mcast_flood", port.multicastFlood)]
+                        .filter { $0.1 == false }.map(\.0) + ["bcast_flood"]
                     findings.append(
                         Finding(
                             .bridgePortFloodDisabled,
                             severity: .warning,
                             at: name,
                             summary: "\(name) does not flood broadcasts: ARP requests never reach what is behind it",
-                            evidence: ["bcast_flood off on \(name)"],
-                            fix: NodeCommand.tool("bridge", snapshot.node, "link set dev \(link.name) bcast_flood on")
+                            evidence: off.map { "\($0) off on \(name)" },
+                            fix: NodeCommand.tool(
+                                "bridge",
+                                snapshot.node,
+                                "link set dev \(link.name) " + off.map { "\($0) on" }.joined(separator: " ")
+                            )
                         )
                     )
                 }

@@ -1,5 +1,6 @@
 import KernelDrops
 import KernelSettings
+import PacketCodec
 import Topology
 import Trace
 
@@ -49,14 +50,15 @@ enum FilterRules {
             summary: "br_netfilter passes frames bridged by \(missing.node):\(bridge) through "
                 + "\(hook.family) \(hook.table) \(hook.chain), which drops the \(drop.probe.rawValue) "
                 + drop.direction.rawValue,
-            evidence: evidence,
+            evidence: evidence + [
+                "alternatively, let bridged traffic pass first: "
+                    + NodeCommand.inside(
+                        node,
+                        "nft insert rule \(hook.family) \(hook.table) \(hook.chain) "
+                            + "iifname \(bridge) oifname \(bridge) accept"
+                    )
+            ],
             fix: NodeCommand.inside(node, "sysctl -w net.bridge.\(switchName)=0")
-                + " (or let bridged traffic pass first: "
-                + NodeCommand.inside(
-                    node,
-                    "nft insert rule \(hook.family) \(hook.table) \(hook.chain) "
-                        + "iifname \(bridge) oifname \(bridge) accept"
-                ) + ")"
         )
     }
 
@@ -141,10 +143,29 @@ enum FilterRules {
         let fails = setting.effective == 1 ? backInterface != facts.target.interface : backInterface == nil
         guard fails else { return nil }
         let name = "net.ipv4.conf"
-        let fix =
+        let loose =
             setting.isDecidedByAll
             ? "sysctl -w \(name).all.rp_filter=2 \(name).\(facts.target.interface).rp_filter=2"
             : "sysctl -w \(name).\(facts.target.interface).rp_filter=2"
+        // Intent first: the target is attached by the interface the request came in on, so its replies belong
+        // there too. A more specific route that sends them out another interface is the deviation to undo;
+        // loose mode would only let the request in while the reply still leaves the wrong way.
+        let diverting = back.flatMap { route -> Route? in
+            guard backInterface != nil, backInterface != facts.target.interface, route.prefixLength > 0,
+                let connected = snapshot.addresses.first(where: { $0.interface.name == facts.target.interface }),
+                connected.network.contains(sender), route.prefixLength > connected.prefixLength
+            else { return nil }
+            return route
+        }
+        let fix =
+            diverting.map { route in
+                "ip route del \(route.network)" + (route.interface.map { " dev \($0.name)" } ?? "")
+            } ?? loose
+        let alternative =
+            diverting == nil
+            ? "the fix sets loose mode; alternatively route \(sender) back through \(facts.target.interface)"
+            : "alternatively, when the replies should leave by \(backInterface ?? "?"): "
+                + NodeCommand.inside(snapshot.node, loose)
         var evidence = [
             "rp_filter: all=\(setting.all) \(facts.target.interface)=\(setting.interface) effective=\(setting.effective)",
             back.map { "route back to \(sender): \(RouteLookup.describe($0))" } ?? "no route back to \(sender)",
@@ -157,9 +178,8 @@ enum FilterRules {
             at: facts.target,
             summary: "reverse-path filtering on \(facts.target) drops frames from \(sender): the route back "
                 + (backInterface.map { "leaves by \($0)" } ?? "does not exist"),
-            evidence: evidence,
-            fix: NodeCommand.inside(snapshot.node, fix) + " (loose mode), or route \(sender) back through "
-                + facts.target.interface
+            evidence: evidence + [alternative],
+            fix: NodeCommand.inside(snapshot.node, fix)
         )
     }
 

@@ -1,4 +1,5 @@
 import Containers
+import Foundation
 import KernelSettings
 import PacketCodec
 import Topology
@@ -44,12 +45,27 @@ enum HostRules {
                     at: location,
                     summary: "\(mac) is used by " + (live + configs).joined(separator: ", "),
                     evidence: live.map { "\($0) has \(mac)" } + configs.map { "\($0).hwaddr = \(mac)" },
-                    fix: "Give \(fixTarget) its own MAC (LXC: lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx, which LXC fills "
-                        + "with random digits; live: ip link set dev IFACE address NEW-MAC)"
+                    fix: newMACFix(for: fixTarget, live: live.count > 1, context)
                 )
             )
         }
         return findings
+    }
+
+    /// The command that gives `target` (`node:iface` when live, `container lxc.net.N` from a config) a MAC of its
+    /// own: a locally administered one derived from its name, so the printed fix is the same on every run.
+    static func newMACFix(for target: String, live: Bool, _ context: DiagnosisContext) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in target.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let tail = (0..<5).map { String(format: "%02x", UInt8(truncatingIfNeeded: hash >> (8 * UInt64($0)))) }
+        let mac = "02:" + tail.joined(separator: ":")
+        guard live else {
+            let parts = target.split(separator: " ").map(String.init)
+            return "set \(parts.dropFirst().joined()).hwaddr = \(mac) in \(parts.first ?? target)'s LXC config"
+        }
+        let parts = target.split(separator: ":").map(String.init)
+        let node = context.snapshot(parts[0])?.node
+        return NodeCommand.tool("ip", node, "link set dev \(parts.count > 1 ? parts[1] : "eth0") address \(mac)")
     }
 
     /// Two or more up interfaces of one namespace in one subnet while they answer ARP for each other's

@@ -31,8 +31,8 @@ enum MTURules {
                 at: location,
                 summary: "\(large.size)-byte frames die at \(location.map { "\($0)" } ?? "?")"
                     + (narrow.map { " (MTU \($0.1.mtu))" } ?? "") + "; small ones pass",
-                evidence: evidence,
-                fix: fix + " (or lower the sender's MTU to the smallest on the path)"
+                evidence: evidence + ["alternatively: lower the sender's MTU to the smallest on the path"],
+                fix: fix
             )
         ]
     }

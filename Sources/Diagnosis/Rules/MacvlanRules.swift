@@ -26,10 +26,10 @@ enum MacvlanRules {
                         "\(facts.source) macvlan mode \(source.macvlan?.mode.rawValue ?? "?") on \(parent)",
                         "\(facts.target) macvlan mode \(target.macvlan?.mode.rawValue ?? "?") on \(parent)",
                         "verdict \(facts.report.verdict.rawValue)",
+                        "to keep it across restarts: lxc.net.0.macvlan.mode = bridge in the LXC config"
+                            + (mode == .vepa ? "; alternatively turn on hairpin on the switch port" : ""),
                     ],
                     fix: NodeCommand.tool("ip", node, "link set dev \(link.name) type macvlan mode bridge")
-                        + " (LXC: lxc.net.0.macvlan.mode = bridge)"
-                        + (mode == .vepa ? ", or turn on hairpin on the switch port" : "")
                 )
             ]
         }
@@ -116,12 +116,12 @@ enum MacvlanRules {
                                 ? "it cannot reach them" : "it reaches them only if the switch hairpins"),
                         evidence: kids.map {
                             "\($0.0):\($0.1.name) macvlan mode \($0.1.macvlan?.mode.rawValue ?? "?")"
-                        },
+                        } + ["to keep it across restarts: lxc.net.0.macvlan.mode = bridge in the LXC config"],
                         fix: NodeCommand.tool(
                             "ip",
                             context.snapshot(node)?.node,
                             "link set dev \(child.name) type macvlan mode bridge"
-                        ) + " (LXC: lxc.net.0.macvlan.mode = bridge)"
+                        )
                     )
                 )
             }

@@ -125,9 +125,9 @@ enum SourceRules {
                 back.map { "route to \(ip) in \(facts.source.node)'s main table: \(RouteLookup.describe($0))" }
                     ?? "no route to \(ip) in \(facts.source.node)'s main table",
                 "the reply to the source's own echo request reached \(facts.source), not its socket",
+                "the fix sets loose mode; alternatively route \(ip) through \(facts.source.interface)",
             ],
-            fix: NodeCommand.inside(snapshot.node, fix) + " (loose mode), or route \(ip) through "
-                + facts.source.interface
+            fix: NodeCommand.inside(snapshot.node, fix)
         )
     }
 }
