@@ -110,7 +110,7 @@ struct TraceOutputTests {
                     - host:em1: request seen
                     - host:vct1: request not seen
                     - ct1:eth0: request not seen
-                    fix: On the way into host:vct1: check the bridge port's state and flood flags \
+                    check: On the way into host:vct1: check the bridge port's state and flood flags \
             (bridge -d link show), the link's carrier (ip link show), and bridge netfilter \
             (sysctl net.bridge.bridge-nf-call-iptables; nft list ruleset).
 
