@@ -67,6 +67,7 @@ stage_netlink() {
 stage_tracefs() {
     for name in TraceRecord KernelDrop DropMatcher; do stage tracefs "$root/Sources/KernelDrops/$name.swift"; done
     stage tracefs "$root/Sources/LinuxNet/InterfaceName.swift"
+    stage tracefs "$root/Sources/KernelDrops/TracingError.swift"
     # Without `running()`, which reads /proc/kallsyms through TracefsFiles (Glibc).
     stage tracefs "$root/Sources/KernelDrops/KernelSymbols.swift" '/public static func running\(\)/,/^    }$/d'
     stage tracefs "$fuzz/TraceRecordsFuzz.swift"
