@@ -70,6 +70,16 @@ private final class HintLab {
     }
 }
 
+/// Where each fault is: the hop its finding must name (the port, the interface, the entry's port).
+private let expectedHop: [String: String] = [
+    "port-blocking": "host:veth-ct1", "flood-off": "host:veth-ct1", "br-netfilter-drop": "host:veth-ct1",
+    "bridge-filter-drop": "host:veth-ct1", "container-link-down": "ct1:eth0", "container-mtu": "ct1:eth0",
+    "arp-ignore": "ct1:eth0", "duplicate-ip": "ct1:eth0", "duplicate-mac": "ct1:eth0", "stale-neighbour": "ext:eth0",
+    "rp-filter": "ct1:eth0", "macvlan-private": "ct3:eth0", "macvlan-vepa": "ct3:eth0",
+    "macvlan-parent-address": "host:br0", "arp-flux": "ct1:eth1", "container-input-drop": "ct1:eth0",
+    "no-address": "ct1:eth0", "no-route": "ct1:eth0", "fdb-wrong-port": "host:veth-ct2",
+]
+
 /// The codes whose remedy is a change of design the trace can only describe (a `check:` line), not a command.
 private let adviceOnly: Set<String> = ["MACVLAN_PARENT_ISOLATION"]
 
@@ -122,6 +132,9 @@ struct LabFaultHintTests {
             let document = try? JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
             let codes = (document?["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
             #expect(codes.contains(code), "\(fault): --json findings \(codes) lack \(code)")
+            let named = (document?["findings"] as? [[String: Any]] ?? []).first { $0["code"] as? String == code }
+            let place = (named?["where"] as? [String: String]).map { "\($0["node"] ?? ""):\($0["interface"] ?? "")" }
+            #expect(place == expectedHop[fault], "\(fault): \(code) at \(place ?? "nowhere")")
 
             // Every `fix:` line runs as printed and does what it promises: run the first one the trace prints,
             // trace again, until the trace is clean (a fix may uncover the next cause, such as the ARP entry an

@@ -399,4 +399,36 @@ struct HandBuiltLXCTests {
         )
         #expect(after == 0)
     }
+
+    @Test("a sticky FDB entry sends the container's MAC to the uplink: trace names FDB_WRONG_PORT, the fix works")
+    func stickyFDB() throws {
+        let site = try HandBuiltLXCHost()
+        defer { site.tearDown() }
+        let pid = try site.initPID()
+        let none = "/tmp/\(site.container)-no-endpoints.json"
+        let base = ["-n", site.host, "--from", "netns:\(site.outside)", "--to", site.container]
+        let (_, link) = try Binary.command(["nsenter", "--net=/proc/\(pid)/ns/net", "ip", "-j", "link", "show", "eth0"])
+        let links = try JSONSerialization.jsonObject(with: Data(link.utf8)) as? [[String: Any]]
+        let mac = try #require(links?.first?["address"] as? String)
+        let (made, _) = try Binary.command([
+            "bridge", "-n", site.host, "fdb", "replace", mac, "dev", "up9", "master", "static", "sticky",
+        ])
+        try #require(made == 0)
+
+        let (pathStatus, pathOutput) = try Binary.run(["path"] + base + ["--json"], endpoints: none)
+        #expect(pathStatus == 1)
+        // Intent: the container's own veth, not the port the wrong entry names.
+        let hops = hopNames(try Binary.json(pathOutput))
+        #expect(hops.last == "\(site.container):eth0")
+        #expect(hops.dropLast().last?.hasSuffix(":tx\(site.tag)") == true, "\(hops)")
+        let (traced, document) = try Binary.run(["trace"] + base + ["--json", "--no-kernel-drops"], endpoints: none)
+        #expect(traced == 1)
+        let findings = try #require(try Binary.json(document)["findings"] as? [[String: Any]])
+        let found = try #require(finding(findings, "FDB_WRONG_PORT"), "\(findings.map { $0["code"] ?? "" })")
+        let fix = try #require(found["fix"] as? String)
+        #expect(fix == "bridge -n \(site.host) fdb del \(mac) dev up9 master")
+        #expect(try Binary.command(["sh", "-c", fix]).status == 0)
+        let (after, _) = try Binary.run(["trace"] + base + ["--json", "--no-kernel-drops"], endpoints: none)
+        #expect(after == 0)
+    }
 }
