@@ -162,6 +162,18 @@ struct PathWalk {
         } else {
             detail += "; no neighbour entry for \(nextHop) yet (ARP resolves it)"
         }
+        /// The hop leaving this namespace by `outLink` towards `mac`, as the route lookup chose it.
+        func egressHop(to mac: MACAddress?) -> PathHop {
+            PathHop(
+                node: namespace.node.name,
+                interface: outLink.name,
+                direction: .egress,
+                reason: isSource ? .routeLookup : .routed,
+                detail: detail,
+                destinationMAC: mac,
+                blocked: outLink.downReason
+            )
+        }
         if owner == nil, nextHop == destination, let declared = to.mac, let interface = to.interface {
             // Intent first: the target's declared interface should hold the address, so the frame goes there.
             mac = declared
@@ -178,15 +190,7 @@ struct PathWalk {
                         segment.contains(PlacedLink(namespace: other, link: link).reference)
                     }
             }
-            var hop = PathHop(
-                node: namespace.node.name,
-                interface: outLink.name,
-                direction: .egress,
-                reason: isSource ? .routeLookup : .routed,
-                detail: detail,
-                destinationMAC: neighbour?.mac,
-                blocked: outLink.downReason
-            )
+            var hop = egressHop(to: neighbour?.mac)
             let reached = others.map(\.node.name).joined(separator: ", ")
             hop.findings.append(
                 PathFinding(
@@ -208,15 +212,7 @@ struct PathWalk {
             mac = neighbour?.mac
             notes.append("no captured namespace holds \(nextHop); it must be outside this host")
         }
-        var hop = PathHop(
-            node: namespace.node.name,
-            interface: outLink.name,
-            direction: .egress,
-            reason: isSource ? .routeLookup : .routed,
-            detail: detail,
-            destinationMAC: mac,
-            blocked: outLink.downReason
-        )
+        var hop = egressHop(to: mac)
         if let sourceFinding { hop.findings.append(sourceFinding) }
         hops.append(hop)
         if outLink.downReason != nil { return nil }

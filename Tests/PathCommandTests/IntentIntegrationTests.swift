@@ -351,6 +351,8 @@ private struct HandBuiltError: Error, CustomStringConvertible {
 
 @Suite(
     "A hand-built LXC host with no endpoint file: the address comes from the container's LXC config",
+    // One host at a time: each holds the same address, and `ip:ADDR` searches every namespace.
+    .serialized,
     .enabled(if: getuid() == 0 && HandBuiltLXCHost.lxcInstalled, "builds namespaces and an LXC container (root)")
 )
 struct HandBuiltLXCTests {
