@@ -85,12 +85,15 @@ public struct AppliedFaults: Sendable {
         try records().contains { $0.fault == name }
     }
 
-    /// Empties the learned (not permanent) ARP caches of the lab's namespaces: a fault that moved an address or a
-    /// MAC (ARP flux, a duplicate, a second interface) leaves entries pointing at what is gone, and the next
-    /// connection would fail on them although the fault is undone.
+    /// Empties the learned (not permanent) ARP caches of the lab's namespaces and the learned entries of its
+    /// bridges: a fault that moved an address or a MAC (ARP flux, a duplicate, a second interface) leaves entries
+    /// pointing at what is gone, and the next connection would fail on them although the fault is undone.
     private func forgetNeighbours() {
         var commands = [
             ["ip", "-n", lab.ext, "neigh", "flush", "all"], ["ip", "-n", lab.host, "neigh", "flush", "all"],
+            // ct1's MAC learned on veth-ct2 while ct2 wore it ages out only after 300 s.
+            ["bridge", "-n", lab.host, "fdb", "flush", "dev", "br0", "dynamic"],
+            ["bridge", "-n", lab.ext, "fdb", "flush", "dev", "sw0", "dynamic"],
         ]
         for member in ["ct1", "ct2", "ct3", "ct4"] {
             if let inside = try? lab.inContainer(member, ["ip", "neigh", "flush", "all"]) { commands.append(inside) }
