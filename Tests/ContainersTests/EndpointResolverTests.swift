@@ -6,8 +6,9 @@ import PacketCodec
 import Testing
 import Topology
 
-/// Snapshots built in the test, keyed by the namespace's file (nil: the current namespace).
-private struct RecordedSnapshots: NamespaceSnapshotSource {
+/// Snapshots built in the test, keyed by the namespace's file (nil: the current namespace); shared by the
+/// resolver suites of this target.
+struct RecordedSnapshots: NamespaceSnapshotSource {
     var byPath: [String: NamespaceSnapshot]
 
     func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot {

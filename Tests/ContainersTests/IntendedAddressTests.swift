@@ -5,19 +5,6 @@ import PacketCodec
 import Testing
 import Topology
 
-/// Snapshots built in the test, keyed by the namespace's file (nil: the current namespace).
-private struct Recorded: NamespaceSnapshotSource {
-    var byPath: [String: NamespaceSnapshot]
-
-    func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot {
-        guard var snapshot = byPath[namespace.filePath ?? "current"] else {
-            throw EndpointError(endpoint: "\(namespace)", kind: .noInterface)
-        }
-        snapshot.node = node
-        return snapshot
-    }
-}
-
 /// A namespace named `name` with one up interface `eth0` (MAC `mac`, address `cidr` if any) and neighbour entries
 /// `(address, mac)` on it.
 private func namespace(
@@ -78,7 +65,7 @@ struct IntendedAddressTests {
     )
 
     /// Every target lost its address; ext's neighbour table still maps 203.0.113.13 to cache's MAC.
-    private let snapshots = Recorded(byPath: [
+    private let snapshots = RecordedSnapshots(byPath: [
         "current": namespace("host", mac: "02:00:00:00:00:e2", cidr: "203.0.113.2/24"),
         "/run/netns/t-ext": namespace(
             "ext",

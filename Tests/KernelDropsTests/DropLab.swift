@@ -47,6 +47,15 @@ final class DropLab {
         try ExternalCommand.check(["ip", "netns", "exec", receiver] + arguments)
     }
 
+    /// An nft input rule in the receiver (table inet lxcdiag_t, chain in) that drops ICMP echo requests.
+    func dropEchoRequestsAtInput() throws {
+        try inReceiver(["nft", "add", "table", "inet", "lxcdiag_t"])
+        try inReceiver([
+            "nft", "add", "chain", "inet", "lxcdiag_t", "in", "{ type filter hook input priority 0; policy accept; }",
+        ])
+        try inReceiver(["nft", "add", "rule", "inet", "lxcdiag_t", "in", "icmp", "type", "echo-request", "drop"])
+    }
+
     /// Sends one IPv4 frame of exactly `frameLength` bytes from the sender's interface through AF_PACKET.
     /// `kind` picks an ICMP echo request or a UDP datagram to port 9 (discard, closed here).
     func send(_ kind: ProbeKind, frameLength: Int, source: IPv4Address? = nil) throws {

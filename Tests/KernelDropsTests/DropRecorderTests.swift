@@ -43,11 +43,7 @@ struct DropRecorderTests {
     func netfilterDrop() throws {
         let lab = try DropLab()
         defer { lab.tearDown() }
-        try lab.inReceiver(["nft", "add", "table", "inet", "lxcdiag_t"])
-        try lab.inReceiver([
-            "nft", "add", "chain", "inet", "lxcdiag_t", "in", "{ type filter hook input priority 0; policy accept; }",
-        ])
-        try lab.inReceiver(["nft", "add", "rule", "inet", "lxcdiag_t", "in", "icmp", "type", "echo-request", "drop"])
+        try lab.dropEchoRequestsAtInput()
         let before = monotonicNanoseconds()
         let (drops, _) = try record(lab, length: 1101) { try lab.send(.icmpEcho, frameLength: 1101) }
         let drop = try #require(drops.first)
@@ -112,11 +108,7 @@ struct DropRecorderTests {
     func ignoredReasonFilteredInKernel() throws {
         let lab = try DropLab()
         defer { lab.tearDown() }
-        try lab.inReceiver(["nft", "add", "table", "inet", "lxcdiag_t"])
-        try lab.inReceiver([
-            "nft", "add", "chain", "inet", "lxcdiag_t", "in", "{ type filter hook input priority 0; policy accept; }",
-        ])
-        try lab.inReceiver(["nft", "add", "rule", "inet", "lxcdiag_t", "in", "icmp", "type", "echo-request", "drop"])
+        try lab.dropEchoRequestsAtInput()
         let recorder = DropRecorder.start(
             signature: DropSignature(
                 frameLengths: [1107],
