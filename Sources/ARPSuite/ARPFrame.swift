@@ -1,14 +1,14 @@
-public import PacketCodec
+package import PacketCodec
 
 /// An ARP packet as it travelled: the Ethernet addresses around it and the VLAN it was tagged with.
-public struct ARPFrame: Sendable, Hashable {
-    public var destination: MACAddress
-    public var source: MACAddress
+package struct ARPFrame: Sendable, Hashable {
+    package var destination: MACAddress
+    package var source: MACAddress
     /// The 802.1Q VLAN id, nil for an untagged frame.
-    public var vlan: UInt16?
-    public var packet: ARPPacket
+    package var vlan: UInt16?
+    package var packet: ARPPacket
 
-    public init(destination: MACAddress, source: MACAddress, vlan: UInt16? = nil, packet: ARPPacket) {
+    package init(destination: MACAddress, source: MACAddress, vlan: UInt16? = nil, packet: ARPPacket) {
         self.destination = destination
         self.source = source
         self.vlan = vlan
@@ -16,7 +16,7 @@ public struct ARPFrame: Sendable, Hashable {
     }
 
     /// The frame's bytes, with an in-band 802.1Q tag when `vlan` is set, padded to 60 bytes.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         EthernetFrame(
             destination: destination,
             source: source,
@@ -28,7 +28,7 @@ public struct ARPFrame: Sendable, Hashable {
 
     /// Decodes an ARP frame; `strippedTCI` is the tag the kernel took off (PACKET_AUXDATA), which wins over
     /// none in the bytes. Nil for frames that are not ARP or are malformed.
-    public init?(bytes: [UInt8], strippedTCI: UInt16? = nil) {
+    package init?(bytes: [UInt8], strippedTCI: UInt16? = nil) {
         guard let ethernet = try? EthernetFrame(decoding: bytes), ethernet.etherType == EtherType.arp,
             ethernet.payload.count >= ARPPacket.length,
             let packet = try? ARPPacket(decoding: ethernet.payload.prefix(ARPPacket.length))
@@ -44,7 +44,7 @@ public struct ARPFrame: Sendable, Hashable {
     }
 
     /// A broadcast who-has request for `target` from `mac`/`ip`.
-    public static func request(
+    package static func request(
         for target: IPv4Address,
         from mac: MACAddress,
         ip: IPv4Address,
@@ -59,12 +59,12 @@ public struct ARPFrame: Sendable, Hashable {
     }
 
     /// An RFC 5227 probe: a request for `target` with sender address 0.0.0.0.
-    public static func probe(for target: IPv4Address, from mac: MACAddress, vlan: UInt16? = nil) -> ARPFrame {
+    package static func probe(for target: IPv4Address, from mac: MACAddress, vlan: UInt16? = nil) -> ARPFrame {
         request(for: target, from: mac, ip: .any, vlan: vlan)
     }
 
     /// A gratuitous ARP announcing that `ip` is at `mac`, in request or reply form (both broadcast).
-    public static func announcement(
+    package static func announcement(
         of ip: IPv4Address,
         at mac: MACAddress,
         form: ARPPacket.Operation,
@@ -85,7 +85,7 @@ public struct ARPFrame: Sendable, Hashable {
     }
 
     /// The unicast reply `mac` gives to `request` for its own address `ip`.
-    public static func reply(to request: ARPFrame, from mac: MACAddress, ip: IPv4Address) -> ARPFrame {
+    package static func reply(to request: ARPFrame, from mac: MACAddress, ip: IPv4Address) -> ARPFrame {
         ARPFrame(
             destination: request.source,
             source: mac,

@@ -1,20 +1,20 @@
-public import LinuxNet
-public import PacketCodec
+package import LinuxNet
+package import PacketCodec
 
 /// An interface ARP frames are sent and received on, opened inside a vantage point's namespace.
 ///
 /// Untagged links bind to the ARP protocol and ignore frames meant for other hosts (a tagged frame for a VLAN
 /// this host lacks arrives untagged and marked "other host"). Tagged links bind to every protocol because
 /// only those sockets see the tag the kernel strips (PACKET_AUXDATA), and keep only their VLAN.
-public final class ARPLink: Sendable {
-    public let label: String
-    public let interface: String
-    public let mac: MACAddress
+package final class ARPLink: Sendable {
+    package let label: String
+    package let interface: String
+    package let mac: MACAddress
     /// The sender address requests carry; 0.0.0.0 when the interface has none and none was given.
-    public let ip: IPv4Address
+    package let ip: IPv4Address
     /// The network of the interface's own address, when it has one.
-    public let network: IPv4Network?
-    public let vlan: UInt16?
+    package let network: IPv4Network?
+    package let vlan: UInt16?
     private let socket: PacketSocket
 
     init(
@@ -36,7 +36,7 @@ public final class ARPLink: Sendable {
 
     /// Opens a link at `vantage`: on `interface` if given, else the endpoint's, else the one whose IPv4 network
     /// holds `target`. `source` overrides the sender address (needed on a trunk parent without one).
-    public static func open(
+    package static func open(
         at vantage: VantagePoint,
         interface: String?,
         towards target: IPv4Address?,
@@ -74,7 +74,7 @@ public final class ARPLink: Sendable {
     /// Sends one frame; returns the monotonic time just before it went to the kernel, the start of a round trip
     /// (on a veth the reply may be processed before `sendto` even returns).
     @discardableResult
-    public func send(_ frame: ARPFrame) throws(SystemError) -> UInt64 {
+    package func send(_ frame: ARPFrame) throws(SystemError) -> UInt64 {
         let bytes = frame.encoded()
         let sentNs = monotonicNanoseconds()
         try socket.send(bytes)
@@ -83,7 +83,7 @@ public final class ARPLink: Sendable {
 
     /// The next ARP frame on this link's VLAN (or untagged) before `deadlineNs` (monotonic), with its receive time:
     /// the kernel's receive timestamp moved onto the monotonic clock, so a round trip excludes the reader's wake-up.
-    public func receive(untilNs deadlineNs: UInt64) throws(SystemError) -> (frame: ARPFrame, receivedNs: UInt64)? {
+    package func receive(untilNs deadlineNs: UInt64) throws(SystemError) -> (frame: ARPFrame, receivedNs: UInt64)? {
         while true {
             let now = monotonicNanoseconds()
             guard now < deadlineNs else { return nil }

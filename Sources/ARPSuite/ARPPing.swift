@@ -1,39 +1,39 @@
-import LinuxNet
-public import PacketCodec
+internal import LinuxNet
+package import PacketCodec
 
 /// One reply to `arp ping`.
-public struct PingReply: Sendable, Hashable {
+package struct PingReply: Sendable, Hashable {
     /// The request it answers (the latest one sent before it), counting from 1.
-    public var sequence: Int
-    public var mac: MACAddress
-    public var rttNs: UInt64
+    package var sequence: Int
+    package var mac: MACAddress
+    package var rttNs: UInt64
 }
 
 /// The outcome of `arp ping`.
-public struct PingReport: Sendable {
-    public var target: IPv4Address
-    public var sent: Int
-    public var replies: [PingReply]
+package struct PingReport: Sendable {
+    package var target: IPv4Address
+    package var sent: Int
+    package var replies: [PingReply]
     /// Every MAC that answered, in order of first reply; more than one means a duplicate or ARP flux.
-    public var macs: [MACAddress] { replies.reduce(into: []) { if !$0.contains($1.mac) { $0.append($1.mac) } } }
-    public var answered: Bool { !replies.isEmpty }
+    package var macs: [MACAddress] { replies.reduce(into: []) { if !$0.contains($1.mac) { $0.append($1.mac) } } }
+    package var answered: Bool { !replies.isEmpty }
     /// Whether a `StopRequest` ended the run before its count or deadline.
-    public var interrupted = false
+    package var interrupted = false
 }
 
 /// What `arp ping` does, like arping: broadcast requests at an interval, every reply timed.
-public struct PingPlan: Sendable {
-    public var target: IPv4Address
+package struct PingPlan: Sendable {
+    package var target: IPv4Address
     /// How many requests; nil sends until the deadline.
-    public var count: Int?
-    public var intervalNs: UInt64
+    package var count: Int?
+    package var intervalNs: UInt64
     /// Stop after this long whatever happens; nil for count × interval plus one interval to hear late replies.
-    public var deadlineNs: UInt64?
+    package var deadlineNs: UInt64?
     /// After the first reply, send to the MAC that gave it instead of broadcasting (no flood through bridges, but
     /// a second station holding the address is then only heard on the first request).
-    public var unicastAfterReply: Bool
+    package var unicastAfterReply: Bool
 
-    public init(
+    package init(
         target: IPv4Address,
         count: Int?,
         intervalNs: UInt64,
@@ -57,14 +57,14 @@ public struct PingPlan: Sendable {
 
     /// How long the run lasts at most: the deadline, else one interval per request (the last one to hear late
     /// replies); saturating, so no value of the plan can overflow the clock.
-    public var longestRunNs: UInt64 { deadlineNs ?? Nanoseconds.product(requestLimit, intervalNs) }
+    package var longestRunNs: UInt64 { deadlineNs ?? Nanoseconds.product(requestLimit, intervalNs) }
 }
 
 /// Sends requests for `plan.target` (broadcast every time unless `unicastAfterReply`, so a second station
 /// answering is heard) and reports every reply as it comes through `onReply`. A round trip runs from just before
 /// the request goes to the kernel to the kernel's receive stamp of the reply, as ping(8) measures. `stop` ends it
 /// early (within 100 ms), with the replies so far and `interrupted` set.
-public func arpPing(
+package func arpPing(
     on link: ARPLink,
     _ plan: PingPlan,
     stop: StopRequest? = nil,

@@ -1,20 +1,20 @@
-import LinuxNet
-public import PacketCodec
+internal import LinuxNet
+package import PacketCodec
 
 /// What `arp scan` sweeps and how politely.
-public struct ScanPlan: Sendable {
-    public var network: IPv4Network
-    public var ratePerSecond: Int
-    public var maxRetries: Int
-    public var policy: RetryPolicy
+package struct ScanPlan: Sendable {
+    package var network: IPv4Network
+    package var ratePerSecond: Int
+    package var maxRetries: Int
+    package var policy: RetryPolicy
 
     /// Just under arp-scan's default (256 kbit/s of 66-byte frames with their wire overhead: about 485 frames/s),
     /// so the default never sends faster than the tool it replaces.
-    public static let defaultRate = 480
+    package static let defaultRate = 480
     /// Ranges larger than this need `--force`.
-    public static let largestUnforcedPrefix = 16
+    package static let largestUnforcedPrefix = 16
 
-    public init(network: IPv4Network, ratePerSecond: Int = defaultRate, maxRetries: Int = 1, policy: RetryPolicy) {
+    package init(network: IPv4Network, ratePerSecond: Int = defaultRate, maxRetries: Int = 1, policy: RetryPolicy) {
         self.network = network
         self.ratePerSecond = ratePerSecond
         self.maxRetries = maxRetries
@@ -24,7 +24,7 @@ public struct ScanPlan: Sendable {
     /// A sweep's hard bound: every frame (each address asked up to `maxRetries` + 2 times, counting the adaptive
     /// re-ask) at the rate, plus every timeout at its largest. Saturating, so no plan overflows the clock;
     /// `arp scan` refuses plans whose bound exceeds `longestRunNs`.
-    public var longestRunNs: UInt64 {
+    package var longestRunNs: UInt64 {
         let addresses = network.prefixLength >= 31 ? network.size : network.size - 2
         let attempts = Nanoseconds.sum(UInt64(clamping: maxRetries), 2)
         let intervalNs = 1_000_000_000 / UInt64(clamping: max(ratePerSecond, 1))
@@ -35,33 +35,33 @@ public struct ScanPlan: Sendable {
 }
 
 /// A gratuitous ARP overheard while scanning.
-public struct OverheardAnnouncement: Sendable, Hashable {
-    public var ip: IPv4Address
-    public var mac: MACAddress
+package struct OverheardAnnouncement: Sendable, Hashable {
+    package var ip: IPv4Address
+    package var mac: MACAddress
 }
 
 /// The outcome of `arp scan`.
-public struct ScanReport: Sendable {
-    public var interface: String
-    public var network: IPv4Network
-    public var table: ResponderTable
-    public var announcements: [OverheardAnnouncement]
-    public var framesSent: Int
-    public var elapsedNs: UInt64
+package struct ScanReport: Sendable {
+    package var interface: String
+    package var network: IPv4Network
+    package var table: ResponderTable
+    package var announcements: [OverheardAnnouncement]
+    package var framesSent: Int
+    package var elapsedNs: UInt64
     /// Replies re-asked to measure loss, and how many of them went unanswered (adaptive policy).
-    public var lossProbes: (confirmed: Int, lost: Int)
-    public var learnedTimeoutNs: UInt64
+    package var lossProbes: (confirmed: Int, lost: Int)
+    package var learnedTimeoutNs: UInt64
     /// How many addresses the sweep covers (the network's hosts but the link's own), and how many were asked.
-    public var addressCount: Int
-    public var addressesAsked: Int
+    package var addressCount: Int
+    package var addressesAsked: Int
     /// Whether a `StopRequest` ended the sweep before it finished.
-    public var interrupted: Bool
+    package var interrupted: Bool
 }
 
 /// Sweeps `plan.network` from `link`: paced requests, replies timed, silent addresses retried per the policy.
 /// `onResponder` hears each new address-and-MAC pair as its first reply arrives; `stop` ends the sweep early
 /// (within 100 ms) with what was found so far and `interrupted` set.
-public func arpScan(
+package func arpScan(
     on link: ARPLink,
     _ plan: ScanPlan,
     stop: StopRequest? = nil,

@@ -1,24 +1,24 @@
 import Foundation
-public import LinuxNet
-import PacketCodec
+package import LinuxNet
+internal import PacketCodec
 
 /// One interface `arp watch` listens on.
-public struct WatchPoint: Sendable, Hashable {
-    public var label: String
-    public var namespace: NetworkNamespace
-    public var interface: String
+package struct WatchPoint: Sendable, Hashable {
+    package var label: String
+    package var namespace: NetworkNamespace
+    package var interface: String
 
-    public init(label: String, namespace: NetworkNamespace, interface: String) {
+    package init(label: String, namespace: NetworkNamespace, interface: String) {
         self.label = label
         self.namespace = namespace
         self.interface = interface
     }
 
     /// `label/interface`, as events name where they were seen.
-    public var location: String { "\(label)/\(interface)" }
+    package var location: String { "\(label)/\(interface)" }
 
     /// Every interface but loopback in `namespace`, as watch points.
-    public static func all(in namespace: NetworkNamespace, label: String) throws -> [WatchPoint] {
+    package static func all(in namespace: NetworkNamespace, label: String) throws -> [WatchPoint] {
         let names = try withNetworkNamespace(namespace) { try InterfaceSnapshot.interfaceNames() }
         return names.filter { $0 != "lo" }.map { WatchPoint(label: label, namespace: namespace, interface: $0) }
     }
@@ -28,7 +28,7 @@ public struct WatchPoint: Sendable, Hashable {
 ///
 /// One dedicated thread per interface blocks in `recv`; events reach `onEvent` under a lock, in arrival order.
 /// Nothing is created on the system but sockets, which close with the process, so Ctrl-C leaves nothing behind.
-public final class ARPWatch: @unchecked Sendable {
+package final class ARPWatch: @unchecked Sendable {
     // Safe: `state`, `stopped`, `failures` and `running` are only touched while holding `lock`.
     private let lock = NSLock()
     private var state: WatchState
@@ -39,20 +39,20 @@ public final class ARPWatch: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let onEvent: @Sendable (WatchEvent) -> Void
 
-    public init(state: WatchState = WatchState(), onEvent: @escaping @Sendable (WatchEvent) -> Void) {
+    package init(state: WatchState = WatchState(), onEvent: @escaping @Sendable (WatchEvent) -> Void) {
         self.state = state
         self.onEvent = onEvent
     }
 
     /// Stops every listener within about 100 ms.
-    public func stop() { lock.withLock { stopped = true } }
+    package func stop() { lock.withLock { stopped = true } }
 
     /// How many events went to `onEvent` so far.
-    public var eventCount: Int { lock.withLock { reported } }
+    package var eventCount: Int { lock.withLock { reported } }
 
     /// Opens a socket on every point, listens for `durationNs` (nil: until `stop()` or `stopRequest`), and returns
     /// the errors of points that could not be watched, one line each. Throws when none could be opened.
-    public func run(on points: [WatchPoint], durationNs: UInt64?, stopRequest: StopRequest? = nil) throws -> [String] {
+    package func run(on points: [WatchPoint], durationNs: UInt64?, stopRequest: StopRequest? = nil) throws -> [String] {
         var sockets: [(WatchPoint, PacketSocket)] = []
         var openFailures: [String] = []
         for point in points {

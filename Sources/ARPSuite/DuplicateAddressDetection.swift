@@ -1,36 +1,36 @@
 import Glibc
-import LinuxNet
-public import PacketCodec
+internal import LinuxNet
+package import PacketCodec
 
 /// A station found using the address `arp dad` probed.
-public struct AddressClaim: Sendable, Hashable {
-    public enum Evidence: String, Sendable {
+package struct AddressClaim: Sendable, Hashable {
+    package enum Evidence: String, Sendable {
         /// It answered a probe, or sent any ARP with the address as its own.
         case claims
         /// It probed for the same address at the same time (RFC 5227 section 2.1.1).
         case probing
     }
 
-    public var mac: MACAddress
-    public var evidence: Evidence
+    package var mac: MACAddress
+    package var evidence: Evidence
 
-    public init(mac: MACAddress, evidence: Evidence) {
+    package init(mac: MACAddress, evidence: Evidence) {
         self.mac = mac
         self.evidence = evidence
     }
 }
 
 /// The outcome of `arp dad`.
-public struct DADReport: Sendable {
-    public var address: IPv4Address
-    public var probesSent: Int
-    public var claims: [AddressClaim]
-    public var inUse: Bool { !claims.isEmpty }
+package struct DADReport: Sendable {
+    package var address: IPv4Address
+    package var probesSent: Int
+    package var claims: [AddressClaim]
+    package var inUse: Bool { !claims.isEmpty }
 }
 
 /// RFC 5227 duplicate address detection: `probes` probes (sender 0.0.0.0) `intervalNs` apart, then listening
 /// `waitNs` more; any other station claiming or probing for `address` is a conflict, and detection stops there.
-public func detectAddressConflict(
+package func detectAddressConflict(
     on link: ARPLink,
     address: IPv4Address,
     probes: Int = 3,
@@ -73,7 +73,7 @@ public func detectAddressConflict(
 }
 
 /// Which gratuitous ARP forms `arp announce` sends.
-public enum AnnouncementForm: String, Sendable, CaseIterable {
+package enum AnnouncementForm: String, Sendable, CaseIterable {
     case request
     case reply
     case both
@@ -88,7 +88,7 @@ public enum AnnouncementForm: String, Sendable, CaseIterable {
 }
 
 /// Sends `count` rounds of gratuitous ARP for `address` at the link's MAC, `intervalNs` apart; returns frames sent.
-public func announceAddress(
+package func announceAddress(
     on link: ARPLink,
     address: IPv4Address,
     form: AnnouncementForm,

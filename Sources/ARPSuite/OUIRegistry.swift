@@ -1,26 +1,26 @@
 import Foundation
-public import PacketCodec
+package import PacketCodec
 
 /// Vendor names for MAC prefixes, from the IEEE OUI list a system copy provides (Debian's ieee-data).
-public struct OUIRegistry: Sendable {
+package struct OUIRegistry: Sendable {
     /// Where Debian's ieee-data package installs the list.
-    public static let systemPath = "/usr/share/ieee-data/oui.txt"
+    package static let systemPath = "/usr/share/ieee-data/oui.txt"
 
     private var vendors: [UInt32: String]
 
-    public init(vendors: [UInt32: String] = [:]) { self.vendors = vendors }
+    package init(vendors: [UInt32: String] = [:]) { self.vendors = vendors }
 
-    public var count: Int { vendors.count }
+    package var count: Int { vendors.count }
 
     /// The vendor of `mac`; nil for unknown prefixes and for locally administered addresses, which no vendor owns.
-    public func vendor(of mac: MACAddress) -> String? {
+    package func vendor(of mac: MACAddress) -> String? {
         guard !mac.isLocallyAdministered else { return nil }
         return vendors[Self.key(mac.oui)]
     }
 
     /// Parses the `XX-XX-XX   (hex)\t\tVendor` lines of oui.txt; when `only` is given, keeps just those prefixes
     /// (a scan needs a handful of the ~35000).
-    public init(parsing text: String, only: Set<UInt32>? = nil) {
+    package init(parsing text: String, only: Set<UInt32>? = nil) {
         var vendors: [UInt32: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) where line.contains("(hex)") {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
@@ -39,28 +39,28 @@ public struct OUIRegistry: Sendable {
     }
 
     /// Loads the system list if present (an empty registry otherwise), keeping only the prefixes of `macs`.
-    public static func load(path: String = systemPath, for macs: [MACAddress]) -> OUIRegistry {
+    package static func load(path: String = systemPath, for macs: [MACAddress]) -> OUIRegistry {
         let wanted = Set(macs.filter { !$0.isLocallyAdministered }.map { key($0.oui) })
         guard !wanted.isEmpty, let data = FileManager.default.contents(atPath: path) else { return OUIRegistry() }
         return OUIRegistry(parsing: String(decoding: data, as: UTF8.self), only: wanted)
     }
 
-    public static func key(_ oui: [UInt8]) -> UInt32 { UInt32(oui[0]) << 16 | UInt32(oui[1]) << 8 | UInt32(oui[2]) }
+    package static func key(_ oui: [UInt8]) -> UInt32 { UInt32(oui[0]) << 16 | UInt32(oui[1]) << 8 | UInt32(oui[2]) }
 }
 
 /// Vendor names looked up one prefix at a time in the system list, for a scan that prints each responder as it
 /// answers: a search of the file per new prefix instead of parsing all ~35000 entries before the first frame.
-public final class VendorLookup {
+package final class VendorLookup {
     private let text: Data
     private var cache: [UInt32: String?] = [:]
 
     /// Reads the list at `path`; a missing file names no vendor.
-    public init(path: String = OUIRegistry.systemPath) {
+    package init(path: String = OUIRegistry.systemPath) {
         text = FileManager.default.contents(atPath: path) ?? Data()
     }
 
     /// The vendor of `mac`; nil for unknown prefixes and for locally administered addresses.
-    public func vendor(of mac: MACAddress) -> String? {
+    package func vendor(of mac: MACAddress) -> String? {
         guard !mac.isLocallyAdministered, !text.isEmpty else { return nil }
         let key = OUIRegistry.key(mac.oui)
         if let known = cache[key] { return known }

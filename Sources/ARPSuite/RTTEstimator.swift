@@ -1,17 +1,17 @@
 /// Learns how long to wait for an ARP reply from the round trips already seen (RFC 6298's smoothed mean and
 /// variance), so that silent addresses are retried after a few milliseconds on a LAN, not after a fixed 500 ms.
-public struct RTTEstimator: Sendable, Equatable {
+package struct RTTEstimator: Sendable, Equatable {
     /// The timeout before any reply has been seen.
-    public var initialTimeoutNs: UInt64
+    package var initialTimeoutNs: UInt64
     /// Never wait less than this: a busy responder or a bridge may add a little delay.
-    public var minimumTimeoutNs: UInt64
+    package var minimumTimeoutNs: UInt64
     /// Never wait more than this, however slow the replies were.
-    public var maximumTimeoutNs: UInt64
-    public private(set) var smoothedNs: Double?
-    public private(set) var variationNs: Double = 0
-    public private(set) var samples = 0
+    package var maximumTimeoutNs: UInt64
+    package private(set) var smoothedNs: Double?
+    package private(set) var variationNs: Double = 0
+    package private(set) var samples = 0
 
-    public init(
+    package init(
         initialTimeoutNs: UInt64 = 250_000_000,
         minimumTimeoutNs: UInt64 = 20_000_000,
         maximumTimeoutNs: UInt64 = 1_000_000_000
@@ -22,7 +22,7 @@ public struct RTTEstimator: Sendable, Equatable {
     }
 
     /// Adds one measured round trip.
-    public mutating func add(_ rttNs: UInt64) {
+    package mutating func add(_ rttNs: UInt64) {
         let sample = Double(rttNs)
         samples += 1
         guard let smoothed = smoothedNs else {
@@ -35,7 +35,7 @@ public struct RTTEstimator: Sendable, Equatable {
     }
 
     /// How long to wait for a reply now: smoothed RTT plus four variations, within the bounds.
-    public var timeoutNs: UInt64 {
+    package var timeoutNs: UInt64 {
         guard let smoothed = smoothedNs else { return initialTimeoutNs }
         let learned = UInt64(smoothed + 4 * variationNs)
         return min(max(learned, minimumTimeoutNs), maximumTimeoutNs)

@@ -1,15 +1,15 @@
-public import PacketCodec
+package import PacketCodec
 
 /// One station that answered for an address.
-public struct Responder: Sendable, Hashable {
-    public var ip: IPv4Address
-    public var mac: MACAddress
+package struct Responder: Sendable, Hashable {
+    package var ip: IPv4Address
+    package var mac: MACAddress
     /// The round trip of its first reply, when it could be told unambiguously.
-    public var rttNs: UInt64?
-    public var replies: Int
-    public var vendor: String?
+    package var rttNs: UInt64?
+    package var replies: Int
+    package var vendor: String?
 
-    public init(ip: IPv4Address, mac: MACAddress, rttNs: UInt64?, replies: Int = 1, vendor: String? = nil) {
+    package init(ip: IPv4Address, mac: MACAddress, rttNs: UInt64?, replies: Int = 1, vendor: String? = nil) {
         self.ip = ip
         self.mac = mac
         self.rttNs = rttNs
@@ -19,8 +19,8 @@ public struct Responder: Sendable, Hashable {
 }
 
 /// An address answered by more than one MAC, and what that most likely means.
-public struct AddressConflict: Sendable, Hashable {
-    public enum Cause: String, Sendable {
+package struct AddressConflict: Sendable, Hashable {
+    package enum Cause: String, Sendable {
         /// Different stations claim the address, as far as ARP can tell: a host answering for its only address on
         /// two interfaces (flux) looks the same from outside.
         case duplicate
@@ -29,11 +29,11 @@ public struct AddressConflict: Sendable, Hashable {
         case flux
     }
 
-    public var ip: IPv4Address
-    public var macs: [MACAddress]
-    public var cause: Cause
+    package var ip: IPv4Address
+    package var macs: [MACAddress]
+    package var cause: Cause
 
-    public init(ip: IPv4Address, macs: [MACAddress], cause: Cause) {
+    package init(ip: IPv4Address, macs: [MACAddress], cause: Cause) {
         self.ip = ip
         self.macs = macs
         self.cause = cause
@@ -41,16 +41,16 @@ public struct AddressConflict: Sendable, Hashable {
 }
 
 /// Collects the replies of a scan or ping: who answered for which address, first reply first.
-public struct ResponderTable: Sendable {
+package struct ResponderTable: Sendable {
     private var order: [IPv4Address] = []
     private var byAddress: [IPv4Address: [Responder]] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Adds one reply; `rttNs` only counts for the first reply from that MAC. Returns the responder when this is
     /// the first reply from that MAC for that address, nil for a repeat.
     @discardableResult
-    public mutating func record(ip: IPv4Address, mac: MACAddress, rttNs: UInt64?) -> Responder? {
+    package mutating func record(ip: IPv4Address, mac: MACAddress, rttNs: UInt64?) -> Responder? {
         if byAddress[ip] == nil { order.append(ip) }
         var list = byAddress[ip, default: []]
         defer { byAddress[ip] = list }
@@ -64,18 +64,18 @@ public struct ResponderTable: Sendable {
     }
 
     /// Every responder, by address, then in the order their MACs first answered.
-    public var responders: [Responder] {
+    package var responders: [Responder] {
         order.sorted().flatMap { byAddress[$0]! }
     }
 
-    public var addressCount: Int { order.count }
+    package var addressCount: Int { order.count }
 
     /// The MACs that answered for `ip`, in order of first reply.
-    public func macs(for ip: IPv4Address) -> [MACAddress] { byAddress[ip]?.map(\.mac) ?? [] }
+    package func macs(for ip: IPv4Address) -> [MACAddress] { byAddress[ip]?.map(\.mac) ?? [] }
 
     /// Addresses answered by more than one MAC. When the same set of MACs also answers for another address, the
     /// cause is ARP flux (one host, several interfaces); otherwise a duplicate address.
-    public var conflicts: [AddressConflict] {
+    package var conflicts: [AddressConflict] {
         var macSets: [Set<MACAddress>: Int] = [:]
         for ip in order { macSets[Set(macs(for: ip)), default: 0] += 1 }
         return order.sorted().compactMap { ip in
@@ -87,7 +87,7 @@ public struct ResponderTable: Sendable {
     }
 
     /// Fills in vendor names from `registry`.
-    public mutating func attachVendors(_ registry: OUIRegistry) {
+    package mutating func attachVendors(_ registry: OUIRegistry) {
         for ip in order {
             byAddress[ip] = byAddress[ip]!.map { responder in
                 var named = responder

@@ -1,7 +1,7 @@
-public import PacketCodec
+package import PacketCodec
 
 /// When a scan retries addresses that stayed silent.
-public enum RetryPolicy: String, Sendable, CaseIterable {
+package enum RetryPolicy: String, Sendable, CaseIterable {
     /// Retry every silent address, up to the retry limit, once the learned timeout has passed (arp-scan's way,
     /// with a learned instead of a fixed timeout).
     case always
@@ -11,7 +11,7 @@ public enum RetryPolicy: String, Sendable, CaseIterable {
 }
 
 /// What a scan should do next.
-public enum ScanAction: Sendable, Equatable {
+package enum ScanAction: Sendable, Equatable {
     /// Send a request to this address now.
     case send(IPv4Address)
     /// Nothing to send before this monotonic time; listen until then.
@@ -25,15 +25,15 @@ public enum ScanAction: Sendable, Equatable {
 /// Frames leave on a fixed grid at `ratePerSecond`, so timer slack neither raises nor lowers the average rate. Retries
 /// come first, then the loss re-asks of the adaptive policy, then first attempts. A silent address is due for a
 /// retry once its last request is older than the learned timeout (doubling per attempt).
-public struct ScanScheduler: Sendable {
-    public let policy: RetryPolicy
-    public let maxRetries: Int
-    public let intervalNs: UInt64
+package struct ScanScheduler: Sendable {
+    package let policy: RetryPolicy
+    package let maxRetries: Int
+    package let intervalNs: UInt64
     /// Fewer re-asked responders than this cannot show a clean path; then silent addresses are retried anyway.
-    public let minimumLossSamples: Int
+    package let minimumLossSamples: Int
     /// How many intervals of lateness the pacing makes good by sending sooner.
-    public let catchUpIntervals: UInt64 = 3
-    public private(set) var estimator: RTTEstimator
+    package let catchUpIntervals: UInt64 = 3
+    package private(set) var estimator: RTTEstimator
 
     private let targets: [IPv4Address]
     private var nextFirst = 0
@@ -51,12 +51,12 @@ public struct ScanScheduler: Sendable {
     private var reasked: [IPv4Address: UInt64] = [:]
     private var reaskOutstanding: [IPv4Address] = []
     private var reaskAnswered: Set<IPv4Address> = []
-    public private(set) var reaskLost = 0
-    public private(set) var reaskConfirmed = 0
-    public private(set) var framesSent = 0
-    public private(set) var givenUp: [IPv4Address] = []
+    package private(set) var reaskLost = 0
+    package private(set) var reaskConfirmed = 0
+    package private(set) var framesSent = 0
+    package private(set) var givenUp: [IPv4Address] = []
 
-    public init(
+    package init(
         targets: [IPv4Address],
         ratePerSecond: Int,
         maxRetries: Int,
@@ -75,7 +75,7 @@ public struct ScanScheduler: Sendable {
     }
 
     /// Whether the adaptive policy has seen enough to skip retries (true), needs them (false), or cannot tell yet.
-    public var pathIsClean: Bool? {
+    package var pathIsClean: Bool? {
         guard policy == .adaptive else { return false }
         if reaskLost > 0 { return false }
         let firstPassDone = nextFirst == targets.count && outstanding[0].isEmpty
@@ -84,14 +84,14 @@ public struct ScanScheduler: Sendable {
     }
 
     /// How many addresses the sweep covers, and how many of them were asked at least once so far.
-    public var targetCount: Int { targets.count }
-    public var addressesAsked: Int { nextFirst }
+    package var targetCount: Int { targets.count }
+    package var addressesAsked: Int { nextFirst }
 
     /// When the last first-attempt or retry request to `address` left, for timing each MAC's reply.
-    public func lastSent(to address: IPv4Address) -> UInt64? { lastSentNs[address] }
+    package func lastSent(to address: IPv4Address) -> UInt64? { lastSentNs[address] }
 
     /// Records that a request to `address` left at `nowNs`.
-    public mutating func sent(_ address: IPv4Address, atNs nowNs: UInt64) {
+    package mutating func sent(_ address: IPv4Address, atNs nowNs: UInt64) {
         framesSent += 1
         let grid = nextSendNs ?? nowNs
         // A late wake-up is made good on the next frames (the average stays at the rate), but a debt of more than
@@ -111,7 +111,7 @@ public struct ScanScheduler: Sendable {
 
     /// Records a reply from `address` at `nowNs`; returns the round trip when it can be told unambiguously.
     @discardableResult
-    public mutating func replied(_ address: IPv4Address, atNs nowNs: UInt64) -> UInt64? {
+    package mutating func replied(_ address: IPv4Address, atNs nowNs: UInt64) -> UInt64? {
         if let askedNs = reasked[address], !reaskAnswered.contains(address) {
             reaskAnswered.insert(address)
             reaskConfirmed += 1
@@ -131,7 +131,7 @@ public struct ScanScheduler: Sendable {
     }
 
     /// The next step at monotonic time `nowNs`.
-    public mutating func next(nowNs: UInt64) -> ScanAction {
+    package mutating func next(nowNs: UInt64) -> ScanAction {
         expire(nowNs: nowNs)
         let hasWork = !retryReady.isEmpty || !reaskQueue.isEmpty || nextFirst < targets.count
         if hasWork {

@@ -1,8 +1,8 @@
-public import PacketCodec
+package import PacketCodec
 
 /// Something `arp watch` noticed.
-public struct WatchEvent: Sendable, Hashable {
-    public enum Kind: String, Sendable {
+package struct WatchEvent: Sendable, Hashable {
+    package enum Kind: String, Sendable {
         /// An address seen for the first time.
         case newStation = "new-station"
         /// An address moved to a MAC it never had before.
@@ -17,25 +17,25 @@ public struct WatchEvent: Sendable, Hashable {
         case unanswered
     }
 
-    public var kind: Kind
-    public var ip: IPv4Address
+    package var kind: Kind
+    package var ip: IPv4Address
     /// The MAC the event is about (the new one for changes, the asker for unanswered requests).
-    public var mac: MACAddress
+    package var mac: MACAddress
     /// The MAC before a change, or the other MAC of a duplicate.
-    public var previousMAC: MACAddress?
+    package var previousMAC: MACAddress?
     /// Where it was seen: `namespace/interface`.
-    public var location: String
-    public var timeNs: UInt64
+    package var location: String
+    package var timeNs: UInt64
 }
 
 /// The arpwatch-like state machine: feed it ARP frames with their time and place, get events. Pure.
-public struct WatchState: Sendable {
+package struct WatchState: Sendable {
     /// How long a request may stay unanswered before it is reported.
-    public var unansweredAfterNs: UInt64
+    package var unansweredAfterNs: UInt64
     /// Replies for one address from two MACs this close together are a duplicate, not a change.
-    public var duplicateWindowNs: UInt64
+    package var duplicateWindowNs: UInt64
     /// The same gratuitous announcement seen again within this time (another port of the bridge) is one event.
-    public var repeatWindowNs: UInt64
+    package var repeatWindowNs: UInt64
 
     private struct Station {
         var mac: MACAddress
@@ -48,7 +48,7 @@ public struct WatchState: Sendable {
     private var pending: [IPv4Address: (asker: MACAddress, location: String, sinceNs: UInt64)] = [:]
     private var lastGratuitous: [IPv4Address: (mac: MACAddress, timeNs: UInt64)] = [:]
 
-    public init(
+    package init(
         unansweredAfterNs: UInt64 = 1_000_000_000,
         duplicateWindowNs: UInt64 = 200_000_000,
         repeatWindowNs: UInt64 = 500_000_000
@@ -59,10 +59,10 @@ public struct WatchState: Sendable {
     }
 
     /// The addresses known so far and their current MAC.
-    public var knownStations: [IPv4Address: MACAddress] { stations.mapValues(\.mac) }
+    package var knownStations: [IPv4Address: MACAddress] { stations.mapValues(\.mac) }
 
     /// Takes one ARP packet seen at `location` at monotonic `timeNs`.
-    public mutating func observe(_ packet: ARPPacket, at location: String, timeNs: UInt64) -> [WatchEvent] {
+    package mutating func observe(_ packet: ARPPacket, at location: String, timeNs: UInt64) -> [WatchEvent] {
         var events = expire(nowNs: timeNs)
         let sender = packet.senderIP
         if packet.isGratuitous {
@@ -83,7 +83,7 @@ public struct WatchState: Sendable {
     }
 
     /// Reports requests older than `unansweredAfterNs`; call it when idle too.
-    public mutating func expire(nowNs: UInt64) -> [WatchEvent] {
+    package mutating func expire(nowNs: UInt64) -> [WatchEvent] {
         let overdue = pending.filter { elapsed(from: $0.value.sinceNs, to: nowNs) >= unansweredAfterNs }
         for (target, _) in overdue { pending[target] = nil }
         return overdue.sorted { $0.key < $1.key }.map { target, request in

@@ -1,21 +1,21 @@
 import Foundation
 
 /// The containers and namespaces on this host: LXC containers (defined and running) and named namespaces.
-public struct ContainerInventory: Sendable {
-    public var containers: [LXCContainer]
+package struct ContainerInventory: Sendable {
+    package var containers: [LXCContainer]
     /// Names under /run/netns, sorted.
-    public var namedNamespaces: [String]
+    package var namedNamespaces: [String]
 
-    public init(containers: [LXCContainer], namedNamespaces: [String]) {
+    package init(containers: [LXCContainer], namedNamespaces: [String]) {
         self.containers = containers
         self.namedNamespaces = namedNamespaces
     }
 
     /// The lxcpath LXC uses when none is configured.
-    public static let defaultLXCPath = "/var/lib/lxc"
+    package static let defaultLXCPath = "/var/lib/lxc"
 
     /// Looks at the host: configs under `lxcpath`, running containers in the process table, and /run/netns.
-    public static func scan(lxcpath: String = defaultLXCPath, netnsDirectory: String = "/run/netns") -> Self {
+    package static func scan(lxcpath: String = defaultLXCPath, netnsDirectory: String = "/run/netns") -> Self {
         var containers = definedContainers(lxcpath: lxcpath)
         for running in RunningContainerFinder.find(in: ProcessTable.scan()) {
             if let index = containers.firstIndex(where: { $0.name == running.name }) {
@@ -36,18 +36,18 @@ public struct ContainerInventory: Sendable {
         )
     }
 
-    public func container(named name: String) -> LXCContainer? { containers.first { $0.name == name } }
+    package func container(named name: String) -> LXCContainer? { containers.first { $0.name == name } }
 
-    public var runningContainers: [LXCContainer] { containers.filter(\.isRunning) }
+    package var runningContainers: [LXCContainer] { containers.filter(\.isRunning) }
 
     /// Every container with a config under `lxcpath`.
-    public static func definedContainers(lxcpath: String) -> [LXCContainer] {
+    package static func definedContainers(lxcpath: String) -> [LXCContainer] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: lxcpath)) ?? []
         return names.sorted().compactMap { definedContainer(named: $0, lxcpath: lxcpath) }
     }
 
     /// The container `name` under `lxcpath` with its config parsed, or nil when it has no config file.
-    public static func definedContainer(named name: String, lxcpath: String) -> LXCContainer? {
+    package static func definedContainer(named name: String, lxcpath: String) -> LXCContainer? {
         let path = "\(lxcpath)/\(name)/config"
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let config = LXCConfig.parse(String(decoding: data, as: UTF8.self), file: path, load: loadInclude)

@@ -1,27 +1,27 @@
-public import Topology
+package import Topology
 
 /// How one interface an LXC config declares compares with what the kernel has.
-public struct DeclaredInterfaceCheck: Sendable, Hashable {
-    public var declaration: LXCNetworkDeclaration
+package struct DeclaredInterfaceCheck: Sendable, Hashable {
+    package var declaration: LXCNetworkDeclaration
     /// The interface in the container that matches the declaration (by MAC, else by name); nil when absent.
-    public var interface: String?
+    package var interface: String?
     /// Differences a person should look at: absent, wrong kind, MAC, MTU, bridge or parent, mode, address, down.
-    public var problems: [String]
+    package var problems: [String]
 
-    public init(declaration: LXCNetworkDeclaration, interface: String?, problems: [String]) {
+    package init(declaration: LXCNetworkDeclaration, interface: String?, problems: [String]) {
         self.declaration = declaration
         self.interface = interface
         self.problems = problems
     }
 
-    public var isAbsent: Bool { interface == nil }
+    package var isAbsent: Bool { interface == nil }
 }
 
 extension LXCContainer {
     /// Compares every declared network interface with the container's namespace in `topology` (node `node`).
     ///
     /// LXC names an interface without `lxc.net.N.name` `ethN` by order, so that is the fallback name.
-    public func checkDeclaredNetworks(in topology: HostTopology, node: String) -> [DeclaredInterfaceCheck] {
+    package func checkDeclaredNetworks(in topology: HostTopology, node: String) -> [DeclaredInterfaceCheck] {
         let snapshot = topology.namespace(named: node)
         return declaredNetworks.filter { ["veth", "macvlan", "vlan", "phys"].contains($0.type ?? "") }.map { declared in
             let expectedName = declared.name ?? "eth\(declared.index)"

@@ -1,6 +1,6 @@
 /// An endpoint name (`--from`/`--to`) that does not resolve to a namespace and interface.
-public struct EndpointError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Hashable {
+package struct EndpointError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable, Hashable {
         /// No container, registered endpoint or keyword has this name; `known` lists what exists.
         case unknown(known: [String])
         /// `pid:x`, `ip:x` with text that is not a pid or an address.
@@ -25,16 +25,16 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
         case permissionDenied(path: String)
     }
 
-    public var endpoint: String
-    public var kind: Kind
+    package var endpoint: String
+    package var kind: Kind
 
-    public init(endpoint: String, kind: Kind) {
+    package init(endpoint: String, kind: Kind) {
         self.endpoint = endpoint
         self.kind = kind
     }
 
     /// True when the user typed something wrong (exit 2), false when the system is not as needed (exit 3).
-    public var isUsageError: Bool {
+    package var isUsageError: Bool {
         switch kind {
         // Well-formed names of things that do not exist here (a namespace, an interface, a process) are the
         // system's state, as the README's table says (3), like a namespace that vanished.
@@ -43,7 +43,7 @@ public struct EndpointError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch kind {
         case .unknown(let known):
             return "unknown endpoint '\(endpoint)': known: \(Self.list(known))"

@@ -1,11 +1,11 @@
 import Foundation
-public import LinuxNet
-public import NetworkModel
-import PacketCodec
-public import Topology
+package import LinuxNet
+package import NetworkModel
+package import PacketCodec
+package import Topology
 
 /// Reads one namespace's links, addresses and routes (rtnetlink in production).
-public protocol NamespaceSnapshotSource: Sendable {
+package protocol NamespaceSnapshotSource: Sendable {
     func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot
 }
 
@@ -15,13 +15,13 @@ public protocol NamespaceSnapshotSource: Sendable {
 /// endpoint file (`ext`), an LXC container's name, `netns:NAME`, `pid:PID`, `iface:NAME` (a host interface such as
 /// em2), `ip:ADDR` (whichever known namespace holds the address, else the interface that should hold it).
 /// Registered names win over container names; a duplicate short name is also accepted qualified (`ct1@NETNS`).
-public struct EndpointResolver: Sendable {
+package struct EndpointResolver: Sendable {
     /// The namespace `-n/--netns` names, or `.current` when it was not given (see `host`).
-    public var hostNamespace: NetworkNamespace
-    public let registry: EndpointRegistry
-    public let inventory: ContainerInventory
+    package var hostNamespace: NetworkNamespace
+    package let registry: EndpointRegistry
+    package let inventory: ContainerInventory
 
-    public init(hostNamespace: NetworkNamespace, registry: EndpointRegistry, inventory: ContainerInventory) {
+    package init(hostNamespace: NetworkNamespace, registry: EndpointRegistry, inventory: ContainerInventory) {
         self.hostNamespace = hostNamespace
         self.registry = registry
         self.inventory = inventory
@@ -30,7 +30,7 @@ public struct EndpointResolver: Sendable {
 
     /// The namespace `host` means: the one `-n/--netns` names; without `-n`, the namespace of a `host` entry in
     /// the endpoint file (the lab registers its host namespace so); else the namespace lxcdiag runs in.
-    public var host: NetworkNamespace {
+    package var host: NetworkNamespace {
         if hostNamespace == .current, let registered = registry.endpoint(named: "host"), registered.container == nil,
             let namespace = registered.namespace
         {
@@ -40,13 +40,13 @@ public struct EndpointResolver: Sendable {
     }
 
     /// The host node: `host`, in `host`'s namespace.
-    public var hostNode: NetworkNode {
+    package var hostNode: NetworkNode {
         NetworkNode(name: "host", kind: .host, namespacePath: host.filePath)
     }
 
     /// The names `unknown endpoint` lists: registered names, `host`, containers, then `netns:NAME`. Computed once:
     /// every unknown name's error carries it.
-    public let knownNames: [String]
+    package let knownNames: [String]
 
     private static func knownNames(registry: EndpointRegistry, inventory: ContainerInventory) -> [String] {
         var names = registry.endpoints.map(\.name)
@@ -59,7 +59,7 @@ public struct EndpointResolver: Sendable {
     }
 
     /// What `spec` names, without inspecting any namespace (except `ip:ADDR`, which is found by `resolve`).
-    public func target(_ spec: String) throws(EndpointError) -> EndpointTarget {
+    package func target(_ spec: String) throws(EndpointError) -> EndpointTarget {
         if spec == "host" {
             // A registered `host` also pins its interface and address (the lab's em2), unless -n chose another host.
             if hostNamespace == .current, let registered = registry.endpoint(named: "host") {
@@ -129,7 +129,7 @@ public struct EndpointResolver: Sendable {
     /// An interface that lost its address keeps the one the endpoint file or the container's LXC config
     /// declares, or one a neighbour entry in `elsewhere` maps to its MAC (`addressOrigin` says which); `ip:ADDR`
     /// that nobody holds resolves to the interface that should hold it (see `intendedHolder`).
-    public func resolve(
+    package func resolve(
         _ spec: String,
         snapshots: some NamespaceSnapshotSource,
         elsewhere: [NamespaceSnapshot] = []
@@ -146,7 +146,7 @@ public struct EndpointResolver: Sendable {
     }
 
     /// What `spec` names, including `ip:ADDR` (found by reading the known namespaces through `snapshots`).
-    public func target(_ spec: String, snapshots: some NamespaceSnapshotSource) throws -> EndpointTarget {
+    package func target(_ spec: String, snapshots: some NamespaceSnapshotSource) throws -> EndpointTarget {
         try located(spec, snapshots: snapshots).0
     }
 
@@ -170,7 +170,7 @@ public struct EndpointResolver: Sendable {
     /// Node names are unique: a short name already taken by another namespace (a second lab's `ct1`, a container
     /// named like a registered endpoint) is qualified as `NAME@QUALIFIER` (see `qualified(_:taken:)`), and the
     /// resolver accepts the qualified name as an endpoint.
-    public func searchTargets() -> [EndpointTarget] {
+    package func searchTargets() -> [EndpointTarget] {
         var targets = [EndpointTarget(endpoint: "host", node: hostNode, namespace: host)]
         for registered in registry.endpoints where registered.name != "host" {
             if let target = try? registeredTarget(registered) { targets.append(target) }

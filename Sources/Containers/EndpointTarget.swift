@@ -1,22 +1,22 @@
-public import LinuxNet
-public import NetworkModel
-public import PacketCodec
-public import Topology
+package import LinuxNet
+package import NetworkModel
+package import PacketCodec
+package import Topology
 
 /// What an endpoint name stands for before its namespace is inspected: the node, its namespace, and the interface
 /// or address the name fixes (a registered endpoint, `iface:NAME`, `ip:ADDR`).
-public struct EndpointTarget: Sendable, Hashable {
-    public var endpoint: String
-    public var node: NetworkNode
-    public var namespace: NetworkNamespace
-    public var interface: String?
-    public var ip: IPv4Address?
+package struct EndpointTarget: Sendable, Hashable {
+    package var endpoint: String
+    package var node: NetworkNode
+    package var namespace: NetworkNamespace
+    package var interface: String?
+    package var ip: IPv4Address?
     /// Where `ip` came from (`the endpoint file`), said when the interface turns out not to hold it.
-    public var addressOrigin: String?
+    package var addressOrigin: String?
     /// The LXC container behind the target, whose config declares its interfaces and addresses.
-    public var container: String?
+    package var container: String?
 
-    public init(
+    package init(
         endpoint: String,
         node: NetworkNode,
         namespace: NetworkNamespace,
@@ -36,10 +36,10 @@ public struct EndpointTarget: Sendable, Hashable {
 }
 
 /// Chooses the interface, address and MAC of an endpoint from its namespace's snapshot.
-public enum EndpointInterfaceChoice {
+package enum EndpointInterfaceChoice {
     /// The interface: the one the target names, else the one holding the target's address, else the default
     /// route's, else the first up interface with an IPv4 address, else the first that is not loopback.
-    public static func choose(
+    package static func choose(
         for target: EndpointTarget,
         in snapshot: NamespaceSnapshot
     ) throws(EndpointError) -> (link: Link, ip: IPv4Address?) {
@@ -76,7 +76,7 @@ public enum EndpointInterfaceChoice {
     /// The endpoint as probes use it. An interface that lost its address keeps the declared or last-known one
     /// (the target's own, from the endpoint file; `declared`, from the LXC config; a neighbour entry in
     /// `elsewhere` mapping an address to the interface's MAC), with `addressOrigin` saying where it came from.
-    public static func resolve(
+    package static func resolve(
         _ target: EndpointTarget,
         in snapshot: NamespaceSnapshot,
         declared: [LXCNetworkDeclaration] = [],

@@ -1,14 +1,14 @@
-public import PacketCodec
+package import PacketCodec
 
 /// One `key = value` line of an LXC container config, with where it came from.
-public struct LXCConfigEntry: Sendable, Hashable, Codable {
-    public var key: String
-    public var value: String
+package struct LXCConfigEntry: Sendable, Hashable, Codable {
+    package var key: String
+    package var value: String
     /// The file that held the line (the container's config or an included file).
-    public var file: String
-    public var line: Int
+    package var file: String
+    package var line: Int
 
-    public init(key: String, value: String, file: String, line: Int) {
+    package init(key: String, value: String, file: String, line: Int) {
         self.key = key
         self.value = value
         self.file = file
@@ -17,40 +17,40 @@ public struct LXCConfigEntry: Sendable, Hashable, Codable {
 }
 
 /// A network interface an LXC config declares (`lxc.net.N.*`), whether or not it exists right now.
-public struct LXCNetworkDeclaration: Sendable, Hashable, Codable {
+package struct LXCNetworkDeclaration: Sendable, Hashable, Codable {
     /// N in `lxc.net.N`.
-    public var index: Int
+    package var index: Int
     /// `veth`, `macvlan`, `vlan`, `phys`, `ipvlan`, `empty`, `none`.
-    public var type: String?
+    package var type: String?
     /// The host interface the container's interface hangs off (bridge for veth, parent for macvlan).
-    public var link: String?
+    package var link: String?
     /// The configured MAC, as written (LXC allows `x` placeholders such as `00:16:3e:xx:xx:xx`).
-    public var hwaddr: String?
+    package var hwaddr: String?
     /// The interface name inside the container.
-    public var name: String?
+    package var name: String?
     /// The host-side veth name (`lxc.net.N.veth.pair`).
-    public var vethPair: String?
+    package var vethPair: String?
     /// `private`, `vepa`, `bridge` or `passthru`.
-    public var macvlanMode: String?
+    package var macvlanMode: String?
     /// `lxc.net.N.ipv4.address` values, in order (`192.0.2.10/24`).
-    public var ipv4Addresses: [String]
-    public var ipv4Gateway: String?
-    public var mtu: Int?
+    package var ipv4Addresses: [String]
+    package var ipv4Gateway: String?
+    package var mtu: Int?
     /// `up` when LXC brings the interface up.
-    public var flags: String?
+    package var flags: String?
     /// `lxc.net.N.vlan.id` for type vlan.
-    public var vlanID: Int?
+    package var vlanID: Int?
 
-    public init(index: Int) {
+    package init(index: Int) {
         self.index = index
         self.ipv4Addresses = []
     }
 
     /// The configured MAC when it is a complete address (no `x` placeholders).
-    public var mac: MACAddress? { hwaddr.flatMap(MACAddress.init) }
+    package var mac: MACAddress? { hwaddr.flatMap(MACAddress.init) }
 
     /// The configured addresses that parse as IPv4 networks (`192.0.2.10/24`; a bare address counts as /32).
-    public var ipv4Networks: [IPv4Network] {
+    package var ipv4Networks: [IPv4Network] {
         ipv4Addresses.compactMap { text in
             let first = String(text.split(separator: " ").first ?? "")
             if first.contains("/") { return IPv4Network(first) }
@@ -60,21 +60,21 @@ public struct LXCNetworkDeclaration: Sendable, Hashable, Codable {
 }
 
 /// An LXC container's configuration: every entry in file order, with `lxc.include`s expanded.
-public struct LXCConfig: Sendable, Hashable {
-    public var entries: [LXCConfigEntry]
+package struct LXCConfig: Sendable, Hashable {
+    package var entries: [LXCConfigEntry]
     /// Includes that could not be read, and lines that are not `key = value`, as `file:line: reason`.
-    public var problems: [String]
+    package var problems: [String]
 
-    public init(entries: [LXCConfigEntry], problems: [String] = []) {
+    package init(entries: [LXCConfigEntry], problems: [String] = []) {
         self.entries = entries
         self.problems = problems
     }
 
     /// The last value of `key` (LXC keeps the last one for single-valued keys).
-    public func value(_ key: String) -> String? { entries.last { $0.key == key }?.value }
+    package func value(_ key: String) -> String? { entries.last { $0.key == key }?.value }
 
     /// The declared network interfaces, by index. An empty `lxc.net =` line clears the ones before it, as in LXC.
-    public var networks: [LXCNetworkDeclaration] {
+    package var networks: [LXCNetworkDeclaration] {
         var byIndex: [Int: LXCNetworkDeclaration] = [:]
         for entry in entries {
             if entry.key == "lxc.net" && entry.value.isEmpty {
@@ -109,7 +109,7 @@ public struct LXCConfig: Sendable, Hashable {
 
     /// Parses config text. `load` returns the text of an included file, or the names of the `*.conf` files of an
     /// included directory (LXC includes every `.conf` file of a directory, in name order).
-    public static func parse(
+    package static func parse(
         _ text: String,
         file: String,
         load: (String) -> IncludedConfig? = { _ in nil }
@@ -170,7 +170,7 @@ public struct LXCConfig: Sendable, Hashable {
 }
 
 /// What an `lxc.include` names: a file's text, or a directory's entries.
-public enum IncludedConfig: Sendable, Hashable {
+package enum IncludedConfig: Sendable, Hashable {
     case file(String)
     case directory([String])
 }

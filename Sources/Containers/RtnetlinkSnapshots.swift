@@ -1,11 +1,11 @@
-public import LinuxNet
-public import Topology
+package import LinuxNet
+package import Topology
 
 /// Reads namespaces through rtnetlink (the Topology module's capture), for resolving endpoints on a live host.
-public struct RtnetlinkSnapshots: NamespaceSnapshotSource {
-    public init() {}
+package struct RtnetlinkSnapshots: NamespaceSnapshotSource {
+    package init() {}
 
-    public func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot {
+    package func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot {
         try NamespaceSnapshot.capture(TopologyTarget(name: node.name, kind: node.kind, namespace: namespace))
     }
 }
@@ -13,19 +13,19 @@ public struct RtnetlinkSnapshots: NamespaceSnapshotSource {
 extension EndpointResolver {
     /// Every namespace known here as capture targets: host first, then running containers, registered endpoints
     /// and named namespaces. The capture keeps the first name of a namespace known under several.
-    public func topologyTargets() -> [TopologyTarget] {
+    package func topologyTargets() -> [TopologyTarget] {
         searchTargets().map { TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace) }
     }
 }
 
 /// Answers snapshot requests from a topology already captured, matching namespaces by inode, and captures
 /// live only a namespace the topology lacks. Saves a second rtnetlink round per endpoint.
-public struct CapturedSnapshots: NamespaceSnapshotSource {
-    public var topology: HostTopology
+package struct CapturedSnapshots: NamespaceSnapshotSource {
+    package var topology: HostTopology
 
-    public init(topology: HostTopology) { self.topology = topology }
+    package init(topology: HostTopology) { self.topology = topology }
 
-    public func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot {
+    package func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot {
         let inode = try namespace.identity().inode
         if var snapshot = topology.namespaces.first(where: { $0.node.namespaceInode == inode }) {
             snapshot.node = node

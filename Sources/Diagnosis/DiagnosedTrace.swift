@@ -1,16 +1,16 @@
-public import Containers
-public import Topology
-public import Trace
+package import Containers
+package import Topology
+package import Trace
 
 /// A trace with the catalogue's findings: the wiring and settings of every namespace the plan touches are read
 /// first (an ARP reply would refresh the source's neighbour cache), then the probes run, then the rules.
-public enum DiagnosedTrace {
+package enum DiagnosedTrace {
     /// Runs `plan` with `tracer` and puts the rules' findings ahead of the trace's own in the report.
     ///
     /// `alsoRead` adds namespaces off the path whose wiring matters (other containers on the bridge, for
     /// duplicate addresses and MACs); `containers` gives LXC configs. A namespace that cannot be read leaves its
     /// rules silent; only the trace's own errors are thrown.
-    public static func run(
+    package static func run(
         _ plan: TracePlan,
         tracer: Tracer = Tracer(),
         alsoRead: [TopologyTarget] = [],

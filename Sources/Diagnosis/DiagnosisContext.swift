@@ -1,16 +1,16 @@
-public import Containers
-public import KernelDrops
-public import KernelSettings
+package import Containers
+package import KernelDrops
+package import KernelSettings
 import PacketCodec
-public import Topology
-public import Trace
+package import Topology
+package import Trace
 
 /// The kernel settings read in one namespace; either part is nil when it could not be read.
-public struct NodeSettings: Sendable, Hashable {
-    public var sysctls: NamespaceSysctls?
-    public var netfilter: NetfilterRuleset?
+package struct NodeSettings: Sendable, Hashable {
+    package var sysctls: NamespaceSysctls?
+    package var netfilter: NetfilterRuleset?
 
-    public init(sysctls: NamespaceSysctls? = nil, netfilter: NetfilterRuleset? = nil) {
+    package init(sysctls: NamespaceSysctls? = nil, netfilter: NetfilterRuleset? = nil) {
         self.sysctls = sysctls
         self.netfilter = netfilter
     }
@@ -19,14 +19,14 @@ public struct NodeSettings: Sendable, Hashable {
 /// A frame captured with its 802.1Q tags, as PACKET_AUXDATA or the frame itself reports them.
 ///
 /// The trace report does not carry tags; the VLAN rule takes these recorded sightings instead.
-public struct TaggedFrameSighting: Sendable, Hashable {
-    public var at: HopName
+package struct TaggedFrameSighting: Sendable, Hashable {
+    package var at: HopName
     /// The VLAN IDs the frame carried, outermost first; empty for an untagged frame.
-    public var vlanIDs: [UInt16]
+    package var vlanIDs: [UInt16]
     /// The VLAN the frame should have carried there, when the configuration says (an LXC `vlan.id`).
-    public var expectedVLAN: UInt16?
+    package var expectedVLAN: UInt16?
 
-    public init(at: HopName, vlanIDs: [UInt16], expectedVLAN: UInt16? = nil) {
+    package init(at: HopName, vlanIDs: [UInt16], expectedVLAN: UInt16? = nil) {
         self.at = at
         self.vlanIDs = vlanIDs
         self.expectedVLAN = expectedVLAN
@@ -36,7 +36,7 @@ public struct TaggedFrameSighting: Sendable, Hashable {
 extension TaggedFrameSighting {
     /// The distinct tag stacks among frames captured at `hop` (libpcap puts a tag the NIC stripped back into the
     /// bytes), one sighting each; frames that do not decode as Ethernet are skipped.
-    public static func sightings(
+    package static func sightings(
         at hop: HopName,
         frames: [[UInt8]],
         expectedVLAN: UInt16? = nil
@@ -56,17 +56,17 @@ extension TaggedFrameSighting {
 /// Everything the rules combine besides the trace: the wiring, the settings, the kernel's drops, the configs.
 ///
 /// Node names must be the ones the trace report uses (`host`, container names, netns names).
-public struct DiagnosisContext: Sendable {
-    public var topology: HostTopology
+package struct DiagnosisContext: Sendable {
+    package var topology: HostTopology
     /// By node name.
-    public var settings: [String: NodeSettings]
+    package var settings: [String: NodeSettings]
     /// Drops of this run's frames the kernel reported (skb:kfree_skb), besides the one in the report's `drop`.
-    public var kernelDrops: [KernelDrop]
+    package var kernelDrops: [KernelDrop]
     /// LXC containers with their configs, for declared-versus-real checks.
-    public var containers: [LXCContainer]
-    public var taggedFrames: [TaggedFrameSighting]
+    package var containers: [LXCContainer]
+    package var taggedFrames: [TaggedFrameSighting]
 
-    public init(
+    package init(
         topology: HostTopology,
         settings: [String: NodeSettings] = [:],
         kernelDrops: [KernelDrop] = [],

@@ -1,33 +1,33 @@
-public import Containers
+package import Containers
 import Foundation
-import KernelSettings
+internal import KernelSettings
 import LinuxNet
 import NetworkModel
-public import Topology
-public import Trace
+package import Topology
+package import Trace
 
 /// What `lxcdiag doctor` found: the findings, the namespaces it looked at, and what it could not read.
-public struct DoctorReport: Sendable, Encodable {
-    public static let schema = "lxcdiag.doctor/1"
+package struct DoctorReport: Sendable, Encodable {
+    package static let schema = "lxcdiag.doctor/1"
 
     /// The node names inspected, host first.
-    public var inspected: [String]
-    public var findings: [Finding]
+    package var inspected: [String]
+    package var findings: [Finding]
     /// What could not be read (a namespace gone, nft missing), one line each; the rest was still checked.
-    public var problems: [String]
+    package var problems: [String]
 
-    public init(inspected: [String], findings: [Finding], problems: [String]) {
+    package init(inspected: [String], findings: [Finding], problems: [String]) {
         self.inspected = inspected
         self.findings = findings
         self.problems = problems
     }
 
     /// Whether an error-level finding exists (exit status 1).
-    public var hasErrors: Bool { findings.contains { $0.severity == .error } }
+    package var hasErrors: Bool { findings.contains { $0.severity == .error } }
 
     private enum CodingKeys: String, CodingKey { case schema, inspected, findings, problems }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.schema, forKey: .schema)
         try container.encode(inspected, forKey: .inspected)
@@ -37,10 +37,10 @@ public struct DoctorReport: Sendable, Encodable {
 }
 
 /// Reads what doctor needs from the running system (rtnetlink, /proc/sys/net, `nft -j`) without sending a frame.
-public enum DoctorInspection {
+package enum DoctorInspection {
     /// Every namespace a trace plan touches (its ends and capture points), named as the trace names them, so the
     /// context read for them matches the report's nodes.
-    public static func targets(for plan: TracePlan) -> [TopologyTarget] {
+    package static func targets(for plan: TracePlan) -> [TopologyTarget] {
         var targets: [TopologyTarget] = []
         let points =
             [(plan.source.node, plan.source.namespace), (plan.target.node, plan.target.namespace)]
@@ -61,7 +61,7 @@ public enum DoctorInspection {
     ///
     /// Throws only when the first target (the host) cannot be read; anything else unreadable is named in
     /// `problems`.
-    public static func inspect(_ targets: [TopologyTarget], containers: [LXCContainer]) throws -> DoctorReport {
+    package static func inspect(_ targets: [TopologyTarget], containers: [LXCContainer]) throws -> DoctorReport {
         let (context, problems) = try read(targets, containers: containers)
         return DoctorReport(
             inspected: context.topology.namespaces.map(\.node.name),
@@ -72,7 +72,7 @@ public enum DoctorInspection {
 
     /// The wiring and settings of `targets` as the rules take them, and what could not be read. For a trace,
     /// call it before the probes run: an ARP reply refreshes the source's neighbour cache.
-    public static func read(
+    package static func read(
         _ targets: [TopologyTarget],
         containers: [LXCContainer] = []
     ) throws

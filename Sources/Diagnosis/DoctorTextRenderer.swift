@@ -1,10 +1,10 @@
 import Foundation
-import Trace
+internal import Trace
 
 /// The text form of a doctor report: one block per finding, errors first, then a count.
-public enum DoctorTextRenderer {
+package enum DoctorTextRenderer {
     /// The report as text: each finding with its evidence and fix, then what could not be read and a count.
-    public static func render(_ report: DoctorReport, colour: Bool) -> String {
+    package static func render(_ report: DoctorReport, colour: Bool) -> String {
         var lines: [String] = []
         for finding in report.findings {
             let severity = finding.severity.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0)

@@ -1,9 +1,9 @@
-public import Trace
+package import Trace
 
 /// The stable code of every finding lxcdiag can report, with the severity it carries.
 ///
 /// The raw value is what `--json` prints in `code`; docs/findings.md documents each one (cause, evidence, fix).
-public enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
+package enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
     case linkDown = "LINK_DOWN"
     case addressNotConfigured = "ADDRESS_NOT_CONFIGURED"
     case noRoute = "NO_ROUTE"
@@ -28,7 +28,7 @@ public enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// How bad the cause is when a trace proves it: every code names something that loses frames, so all are
     /// errors except the ones that are a risk rather than a loss (doctor may lower others to warnings).
-    public var severity: Finding.Severity {
+    package var severity: Finding.Severity {
         switch self {
         case .arpFlux, .macvlanVepaNoHairpin, .promiscRequired: .warning
         default: .error
@@ -36,7 +36,7 @@ public enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
     }
 
     /// One line saying what the code means.
-    public var meaning: String {
+    package var meaning: String {
         switch self {
         case .linkDown: "an interface on the path is down or has no carrier"
         case .addressNotConfigured: "the target has no such address"
@@ -65,7 +65,7 @@ public enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
 
 extension Finding {
     /// A finding with a catalogue code; the severity is the code's unless `severity` overrides it.
-    public init(
+    package init(
         _ code: FindingCode,
         severity: Severity? = nil,
         at location: HopName?,
@@ -84,5 +84,5 @@ extension Finding {
     }
 
     /// The catalogue code, when the finding carries one (trace-level findings use their own lower-case codes).
-    public var catalogueCode: FindingCode? { FindingCode(rawValue: code) }
+    package var catalogueCode: FindingCode? { FindingCode(rawValue: code) }
 }

@@ -1,4 +1,4 @@
-import Topology
+internal import Topology
 
 /// Fix commands spelled for the namespace they must run in.
 enum NodeCommand {

@@ -1,4 +1,4 @@
-import Topology
+internal import Topology
 
 /// Which interfaces share a layer-2 segment: veth ends, bridge ports and their bridge, macvlan children and their
 /// parent are joined; a namespace alone never joins its interfaces (that takes a bridge).

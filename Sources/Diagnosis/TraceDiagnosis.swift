@@ -1,11 +1,11 @@
-public import Trace
+package import Trace
 
 /// The rules that explain a trace: the report's observations combined with the wiring and the settings.
-public enum TraceDiagnosis {
+package enum TraceDiagnosis {
     /// The catalogue findings `report` and `context` prove, errors first.
     ///
     /// KERNEL_DROP is only reported when no other error explains the loss. Pure: no I/O.
-    public static func findings(for report: TraceReport, in context: DiagnosisContext) -> [Finding] {
+    package static func findings(for report: TraceReport, in context: DiagnosisContext) -> [Finding] {
         let facts = TraceFacts(report: report, context: context)
         var findings: [Finding] = []
         findings += LinkRules.trace(facts)
@@ -26,7 +26,7 @@ public enum TraceDiagnosis {
     }
 
     /// The report with the catalogue's findings first, then the trace's own that none of them restates.
-    public static func diagnose(_ report: TraceReport, in context: DiagnosisContext) -> TraceReport {
+    package static func diagnose(_ report: TraceReport, in context: DiagnosisContext) -> TraceReport {
         var diagnosed = report
         diagnosed.findings = withoutRestated(findings(for: report, in: context) + report.findings)
         return diagnosed
@@ -34,7 +34,7 @@ public enum TraceDiagnosis {
 
     /// `findings` less the trace's own findings that a catalogue finding in the list says again with the cause
     /// named (a `stale-neighbour` beside STALE_NEIGHBOUR). Order is kept.
-    public static func withoutRestated(_ findings: [Finding]) -> [Finding] {
+    package static func withoutRestated(_ findings: [Finding]) -> [Finding] {
         let present = Set(findings.compactMap(\.catalogueCode))
         return findings.filter { finding in
             !(restatedBy[finding.code] ?? []).contains { present.contains($0) }
@@ -72,9 +72,9 @@ public enum TraceDiagnosis {
 }
 
 /// The rules that need no probe: what the host's wiring, settings and container configs show on their own.
-public enum DoctorRules {
+package enum DoctorRules {
     /// Every finding the context shows, errors first. Pure: no I/O.
-    public static func findings(in context: DiagnosisContext) -> [Finding] {
+    package static func findings(in context: DiagnosisContext) -> [Finding] {
         var findings: [Finding] = []
         findings += LinkRules.doctor(context)
         findings += BridgeRules.doctor(context)

@@ -1,8 +1,8 @@
-import KernelDrops
-import KernelSettings
+internal import KernelDrops
+internal import KernelSettings
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// A trace report read together with the context: the questions every rule asks of both.
 struct TraceFacts {

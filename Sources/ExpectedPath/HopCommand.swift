@@ -1,4 +1,4 @@
-import Topology
+internal import Topology
 
 /// Fix commands spelled so they run as printed from the namespace lxcdiag runs in.
 enum HopCommand {

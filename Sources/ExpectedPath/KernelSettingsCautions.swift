@@ -1,11 +1,11 @@
-public import KernelSettings
+package import KernelSettings
 
 /// The sysctls and netfilter ruleset of one namespace on a path, as far as they could be read.
-public struct NodeKernelSettings: Sendable, Hashable {
-    public var sysctls: NamespaceSysctls?
-    public var netfilter: NetfilterRuleset?
+package struct NodeKernelSettings: Sendable, Hashable {
+    package var sysctls: NamespaceSysctls?
+    package var netfilter: NetfilterRuleset?
 
-    public init(sysctls: NamespaceSysctls?, netfilter: NetfilterRuleset?) {
+    package init(sysctls: NamespaceSysctls?, netfilter: NetfilterRuleset?) {
         self.sysctls = sysctls
         self.netfilter = netfilter
     }
@@ -17,7 +17,7 @@ extension ExpectedPath {
     /// chains, forwarding and rp_filter where a namespace routes; OUTPUT at the sender; INPUT at the receiver.
     ///
     /// `settings` is keyed by node name; nodes without an entry get no cautions.
-    public mutating func addCautions(_ settings: [String: NodeKernelSettings]) {
+    package mutating func addCautions(_ settings: [String: NodeKernelSettings]) {
         for index in hops.indices {
             let hop = hops[index]
             guard let node = settings[hop.node] else { continue }

@@ -1,7 +1,7 @@
-public import PacketCodec
+package import PacketCodec
 
 /// Why a frame reaches a hop.
-public enum HopReason: String, Sendable, Hashable, Codable {
+package enum HopReason: String, Sendable, Hashable, Codable {
     /// The sender's route lookup chose this interface.
     case routeLookup = "route-lookup"
     /// The frame crossed a veth pair to its other end.
@@ -27,7 +27,7 @@ public enum HopReason: String, Sendable, Hashable, Codable {
 }
 
 /// What one hop does with the frame.
-public enum HopDirection: String, Sendable, Hashable, Codable {
+package enum HopDirection: String, Sendable, Hashable, Codable {
     /// The frame leaves the namespace's stack through this interface.
     case egress
     /// The frame arrives on this interface.
@@ -40,17 +40,17 @@ public enum HopDirection: String, Sendable, Hashable, Codable {
 
 /// A disagreement between what the target's declared attachment says and what the kernel's tables hold, found
 /// at one hop: the walk goes on along the intended path and records it here instead of walking elsewhere.
-public struct PathFinding: Sendable, Hashable, Codable {
+package struct PathFinding: Sendable, Hashable, Codable {
     /// The catalogue code (`FDB_WRONG_PORT`, `ADDRESS_NOT_CONFIGURED`; see docs/findings.md).
-    public var code: String
-    public var summary: String
+    package var code: String
+    package var summary: String
     /// The table entries that show it (`fdb 02:.. dev veth-ct2 master br0 static`).
-    public var evidence: [String]
+    package var evidence: [String]
     /// What repairs it: a command runnable as printed (namespace-qualified) when the place is known, else what
     /// to do (the interface that should hold an address nobody holds is not known).
-    public var fix: String?
+    package var fix: String?
 
-    public init(code: String, summary: String, evidence: [String], fix: String? = nil) {
+    package init(code: String, summary: String, evidence: [String], fix: String? = nil) {
         self.code = code
         self.summary = summary
         self.evidence = evidence
@@ -59,30 +59,30 @@ public struct PathFinding: Sendable, Hashable, Codable {
 }
 
 /// One place the frame should be seen on its way.
-public struct PathHop: Sendable, Hashable, Codable {
+package struct PathHop: Sendable, Hashable, Codable {
     /// The namespace's node name (`host`, a container, a netns name); `outside` for the unseen network.
-    public var node: String
-    public var interface: String
-    public var direction: HopDirection
-    public var reason: HopReason
+    package var node: String
+    package var interface: String
+    package var direction: HopDirection
+    package var reason: HopReason
     /// Evidence in words: the route, FDB entry, neighbour entry or macvlan mode that sends the frame here.
-    public var detail: String
+    package var detail: String
     /// The destination MAC the frame carries at this hop.
-    public var destinationMAC: MACAddress?
+    package var destinationMAC: MACAddress?
     /// Set when the frame cannot pass here, saying why (port blocking, macvlan parent, link down).
-    public var blocked: String?
+    package var blocked: String?
     /// Set when this hop is a design limit (macvlan parent to child), not a fault.
-    public var blockedByDesign: Bool
+    package var blockedByDesign: Bool
     /// True when a capture on this interface in this namespace should see the frame (false for a bridge device
     /// that forwards between ports, and for the outside network).
-    public var observable: Bool
+    package var observable: Bool
     /// Netfilter chains and sysctls of this namespace that can drop the frame here (see `addCautions`).
-    public var cautions: [String]
+    package var cautions: [String]
     /// Where the kernel's state disagrees with the intended path at this hop (a wrong FDB entry, the target's
     /// missing address); the frame dies here although the walk goes on to the target.
-    public var findings: [PathFinding]
+    package var findings: [PathFinding]
 
-    public init(
+    package init(
         node: String,
         interface: String,
         direction: HopDirection,
@@ -108,23 +108,23 @@ public struct PathHop: Sendable, Hashable, Codable {
 }
 
 /// Where a path starts or ends: a node in the topology, an interface there, and an address.
-public struct PathEndpoint: Sendable, Hashable, Codable {
+package struct PathEndpoint: Sendable, Hashable, Codable {
     /// The name the user typed.
-    public var endpoint: String
-    public var node: String
+    package var endpoint: String
+    package var node: String
     /// The interface the endpoint sends from or receives on.
-    public var interface: String?
+    package var interface: String?
     /// True when the endpoint fixes its interface (`iface:em2`, or an endpoint file entry naming one): the walk then
     /// sends from it instead of the interface the route lookup picks.
-    public var interfacePinned: Bool
+    package var interfacePinned: Bool
     /// The endpoint's address; a destination needs one, a source (`iface:em1` without an address) may lack it.
-    public var ip: IPv4Address?
-    public var mac: MACAddress?
+    package var ip: IPv4Address?
+    package var mac: MACAddress?
     /// Where `ip` came from when the interface does not hold it (the endpoint file, the LXC config, a neighbour
     /// entry elsewhere), in words; nil when the interface holds it or the source needs none.
-    public var addressOrigin: String?
+    package var addressOrigin: String?
 
-    public init(
+    package init(
         endpoint: String,
         node: String,
         interface: String?,
@@ -144,18 +144,18 @@ public struct PathEndpoint: Sendable, Hashable, Codable {
 }
 
 /// The hops a frame from one endpoint to another is expected to take, as the kernel's tables say.
-public struct ExpectedPath: Sendable, Hashable, Codable {
-    public static let schema = "lxcdiag.path/1"
-    public var schema: String
-    public var from: PathEndpoint
-    public var to: PathEndpoint
-    public var hops: [PathHop]
+package struct ExpectedPath: Sendable, Hashable, Codable {
+    package static let schema = "lxcdiag.path/1"
+    package var schema: String
+    package var from: PathEndpoint
+    package var to: PathEndpoint
+    package var hops: [PathHop]
     /// True when the walk reached the destination without a blocked hop and no hop has a finding.
-    public var reachable: Bool
+    package var reachable: Bool
     /// Things the walk had to assume or could not decide (an unseen outside network, a stale neighbour entry).
-    public var notes: [String]
+    package var notes: [String]
 
-    public init(from: PathEndpoint, to: PathEndpoint, hops: [PathHop], reachable: Bool, notes: [String]) {
+    package init(from: PathEndpoint, to: PathEndpoint, hops: [PathHop], reachable: Bool, notes: [String]) {
         self.schema = Self.schema
         self.from = from
         self.to = to
@@ -165,10 +165,10 @@ public struct ExpectedPath: Sendable, Hashable, Codable {
     }
 
     /// The first hop the frame cannot pass, if any.
-    public var blockedHop: PathHop? { hops.first { $0.blocked != nil } }
+    package var blockedHop: PathHop? { hops.first { $0.blocked != nil } }
 
     /// Every hop finding, in path order, with the hop it is at.
-    public var findings: [(hop: PathHop, finding: PathFinding)] {
+    package var findings: [(hop: PathHop, finding: PathFinding)] {
         hops.flatMap { hop in hop.findings.map { (hop, $0) } }
     }
 }

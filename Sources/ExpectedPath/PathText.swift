@@ -1,7 +1,7 @@
 /// The text form of `lxcdiag path`: a header, one line per hop with its blocks and cautions, then notes.
-public enum PathText {
+package enum PathText {
     /// The path as lines a person reads, each ending in a newline.
-    public static func render(_ path: ExpectedPath) -> String {
+    package static func render(_ path: ExpectedPath) -> String {
         func name(_ endpoint: PathEndpoint) -> String {
             let ip = endpoint.ip.map { " \($0)" } ?? ""
             return "\(endpoint.endpoint) (\(endpoint.node)\(ip))"

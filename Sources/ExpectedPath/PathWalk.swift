@@ -1,11 +1,11 @@
-public import PacketCodec
-public import Topology
+package import PacketCodec
+package import Topology
 
 /// Computes the expected path of a frame between two endpoints from the captured topology. Pure: no I/O.
-public enum PathFinder {
+package enum PathFinder {
     /// The hops from `from` to `to`, each with its reason, following routes, neighbours, veth peers, bridge FDBs
     /// (or flooding) and macvlan parents and children, until the destination address is reached or a hop blocks.
-    public static func path(from: PathEndpoint, to: PathEndpoint, in topology: HostTopology) -> ExpectedPath {
+    package static func path(from: PathEndpoint, to: PathEndpoint, in topology: HostTopology) -> ExpectedPath {
         var walk = PathWalk(topology: topology, from: from, to: to)
         walk.run()
         return ExpectedPath(from: from, to: to, hops: walk.hops, reachable: walk.reachable, notes: walk.notes)
@@ -15,7 +15,7 @@ public enum PathFinder {
 extension PathFinder {
     /// The interface `from`'s route lookup sends a frame for `address` out of (its pinned one when it has one);
     /// nil when it has no route there. A target nobody holds is the segment behind it.
-    public static func egressInterface(
+    package static func egressInterface(
         from: PathEndpoint,
         toward address: IPv4Address,
         in topology: HostTopology

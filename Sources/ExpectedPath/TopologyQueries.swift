@@ -1,5 +1,5 @@
-import PacketCodec
-import Topology
+internal import PacketCodec
+internal import Topology
 
 /// An interface together with the namespace that holds it.
 struct PlacedLink {

@@ -4,15 +4,15 @@
 /// Buffer addresses are reused as soon as a buffer is freed, and a buffer freed normally (`consume_skb`) is
 /// not traced, so a tracked address is trusted only for `window` nanoseconds after it was last seen; the
 /// kernel drops a frame within microseconds of receiving or queueing it. Pure logic, no I/O.
-public struct DropMatcher: Sendable {
-    public let signature: DropSignature
+package struct DropMatcher: Sendable {
+    package let signature: DropSignature
     /// How long after its last packet event a buffer's drop is still attributed to it.
-    public let windowNs: UInt64
+    package let windowNs: UInt64
     private var tracked: [String: Tracked] = [:]
     /// Events the kernel overwrote before they were read; drops among them are unknown.
-    public private(set) var lostEvents = 0
+    package private(set) var lostEvents = 0
     /// CLOCK_MONOTONIC minus the trace clock, once a clock marker has been seen.
-    public private(set) var clockOffsetNs: Int64?
+    package private(set) var clockOffsetNs: Int64?
 
     private struct Tracked: Sendable {
         var frameLength: Int
@@ -20,13 +20,13 @@ public struct DropMatcher: Sendable {
         var devices: [String]
     }
 
-    public init(signature: DropSignature, windowNs: UInt64 = 10_000_000) {
+    package init(signature: DropSignature, windowNs: UInt64 = 10_000_000) {
         self.signature = signature
         self.windowNs = windowNs
     }
 
     /// Feeds one record in the kernel's order; returns the drop it completes, if any.
-    public mutating func consume(_ record: TraceRecord) -> KernelDrop? {
+    package mutating func consume(_ record: TraceRecord) -> KernelDrop? {
         switch record {
         case .lost(_, let count):
             // Saturating: two damaged counts near Int.max must not trap.
@@ -59,7 +59,7 @@ public struct DropMatcher: Sendable {
 
     /// Whether a packet event has made the buffer at `buffer` (as the kernel printed its address) one of the
     /// run's, so that its drop would be reported.
-    public func isTracking(buffer: String) -> Bool { tracked[buffer] != nil }
+    package func isTracking(buffer: String) -> Bool { tracked[buffer] != nil }
 
     private mutating func track(_ event: PacketEvent) {
         guard signature.watches(event.device),

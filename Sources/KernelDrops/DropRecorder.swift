@@ -24,12 +24,12 @@ import LinuxNet
 /// // ... send the probes, wait for replies ...
 /// let drops = recorder.stop()   // [KernelDrop(reason: "NETFILTER_DROP", location: "nft_do_chain+0x3e8/0x610", ...)]
 /// ```
-public final class DropRecorder: @unchecked Sendable {
+package final class DropRecorder: @unchecked Sendable {
     // Safe: every stored `var` is only touched while holding `lock`; the reader thread reaches them through
     // `consume`, which takes the lock too, and the signal thread through `tearDown`, which does the same.
 
     /// Whether the recorder is collecting drops.
-    public enum State: Sendable, Hashable {
+    package enum State: Sendable, Hashable {
         /// Collecting into the named tracefs instance.
         case recording(instance: String)
         /// The kernel's drop account cannot be recorded; the reason says what is missing.
@@ -66,7 +66,7 @@ public final class DropRecorder: @unchecked Sendable {
     ///   - signature: the run's frame lengths, and optionally the interfaces to watch.
     ///   - fileSystem: the tracefs to use; nil finds the mounted one or mounts it.
     ///   - windowNs: how long after a frame's last packet event its drop is still attributed to it.
-    public static func start(
+    package static func start(
         signature: DropSignature,
         fileSystem: TraceFileSystem? = nil,
         windowNs: UInt64 = 10_000_000
@@ -87,26 +87,26 @@ public final class DropRecorder: @unchecked Sendable {
     }
 
     /// The recorder's state.
-    public var state: State { lock.withLock { currentState } }
+    package var state: State { lock.withLock { currentState } }
 
     /// The drops recorded so far, in the kernel's order.
-    public var drops: [KernelDrop] { lock.withLock { recorded } }
+    package var drops: [KernelDrop] { lock.withLock { recorded } }
 
     /// How long `start` took to mount, create and enable the instance and start its reader, in nanoseconds.
-    public var setupNs: UInt64 { lock.withLock { setupDuration } }
+    package var setupNs: UInt64 { lock.withLock { setupDuration } }
 
     /// How long the last `stop` took to drain the reader and remove the instance, in nanoseconds.
-    public var teardownNs: UInt64 { lock.withLock { teardownDuration } }
+    package var teardownNs: UInt64 { lock.withLock { teardownDuration } }
 
     /// How many events the kernel overwrote before they were read (drops among them are unknown).
-    public var lostEvents: Int { lock.withLock { matcher.lostEvents } }
+    package var lostEvents: Int { lock.withLock { matcher.lostEvents } }
 
     /// The path of the instance `stop` could not remove (already named on standard error), or nil.
-    public var leftBehind: String? { lock.withLock { unremoved } }
+    package var leftBehind: String? { lock.withLock { unremoved } }
 
     /// Reads what the kernel still holds, removes the instance, and returns every drop recorded.
     @discardableResult
-    public func stop() -> [KernelDrop] {
+    package func stop() -> [KernelDrop] {
         tearDown()
         return drops
     }
@@ -245,7 +245,7 @@ public final class DropRecorder: @unchecked Sendable {
     /// returns their names. Instances of live processes and of other tools are left alone. A leftover may
     /// still be recording: it is switched off before it is removed.
     @discardableResult
-    public static func removeStaleInstances(fileSystem: TraceFileSystem? = nil) -> [String] {
+    package static func removeStaleInstances(fileSystem: TraceFileSystem? = nil) -> [String] {
         guard let fileSystem = fileSystem ?? (try? TraceFileSystem.mounted(mountIfNeeded: false)),
             let names = try? TracefsFiles.list(fileSystem.instancesDirectory)
         else { return [] }

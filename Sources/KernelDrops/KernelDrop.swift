@@ -5,38 +5,38 @@ import LinuxNet
 /// Made by `DropRecorder` from the `skb:kfree_skb` event of a socket buffer that earlier passed one of the
 /// `net:*` receive or transmit events with the run's distinctive length. Codable so diagnosis can keep it as
 /// evidence (`drop.kernel` in the trace report).
-public struct KernelDrop: Codable, Sendable, Hashable {
+package struct KernelDrop: Codable, Sendable, Hashable {
     /// The kernel's drop reason without its `SKB_DROP_REASON_` prefix, such as `NETFILTER_DROP`, `NO_SOCKET`,
     /// `IP_RPFILTER` or `QDISC_DROP`; `NOT_REPORTED` when the kernel is too old to give one.
-    public var reason: String
+    package var reason: String
 
     /// Whether this drop discards a copy while the probe itself goes on, so it never explains a loss:
     /// OTHERHOST (a promiscuous bridge passes every frame up to its own stack too, which discards the copy) and
     /// NO_SOCKET (the source's kernel discards the echo reply that lxcdiag's AF_PACKET socket already read).
-    public var discardsCopy: Bool { Self.copyReasons.contains(reason) }
+    package var discardsCopy: Bool { Self.copyReasons.contains(reason) }
 
     /// The reasons of drops that discard a copy (`discardsCopy`). A trace leaves them out in the kernel
     /// (`DropSignature.ignoredReasons`): a UDP flood to a closed port is one NO_SOCKET drop per datagram.
-    public static let copyReasons: Set<String> = ["OTHERHOST", "NO_SOCKET"]
+    package static let copyReasons: Set<String> = ["OTHERHOST", "NO_SOCKET"]
     /// Where the kernel freed the buffer, as it prints it (`nft_do_chain+0x3e8/0x610`), or resolved through
     /// /proc/kallsyms (`nft_do_chain+0x3e8`) when the kernel printed a raw address.
-    public var location: String
+    package var location: String
     /// The interface of the last receive or transmit event the buffer passed before it was dropped.
-    public var device: String
+    package var device: String
     /// The Ethernet frame length the drop was matched on (one of `DropSignature.frameLengths`).
-    public var length: Int
+    package var length: Int
     /// When the kernel dropped it, CLOCK_MONOTONIC nanoseconds (comparable with `monotonicNanoseconds()`);
     /// the kernel stamps events with microsecond precision. The recorder maps the instance's default
     /// per-CPU trace clock onto CLOCK_MONOTONIC through a marker it writes at start, because switching the
     /// instance to the `mono` clock costs ~30 ms (it resets the ring buffer). Without that marker (a
     /// matcher fed other lines) this is the trace clock as printed.
-    public var timestampNs: UInt64
+    package var timestampNs: UInt64
     /// The tracepoint that saw the buffer last, such as `netif_receive_skb` or `net_dev_queue`.
-    public var lastEvent: String
+    package var lastEvent: String
     /// The interfaces the buffer passed, in the order the kernel first reported each.
-    public var devices: [String]
+    package var devices: [String]
 
-    public init(
+    package init(
         reason: String,
         location: String,
         device: String,
@@ -55,7 +55,7 @@ public struct KernelDrop: Codable, Sendable, Hashable {
     }
 
     /// The function that dropped the frame: `location` without its offset (`nft_do_chain`).
-    public var function: String {
+    package var function: String {
         String(location.prefix { $0 != "+" && $0 != "/" })
     }
 }
@@ -66,16 +66,16 @@ public struct KernelDrop: Codable, Sendable, Hashable {
 /// filter its events on it. `frameLengths` are whole Ethernet frames as put on the wire by AF_PACKET (header
 /// and any VLAN tags included, no FCS); receive events report the length after the 14-byte Ethernet header,
 /// and the recorder accounts for that.
-public struct DropSignature: Codable, Sendable, Hashable {
+package struct DropSignature: Codable, Sendable, Hashable {
     /// Ethernet frame lengths of the run's frames (60...65535).
-    public var frameLengths: Set<Int>
+    package var frameLengths: Set<Int>
     /// Interface names to watch; empty means every interface in every namespace.
-    public var interfaces: Set<String>
+    package var interfaces: Set<String>
     /// Drop reasons not to report (names without `SKB_DROP_REASON_`, such as `NO_SOCKET`); the kernel
     /// leaves them out itself where its `kfree_skb` format lists their numbers.
-    public var ignoredReasons: Set<String>
+    package var ignoredReasons: Set<String>
 
-    public init(frameLengths: Set<Int>, interfaces: Set<String> = [], ignoredReasons: Set<String> = []) {
+    package init(frameLengths: Set<Int>, interfaces: Set<String> = [], ignoredReasons: Set<String> = []) {
         self.frameLengths = frameLengths
         self.interfaces = interfaces
         self.ignoredReasons = ignoredReasons
@@ -128,10 +128,10 @@ public struct DropSignature: Codable, Sendable, Hashable {
     }
 
     /// The Ethernet frame lengths a signature may hold: 60 (the minimum without FCS) to 65535.
-    public static let frameLengthRange = 60...65_535
+    package static let frameLengthRange = 60...65_535
 
     /// Throws `.invalidSignature` unless there is at least one length and every one is in `frameLengthRange`.
-    public static func checkFrameLengths(_ lengths: Set<Int>) throws(TracingError) {
+    package static func checkFrameLengths(_ lengths: Set<Int>) throws(TracingError) {
         guard !lengths.isEmpty else { throw TracingError(.invalidSignature, "no frame length to filter on") }
         if let bad = lengths.sorted().first(where: { !frameLengthRange.contains($0) }) {
             throw TracingError(
@@ -144,12 +144,12 @@ public struct DropSignature: Codable, Sendable, Hashable {
     /// Throws `.invalidSignature` unless `name` is an interface name the kernel accepts that a tracefs
     /// filter can compare exactly (`InterfaceName.problem`, the one rule every command checks names with).
     /// The message quotes the name with Swift's escapes, so it stays one line whatever the name holds.
-    public static func checkInterfaceName(_ name: String) throws(TracingError) {
+    package static func checkInterfaceName(_ name: String) throws(TracingError) {
         if let why = InterfaceName.problem(name) {
             throw TracingError(.invalidSignature, "\(String(reflecting: name)) is not a valid interface name: \(why)")
         }
     }
 
     /// IFNAMSIZ minus the terminating NUL.
-    public static let maximumInterfaceNameBytes = InterfaceName.longest
+    package static let maximumInterfaceNameBytes = InterfaceName.longest
 }

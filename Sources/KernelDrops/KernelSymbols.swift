@@ -3,12 +3,12 @@
 /// Kernels since 5.17 print `location` with `%pS` (`nft_do_chain+0x3e8/0x610`) and need no table; older
 /// ones print `%p`, which is only useful unhashed (the `nohash-ptr` trace option) and with kallsyms readable
 /// (root, `kptr_restrict` < 2).
-public struct KernelSymbols: Sendable {
+package struct KernelSymbols: Sendable {
     private let starts: [UInt64]
     private let names: [String]
 
     /// Parses `/proc/kallsyms` text: `ADDRESS TYPE NAME [MODULE]` per line; keeps text symbols only.
-    public init(kallsyms: String) {
+    package init(kallsyms: String) {
         var entries: [(UInt64, String)] = []
         for line in kallsyms.split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 3)
@@ -23,15 +23,15 @@ public struct KernelSymbols: Sendable {
     }
 
     /// The running kernel's table; empty when /proc/kallsyms is unreadable or shows only zero addresses.
-    public static func running() -> KernelSymbols {
+    package static func running() -> KernelSymbols {
         KernelSymbols(kallsyms: (try? TracefsFiles.read("/proc/kallsyms")) ?? "")
     }
 
     /// Whether the table holds any symbol (kallsyms shows zeros to unprivileged readers).
-    public var isEmpty: Bool { starts.isEmpty }
+    package var isEmpty: Bool { starts.isEmpty }
 
     /// `symbol+0xOFFSET` for an address, or nil when it lies below every symbol.
-    public func name(of address: UInt64) -> String? {
+    package func name(of address: UInt64) -> String? {
         var low = 0
         var high = starts.count
         while low < high {
@@ -43,7 +43,7 @@ public struct KernelSymbols: Sendable {
     }
 
     /// `location` as printed by the kernel, named if it is a raw address this table can resolve.
-    public func resolve(location: String) -> String {
+    package func resolve(location: String) -> String {
         var digits = Substring(location)
         if digits.hasPrefix("0x") { digits = digits.dropFirst(2) }
         guard digits.count >= 8, digits.allSatisfy(\.isHexDigit), let address = UInt64(digits, radix: 16),

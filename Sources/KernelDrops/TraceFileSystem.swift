@@ -2,15 +2,15 @@ import Foundation
 import Glibc
 
 /// Where tracefs is mounted, found in /proc/self/mounts or mounted by lxcdiag itself.
-public struct TraceFileSystem: Sendable, Hashable {
+package struct TraceFileSystem: Sendable, Hashable {
     /// The mount point, such as `/sys/kernel/tracing`.
-    public let root: String
+    package let root: String
 
     /// The conventional mount point, used when tracefs is mounted nowhere.
-    public static let defaultMountPoint = "/sys/kernel/tracing"
+    package static let defaultMountPoint = "/sys/kernel/tracing"
 
     /// A tracefs tree at `root`; tests point it at a directory of their own.
-    public init(root: String) {
+    package init(root: String) {
         self.root = root
     }
 
@@ -18,7 +18,7 @@ public struct TraceFileSystem: Sendable, Hashable {
     ///
     /// The mount is left in place afterwards, as systemd does at boot: other tracing tools expect it there.
     /// The corresponding C function is `mount`.
-    public static func mounted(mountIfNeeded: Bool = true) throws(TracingError) -> TraceFileSystem {
+    package static func mounted(mountIfNeeded: Bool = true) throws(TracingError) -> TraceFileSystem {
         if let root = mountPoint(in: (try? TracefsFiles.read("/proc/self/mounts")) ?? "") {
             return TraceFileSystem(root: root)
         }
@@ -37,7 +37,7 @@ public struct TraceFileSystem: Sendable, Hashable {
 
     /// The first tracefs mount point in a mounts table (`/proc/self/mounts` format), preferring the
     /// conventional one.
-    public static func mountPoint(in mounts: String) -> String? {
+    package static func mountPoint(in mounts: String) -> String? {
         let points = mounts.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard fields.count >= 3, fields[2] == "tracefs" else { return nil }

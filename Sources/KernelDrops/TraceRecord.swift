@@ -5,7 +5,7 @@ import Glibc
 /// The kernel prints `TASK-PID [CPU] FLAGS SECONDS.MICROS: EVENT: BODY`; the task name may hold spaces and
 /// dashes and the flags column is absent when the `irq-info` option is off. A ring buffer that overflowed
 /// prints `CPU:N [LOST M EVENTS]` instead.
-public enum TraceRecord: Sendable, Hashable {
+package enum TraceRecord: Sendable, Hashable {
     /// A buffer passing a receive or transmit tracepoint.
     case packet(PacketEvent)
     /// A buffer freed as a drop (`skb:kfree_skb`).
@@ -20,7 +20,7 @@ public enum TraceRecord: Sendable, Hashable {
     static let clockMarker = "lxcdiag-clock"
 
     /// Parses one line; nil for comments, blank lines and events this module does not use.
-    public init?(line: Substring) {
+    package init?(line: Substring) {
         let text = line.drop { $0 == " " }
         if text.isEmpty || text.first == "#" { return nil }
         if text.hasPrefix("CPU:") {
@@ -70,7 +70,7 @@ public enum TraceRecord: Sendable, Hashable {
     /// without decoding or parsing it; nil for any other line. Lets the recorder skip the drops of other
     /// traffic cheaply. The corresponding C functions are `memchr` and `memcmp` (Glibc's Swift module has no
     /// `memmem`).
-    public static func dropBufferAddress(in line: UnsafeBufferPointer<UInt8>) -> String? {
+    package static func dropBufferAddress(in line: UnsafeBufferPointer<UInt8>) -> String? {
         guard let base = line.baseAddress else { return nil }
         let marker = dropMarker
         var from = 1
@@ -100,24 +100,24 @@ public enum TraceRecord: Sendable, Hashable {
 }
 
 /// A socket buffer seen by `net:netif_rx`, `net:netif_receive_skb`, `net:net_dev_queue` or `net:net_dev_xmit`.
-public struct PacketEvent: Sendable, Hashable {
+package struct PacketEvent: Sendable, Hashable {
     /// Whether the event sees the buffer on its way in (Ethernet header pulled) or out (whole frame).
-    public enum Direction: String, Sendable, Hashable {
+    package enum Direction: String, Sendable, Hashable {
         case receive
         case transmit
     }
 
     /// The tracepoint name, such as `netif_receive_skb`.
-    public var event: String
-    public var direction: Direction
+    package var event: String
+    package var direction: Direction
     /// The interface name, in whichever namespace the interface lives.
-    public var device: String
+    package var device: String
     /// The buffer's address as the kernel printed it (hashed, but stable for one buffer).
-    public var skb: String
+    package var skb: String
     /// The `len` the tracepoint printed.
-    public var length: Int
-    public var cpu: Int
-    public var timestampNs: UInt64
+    package var length: Int
+    package var cpu: Int
+    package var timestampNs: UInt64
 
     /// The tracepoints this module enables, by direction.
     static let tracepoints: [(name: String, direction: Direction)] = [
@@ -136,17 +136,17 @@ public struct PacketEvent: Sendable, Hashable {
 }
 
 /// A socket buffer freed as a drop (`skb:kfree_skb`).
-public struct DropEvent: Sendable, Hashable {
+package struct DropEvent: Sendable, Hashable {
     /// The buffer's address as the kernel printed it.
-    public var skb: String
+    package var skb: String
     /// `symbol+offset/size` (`%pS`), or a raw address on kernels that print `%p`.
-    public var location: String
+    package var location: String
     /// The drop reason name, or `NOT_REPORTED` when the kernel prints none.
-    public var reason: String
+    package var reason: String
     /// `skb->protocol` in host order (2048 for IPv4, 2054 for ARP), when printed.
-    public var protocolNumber: Int?
-    public var cpu: Int
-    public var timestampNs: UInt64
+    package var protocolNumber: Int?
+    package var cpu: Int
+    package var timestampNs: UInt64
 }
 
 /// The fixed part of a trace line: who, where, when and which event.

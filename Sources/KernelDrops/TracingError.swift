@@ -1,9 +1,9 @@
 import Glibc
 
 /// Why the kernel's drop account cannot be recorded; the trace goes on without it and says so.
-public struct TracingError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct TracingError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, in terms of what the user can change.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// Not root, or tracefs refuses this user.
         case permissionDenied
         /// tracefs is not mounted and could not be mounted.
@@ -16,13 +16,13 @@ public struct TracingError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidSignature
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The file, event or operation concerned, such as `events/skb/kfree_skb` or `mkdir instances/lxcdiag-1-ab`.
-    public var subject: String
+    package var subject: String
     /// The `errno` behind it, or 0.
-    public var code: Int32
+    package var code: Int32
 
-    public init(_ kind: Kind, _ subject: String, code: Int32 = 0) {
+    package init(_ kind: Kind, _ subject: String, code: Int32 = 0) {
         self.kind = kind
         self.subject = subject
         self.code = code
@@ -33,7 +33,7 @@ public struct TracingError: Error, Sendable, Hashable, CustomStringConvertible {
         TracingError(code == EPERM || code == EACCES ? .permissionDenied : .failed, subject, code: code)
     }
 
-    public var description: String {
+    package var description: String {
         let cause = code == 0 ? "" : ": \(String(cString: strerror(code)))"
         switch kind {
         case .permissionDenied:

@@ -2,7 +2,7 @@
 ///
 /// From include/linux/inetdevice.h: `IN_DEV_MAXCONF` (the larger of the two), `IN_DEV_ORCONF` (on if either is on),
 /// and plain `IN_DEV_CONF_GET` (the interface's own value; writing `all` copies itself into every interface).
-public enum CombiningRule: String, Sendable, Codable, Hashable {
+package enum CombiningRule: String, Sendable, Codable, Hashable {
     /// `max(all, interface)`: rp_filter, arp_ignore, arp_announce, arp_accept.
     case maximum
     /// `all || interface`: arp_filter, proxy_arp.
@@ -16,15 +16,15 @@ public enum CombiningRule: String, Sendable, Codable, Hashable {
 ///
 /// `default` only seeds interfaces created later; it never affects an existing interface, but a reader who set it
 /// and wonders why nothing changed needs to see it.
-public struct CombinedSetting: Sendable, Hashable, Codable {
+package struct CombinedSetting: Sendable, Hashable, Codable {
     /// The sysctl's leaf name, such as `rp_filter`.
-    public var name: String
-    public var all: Int
-    public var defaultValue: Int
-    public var interface: Int
-    public var rule: CombiningRule
+    package var name: String
+    package var all: Int
+    package var defaultValue: Int
+    package var interface: Int
+    package var rule: CombiningRule
 
-    public init(name: String, all: Int, defaultValue: Int, interface: Int, rule: CombiningRule) {
+    package init(name: String, all: Int, defaultValue: Int, interface: Int, rule: CombiningRule) {
         self.name = name
         self.all = all
         self.defaultValue = defaultValue
@@ -33,7 +33,7 @@ public struct CombinedSetting: Sendable, Hashable, Codable {
     }
 
     /// The value the kernel acts on for this interface.
-    public var effective: Int {
+    package var effective: Int {
         switch rule {
         case .maximum: max(all, interface)
         case .either: (all != 0 || interface != 0) ? 1 : 0
@@ -42,7 +42,7 @@ public struct CombinedSetting: Sendable, Hashable, Codable {
     }
 
     /// True when `all` decides the effective value, not the interface's own setting (the usual surprise).
-    public var isDecidedByAll: Bool {
+    package var isDecidedByAll: Bool {
         switch rule {
         case .maximum: all > interface
         case .either: all != 0 && interface == 0
@@ -55,7 +55,7 @@ public struct CombinedSetting: Sendable, Hashable, Codable {
         case defaultValue = "default"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         all = try container.decode(Int.self, forKey: .all)
@@ -64,7 +64,7 @@ public struct CombinedSetting: Sendable, Hashable, Codable {
         rule = try container.decode(CombiningRule.self, forKey: .rule)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         try container.encode(all, forKey: .all)

@@ -1,8 +1,8 @@
 /// The text form of one namespace's sysctls and netfilter hooks, as `lxcdiag settings` prints it.
-public enum KernelSettingsText {
+package enum KernelSettingsText {
     /// Lines for `node`: forwarding and br_netfilter switches, a table of per-interface settings (raw all, default
     /// and interface values with the effective one, `*` where `all` decides), then the hooks that can drop.
-    public static func render(node: String, sysctls: NamespaceSysctls, netfilter: NetfilterRuleset?) -> String {
+    package static func render(node: String, sysctls: NamespaceSysctls, netfilter: NetfilterRuleset?) -> String {
         var text = "\(node): ip_forward=\(sysctls.ipForward)"
         if let bridge = sysctls.bridgeNetfilter {
             text += " bridge-nf-call-iptables=\(bridge.callIptables ? 1 : 0)"

@@ -1,18 +1,18 @@
 /// A rule that drops or rejects, found in a base chain or in a chain it jumps to.
-public struct NetfilterRule: Sendable, Hashable, Codable {
+package struct NetfilterRule: Sendable, Hashable, Codable {
     /// The chain that holds the rule (the base chain itself, or a chain reached through jump/goto).
-    public var chain: String
+    package var chain: String
     /// nft's rule handle, as `nft -a list ruleset` shows it.
-    public var handle: Int
+    package var handle: Int
     /// The rule in nft's syntax, rebuilt from the JSON expressions.
-    public var text: String
+    package var text: String
     /// `drop`, `reject`, or the iptables target (`REJECT`, `DROP`).
-    public var verdict: String
-    public var packets: Int?
-    public var bytes: Int?
-    public var comment: String?
+    package var verdict: String
+    package var packets: Int?
+    package var bytes: Int?
+    package var comment: String?
 
-    public init(
+    package init(
         chain: String,
         handle: Int,
         text: String,
@@ -32,21 +32,21 @@ public struct NetfilterRule: Sendable, Hashable, Codable {
 }
 
 /// A netfilter base chain: where it hooks in, its policy, and every rule that can drop what passes it.
-public struct NetfilterHook: Sendable, Hashable, Codable {
+package struct NetfilterHook: Sendable, Hashable, Codable {
     /// `bridge`, `arp`, `ip`, `ip6`, `inet` or `netdev`.
-    public var family: String
-    public var table: String
-    public var chain: String
+    package var family: String
+    package var table: String
+    package var chain: String
     /// `prerouting`, `input`, `forward`, `output`, `postrouting`, `ingress`, `egress`.
-    public var hook: String
+    package var hook: String
     /// `filter`, `nat` or `route`.
-    public var type: String
-    public var priority: Int
+    package var type: String
+    package var priority: Int
     /// `accept` or `drop`.
-    public var policy: String
-    public var dropRules: [NetfilterRule]
+    package var policy: String
+    package var dropRules: [NetfilterRule]
 
-    public init(
+    package init(
         family: String,
         table: String,
         chain: String,
@@ -67,23 +67,23 @@ public struct NetfilterHook: Sendable, Hashable, Codable {
     }
 
     /// True when the chain can drop something: a drop policy or at least one drop rule.
-    public var canDrop: Bool { policy == "drop" || !dropRules.isEmpty }
+    package var canDrop: Bool { policy == "drop" || !dropRules.isEmpty }
 
     /// `bridge filter forward`, as a person would name the hook.
-    public var label: String { "\(family) \(table) \(chain) (hook \(hook), policy \(policy))" }
+    package var label: String { "\(family) \(table) \(chain) (hook \(hook), policy \(policy))" }
 }
 
 /// The base chains of one namespace's ruleset.
-public struct NetfilterRuleset: Sendable, Hashable, Codable {
-    public var hooks: [NetfilterHook]
+package struct NetfilterRuleset: Sendable, Hashable, Codable {
+    package var hooks: [NetfilterHook]
 
-    public init(hooks: [NetfilterHook]) { self.hooks = hooks }
+    package init(hooks: [NetfilterHook]) { self.hooks = hooks }
 
     /// The hooks that can drop something.
-    public var blockingHooks: [NetfilterHook] { hooks.filter(\.canDrop) }
+    package var blockingHooks: [NetfilterHook] { hooks.filter(\.canDrop) }
 
     /// The hooks of `family` at `hook` (for example all `bridge` `forward` chains).
-    public func hooks(family: String, hook: String) -> [NetfilterHook] {
+    package func hooks(family: String, hook: String) -> [NetfilterHook] {
         hooks.filter { $0.family == family && $0.hook == hook }
     }
 }

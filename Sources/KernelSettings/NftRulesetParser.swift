@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 
 /// Turns `nft -j list ruleset` (libnftables' JSON schema) into the base chains and their drop rules.
-public enum NftRulesetParser {
+package enum NftRulesetParser {
     /// Parses the JSON document nft prints.
-    public static func parse(_ data: Data) throws(KernelSettingsError) -> NetfilterRuleset {
+    package static func parse(_ data: Data) throws(KernelSettingsError) -> NetfilterRuleset {
         let document: JSONValue
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: data)

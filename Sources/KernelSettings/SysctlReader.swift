@@ -1,5 +1,5 @@
-import Foundation
-public import LinuxNet
+internal import Foundation
+package import LinuxNet
 
 /// Reads a namespace's forwarding and ARP sysctls from /proc/sys/net.
 ///
@@ -7,9 +7,9 @@ public import LinuxNet
 /// and not the namespace /proc was mounted from; /proc/self/net, by contrast, follows the thread-group leader). So
 /// the files are read on a thread that `withNetworkNamespace` moved into the namespace. The integration test sets
 /// a value differently in two namespaces to hold this in place.
-public enum SysctlReader {
+package enum SysctlReader {
     /// The settings of `namespace`, read on a thread inside it.
-    public static func read(in namespace: NetworkNamespace) throws -> NamespaceSysctls {
+    package static func read(in namespace: NetworkNamespace) throws -> NamespaceSysctls {
         try withNetworkNamespace(namespace) {
             do throws(KernelSettingsError) {
                 return try readCurrent()
@@ -20,7 +20,7 @@ public enum SysctlReader {
     }
 
     /// The settings of the namespace the calling thread is in.
-    public static func readCurrent(root: String = "/proc/sys/net") throws(KernelSettingsError) -> NamespaceSysctls {
+    package static func readCurrent(root: String = "/proc/sys/net") throws(KernelSettingsError) -> NamespaceSysctls {
         let conf = "\(root)/ipv4/conf"
         let names: [String]
         do {
@@ -60,7 +60,7 @@ public enum SysctlReader {
     ]
 
     /// Builds an interface's settings from the raw `all`, `default` and interface values (keyed by sysctl name).
-    public static func combine(
+    package static func combine(
         interface: String,
         all: [String: Int],
         defaults: [String: Int],

@@ -1,21 +1,21 @@
 import Foundation
-import LinuxNet
-public import PacketCodec
+internal import LinuxNet
+package import PacketCodec
 
 /// One interface as `ip -json address show` reports it: enough for `status` and the tests.
-public struct InterfaceSnapshot: Sendable, Hashable, Decodable {
-    public var name: String
-    public var flags: [String]
-    public var mtu: Int
-    public var mac: MACAddress?
+package struct InterfaceSnapshot: Sendable, Hashable, Decodable {
+    package var name: String
+    package var flags: [String]
+    package var mtu: Int
+    package var mac: MACAddress?
     /// The IPv4 addresses with their prefix lengths (`192.0.2.11/24`).
-    public var addresses: [String]
+    package var addresses: [String]
     /// The master device (a bridge) when the interface is enslaved.
-    public var master: String?
+    package var master: String?
 
     /// Whether the interface is administratively up.
-    public var isUp: Bool { flags.contains("UP") }
-    public var isPromiscuous: Bool { flags.contains("PROMISC") }
+    package var isUp: Bool { flags.contains("UP") }
+    package var isPromiscuous: Bool { flags.contains("PROMISC") }
 
     private enum CodingKeys: String, CodingKey {
         case name = "ifname"
@@ -30,7 +30,7 @@ public struct InterfaceSnapshot: Sendable, Hashable, Decodable {
         var prefixlen: Int?
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         flags = try container.decodeIfPresent([String].self, forKey: .flags) ?? []
@@ -45,7 +45,7 @@ public struct InterfaceSnapshot: Sendable, Hashable, Decodable {
     }
 
     /// Parses the output of `ip -json address show`.
-    public static func parse(_ json: String) throws -> [InterfaceSnapshot] {
+    package static func parse(_ json: String) throws -> [InterfaceSnapshot] {
         try JSONDecoder().decode([InterfaceSnapshot].self, from: Data(json.utf8))
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import LinuxNet
+internal import LinuxNet
 
 /// The LXC commands the lab uses. Containers are started inside a named netns so their host-side veths land
 /// there; LXC's command socket is abstract and so lives in that netns too, which is why every command that

@@ -1,7 +1,7 @@
 import Foundation
-import LinuxNet
-public import NetworkModel
-import PacketCodec
+internal import LinuxNet
+package import NetworkModel
+internal import PacketCodec
 
 /// The built-in lab: an outside world, a container host and four containers, all inside network namespaces.
 ///
@@ -16,15 +16,15 @@ import PacketCodec
 /// when it fails or is interrupted (Ctrl-C). `down` removes everything the state file records, and LXC
 /// containers marked as this lab's whose record is gone (the state lives in /run, LXC's containers do not).
 /// All methods need root and block while `ip` and `lxc-*` run; call them off the concurrency pool.
-public struct Lab: Sendable {
-    public let configuration: LabConfiguration
+package struct Lab: Sendable {
+    package let configuration: LabConfiguration
 
-    public init(_ configuration: LabConfiguration = LabConfiguration()) {
+    package init(_ configuration: LabConfiguration = LabConfiguration()) {
         self.configuration = configuration
     }
 
     /// What `up` did.
-    public enum UpOutcome: String, Sendable, Codable {
+    package enum UpOutcome: String, Sendable, Codable {
         /// The lab was made from nothing.
         case built
         /// A complete lab with the same options was already there and was left as it was.
@@ -34,16 +34,16 @@ public struct Lab: Sendable {
     }
 
     /// The result of `up`: what happened, the endpoints registered and the lab's status afterwards.
-    public struct UpResult: Sendable {
-        public var outcome: UpOutcome
-        public var endpoints: EndpointRegistry
-        public var status: LabStatus
+    package struct UpResult: Sendable {
+        package var outcome: UpOutcome
+        package var endpoints: EndpointRegistry
+        package var status: LabStatus
         /// Wall-clock time `up` took.
-        public var seconds: Double
+        package var seconds: Double
     }
 
     /// Makes the lab, or completes/rebuilds a half-made one, and registers its endpoints.
-    public func up() throws -> UpResult {
+    package func up() throws -> UpResult {
         try up(through: .endpoints)
     }
 
@@ -109,7 +109,7 @@ public struct Lab: Sendable {
     /// file. Returns the record of what was removed, or nil when there was no lab of that name (and nothing
     /// was touched).
     @discardableResult
-    public func down() throws -> LabState? {
+    package func down() throws -> LabState? {
         try configuration.validate()
         return try LabLock.holding(configuration) { try lockedDown() }
     }
@@ -127,7 +127,7 @@ public struct Lab: Sendable {
     }
 
     /// What exists of the lab now, checked against the system (not just the state file).
-    public func status() throws -> LabStatus {
+    package func status() throws -> LabStatus {
         try configuration.validate()
         return try LabStatus.gather(configuration)
     }

@@ -1,5 +1,5 @@
 import Foundation
-import LinuxNet
+internal import LinuxNet
 
 /// The stages of `up`, in order. Tests stop a build after one of them to get a half-made lab.
 enum LabBuildStage: Int, CaseIterable, Comparable {

@@ -1,15 +1,15 @@
 import Foundation
-import NetworkModel
+internal import NetworkModel
 
 /// How the lab's containers are made: real LXC containers or plain network namespaces.
-public enum LabBackend: String, Codable, Sendable, CaseIterable {
+package enum LabBackend: String, Codable, Sendable, CaseIterable {
     /// LXC containers from the busybox template, started inside the host namespace.
     case lxc
     /// Plain network namespaces with the same interfaces, for machines without LXC.
     case namespaces
 
     /// How `status` names the backend.
-    public var label: String {
+    package var label: String {
         switch self {
         case .lxc: "LXC containers (busybox)"
         case .namespaces: "plain network namespaces"
@@ -18,7 +18,7 @@ public enum LabBackend: String, Codable, Sendable, CaseIterable {
 }
 
 /// The macvlan mode of the ct3/ct4 children of br0.
-public enum MacvlanMode: String, Codable, Sendable, CaseIterable {
+package enum MacvlanMode: String, Codable, Sendable, CaseIterable {
     /// Children reach each other directly; the parent (br0) cannot reach them.
     case bridge
     /// Children are isolated from each other and from the parent.
@@ -29,30 +29,30 @@ public enum MacvlanMode: String, Codable, Sendable, CaseIterable {
     case passthru
 
     /// Whether the kernel allows more than one child of the parent in this mode.
-    public var allowsSeveralChildren: Bool { self != .passthru }
+    package var allowsSeveralChildren: Bool { self != .passthru }
 }
 
 /// What `Lab` builds: the lab's name (which prefixes every namespace and container it makes) and its options.
-public struct LabConfiguration: Sendable, Hashable {
+package struct LabConfiguration: Sendable, Hashable {
     /// The name of the lab everyone uses by default.
-    public static let defaultName = "lxcdiag"
+    package static let defaultName = "lxcdiag"
     /// Where labs record what they made.
-    public static let defaultStateDirectory = "/run/lxcdiag/labs"
+    package static let defaultStateDirectory = "/run/lxcdiag/labs"
 
     /// The lab's name: namespaces are `<name>-ext`, `<name>-host`, `<name>-ct1`...
-    public var name: String
+    package var name: String
     /// The mode of the macvlan children ct3 and ct4.
-    public var macvlanMode: MacvlanMode
+    package var macvlanMode: MacvlanMode
     /// LXC or plain namespaces; nil picks LXC when `lxc-create` is installed (and accepts either for a lab
     /// that is already up).
-    public var backend: LabBackend?
+    package var backend: LabBackend?
     /// The folder holding `<name>.json` (what the lab made) and, for labs other than the default one,
     /// `<name>.endpoints.json`.
-    public var stateDirectory: String
+    package var stateDirectory: String
     /// The subnet asked for with `--subnet`; nil lets `up` keep the lab's recorded one or pick a free one.
-    public var subnet: LabAddressing?
+    package var subnet: LabAddressing?
 
-    public init(
+    package init(
         name: String = LabConfiguration.defaultName,
         macvlanMode: MacvlanMode = .bridge,
         backend: LabBackend? = nil,
@@ -67,29 +67,29 @@ public struct LabConfiguration: Sendable, Hashable {
     }
 
     /// Whether this is the default lab, whose LXC containers are plainly `ct1`..`ct4`.
-    public var isDefaultLab: Bool { name == Self.defaultName }
+    package var isDefaultLab: Bool { name == Self.defaultName }
 
     /// The "outside world" namespace: the switch sw0 and the external client's eth0.
-    public var externalNamespace: String { "\(name)-ext" }
+    package var externalNamespace: String { "\(name)-ext" }
     /// The container host's namespace: br0, em1, em2, the veth host ends and the LXC command sockets.
-    public var hostNamespace: String { "\(name)-host" }
+    package var hostNamespace: String { "\(name)-host" }
 
     /// The plain namespace that stands for container `member` (`ct1`) when LXC is not used.
-    public func containerNamespace(_ member: String) -> String { "\(name)-\(member)" }
+    package func containerNamespace(_ member: String) -> String { "\(name)-\(member)" }
 
     /// The LXC container name for `member` (`ct1` in the default lab, `<name>-ct1` in others).
-    public func containerName(_ member: String) -> String { isDefaultLab ? member : "\(name)-\(member)" }
+    package func containerName(_ member: String) -> String { isDefaultLab ? member : "\(name)-\(member)" }
 
     /// The file recording what the lab made.
-    public var statePath: String { "\(stateDirectory)/\(name).json" }
+    package var statePath: String { "\(stateDirectory)/\(name).json" }
 
     /// The endpoint file the lab registers its endpoints in.
-    public var endpointsPath: String {
+    package var endpointsPath: String {
         isDefaultLab ? EndpointRegistry.defaultPath : "\(stateDirectory)/\(name).endpoints.json"
     }
 
     /// Throws unless the name is short lowercase letters, digits and dashes (it names files and namespaces).
-    public func validate() throws(LabError) {
+    package func validate() throws(LabError) {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
         guard !name.isEmpty, name.count <= 40, name.allSatisfy(allowed.contains),
             name.first != "-", name.last != "-"

@@ -1,5 +1,5 @@
 import Foundation
-import NetworkModel
+internal import NetworkModel
 
 /// Adds and removes the lab's entries in its endpoint file, leaving any other entries there alone.
 enum LabEndpoints {

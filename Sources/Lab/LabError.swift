@@ -1,5 +1,5 @@
 /// Why a lab could not be built, inspected or removed.
-public enum LabError: Error, Sendable, CustomStringConvertible {
+package enum LabError: Error, Sendable, CustomStringConvertible {
     /// The lab name cannot name namespaces and files.
     case invalidName(String)
     /// LXC was asked for but `lxc-create` is not installed.
@@ -23,7 +23,7 @@ public enum LabError: Error, Sendable, CustomStringConvertible {
     /// Another `lab up` or `lab down` of the same lab kept running for too long.
     case busy(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidName(let name):
             "lab name '\(name)' is not valid: use up to 40 lowercase letters, digits and inner dashes"

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import LinuxNet
+internal import LinuxNet
 
 /// Serialises `up` and `down` of one lab, across processes and threads: two `up`s racing for the same names
 /// would each undo what the other made.

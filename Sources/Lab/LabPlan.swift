@@ -1,15 +1,15 @@
-public import NetworkModel
-public import PacketCodec
+package import NetworkModel
+package import PacketCodec
 
 /// How a lab container is wired to br0 in the host namespace.
-public enum LabAttachment: Sendable, Hashable {
+package enum LabAttachment: Sendable, Hashable {
     /// A veth pair: `hostEnd` is enslaved to br0, the other end is the container's eth0.
     case veth(hostEnd: String)
     /// A macvlan child of br0 in the given mode, which is the container's eth0.
     case macvlan(MacvlanMode)
 
     /// How output names the attachment: `veth veth-ct1` or `macvlan bridge`.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .veth(let hostEnd): "veth \(hostEnd) on br0"
         case .macvlan(let mode): "macvlan (\(mode.rawValue)) on br0"
@@ -18,12 +18,12 @@ public enum LabAttachment: Sendable, Hashable {
 }
 
 /// One container of the lab as planned: its short name, wiring and address.
-public struct LabMember: Sendable, Hashable {
+package struct LabMember: Sendable, Hashable {
     /// The short name used in endpoints and output (`ct1`).
-    public var name: String
-    public var attachment: LabAttachment
+    package var name: String
+    package var attachment: LabAttachment
     /// The address of the container's eth0 (prefix length `LabAddressing.prefixLength`).
-    public var address: IPv4Address
+    package var address: IPv4Address
 }
 
 /// The lab's topology for a configuration: pure data, no I/O.
@@ -37,17 +37,17 @@ public struct LabMember: Sendable, Hashable {
 /// ```
 /// The addresses are offsets in the lab's subnet (`LabAddressing`), which `up` picks so that it overlaps
 /// nothing the starting namespace routes.
-public struct LabPlan: Sendable, Hashable {
-    public static let mtu = 1500
+package struct LabPlan: Sendable, Hashable {
+    package static let mtu = 1500
 
-    public let configuration: LabConfiguration
-    public let backend: LabBackend
+    package let configuration: LabConfiguration
+    package let backend: LabBackend
     /// The lab's subnet and the address of every endpoint in it.
-    public let addressing: LabAddressing
+    package let addressing: LabAddressing
     /// The containers, in order; in passthru mode only ct3 of the macvlan pair.
-    public let members: [LabMember]
+    package let members: [LabMember]
 
-    public init(configuration: LabConfiguration, backend: LabBackend, addressing: LabAddressing) {
+    package init(configuration: LabConfiguration, backend: LabBackend, addressing: LabAddressing) {
         self.configuration = configuration
         self.backend = backend
         self.addressing = addressing
@@ -64,19 +64,19 @@ public struct LabPlan: Sendable, Hashable {
     }
 
     /// The namespaces the lab makes, infrastructure first.
-    public var namespaces: [String] {
+    package var namespaces: [String] {
         let infrastructure = [configuration.externalNamespace, configuration.hostNamespace]
         guard backend == .namespaces else { return infrastructure }
         return infrastructure + members.map { configuration.containerNamespace($0.name) }
     }
 
     /// The LXC containers the lab makes (none with plain namespaces).
-    public var containers: [String] {
+    package var containers: [String] {
         backend == .lxc ? members.map { configuration.containerName($0.name) } : []
     }
 
     /// The endpoints the lab registers: `ext`, `host` and each container.
-    public var endpoints: [RegisteredEndpoint] {
+    package var endpoints: [RegisteredEndpoint] {
         var list = [
             RegisteredEndpoint(
                 name: "ext",

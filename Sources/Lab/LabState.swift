@@ -1,41 +1,41 @@
 import Foundation
-import NetworkModel
-import PacketCodec
+internal import NetworkModel
+internal import PacketCodec
 
 /// What a lab made, recorded in `/run/lxcdiag/labs/<name>.json` so that `down` removes exactly that.
 ///
 /// `up` records each namespace and container just before making it, so the record also covers a build
 /// that failed or was killed half way.
-public struct LabState: Codable, Sendable, Equatable {
-    public static let schema = "lxcdiag.lab/1"
+package struct LabState: Codable, Sendable, Equatable {
+    package static let schema = "lxcdiag.lab/1"
 
-    public var schema: String
-    public var name: String
-    public var backend: LabBackend
-    public var macvlanMode: MacvlanMode
+    package var schema: String
+    package var name: String
+    package var backend: LabBackend
+    package var macvlanMode: MacvlanMode
     /// Named namespaces the lab made (or was about to make), in creation order.
-    public var namespaces: [String]
+    package var namespaces: [String]
     /// LXC containers the lab made (or was about to make).
-    public var containers: [String]
+    package var containers: [String]
     /// The named netns the LXC containers were started in (their command sockets live there).
-    public var starterNetns: String
+    package var starterNetns: String
     /// The endpoint file the lab wrote its endpoints to.
-    public var endpointsPath: String
+    package var endpointsPath: String
     /// True once `up` finished every step.
-    public var complete: Bool
+    package var complete: Bool
     /// When `up` started, ISO 8601.
-    public var createdAt: String
+    package var createdAt: String
     /// The lab's subnet (`198.51.100.0/24`); absent in the records of labs built before subnets were chosen,
     /// which all used 192.0.2.0/24.
-    public var subnet: String?
+    package var subnet: String?
 
     /// The lab's addressing, from `subnet`.
-    public var addressing: LabAddressing {
+    package var addressing: LabAddressing {
         subnet.flatMap { try? LabAddressing(parsing: $0) } ?? .legacy
     }
 
     /// The plan this record was made from, with the record's own options and subnet.
-    public func plan(stateDirectory: String) -> LabPlan {
+    package func plan(stateDirectory: String) -> LabPlan {
         let configuration = LabConfiguration(
             name: name,
             macvlanMode: macvlanMode,
@@ -46,7 +46,7 @@ public struct LabState: Codable, Sendable, Equatable {
         return LabPlan(configuration: configuration, backend: backend, addressing: addressing)
     }
 
-    public init(plan: LabPlan) {
+    package init(plan: LabPlan) {
         schema = Self.schema
         name = plan.configuration.name
         backend = plan.backend
@@ -61,7 +61,7 @@ public struct LabState: Codable, Sendable, Equatable {
     }
 
     /// Reads the state file; nil when there is none.
-    public static func load(from path: String) throws(LabError) -> LabState? {
+    package static func load(from path: String) throws(LabError) -> LabState? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         do {
             let state = try JSONDecoder().decode(LabState.self, from: data)
@@ -77,7 +77,7 @@ public struct LabState: Codable, Sendable, Equatable {
     }
 
     /// Every lab recorded in `directory` (unreadable records are skipped).
-    public static func all(in directory: String) -> [LabState] {
+    package static func all(in directory: String) -> [LabState] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".json") && !$0.hasSuffix(".endpoints.json") }.sorted().compactMap {
             try? load(from: "\(directory)/\($0)")
@@ -85,7 +85,7 @@ public struct LabState: Codable, Sendable, Equatable {
     }
 
     /// Writes the state file atomically, creating its folder.
-    public func save(to path: String) throws(LabError) {
+    package func save(to path: String) throws(LabError) {
         do {
             try JSONFile.write(self, to: path)
         } catch {
@@ -94,7 +94,7 @@ public struct LabState: Codable, Sendable, Equatable {
     }
 
     /// Removes the state file; a missing file is fine.
-    public static func remove(at path: String) {
+    package static func remove(at path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }
 }

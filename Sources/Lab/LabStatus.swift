@@ -1,12 +1,12 @@
 import Foundation
-public import LinuxNet
-import NetworkModel
-public import PacketCodec
+package import LinuxNet
+internal import NetworkModel
+package import PacketCodec
 
 /// What exists of a lab, checked against the running system; `lab status` prints it (and `--json` encodes it).
-public struct LabStatus: Codable, Sendable, Equatable {
+package struct LabStatus: Codable, Sendable, Equatable {
     /// Whether the lab is usable.
-    public enum Condition: String, Codable, Sendable {
+    package enum Condition: String, Codable, Sendable {
         /// Every namespace, container, interface and address is in place.
         case up
         /// The lab is recorded but something is missing or wrong (see `problems`).
@@ -16,48 +16,48 @@ public struct LabStatus: Codable, Sendable, Equatable {
     }
 
     /// A namespace the lab uses and whether it exists.
-    public struct NamespaceEntry: Codable, Sendable, Equatable {
-        public var name: String
-        public var role: String
-        public var exists: Bool
+    package struct NamespaceEntry: Codable, Sendable, Equatable {
+        package var name: String
+        package var role: String
+        package var exists: Bool
     }
 
     /// An endpoint of the lab (`ext`, `host`, `ct1`...) and its interface as found.
-    public struct Node: Codable, Sendable, Equatable {
-        public var name: String
+    package struct Node: Codable, Sendable, Equatable {
+        package var name: String
         /// `netns` or `lxc`.
-        public var kind: String
-        public var netns: String?
-        public var container: String?
+        package var kind: String
+        package var netns: String?
+        package var container: String?
         /// For LXC containers: whether it runs, and its init pid.
-        public var running: Bool?
-        public var pid: Int32?
-        public var attachment: String
-        public var interface: String
-        public var expectedAddress: String
+        package var running: Bool?
+        package var pid: Int32?
+        package var attachment: String
+        package var interface: String
+        package var expectedAddress: String
         /// The IPv4 addresses found on the interface.
-        public var addresses: [String]
-        public var interfaceUp: Bool
-        public var mac: String?
+        package var addresses: [String]
+        package var interfaceUp: Bool
+        package var mac: String?
         /// What is wrong with this node; empty when it is fine.
-        public var problems: [String]
+        package var problems: [String]
     }
 
-    public var name: String
-    public var condition: Condition
-    public var backend: LabBackend?
-    public var macvlanMode: MacvlanMode?
+    package var name: String
+    package var condition: Condition
+    package var backend: LabBackend?
+    package var macvlanMode: MacvlanMode?
     /// The lab's subnet (`198.51.100.0/24`), when a record of the lab exists.
-    public var subnet: String?
-    public var stateFile: String
-    public var endpointsFile: String?
-    public var namespaces: [NamespaceEntry]
-    public var nodes: [Node]
+    package var subnet: String?
+    package var stateFile: String
+    package var endpointsFile: String?
+    package var namespaces: [NamespaceEntry]
+    package var nodes: [Node]
     /// What is wrong with the lab as a whole (and every node's problems, prefixed with its name).
-    public var problems: [String]
+    package var problems: [String]
 
     /// True when `condition` is `up`.
-    public var isComplete: Bool { condition == .up }
+    package var isComplete: Bool { condition == .up }
 
     static func gather(_ configuration: LabConfiguration) throws -> LabStatus {
         let existing = try IPTool.namespaces()
@@ -193,19 +193,19 @@ public struct LabStatus: Codable, Sendable, Equatable {
 extension LabStatus {
     /// The namespace a lab endpoint's interface lives in right now: its named netns, or for an LXC container
     /// the namespace of its init (nil when the endpoint is unknown or its container is not running).
-    public func namespace(of endpoint: String) -> NetworkNamespace? {
+    package func namespace(of endpoint: String) -> NetworkNamespace? {
         guard let node = nodes.first(where: { $0.name == endpoint }) else { return nil }
         if let netns = node.netns { return .named(netns) }
         return node.pid.map { .pid($0) }
     }
 
     /// The IPv4 address a lab endpoint is meant to have (from the lab's subnet).
-    public func address(of endpoint: String) -> IPv4Address? {
+    package func address(of endpoint: String) -> IPv4Address? {
         nodes.first { $0.name == endpoint }.flatMap { IPv4Address(String($0.expectedAddress.prefix { $0 != "/" })) }
     }
 
     /// The MAC address of a lab endpoint's interface, as `status` found it.
-    public func mac(of endpoint: String) -> MACAddress? {
+    package func mac(of endpoint: String) -> MACAddress? {
         nodes.first { $0.name == endpoint }?.mac.flatMap(MACAddress.init)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 extension LabStatus {
     /// The status as `lxcdiag lab status` prints it: a headline, the namespaces, one row per endpoint, problems.
-    public var report: String {
+    package var report: String {
         var lines: [String] = []
         let what = [backend?.label, macvlanMode.map { "macvlan mode \($0.rawValue)" }, subnet.map { "subnet \($0)" }]
             .compactMap { $0 }

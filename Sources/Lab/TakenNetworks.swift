@@ -1,12 +1,12 @@
-public import Netlink
-public import PacketCodec
+package import Netlink
+package import PacketCodec
 
 /// The IPv4 prefixes the namespace `lab up` runs in already uses: every route (all tables) but the default
 /// route, and every address with its prefix. A lab subnet overlapping one of them would make the machine's own
 /// traffic and the lab's indistinguishable (the lab would answer for the gateway, or probes would leave).
-public enum TakenNetworks {
+package enum TakenNetworks {
     /// Reads the calling thread's namespace through rtnetlink.
-    public static func inCurrentNamespace() throws(LabError) -> [IPv4Network] {
+    package static func inCurrentNamespace() throws(LabError) -> [IPv4Network] {
         do {
             let socket = try NetlinkSocket()
             let routes = try socket.dump(.routes).routes()
@@ -18,7 +18,7 @@ public enum TakenNetworks {
     }
 
     /// The prefixes in recorded route and address messages (pure, for tests on recorded dumps).
-    public static func networks(routes: [RouteMessage], addresses: [AddressMessage]) -> [IPv4Network] {
+    package static func networks(routes: [RouteMessage], addresses: [AddressMessage]) -> [IPv4Network] {
         var taken: [IPv4Network] = []
         for route in routes where route.family == 2 && route.destinationLength > 0 {
             guard let bytes = route.destination, bytes.count == 4 else { continue }
@@ -32,7 +32,7 @@ public enum TakenNetworks {
     }
 
     /// The first of `taken` that `addressing`'s subnet overlaps, as text for an error line.
-    public static func conflict(of addressing: LabAddressing, with taken: [IPv4Network]) -> String? {
+    package static func conflict(of addressing: LabAddressing, with taken: [IPv4Network]) -> String? {
         taken.first(where: addressing.overlaps).map { "\($0.networkAddress)/\($0.prefixLength)" }
     }
 }

@@ -3,27 +3,27 @@ import LinuxNet
 
 /// The faults applied to one lab and how to undo each, kept in `/run/lxcdiag/labs/NAME.faults` (JSON) so
 /// `lab fix --all` undoes them from another process.
-public struct AppliedFaults: Sendable {
+package struct AppliedFaults: Sendable {
     /// One applied fault and the commands that undo it, computed when it was applied.
-    public struct Record: Sendable, Hashable, Codable {
-        public var fault: String
-        public var fixCommands: [[String]]
+    package struct Record: Sendable, Hashable, Codable {
+        package var fault: String
+        package var fixCommands: [[String]]
     }
 
-    public static let defaultDirectory = "/run/lxcdiag/labs"
+    package static let defaultDirectory = "/run/lxcdiag/labs"
 
-    public var lab: LabLayout
-    public var directory: String
+    package var lab: LabLayout
+    package var directory: String
 
-    public init(lab: LabLayout, directory: String = defaultDirectory) {
+    package init(lab: LabLayout, directory: String = defaultDirectory) {
         self.lab = lab
         self.directory = directory
     }
 
-    public var path: String { "\(directory)/\(lab.name).faults" }
+    package var path: String { "\(directory)/\(lab.name).faults" }
 
     /// The records in the order the faults were applied.
-    public func records() throws(LabFaultError) -> [Record] {
+    package func records() throws(LabFaultError) -> [Record] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         do {
             return try JSONDecoder().decode([Record].self, from: data)
@@ -35,7 +35,7 @@ public struct AppliedFaults: Sendable {
     /// Applies `fault`: computes its actions, records the fix, then runs the break commands. A break that fails
     /// half way is undone (and unrecorded) before the error is thrown.
     @discardableResult
-    public func apply(_ fault: LabFault) throws(LabFaultError) -> FaultActions {
+    package func apply(_ fault: LabFault) throws(LabFaultError) -> FaultActions {
         guard lab.exists else { throw LabFaultError("lab \(lab.name) is not up (no namespace \(lab.host))") }
         let current = try records()
         if current.contains(where: { $0.fault == fault.name }) {
@@ -62,7 +62,7 @@ public struct AppliedFaults: Sendable {
     /// Undoes the fault called `name` with the commands recorded when it was applied (or, when it was not
     /// recorded, with the catalogue's fix as it reads now). Returns the problems met (commands that failed).
     @discardableResult
-    public func fix(_ name: String) throws(LabFaultError) -> [String] {
+    package func fix(_ name: String) throws(LabFaultError) -> [String] {
         var current = try records()
         let commands: [[String]]
         if let index = current.firstIndex(where: { $0.fault == name }) {
@@ -81,7 +81,7 @@ public struct AppliedFaults: Sendable {
     }
 
     /// Whether `name` is recorded as applied to the lab.
-    public func isApplied(_ name: String) throws(LabFaultError) -> Bool {
+    package func isApplied(_ name: String) throws(LabFaultError) -> Bool {
         try records().contains { $0.fault == name }
     }
 
@@ -103,7 +103,7 @@ public struct AppliedFaults: Sendable {
 
     /// Undoes every recorded fault, the last applied first.
     @discardableResult
-    public func fixAll() throws(LabFaultError) -> [String] {
+    package func fixAll() throws(LabFaultError) -> [String] {
         var problems: [String] = []
         for record in try records().reversed() { problems += try fix(record.fault) }
         return problems

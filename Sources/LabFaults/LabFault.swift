@@ -1,20 +1,20 @@
-public import Diagnosis
+package import Diagnosis
 
 /// One fault the lab can make: what it breaks, the finding it should produce, and how to make and undo it.
 ///
 /// Both actions are command lines run in the lab's namespaces. They are computed when the fault is applied (some
 /// need a MAC or a setting read from the lab then), and the fix computed at that moment is what `lab fix`
 /// replays, so an undo restores what was there.
-public struct LabFault: Sendable {
+package struct LabFault: Sendable {
     /// The name `lab break` takes, such as `port-blocking`.
-    public var name: String
+    package var name: String
     /// One line saying what breaks.
-    public var summary: String
+    package var summary: String
     /// The finding a trace (or doctor) should report for it.
-    public var code: FindingCode
+    package var code: FindingCode
     /// The endpoints a trace that shows the fault runs between, such as `ext` and `ct1`.
-    public var traceFrom: String
-    public var traceTo: String
+    package var traceFrom: String
+    package var traceTo: String
     let plan: @Sendable (LabLayout) throws -> FaultActions
 
     init(
@@ -33,15 +33,15 @@ public struct LabFault: Sendable {
     }
 
     /// The break and fix command lines for `lab`, as they would run now.
-    public func actions(in lab: LabLayout) throws -> FaultActions { try plan(lab) }
+    package func actions(in lab: LabLayout) throws -> FaultActions { try plan(lab) }
 }
 
 /// The command lines that make a fault and the ones that undo it.
-public struct FaultActions: Sendable, Hashable, Codable {
-    public var breakCommands: [[String]]
-    public var fixCommands: [[String]]
+package struct FaultActions: Sendable, Hashable, Codable {
+    package var breakCommands: [[String]]
+    package var fixCommands: [[String]]
 
-    public init(breakCommands: [[String]], fixCommands: [[String]]) {
+    package init(breakCommands: [[String]], fixCommands: [[String]]) {
         self.breakCommands = breakCommands
         self.fixCommands = fixCommands
     }

@@ -1,13 +1,13 @@
-import Diagnosis
+internal import Diagnosis
 import Foundation
-import Lab
+internal import Lab
 import LinuxNet
 import PacketCodec
 
 /// Every fault the lab can make. Addresses are the lab's (`LabAddressing`): client .1, em2 .2, ct1..ct4 .11-.14.
-public enum LabFaultCatalogue {
+package enum LabFaultCatalogue {
     /// The faults, in the order `lab break --list` shows them.
-    public static let all: [LabFault] = [
+    package static let all: [LabFault] = [
         LabFault("port-blocking", "veth-ct1's bridge port disabled (STP off keeps it there)", .bridgePortNotForwarding)
         {
             lab in
@@ -240,7 +240,7 @@ public enum LabFaultCatalogue {
     ]
 
     /// The fault called `name`.
-    public static func fault(named name: String) -> LabFault? { all.first { $0.name == name } }
+    package static func fault(named name: String) -> LabFault? { all.first { $0.name == name } }
 
     // MARK: Reading the lab's current values, so a fix restores them
 

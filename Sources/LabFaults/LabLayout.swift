@@ -1,25 +1,25 @@
 import Foundation
-public import Lab
+package import Lab
 import LinuxNet
 
 /// Where the pieces of a lab live, from its name: `NAME-ext`, `NAME-host`, and the containers (LXC containers
 /// started inside `NAME-host`, or plain namespaces `NAME-ct1`... with `lab up --no-lxc`).
-public struct LabLayout: Sendable, Hashable {
+package struct LabLayout: Sendable, Hashable {
     /// The lab's name, `lxcdiag` unless a test chose another.
-    public var name: String
+    package var name: String
     /// Where named namespaces live (`/run/netns`).
-    public var netnsDirectory: String
+    package var netnsDirectory: String
     /// The lab's subnet and addresses, as `lab up` recorded them.
-    public var addressing: LabAddressing
+    package var addressing: LabAddressing
 
-    public init(name: String = "lxcdiag", netnsDirectory: String = "/run/netns", addressing: LabAddressing = .legacy) {
+    package init(name: String = "lxcdiag", netnsDirectory: String = "/run/netns", addressing: LabAddressing = .legacy) {
         self.name = name
         self.netnsDirectory = netnsDirectory
         self.addressing = addressing
     }
 
     /// The layout of lab `name` with the subnet its state file records; throws when the lab was never built.
-    public static func recorded(
+    package static func recorded(
         name: String,
         stateDirectory: String = LabConfiguration.defaultStateDirectory
     ) throws(LabFaultError) -> LabLayout {
@@ -34,12 +34,12 @@ public struct LabLayout: Sendable, Hashable {
     }
 
     /// The outside client's namespace.
-    public var ext: String { "\(name)-ext" }
+    package var ext: String { "\(name)-ext" }
     /// The container host's namespace (br0, em1, em2, the host ends of the veths).
-    public var host: String { "\(name)-host" }
+    package var host: String { "\(name)-host" }
 
     /// The command line that runs `command` inside the namespace `netns`.
-    public func inNamespace(_ netns: String, _ command: [String]) -> [String] {
+    package func inNamespace(_ netns: String, _ command: [String]) -> [String] {
         ["ip", "netns", "exec", netns] + command
     }
 
@@ -48,7 +48,7 @@ public struct LabLayout: Sendable, Hashable {
     /// A plain-namespace lab has `NAME-ctN`; otherwise the LXC container's init is asked for with `lxc-info`
     /// inside the host namespace (LXC's command socket is abstract, so it lives there), and the tool runs
     /// through `nsenter`. Host tools are used because the busybox containers have no `nft`.
-    public func inContainer(_ container: String, _ command: [String]) throws(LabFaultError) -> [String] {
+    package func inContainer(_ container: String, _ command: [String]) throws(LabFaultError) -> [String] {
         let plain = "\(name)-\(container)"
         if FileManager.default.fileExists(atPath: "\(netnsDirectory)/\(plain)") {
             return inNamespace(plain, command)
@@ -67,7 +67,7 @@ public struct LabLayout: Sendable, Hashable {
 
     /// What `ip link set ... netns X` takes for container `container`'s namespace: the netns name of a
     /// plain-namespace lab, or the LXC container init's PID.
-    public func namespaceReference(_ container: String) throws(LabFaultError) -> String {
+    package func namespaceReference(_ container: String) throws(LabFaultError) -> String {
         let command = try inContainer(container, [])
         // nsenter --net=/proc/PID/ns/net: the PID follows "proc".
         if command.first == "nsenter", let path = command.last {
@@ -78,12 +78,12 @@ public struct LabLayout: Sendable, Hashable {
     }
 
     /// Whether the lab is up: its host namespace exists.
-    public var exists: Bool { FileManager.default.fileExists(atPath: "\(netnsDirectory)/\(host)") }
+    package var exists: Bool { FileManager.default.fileExists(atPath: "\(netnsDirectory)/\(host)") }
 }
 
 /// A lab fault that cannot be made or undone, with the thing that failed.
-public struct LabFaultError: Error, Sendable, CustomStringConvertible {
-    public var description: String
+package struct LabFaultError: Error, Sendable, CustomStringConvertible {
+    package var description: String
 
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

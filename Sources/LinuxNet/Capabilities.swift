@@ -1,26 +1,26 @@
 import Foundation
 
 /// The capabilities a process holds, read from `/proc/self/status`: lxcdiag needs capabilities, not uid 0.
-public struct Capabilities: Sendable, Hashable {
+package struct Capabilities: Sendable, Hashable {
     /// The effective set, bit N for capability N (`CapEff` in /proc/PID/status).
-    public var effective: UInt64
+    package var effective: UInt64
 
-    public init(effective: UInt64) { self.effective = effective }
+    package init(effective: UInt64) { self.effective = effective }
 
     /// CAP_NET_ADMIN: netlink changes, bridge and tracefs settings in namespaces.
-    public static let netAdmin = 12
+    package static let netAdmin = 12
     /// CAP_NET_RAW: AF_PACKET sockets for probes and captures.
-    public static let netRaw = 13
+    package static let netRaw = 13
     /// CAP_SYS_ADMIN: setns into other network namespaces, tracefs.
-    public static let sysAdmin = 21
+    package static let sysAdmin = 21
     /// CAP_SYS_PTRACE: opening the namespace of a process another user owns (a container's init).
-    public static let sysPtrace = 19
+    package static let sysPtrace = 19
 
     /// What every probing command needs.
-    public static let required = [netAdmin, netRaw, sysAdmin]
+    package static let required = [netAdmin, netRaw, sysAdmin]
 
     /// The names `capabilities(7)` uses.
-    public static func name(_ capability: Int) -> String {
+    package static func name(_ capability: Int) -> String {
         switch capability {
         case netAdmin: "CAP_NET_ADMIN"
         case netRaw: "CAP_NET_RAW"
@@ -30,13 +30,13 @@ public struct Capabilities: Sendable, Hashable {
         }
     }
 
-    public func holds(_ capability: Int) -> Bool { effective & (1 << UInt64(capability)) != 0 }
+    package func holds(_ capability: Int) -> Bool { effective & (1 << UInt64(capability)) != 0 }
 
     /// The required capabilities this set lacks.
-    public var missing: [Int] { Self.required.filter { !holds($0) } }
+    package var missing: [Int] { Self.required.filter { !holds($0) } }
 
     /// Parses the `CapEff:` line of a /proc/PID/status text; nil when there is none.
-    public static func parse(status text: String) -> Capabilities? {
+    package static func parse(status text: String) -> Capabilities? {
         for line in text.split(separator: "\n") where line.hasPrefix("CapEff:") {
             let hex = line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces)
             return UInt64(hex, radix: 16).map(Capabilities.init(effective:))
@@ -45,7 +45,7 @@ public struct Capabilities: Sendable, Hashable {
     }
 
     /// This process's capabilities (none when /proc cannot be read).
-    public static var current: Capabilities {
+    package static var current: Capabilities {
         let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         return parse(status: text) ?? Capabilities(effective: 0)
     }

@@ -1,16 +1,16 @@
 import Foundation
 
 /// Runs blocking work (setns, recv, pcap loops) on a thread of its own, never on the Swift concurrency pool.
-public enum DedicatedThread {
+package enum DedicatedThread {
     /// Starts `body` on a new thread and returns at once; the thread ends when `body` returns.
-    public static func start(name: String, _ body: @escaping @Sendable () -> Void) {
+    package static func start(name: String, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
         thread.name = name
         thread.start()
     }
 
     /// Runs `body` on a new thread and blocks the caller until it returns.
-    public static func run<T>(name: String, _ body: @escaping @Sendable () throws -> T) throws -> T {
+    package static func run<T>(name: String, _ body: @escaping @Sendable () throws -> T) throws -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         start(name: name) {
@@ -29,7 +29,7 @@ public enum DedicatedThread {
     /// `lxc-*` tools, closing packet sockets that wait out an RCU grace period) is mostly waiting. `maxThreads`
     /// bounds the threads instead; each then takes the next index until none is left, so one thread may run
     /// several calls: bounded callers must not change their thread (no namespace switch).
-    public static func map<T>(
+    package static func map<T>(
         _ count: Int,
         name: String,
         maxThreads: Int? = nil,
@@ -56,7 +56,7 @@ public enum DedicatedThread {
     }
 
     /// Runs `body` on a new thread and suspends the caller until it returns.
-    public static func run<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    package static func run<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             start(name: name) { continuation.resume(with: Result { try body() }) }
         }

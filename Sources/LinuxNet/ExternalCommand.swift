@@ -1,24 +1,24 @@
 import Foundation
 
 /// The result of running a system tool such as `ip`, `nft` or `lxc-start`.
-public struct CommandOutput: Sendable {
-    public var status: Int32
-    public var standardOutput: String
-    public var standardError: String
+package struct CommandOutput: Sendable {
+    package var status: Int32
+    package var standardOutput: String
+    package var standardError: String
 }
 
 /// A system tool that failed, ran too long, or is not installed.
-public struct CommandError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable {
+package struct CommandError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable {
         case notInstalled
         case failed(Int32)
         case timedOut
     }
-    public var command: [String]
-    public var kind: Kind
-    public var standardError: String
+    package var command: [String]
+    package var kind: Kind
+    package var standardError: String
 
-    public var description: String {
+    package var description: String {
         let line = command.joined(separator: " ")
         switch kind {
         case .notInstalled: return "\(command.first ?? "?") is not installed (needed for: \(line))"
@@ -31,11 +31,11 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Runs system tools with a time limit; the only place lxcdiag starts other programs.
-public enum ExternalCommand {
+package enum ExternalCommand {
     static let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
 
     /// The absolute path of `tool`, or nil when it is not installed.
-    public static func locate(_ tool: String) -> String? {
+    package static func locate(_ tool: String) -> String? {
         if tool.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
         return searchPath.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
@@ -47,7 +47,7 @@ public enum ExternalCommand {
     /// (`CLinuxNet_spawn`): no tool, nor what it started, outlives lxcdiag. The group is killed when
     /// `timeoutSeconds` pass. Output is read until the tool exits; a daemon it leaves behind holding the pipes
     /// is not waited for.
-    public static func run(
+    package static func run(
         _ arguments: [String],
         input: String? = nil,
         timeoutSeconds: Double = 30
@@ -70,7 +70,7 @@ public enum ExternalCommand {
 
     /// Runs `arguments` and throws unless the tool exits 0; returns its standard output.
     @discardableResult
-    public static func check(
+    package static func check(
         _ arguments: [String],
         input: String? = nil,
         timeoutSeconds: Double = 30

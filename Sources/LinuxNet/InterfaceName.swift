@@ -4,12 +4,12 @@
 /// The kernel's rule (`dev_valid_name` in net/core/dev.c): 1 to 15 bytes, not `.` or `..`, no `/`, `:` or white
 /// space. Stricter, for what the names are pasted into: no quotes or backslash (a tracefs filter's quoted string
 /// has no escapes), no control characters, and no `*`, `?`, `[` or `]` (which make `name == "..."` a glob there).
-public enum InterfaceName {
+package enum InterfaceName {
     /// IFNAMSIZ minus the terminating NUL.
-    public static let longest = 15
+    package static let longest = 15
 
     /// Why `name` cannot name an interface, or nil when it can.
-    public static func problem(_ name: String) -> String? {
+    package static func problem(_ name: String) -> String? {
         let bytes = name.utf8.count
         if bytes == 0 { return "it is empty" }
         if name == "." || name == ".." { return "the kernel reserves it" }
@@ -30,5 +30,5 @@ public enum InterfaceName {
     }
 
     /// Whether `name` can name an interface (`problem` is nil).
-    public static func isValid(_ name: String) -> Bool { problem(name) == nil }
+    package static func isValid(_ name: String) -> Bool { problem(name) == nil }
 }

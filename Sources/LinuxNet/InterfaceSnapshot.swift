@@ -4,30 +4,30 @@ import Glibc
 /// One interface as the calling thread's namespace sees it: hardware address, MTU, up or not, IPv4
 /// addresses. Read it inside `withNetworkNamespace` to learn about an interface in another namespace
 /// (unlike /sys/class/net, which shows the mounter's view).
-public struct InterfaceSnapshot: Sendable, Hashable {
+package struct InterfaceSnapshot: Sendable, Hashable {
     /// An IPv4 address on the interface with its prefix length.
-    public struct IPv4Assignment: Sendable, Hashable {
+    package struct IPv4Assignment: Sendable, Hashable {
         /// The address, most significant byte first (192.0.2.1 is 0xC000_0201).
-        public var address: UInt32
-        public var prefixLength: Int
+        package var address: UInt32
+        package var prefixLength: Int
     }
 
-    public var name: String
+    package var name: String
     /// The 6-byte hardware address.
-    public var hardwareAddress: [UInt8]
-    public var mtu: Int
+    package var hardwareAddress: [UInt8]
+    package var mtu: Int
     /// IFF_UP: administratively up.
-    public var isUp: Bool
+    package var isUp: Bool
     /// The IPv4 addresses in the order the kernel lists them (the primary first).
-    public var ipv4: [IPv4Assignment]
+    package var ipv4: [IPv4Assignment]
 
     /// IPv4 addresses as 32-bit values, most significant byte first.
-    public var ipv4Addresses: [UInt32] { ipv4.map(\.address) }
+    package var ipv4Addresses: [UInt32] { ipv4.map(\.address) }
 
     /// Reads `name` in the calling thread's namespace.
     ///
     /// The corresponding C calls are `ioctl(SIOCGIFHWADDR, SIOCGIFMTU, SIOCGIFFLAGS)` and `getifaddrs`.
-    public static func read(_ name: String) throws(SystemError) -> InterfaceSnapshot {
+    package static func read(_ name: String) throws(SystemError) -> InterfaceSnapshot {
         var facts = CLinuxNet_interface_facts()
         if CLinuxNet_read_interface_facts(name, &facts) != 0 { throw SystemError.current("read interface \(name)") }
         let mac = withUnsafeBytes(of: facts.mac) { Array($0) }
@@ -49,7 +49,7 @@ public struct InterfaceSnapshot: Sendable, Hashable {
 
     /// The names of every interface in the calling thread's namespace. The corresponding C function is
     /// `if_nameindex`.
-    public static func interfaceNames() throws(SystemError) -> [String] {
+    package static func interfaceNames() throws(SystemError) -> [String] {
         var buffer = [CChar](repeating: 0, count: 64 * 1024)
         let used = buffer.withUnsafeMutableBufferPointer { CLinuxNet_interface_names($0.baseAddress, $0.count) }
         if used < 0 { throw SystemError.current("list interfaces") }

@@ -1,7 +1,7 @@
 import Glibc
 
 /// A network namespace, named the ways an operator names one.
-public enum NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
+package enum NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
     /// The namespace lxcdiag itself runs in.
     case current
     /// A named namespace under /run/netns, as `ip netns` makes them.
@@ -12,7 +12,7 @@ public enum NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
     case path(String)
 
     /// The file that refers to this namespace, or nil for the current one.
-    public var filePath: String? {
+    package var filePath: String? {
         switch self {
         case .current: nil
         case .named(let name): "/run/netns/\(name)"
@@ -21,7 +21,7 @@ public enum NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .current: "the current namespace"
         case .named(let name): "netns \(name)"
@@ -31,7 +31,7 @@ public enum NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The kernel's identity of the namespace (device and inode), to tell whether two names are one namespace.
-    public func identity() throws -> NamespaceIdentity {
+    package func identity() throws -> NamespaceIdentity {
         // thread-self: a thread switched by withNetworkNamespace reports where it is, not where the process is.
         let path = filePath ?? "/proc/thread-self/ns/net"
         let fd: Int32
@@ -47,25 +47,25 @@ public enum NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The device and inode that identify a namespace.
-public struct NamespaceIdentity: Sendable, Hashable {
-    public var device: UInt64
-    public var inode: UInt64
+package struct NamespaceIdentity: Sendable, Hashable {
+    package var device: UInt64
+    package var inode: UInt64
 }
 
 /// A namespace that could not be entered.
-public struct NamespaceError: Error, Sendable, CustomStringConvertible {
-    public var namespace: NetworkNamespace
-    public var underlying: SystemError
+package struct NamespaceError: Error, Sendable, CustomStringConvertible {
+    package var namespace: NetworkNamespace
+    package var underlying: SystemError
 
     init(_ namespace: NetworkNamespace, _ underlying: SystemError) {
         self.namespace = namespace
         self.underlying = underlying
     }
 
-    public var isMissing: Bool { underlying.code == ENOENT }
-    public var isPermissionDenied: Bool { underlying.isPermissionDenied }
+    package var isMissing: Bool { underlying.code == ENOENT }
+    package var isPermissionDenied: Bool { underlying.isPermissionDenied }
 
-    public var description: String {
+    package var description: String {
         if isMissing { return "\(namespace) does not exist (\(namespace.filePath ?? "?") is missing)" }
         if isPermissionDenied { return "cannot enter \(namespace): permission denied (run as root)" }
         return "cannot enter \(namespace): \(underlying)"
@@ -77,7 +77,7 @@ public struct NamespaceError: Error, Sendable, CustomStringConvertible {
 /// Everything `body` opens (sockets, pcap handles) stays bound to that namespace and may be used from any
 /// thread afterwards. The thread ends when `body` returns, so no other code ever runs in the switched thread.
 /// This is the one place lxcdiag calls `setns`.
-public func withNetworkNamespace<T>(
+package func withNetworkNamespace<T>(
     _ namespace: NetworkNamespace,
     _ body: @escaping @Sendable () throws -> T
 ) throws -> T {
@@ -88,7 +88,7 @@ public func withNetworkNamespace<T>(
 }
 
 /// Runs `body` on a dedicated thread inside `namespace` and suspends until it returns.
-public func withNetworkNamespace<T: Sendable>(
+package func withNetworkNamespace<T: Sendable>(
     _ namespace: NetworkNamespace,
     _ body: @escaping @Sendable () throws -> T
 ) async throws -> T {
@@ -100,7 +100,7 @@ public func withNetworkNamespace<T: Sendable>(
 
 /// Runs `body(index)` inside `namespaces[index]` for every index, each on a dedicated thread of its own, and
 /// waits for all; results in index order (a namespace that cannot be entered gives its `NamespaceError`).
-public func mapInNetworkNamespaces<T>(
+package func mapInNetworkNamespaces<T>(
     _ namespaces: [NetworkNamespace],
     name: String,
     _ body: @escaping @Sendable (Int) throws -> T
@@ -113,7 +113,7 @@ public func mapInNetworkNamespaces<T>(
 
 /// Starts a long-lived dedicated thread inside `namespace` (for capture loops); errors entering it are
 /// passed to `body` as a failed result so the caller can report them.
-public func startThread(
+package func startThread(
     in namespace: NetworkNamespace,
     name: String,
     _ body: @escaping @Sendable (Result<Void, any Error>) -> Void

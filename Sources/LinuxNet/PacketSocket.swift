@@ -2,21 +2,21 @@ internal import CLinuxNet
 import Glibc
 
 /// A frame read from an AF_PACKET socket, with what the kernel said about it.
-public struct ReceivedFrame: Sendable {
+package struct ReceivedFrame: Sendable {
     /// The frame as the socket delivered it (the kernel strips an offloaded VLAN tag; see `vlanTag`).
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// Monotonic receive time in nanoseconds.
-    public var receivedNs: UInt64
+    package var receivedNs: UInt64
     /// The kernel's packet type: host, broadcast, multicast, otherhost or outgoing.
-    public var direction: PacketDirection
+    package var direction: PacketDirection
     /// The 802.1Q TCI (priority, DEI and VLAN id) when the kernel took the tag off.
-    public var vlanTag: UInt16?
+    package var vlanTag: UInt16?
     /// When the kernel received the frame (wall clock, SO_TIMESTAMPNS), free of the reader's wake-up delay.
-    public var kernelTimestampNs: UInt64?
+    package var kernelTimestampNs: UInt64?
 }
 
 /// The kernel's `sll_pkttype`: for whom a received frame was meant.
-public enum PacketDirection: Int32, Sendable {
+package enum PacketDirection: Int32, Sendable {
     case host = 0
     case broadcast = 1
     case multicast = 2
@@ -29,16 +29,16 @@ public enum PacketDirection: Int32, Sendable {
 ///
 /// Open it inside `withNetworkNamespace`; the socket stays in that namespace and may be used from any thread.
 /// Safe to share: `send` is a single syscall, and `receive` is meant for one reader at a time (documented).
-public final class PacketSocket: @unchecked Sendable {
+package final class PacketSocket: @unchecked Sendable {
     /// The Ethernet protocol number for "every protocol".
-    public static let allProtocols: UInt16 = 0x0003
+    package static let allProtocols: UInt16 = 0x0003
 
-    public let interfaceName: String
-    public let interfaceIndex: Int32
+    package let interfaceName: String
+    package let interfaceIndex: Int32
     private let fd: Int32
 
     /// Opens a socket on `interface`. With `protocol` 0 the socket only sends and never queues received frames.
-    public init(interface: String, protocol: UInt16 = 0) throws(SystemError) {
+    package init(interface: String, protocol: UInt16 = 0) throws(SystemError) {
         try SendingGuard.check("packet socket on \(interface)")
         let index = try Syscall.interfaceIndex(interface)
         let fd = try Syscall.packetSocket(protocol: `protocol`, interface: interface)
@@ -60,13 +60,13 @@ public final class PacketSocket: @unchecked Sendable {
     deinit { Syscall.close(fd) }
 
     /// Sends one complete Ethernet frame (destination MAC first).
-    public func send(_ frame: [UInt8]) throws(SystemError) {
+    package func send(_ frame: [UInt8]) throws(SystemError) {
         let sent = try Syscall.sendFrame(fd, index: interfaceIndex, frame: frame, interface: interfaceName)
         if sent != frame.count { throw SystemError("short send on \(interfaceName)", code: EMSGSIZE) }
     }
 
     /// Waits up to `timeoutNs` for one frame; nil when none arrived in time.
-    public func receive(timeoutNs: UInt64, capacity: Int = 65_536) throws(SystemError) -> ReceivedFrame? {
+    package func receive(timeoutNs: UInt64, capacity: Int = 65_536) throws(SystemError) -> ReceivedFrame? {
         let deadline = monotonicNanoseconds() &+ timeoutNs
         var buffer = [UInt8](repeating: 0, count: capacity)
         while true {

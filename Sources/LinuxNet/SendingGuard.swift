@@ -5,12 +5,12 @@ import Glibc
 /// `probes/check.sh` sets `LXCDIAG_REFUSE_SENDING_IN_NETNS` to the inode of the namespace the tests start
 /// in (the machine's own, with its real uplink), so that no test can send a probe there, even by mistake
 /// through an endpoint that resolves to "where lxcdiag runs". Unset, it does nothing.
-public enum SendingGuard {
+package enum SendingGuard {
     /// The environment variable holding the inode of the namespace where nothing may be sent.
-    public static let variable = "LXCDIAG_REFUSE_SENDING_IN_NETNS"
+    package static let variable = "LXCDIAG_REFUSE_SENDING_IN_NETNS"
 
     /// Throws when the calling thread's network namespace is the one the variable names.
-    public static func check(_ what: String) throws(SystemError) {
+    package static func check(_ what: String) throws(SystemError) {
         guard let text = getenv(variable).map({ String(cString: $0) }), let forbidden = UInt64(text) else { return }
         var status = stat()
         guard stat("/proc/thread-self/ns/net", &status) == 0 else { return }

@@ -100,10 +100,10 @@ enum Syscall {
 }
 
 /// Monotonic time in nanoseconds, for deadlines and durations.
-public func monotonicNanoseconds() -> UInt64 { CLinuxNet_monotonic_ns() }
+package func monotonicNanoseconds() -> UInt64 { CLinuxNet_monotonic_ns() }
 
 /// Wall-clock time in nanoseconds since the epoch, the clock libpcap stamps frames with.
-public func realtimeNanoseconds() -> UInt64 { CLinuxNet_realtime_ns() }
+package func realtimeNanoseconds() -> UInt64 { CLinuxNet_realtime_ns() }
 
 /// Whether this process runs with an effective uid of 0.
-public var isRunningAsRoot: Bool { geteuid() == 0 }
+package var isRunningAsRoot: Bool { geteuid() == 0 }

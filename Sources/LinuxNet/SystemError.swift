@@ -2,13 +2,13 @@ internal import CLinuxNet
 import Glibc
 
 /// A failed system call: which operation on which object, and the `errno` it returned.
-public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was being done, such as `setns /run/netns/ct1` or `bind br0`.
-    public var operation: String
+    package var operation: String
     /// The raw `errno` value.
-    public var code: Int32
+    package var code: Int32
 
-    public init(_ operation: String, code: Int32) {
+    package init(_ operation: String, code: Int32) {
         self.operation = operation
         self.code = code
     }
@@ -19,16 +19,16 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The permission errors that mean "run as root or grant CAP_NET_ADMIN/CAP_NET_RAW".
-    public var isPermissionDenied: Bool { code == EPERM || code == EACCES }
+    package var isPermissionDenied: Bool { code == EPERM || code == EACCES }
 
     /// The errors that mean the interface or namespace does not exist (any more).
-    public var isNoSuchDevice: Bool { code == ENODEV || code == ENXIO || code == ENOENT }
+    package var isNoSuchDevice: Bool { code == ENODEV || code == ENXIO || code == ENOENT }
 
-    public var description: String {
+    package var description: String {
         "\(operation): \(String(cString: strerror(code)))"
     }
 
-    public static let interrupted: Int32 = EINTR
+    package static let interrupted: Int32 = EINTR
 }
 
 /// Retries `body` while it fails with EINTR, and turns -1 into a `SystemError`.

@@ -11,9 +11,9 @@ import Foundation
 ///
 /// The status is deterministic: the command line calls `willExit()` before it exits, which parks the calling
 /// thread while a signal is handled, and a signal that comes after `willExit()` is left to that exit.
-public final class TerminationCleanup: @unchecked Sendable {
+package final class TerminationCleanup: @unchecked Sendable {
     // Safe: every access to `actions`, `nextToken`, `installed`, `terminating` and `exiting` holds `lock`.
-    public static let shared = TerminationCleanup()
+    package static let shared = TerminationCleanup()
 
     private let lock = NSLock()
     private var actions: [(token: Int, action: @Sendable () -> Void)] = []
@@ -24,7 +24,7 @@ public final class TerminationCleanup: @unchecked Sendable {
 
     /// Blocks SIGINT, SIGTERM and SIGHUP process-wide and starts the thread that handles them.
     /// Call it first thing in `main`, before any other thread exists, so that every thread inherits the mask.
-    public func install() {
+    package func install() {
         let first = lock.withLock { () -> Bool in
             defer { installed = true }
             return !installed
@@ -50,7 +50,7 @@ public final class TerminationCleanup: @unchecked Sendable {
 
     /// Registers `action` to run on termination; returns a token for `unregister`.
     @discardableResult
-    public func register(_ action: @escaping @Sendable () -> Void) -> Int {
+    package func register(_ action: @escaping @Sendable () -> Void) -> Int {
         lock.withLock {
             nextToken += 1
             actions.append((nextToken, action))
@@ -59,18 +59,18 @@ public final class TerminationCleanup: @unchecked Sendable {
     }
 
     /// Removes an action once the work it guards has been undone normally.
-    public func unregister(_ token: Int) {
+    package func unregister(_ token: Int) {
         lock.withLock { actions.removeAll { $0.token == token } }
     }
 
     /// Whether a termination signal is being handled: its undo actions are running or have run.
-    public var isTerminating: Bool { lock.withLock { terminating } }
+    package var isTerminating: Bool { lock.withLock { terminating } }
 
     /// Blocks the calling thread for good while a termination signal is handled, so that it cannot end the
     /// process (with its own exit status) before the undo actions finish; the signal thread exits instead.
     /// Call it after waiting for an undo action that the signal thread may be running. Returns at once
     /// when no signal is being handled.
-    public func parkIfTerminating() {
+    package func parkIfTerminating() {
         guard isTerminating else { return }
         while true { sleep(3600) }
     }
@@ -79,7 +79,7 @@ public final class TerminationCleanup: @unchecked Sendable {
     /// then on a termination signal is left to that exit; while a signal is being handled it never returns
     /// (the calling thread parks) and the signal thread exits with the signal's status once the undo actions
     /// are done.
-    public func willExit() {
+    package func willExit() {
         let park = lock.withLock { () -> Bool in
             if !terminating { exiting = true }
             return terminating
@@ -88,7 +88,7 @@ public final class TerminationCleanup: @unchecked Sendable {
     }
 
     /// Runs `body` with `undo` registered; `undo` runs on Ctrl-C but not on a normal return.
-    public func guarding<T>(undo: @escaping @Sendable () -> Void, _ body: () throws -> T) rethrows -> T {
+    package func guarding<T>(undo: @escaping @Sendable () -> Void, _ body: () throws -> T) rethrows -> T {
         let token = register(undo)
         defer { unregister(token) }
         return try body()

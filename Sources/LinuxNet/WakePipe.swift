@@ -2,12 +2,12 @@ import Glibc
 
 /// A pipe whose only job is to wake a thread blocked in `poll`, so blocking loops stop at once.
 /// Safe to share: `signal` is one `write` of one byte, which the kernel makes atomic.
-public final class WakePipe: @unchecked Sendable {
+package final class WakePipe: @unchecked Sendable {
     /// The end to include in a `poll` set.
-    public let readDescriptor: Int32
+    package let readDescriptor: Int32
     private let writeDescriptor: Int32
 
-    public init() throws(SystemError) {
+    package init() throws(SystemError) {
         let fds = try Syscall.pipe()
         readDescriptor = fds.read
         writeDescriptor = fds.write
@@ -19,13 +19,13 @@ public final class WakePipe: @unchecked Sendable {
     }
 
     /// Wakes the waiting thread; later waits return at once too.
-    public func signal() {
+    package func signal() {
         var byte: UInt8 = 1
         _ = write(writeDescriptor, &byte, 1)
     }
 
     /// Waits until `descriptor` is readable (`.readable`), the pipe is signalled (`.woken`) or the timeout passes.
-    public func wait(for descriptor: Int32, timeoutMilliseconds: Int32) throws(SystemError) -> WaitResult {
+    package func wait(for descriptor: Int32, timeoutMilliseconds: Int32) throws(SystemError) -> WaitResult {
         switch try Syscall.waitReadable(descriptor, wake: readDescriptor, timeoutMilliseconds: timeoutMilliseconds) {
         case 0: .timedOut
         case 2: .woken
@@ -33,5 +33,5 @@ public final class WakePipe: @unchecked Sendable {
         }
     }
 
-    public enum WaitResult: Sendable { case readable, woken, timedOut }
+    package enum WaitResult: Sendable { case readable, woken, timedOut }
 }

@@ -1,22 +1,22 @@
 /// An RTM_NEWADDR message: one address on one interface.
-public struct AddressMessage: Sendable, Hashable {
+package struct AddressMessage: Sendable, Hashable {
     /// AF_INET (2) or AF_INET6 (10).
-    public var family: UInt8
+    package var family: UInt8
     /// ifa_prefixlen.
-    public var prefixLength: UInt8
+    package var prefixLength: UInt8
     /// RT_SCOPE_*: 0 universe, 200 site, 253 link, 254 host.
-    public var scope: UInt8
+    package var scope: UInt8
     /// ifa_index: the interface the address is on.
-    public var index: Int32
+    package var index: Int32
     /// IFA_LOCAL when present (the interface's own address), else IFA_ADDRESS.
-    public var address: [UInt8]?
+    package var address: [UInt8]?
     /// IFA_BROADCAST.
-    public var broadcast: [UInt8]?
+    package var broadcast: [UInt8]?
     /// IFA_LABEL, such as `eth0:1`.
-    public var label: String?
+    package var label: String?
 
     /// Decodes the payload of an RTM_NEWADDR message.
-    public init(payload: [UInt8]) throws(NetlinkError) {
+    package init(payload: [UInt8]) throws(NetlinkError) {
         guard payload.count >= RouteNetlink.ifaddrmsgLength else { throw .truncated("ifaddrmsg") }
         family = payload[0]
         prefixLength = payload[1]

@@ -1,5 +1,5 @@
 /// The rtnetlink dumps a namespace snapshot is made of.
-public enum DumpRequest: String, Sendable, CaseIterable {
+package enum DumpRequest: String, Sendable, CaseIterable {
     /// RTM_GETLINK, all families, without statistics.
     case links
     /// RTM_GETADDR for AF_INET.
@@ -12,7 +12,7 @@ public enum DumpRequest: String, Sendable, CaseIterable {
     case fdb
 
     /// The message type the kernel answers with.
-    public var replyType: UInt16 {
+    package var replyType: UInt16 {
         switch self {
         case .links: RouteNetlink.newLink
         case .addresses: RouteNetlink.newAddress
@@ -22,7 +22,7 @@ public enum DumpRequest: String, Sendable, CaseIterable {
     }
 
     /// The request message, with `sequence` in its header.
-    public func message(sequence: UInt32) -> NetlinkMessage {
+    package func message(sequence: UInt32) -> NetlinkMessage {
         var payload: [UInt8]
         let type: UInt16
         switch self {
@@ -55,14 +55,14 @@ public enum DumpRequest: String, Sendable, CaseIterable {
 }
 
 /// The answer to one dump: the datagrams as received and the messages they carry.
-public struct DumpReply: Sendable, Hashable {
+package struct DumpReply: Sendable, Hashable {
     /// Every reply datagram, concatenated, NLMSG_DONE included: what a fixture file holds.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// The data messages (NLMSG_DONE and messages of other sequences dropped).
-    public var messages: [NetlinkMessage]
+    package var messages: [NetlinkMessage]
 
     /// Splits recorded reply bytes and checks them as `collect` does, for any sequence number.
-    public init(recorded bytes: [UInt8]) throws(NetlinkError) {
+    package init(recorded bytes: [UInt8]) throws(NetlinkError) {
         self.bytes = bytes
         self.messages = try Self.collect(try NetlinkMessage.split(bytes), sequence: nil).messages
     }
@@ -99,22 +99,22 @@ public struct DumpReply: Sendable, Hashable {
     }
 
     /// The link messages of a `links` dump.
-    public func links() throws(NetlinkError) -> [LinkMessage] {
+    package func links() throws(NetlinkError) -> [LinkMessage] {
         try decode(RouteNetlink.newLink, LinkMessage.init(payload:))
     }
 
     /// The address messages of an `addresses` dump.
-    public func addresses() throws(NetlinkError) -> [AddressMessage] {
+    package func addresses() throws(NetlinkError) -> [AddressMessage] {
         try decode(RouteNetlink.newAddress, AddressMessage.init(payload:))
     }
 
     /// The route messages of a `routes` dump.
-    public func routes() throws(NetlinkError) -> [RouteMessage] {
+    package func routes() throws(NetlinkError) -> [RouteMessage] {
         try decode(RouteNetlink.newRoute, RouteMessage.init(payload:))
     }
 
     /// The neighbour messages of a `neighbours` or `fdb` dump.
-    public func neighbours() throws(NetlinkError) -> [NeighbourMessage] {
+    package func neighbours() throws(NetlinkError) -> [NeighbourMessage] {
         try decode(RouteNetlink.newNeighbour, NeighbourMessage.init(payload:))
     }
 

@@ -1,55 +1,55 @@
 /// An RTM_NEWLINK message: one interface, as the kernel describes it.
-public struct LinkMessage: Sendable, Hashable {
+package struct LinkMessage: Sendable, Hashable {
     /// ifi_index.
-    public var index: Int32
+    package var index: Int32
     /// The ARPHRD_* device type (1 Ethernet, 772 loopback, 65534 none/tun).
-    public var deviceType: UInt16
+    package var deviceType: UInt16
     /// The IFF_* flags (IFF_UP = 0x1, IFF_PROMISC = 0x100, IFF_LOWER_UP = 0x10000).
-    public var flags: UInt32
+    package var flags: UInt32
     /// IFLA_IFNAME.
-    public var name: String?
+    package var name: String?
     /// IFLA_ADDRESS: the MAC for Ethernet-like links.
-    public var address: [UInt8]?
+    package var address: [UInt8]?
     /// IFLA_MTU.
-    public var mtu: UInt32?
+    package var mtu: UInt32?
     /// IFLA_OPERSTATE: IF_OPER_* (2 down, 3 lower layer down, 6 up).
-    public var operState: UInt8?
+    package var operState: UInt8?
     /// IFLA_CARRIER: 1 when the lower layer has a carrier.
-    public var carrier: UInt8?
+    package var carrier: UInt8?
     /// IFLA_PROMISCUITY: how many holders keep the link promiscuous.
-    public var promiscuity: UInt32?
+    package var promiscuity: UInt32?
     /// IFLA_MASTER: the index of the bridge (or bond) this link is enslaved to.
-    public var master: Int32?
+    package var master: Int32?
     /// IFLA_LINK: peer or parent index, in the namespace `linkNetnsID` names.
-    public var link: Int32?
+    package var link: Int32?
     /// IFLA_LINK_NETNSID: this namespace's id for the namespace `link` is in.
-    public var linkNetnsID: Int32?
+    package var linkNetnsID: Int32?
     /// IFLA_INFO_KIND: `veth`, `bridge`, `macvlan`, `vlan`, `vxlan`, `tun`, ...; nil for a NIC or loopback.
-    public var kind: String?
+    package var kind: String?
     /// IFLA_INFO_SLAVE_KIND: `bridge` for a bridge port.
-    public var slaveKind: String?
+    package var slaveKind: String?
     /// IFLA_INFO_DATA of kind `bridge`.
-    public var bridge: BridgeAttributes?
+    package var bridge: BridgeAttributes?
     /// IFLA_INFO_SLAVE_DATA of slave kind `bridge`.
-    public var bridgePort: BridgePortAttributes?
+    package var bridgePort: BridgePortAttributes?
     /// IFLA_MACVLAN_MODE for kinds `macvlan` and `macvtap`.
-    public var macvlanMode: UInt32?
+    package var macvlanMode: UInt32?
     /// IFLA_INFO_DATA of kind `vlan`.
-    public var vlan: VLANAttributes?
+    package var vlan: VLANAttributes?
     /// IFLA_INFO_DATA of kind `vxlan`.
-    public var vxlan: VXLANAttributes?
+    package var vxlan: VXLANAttributes?
     /// IFLA_TUN_TYPE: 1 tun, 2 tap.
-    public var tunType: UInt8?
+    package var tunType: UInt8?
 
     /// IFF_UP.
-    public static let flagUp: UInt32 = 0x1
+    package static let flagUp: UInt32 = 0x1
     /// IFF_NOARP: the interface neither sends nor answers ARP.
-    public static let flagNoARP: UInt32 = 0x80
+    package static let flagNoARP: UInt32 = 0x80
     /// ARPHRD_LOOPBACK.
-    public static let deviceTypeLoopback: UInt16 = 772
+    package static let deviceTypeLoopback: UInt16 = 772
 
     /// Decodes the payload of an RTM_NEWLINK message.
-    public init(payload: [UInt8]) throws(NetlinkError) {
+    package init(payload: [UInt8]) throws(NetlinkError) {
         guard payload.count >= RouteNetlink.ifinfomsgLength else { throw .truncated("ifinfomsg") }
         deviceType = payload.loadUInt16(at: 2)
         index = Int32(bitPattern: payload.loadUInt32(at: 4))
@@ -84,15 +84,15 @@ public struct LinkMessage: Sendable, Hashable {
 }
 
 /// IFLA_INFO_DATA of a bridge (IFLA_BR_*).
-public struct BridgeAttributes: Sendable, Hashable {
+package struct BridgeAttributes: Sendable, Hashable {
     /// Centiseconds (clock_t at USER_HZ = 100).
-    public var forwardDelay: UInt32?
+    package var forwardDelay: UInt32?
     /// 0 off, 1 kernel STP, 2 user-space STP.
-    public var stpState: UInt32?
+    package var stpState: UInt32?
     /// IFLA_BR_VLAN_FILTERING: 1 when the bridge filters by VLAN.
-    public var vlanFiltering: UInt8?
+    package var vlanFiltering: UInt8?
     /// IFLA_BR_VLAN_DEFAULT_PVID.
-    public var vlanDefaultPVID: UInt16?
+    package var vlanDefaultPVID: UInt16?
 
     init(_ data: NetlinkAttributes) {
         forwardDelay = data.uint32(RouteNetlink.bridgeForwardDelay)
@@ -103,21 +103,21 @@ public struct BridgeAttributes: Sendable, Hashable {
 }
 
 /// IFLA_INFO_SLAVE_DATA of a bridge port (IFLA_BRPORT_*); every flag is a u8 0 or 1.
-public struct BridgePortAttributes: Sendable, Hashable {
+package struct BridgePortAttributes: Sendable, Hashable {
     /// BR_STATE_*: 0 disabled, 1 listening, 2 learning, 3 forwarding, 4 blocking.
-    public var state: UInt8?
+    package var state: UInt8?
     /// Hairpin mode.
-    public var mode: UInt8?
+    package var mode: UInt8?
     /// IFLA_BRPORT_LEARNING.
-    public var learning: UInt8?
+    package var learning: UInt8?
     /// IFLA_BRPORT_UNICAST_FLOOD.
-    public var unicastFlood: UInt8?
+    package var unicastFlood: UInt8?
     /// IFLA_BRPORT_MCAST_FLOOD.
-    public var multicastFlood: UInt8?
+    package var multicastFlood: UInt8?
     /// IFLA_BRPORT_BCAST_FLOOD.
-    public var broadcastFlood: UInt8?
+    package var broadcastFlood: UInt8?
     /// IFLA_BRPORT_ISOLATED.
-    public var isolated: UInt8?
+    package var isolated: UInt8?
 
     init(_ data: NetlinkAttributes) {
         state = data.uint8(RouteNetlink.portState)
@@ -131,11 +131,11 @@ public struct BridgePortAttributes: Sendable, Hashable {
 }
 
 /// IFLA_INFO_DATA of an 802.1Q/802.1ad interface (IFLA_VLAN_*).
-public struct VLANAttributes: Sendable, Hashable {
+package struct VLANAttributes: Sendable, Hashable {
     /// IFLA_VLAN_ID.
-    public var id: UInt16?
+    package var id: UInt16?
     /// ETH_P_8021Q (0x8100) or ETH_P_8021AD (0x88a8), carried in network byte order.
-    public var tagProtocol: UInt16?
+    package var tagProtocol: UInt16?
 
     init(_ data: NetlinkAttributes) {
         id = data.uint16(RouteNetlink.vlanID)
@@ -144,19 +144,19 @@ public struct VLANAttributes: Sendable, Hashable {
 }
 
 /// IFLA_INFO_DATA of a vxlan interface (IFLA_VXLAN_*).
-public struct VXLANAttributes: Sendable, Hashable {
+package struct VXLANAttributes: Sendable, Hashable {
     /// IFLA_VXLAN_ID.
-    public var vni: UInt32?
+    package var vni: UInt32?
     /// Remote or group address, 4 bytes in network order.
-    public var group: [UInt8]?
+    package var group: [UInt8]?
     /// IFLA_VXLAN_LOCAL, 4 bytes in network order.
-    public var local: [UInt8]?
+    package var local: [UInt8]?
     /// IFLA_VXLAN_LINK: the underlying interface's index.
-    public var link: UInt32?
+    package var link: UInt32?
     /// IFLA_VXLAN_LEARNING.
-    public var learning: UInt8?
+    package var learning: UInt8?
     /// UDP destination port, host order (the attribute is big-endian).
-    public var port: UInt16?
+    package var port: UInt16?
 
     init(_ data: NetlinkAttributes) {
         vni = data.uint32(RouteNetlink.vxlanID)

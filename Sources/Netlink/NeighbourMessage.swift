@@ -1,28 +1,28 @@
 /// An RTM_NEWNEIGH message: an ARP cache entry (AF_INET) or a bridge FDB entry (AF_BRIDGE).
-public struct NeighbourMessage: Sendable, Hashable {
+package struct NeighbourMessage: Sendable, Hashable {
     /// ndm_family: AF_INET (2) or AF_BRIDGE (7).
-    public var family: UInt8
+    package var family: UInt8
     /// The interface: for an ARP entry its device, for an FDB entry the bridge port (or vxlan device).
-    public var index: Int32
+    package var index: Int32
     /// NUD_* bits.
-    public var state: UInt16
+    package var state: UInt16
     /// NTF_* bits: 0x02 self, 0x04 master, 0x08 proxy, 0x10 extern_learn, 0x20 offloaded, 0x40 sticky,
     /// 0x80 router.
-    public var flags: UInt8
+    package var flags: UInt8
     /// NDA_DST: the IPv4 address of an ARP entry, or a vxlan FDB entry's remote.
-    public var destination: [UInt8]?
+    package var destination: [UInt8]?
     /// NDA_LLADDR: the MAC.
-    public var linkAddress: [UInt8]?
+    package var linkAddress: [UInt8]?
     /// NDA_VLAN: the VLAN of an FDB entry.
-    public var vlan: UInt16?
+    package var vlan: UInt16?
     /// NDA_MASTER: the bridge an FDB entry belongs to.
-    public var master: Int32?
+    package var master: Int32?
 
     /// Whether this is a bridge FDB entry rather than an ARP entry.
-    public var isBridgeEntry: Bool { family == RouteNetlink.familyBridge }
+    package var isBridgeEntry: Bool { family == RouteNetlink.familyBridge }
 
     /// Decodes the payload of an RTM_NEWNEIGH message.
-    public init(payload: [UInt8]) throws(NetlinkError) {
+    package init(payload: [UInt8]) throws(NetlinkError) {
         guard payload.count >= RouteNetlink.ndmsgLength else { throw .truncated("ndmsg") }
         family = payload[0]
         index = Int32(bitPattern: payload.loadUInt32(at: 4))

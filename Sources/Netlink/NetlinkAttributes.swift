@@ -1,12 +1,12 @@
 /// A parsed list of netlink attributes (`struct rtattr`/`struct nlattr`): type and value bytes.
 ///
 /// When a type occurs more than once, lookups answer with the first occurrence.
-public struct NetlinkAttributes: Sendable, Hashable {
+package struct NetlinkAttributes: Sendable, Hashable {
     /// Every attribute in order, with the NLA_F_NESTED and NLA_F_NET_BYTEORDER bits cleared from the type.
-    public private(set) var entries: [(type: UInt16, value: [UInt8])]
+    package private(set) var entries: [(type: UInt16, value: [UInt8])]
 
     /// Parses the attributes packed in `bytes`.
-    public init(_ bytes: ArraySlice<UInt8>) throws(NetlinkError) {
+    package init(_ bytes: ArraySlice<UInt8>) throws(NetlinkError) {
         entries = []
         var offset = bytes.startIndex
         while offset + 4 <= bytes.endIndex {
@@ -20,12 +20,12 @@ public struct NetlinkAttributes: Sendable, Hashable {
         }
     }
 
-    public static func == (lhs: NetlinkAttributes, rhs: NetlinkAttributes) -> Bool {
+    package static func == (lhs: NetlinkAttributes, rhs: NetlinkAttributes) -> Bool {
         lhs.entries.count == rhs.entries.count
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.type == $1.type && $0.value == $1.value }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         for entry in entries {
             hasher.combine(entry.type)
             hasher.combine(entry.value)
@@ -33,36 +33,36 @@ public struct NetlinkAttributes: Sendable, Hashable {
     }
 
     /// The raw value of attribute `type`.
-    public func bytes(_ type: UInt16) -> [UInt8]? { entries.first { $0.type == type }?.value }
+    package func bytes(_ type: UInt16) -> [UInt8]? { entries.first { $0.type == type }?.value }
 
     /// An 8-bit value.
-    public func uint8(_ type: UInt16) -> UInt8? { bytes(type).flatMap { $0.count >= 1 ? $0[0] : nil } }
+    package func uint8(_ type: UInt16) -> UInt8? { bytes(type).flatMap { $0.count >= 1 ? $0[0] : nil } }
 
     /// A host-order 16-bit value.
-    public func uint16(_ type: UInt16) -> UInt16? {
+    package func uint16(_ type: UInt16) -> UInt16? {
         bytes(type).flatMap { $0.count >= 2 ? $0.loadUInt16(at: 0) : nil }
     }
 
     /// A network-order (big-endian) 16-bit value, such as a port number or a VLAN protocol.
-    public func bigEndianUInt16(_ type: UInt16) -> UInt16? { uint16(type).map { UInt16(bigEndian: $0) } }
+    package func bigEndianUInt16(_ type: UInt16) -> UInt16? { uint16(type).map { UInt16(bigEndian: $0) } }
 
     /// A host-order 32-bit value.
-    public func uint32(_ type: UInt16) -> UInt32? {
+    package func uint32(_ type: UInt16) -> UInt32? {
         bytes(type).flatMap { $0.count >= 4 ? $0.loadUInt32(at: 0) : nil }
     }
 
     /// A host-order signed 32-bit value.
-    public func int32(_ type: UInt16) -> Int32? { uint32(type).map { Int32(bitPattern: $0) } }
+    package func int32(_ type: UInt16) -> Int32? { uint32(type).map { Int32(bitPattern: $0) } }
 
     /// A NUL-terminated string.
-    public func string(_ type: UInt16) -> String? {
+    package func string(_ type: UInt16) -> String? {
         bytes(type).map { value in
             String(decoding: value.prefix { $0 != 0 }, as: UTF8.self)
         }
     }
 
     /// The attributes nested in attribute `type`.
-    public func nested(_ type: UInt16) throws(NetlinkError) -> NetlinkAttributes? {
+    package func nested(_ type: UInt16) throws(NetlinkError) -> NetlinkAttributes? {
         guard let value = bytes(type) else { return nil }
         return try NetlinkAttributes(value[...])
     }

@@ -1,17 +1,17 @@
 /// A failed rtnetlink exchange or a message that does not parse.
-public struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, for the user.
-    public var message: String
+    package var message: String
     /// The kernel's errno from NLMSG_ERROR or the failed system call, when there is one.
-    public var code: Int32?
+    package var code: Int32?
 
     /// An error with `message` for the user and the errno behind it, if any.
-    public init(_ message: String, code: Int32? = nil) {
+    package init(_ message: String, code: Int32? = nil) {
         self.message = message
         self.code = code
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
     /// A message or attribute shorter than its header says.
     static func truncated(_ what: String) -> NetlinkError {

@@ -1,18 +1,18 @@
 /// One netlink message: the `nlmsghdr` fields and the payload after the header.
-public struct NetlinkMessage: Sendable, Hashable {
+package struct NetlinkMessage: Sendable, Hashable {
     /// nlmsg_type: RTM_* or NLMSG_DONE/NLMSG_ERROR.
-    public var type: UInt16
+    package var type: UInt16
     /// nlmsg_flags: NLM_F_*.
-    public var flags: UInt16
+    package var flags: UInt16
     /// nlmsg_seq: ties a reply to its request.
-    public var sequence: UInt32
+    package var sequence: UInt32
     /// nlmsg_pid: 0 for messages from the kernel.
-    public var portID: UInt32
+    package var portID: UInt32
     /// The bytes after the 16-byte header, without trailing alignment padding.
-    public var payload: [UInt8]
+    package var payload: [UInt8]
 
     /// A message with the given header fields and payload.
-    public init(type: UInt16, flags: UInt16, sequence: UInt32, portID: UInt32 = 0, payload: [UInt8]) {
+    package init(type: UInt16, flags: UInt16, sequence: UInt32, portID: UInt32 = 0, payload: [UInt8]) {
         self.type = type
         self.flags = flags
         self.sequence = sequence
@@ -21,7 +21,7 @@ public struct NetlinkMessage: Sendable, Hashable {
     }
 
     /// Splits one datagram (or a recorded file of concatenated datagrams) into its messages.
-    public static func split(_ bytes: [UInt8]) throws(NetlinkError) -> [NetlinkMessage] {
+    package static func split(_ bytes: [UInt8]) throws(NetlinkError) -> [NetlinkMessage] {
         var messages: [NetlinkMessage] = []
         var offset = 0
         while offset + RouteNetlink.headerLength <= bytes.count {
@@ -44,7 +44,7 @@ public struct NetlinkMessage: Sendable, Hashable {
     }
 
     /// The message as bytes, header included, padded to a 4-byte boundary.
-    public var encoded: [UInt8] {
+    package var encoded: [UInt8] {
         var bytes: [UInt8] = []
         let length = RouteNetlink.headerLength + payload.count
         bytes.appendNative(UInt32(length))

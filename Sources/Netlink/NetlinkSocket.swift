@@ -6,7 +6,7 @@ import Glibc
 /// Open it inside `withNetworkNamespace` to talk to that namespace's kernel tables; the socket keeps pointing
 /// there whichever thread uses it later. Requests are sent one at a time and answered in full before the next
 /// (each carries its own sequence number), so one socket must not be used by two threads at once.
-public final class NetlinkSocket {
+package final class NetlinkSocket {
     private let fd: Int32
     private var nextSequence: UInt32
     private var buffer: [UInt8]
@@ -17,7 +17,7 @@ public final class NetlinkSocket {
     /// Opens and binds a NETLINK_ROUTE socket in the calling thread's namespace.
     ///
     /// The corresponding C functions are `socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)` and `bind`.
-    public init() throws(NetlinkError) {
+    package init() throws(NetlinkError) {
         let netlinkRoute: Int32 = 0
         let socket = try call("open a NETLINK_ROUTE socket") { CLinuxNet_netlink_socket(netlinkRoute) }
         // Ask for the kernel's own words in error replies; an old kernel without it still works.
@@ -40,7 +40,7 @@ public final class NetlinkSocket {
     ///
     /// A dump the kernel flags as interrupted (the table changed while it was read) is repeated, up to three
     /// times; the last attempt is returned as it is.
-    public func dump(_ request: DumpRequest) throws(NetlinkError) -> DumpReply {
+    package func dump(_ request: DumpRequest) throws(NetlinkError) -> DumpReply {
         var reply = try dumpOnce(request)
         var attempts = 1
         while reply.interrupted && attempts < 3 {
@@ -54,7 +54,7 @@ public final class NetlinkSocket {
     ///
     /// A veth's IFLA_LINK_NETNSID is such an id: it names the peer's namespace as seen from this one.
     /// The request is RTM_GETNSID with NETNSA_FD.
-    public func namespaceID(ofNamespaceFile file: String) throws(NetlinkError) -> Int32? {
+    package func namespaceID(ofNamespaceFile file: String) throws(NetlinkError) -> Int32? {
         let namespaceFD = Glibc.open(file, O_RDONLY | O_CLOEXEC)
         guard namespaceFD >= 0 else {
             let code = CLinuxNet_errno()

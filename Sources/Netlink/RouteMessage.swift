@@ -1,33 +1,33 @@
 /// An RTM_NEWROUTE message: one route.
-public struct RouteMessage: Sendable, Hashable {
+package struct RouteMessage: Sendable, Hashable {
     /// rtm_family: AF_INET (2).
-    public var family: UInt8
+    package var family: UInt8
     /// rtm_dst_len: the destination prefix length.
-    public var destinationLength: UInt8
+    package var destinationLength: UInt8
     /// RT_TABLE_*: 254 main, 255 local. RTA_TABLE overrides it for table ids above 255.
-    public var table: UInt32
+    package var table: UInt32
     /// RTPROT_*: 2 kernel, 3 boot, 4 static, 16 dhcp.
-    public var origin: UInt8
+    package var origin: UInt8
     /// rtm_scope: RT_SCOPE_* (0 universe, 253 link, 254 host).
-    public var scope: UInt8
+    package var scope: UInt8
     /// RTN_*: 1 unicast, 2 local, 3 broadcast, 6 blackhole, 7 unreachable, 8 prohibit.
-    public var type: UInt8
+    package var type: UInt8
     /// RTA_DST; absent for the default route.
-    public var destination: [UInt8]?
+    package var destination: [UInt8]?
     /// RTA_GATEWAY.
-    public var gateway: [UInt8]?
+    package var gateway: [UInt8]?
     /// RTA_OIF.
-    public var outputInterface: Int32?
+    package var outputInterface: Int32?
     /// RTA_PREFSRC.
-    public var preferredSource: [UInt8]?
+    package var preferredSource: [UInt8]?
     /// RTA_PRIORITY: the metric.
-    public var priority: UInt32?
+    package var priority: UInt32?
 
     /// RT_TABLE_MAIN.
-    public static let mainTable: UInt32 = 254
+    package static let mainTable: UInt32 = 254
 
     /// Decodes the payload of an RTM_NEWROUTE message.
-    public init(payload: [UInt8]) throws(NetlinkError) {
+    package init(payload: [UInt8]) throws(NetlinkError) {
         guard payload.count >= RouteNetlink.rtmsgLength else { throw .truncated("rtmsg") }
         family = payload[0]
         destinationLength = payload[1]

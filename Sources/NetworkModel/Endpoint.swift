@@ -1,26 +1,26 @@
-public import LinuxNet
-public import PacketCodec
+package import LinuxNet
+package import PacketCodec
 
 /// A place a probe can start or end, as registered in an endpoint file (the lab writes one).
 ///
 /// The file is JSON: `{"schema": "lxcdiag.endpoints/1", "endpoints": [{"name": "ext", "netns": "lxcdiag-ext",
 /// "interface": "eth0", "ip": "192.0.2.1", "kind": "netns"}]}`. `netns` is a name under /run/netns; `pid`
 /// may stand instead of it; `container` names an LXC container whose init gives the namespace.
-public struct RegisteredEndpoint: Codable, Sendable, Hashable {
-    public var name: String
+package struct RegisteredEndpoint: Codable, Sendable, Hashable {
+    package var name: String
     /// What the endpoint is: `netns`, `lxc`, `host` or `outside`.
-    public var kind: String
-    public var netns: String?
-    public var pid: Int32?
-    public var container: String?
-    public var interface: String?
-    public var ip: IPv4Address?
-    public var note: String?
+    package var kind: String
+    package var netns: String?
+    package var pid: Int32?
+    package var container: String?
+    package var interface: String?
+    package var ip: IPv4Address?
+    package var note: String?
     /// For `lxc` endpoints: the named netns in which the container was started. LXC's command socket is
     /// abstract, so `lxc-info`/`lxc-attach`/`lxc-stop` for it must run via `ip netns exec <starterNetns>`.
-    public var starterNetns: String?
+    package var starterNetns: String?
 
-    public init(
+    package init(
         name: String,
         kind: String,
         netns: String? = nil,
@@ -43,7 +43,7 @@ public struct RegisteredEndpoint: Codable, Sendable, Hashable {
     }
 
     /// The namespace the endpoint's name stands for, when the file says so directly.
-    public var namespace: NetworkNamespace? {
+    package var namespace: NetworkNamespace? {
         if let netns { return .named(netns) }
         if let pid { return .pid(pid) }
         return nil
@@ -51,20 +51,20 @@ public struct RegisteredEndpoint: Codable, Sendable, Hashable {
 }
 
 /// An endpoint resolved against the running system: the namespace, interface and addresses a probe uses.
-public struct ResolvedEndpoint: Sendable, Hashable {
+package struct ResolvedEndpoint: Sendable, Hashable {
     /// The name the user typed (`ext`, `ct1`, `netns:foo`, `ip:10.0.0.5`).
-    public var endpoint: String
+    package var endpoint: String
     /// How output names the namespace: `host`, the container name, or the netns name.
-    public var node: String
-    public var namespace: NetworkNamespace
-    public var interface: String
-    public var ip: IPv4Address?
-    public var mac: MACAddress?
+    package var node: String
+    package var namespace: NetworkNamespace
+    package var interface: String
+    package var ip: IPv4Address?
+    package var mac: MACAddress?
     /// Where `ip` came from when `interface` does not hold it: `the endpoint file`, `lxc.net.0.ipv4.address in
     /// /var/lib/lxc/ct1/config`, `a neighbour entry in ext`. Nil when the interface holds it (or there is none).
-    public var addressOrigin: String?
+    package var addressOrigin: String?
 
-    public init(
+    package init(
         endpoint: String,
         node: String,
         namespace: NetworkNamespace,

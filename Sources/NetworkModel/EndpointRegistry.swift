@@ -1,16 +1,16 @@
-public import Foundation
+package import Foundation
 import Glibc
 
 /// The endpoint file: names such as `ext` that commands accept in `--from`/`--to` without extra flags.
-public struct EndpointRegistry: Codable, Sendable, Equatable {
-    public static let schema = "lxcdiag.endpoints/1"
+package struct EndpointRegistry: Codable, Sendable, Equatable {
+    package static let schema = "lxcdiag.endpoints/1"
     /// Where `lxcdiag lab up` registers the lab's endpoints; read by every command.
-    public static let defaultPath = "/run/lxcdiag/endpoints.json"
+    package static let defaultPath = "/run/lxcdiag/endpoints.json"
     /// The environment variable that names another endpoint file (the `--endpoints` option wins over it).
-    public static let environmentVariable = "LXCDIAG_ENDPOINTS"
+    package static let environmentVariable = "LXCDIAG_ENDPOINTS"
 
-    public var schema: String
-    public var endpoints: [RegisteredEndpoint] {
+    package var schema: String
+    package var endpoints: [RegisteredEndpoint] {
         didSet { positions = Self.positions(of: endpoints) }
     }
     /// Where each name first stands in `endpoints`, so a lookup is not a scan (`endpoints` on a file of 100,000
@@ -21,13 +21,13 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
         case schema, endpoints
     }
 
-    public init(endpoints: [RegisteredEndpoint]) {
+    package init(endpoints: [RegisteredEndpoint]) {
         self.schema = Self.schema
         self.endpoints = endpoints
         self.positions = Self.positions(of: endpoints)
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         schema = try container.decode(String.self, forKey: .schema)
         endpoints = try container.decode([RegisteredEndpoint].self, forKey: .endpoints)
@@ -43,25 +43,25 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
         return positions
     }
 
-    public func endpoint(named name: String) -> RegisteredEndpoint? { positions[name].map { endpoints[$0] } }
+    package func endpoint(named name: String) -> RegisteredEndpoint? { positions[name].map { endpoints[$0] } }
 
-    public static func == (lhs: EndpointRegistry, rhs: EndpointRegistry) -> Bool {
+    package static func == (lhs: EndpointRegistry, rhs: EndpointRegistry) -> Bool {
         lhs.schema == rhs.schema && lhs.endpoints == rhs.endpoints
     }
 
     /// The file to use: the explicit path, else $LXCDIAG_ENDPOINTS, else the default.
-    public static func path(explicit: String?) -> String {
+    package static func path(explicit: String?) -> String {
         explicit ?? ProcessInfo.processInfo.environment[environmentVariable] ?? defaultPath
     }
 
     /// The kinds an entry may have.
-    public static let kinds: Set<String> = ["netns", "lxc", "host", "outside"]
+    package static let kinds: Set<String> = ["netns", "lxc", "host", "outside"]
     /// Larger files are refused: an endpoint file names a host's endpoints, not a data set.
-    public static let largestFile = 64 << 20
+    package static let largestFile = 64 << 20
 
     /// Reads the file; a missing file is an empty registry (no lab is up; tests name a missing file to read
     /// none), a malformed one (not a regular file, bad JSON, an unknown kind, a name twice) an error naming it.
-    public static func load(from path: String) throws(EndpointFileError) -> EndpointRegistry {
+    package static func load(from path: String) throws(EndpointFileError) -> EndpointRegistry {
         var status = stat()
         guard stat(path, &status) == 0 else {
             guard errno != ENOENT else { return EndpointRegistry(endpoints: []) }
@@ -81,7 +81,7 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
 
     /// Decodes and checks an endpoint file's bytes; `path` names the file in the error a malformed one gives
     /// (pure: the fuzz target and `load` share it).
-    public static func decode(from data: Data, path: String) throws(EndpointFileError) -> EndpointRegistry {
+    package static func decode(from data: Data, path: String) throws(EndpointFileError) -> EndpointRegistry {
         let registry: EndpointRegistry
         do {
             registry = try JSONDecoder().decode(EndpointRegistry.self, from: data)
@@ -119,7 +119,7 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
     }
 
     /// Writes the file atomically, creating its folder.
-    public func save(to path: String) throws(EndpointFileError) {
+    package func save(to path: String) throws(EndpointFileError) {
         do {
             try JSONFile.write(self, to: path)
         } catch {
@@ -129,10 +129,10 @@ public struct EndpointRegistry: Codable, Sendable, Equatable {
 }
 
 /// An endpoint file that cannot be read or written.
-public struct EndpointFileError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { path.isEmpty ? "endpoint file: \(reason)" : "endpoint file \(path): \(reason)" }
+package struct EndpointFileError: Error, Sendable, CustomStringConvertible {
+    package var path: String
+    package var reason: String
+    package var description: String { path.isEmpty ? "endpoint file: \(reason)" : "endpoint file \(path): \(reason)" }
 }
 
 extension DefaultStringInterpolation {

@@ -4,15 +4,15 @@ import Foundation
 import LinuxNet
 
 /// A frame captured by libpcap, copied out of libpcap's buffer inside the callback.
-public struct CapturedFrame: Sendable {
+package struct CapturedFrame: Sendable {
     /// Capture time in nanoseconds since the epoch (libpcap's nanosecond precision).
-    public var timestampNs: UInt64
+    package var timestampNs: UInt64
     /// The captured bytes (at most the snap length).
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// The frame's length on the wire.
-    public var originalLength: Int
+    package var originalLength: Int
 
-    public init(timestampNs: UInt64, bytes: [UInt8], originalLength: Int? = nil) {
+    package init(timestampNs: UInt64, bytes: [UInt8], originalLength: Int? = nil) {
         self.timestampNs = timestampNs
         self.bytes = bytes
         self.originalLength = originalLength ?? bytes.count
@@ -20,8 +20,8 @@ public struct CapturedFrame: Sendable {
 }
 
 /// What went wrong with a libpcap handle.
-public struct PcapError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable {
+package struct PcapError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable {
         case libraryMissing
         case noSuchDevice
         /// The interface exists but is administratively down; libpcap does not capture on it.
@@ -31,11 +31,11 @@ public struct PcapError: Error, Sendable, CustomStringConvertible {
         case failed
     }
 
-    public var kind: Kind
-    public var interface: String
-    public var message: String
+    package var kind: Kind
+    package var interface: String
+    package var message: String
 
-    public var description: String {
+    package var description: String {
         switch kind {
         case .libraryMissing:
             "libpcap cannot be loaded (\(message)); install it: apt-get install libpcap0.8"
@@ -49,17 +49,17 @@ public struct PcapError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Settings for a capture handle.
-public struct CaptureOptions: Sendable {
+package struct CaptureOptions: Sendable {
     /// Bytes kept of each frame.
-    public var snapLength: Int32 = 2048
+    package var snapLength: Int32 = 2048
     /// A tcpdump-syntax filter compiled into the kernel, so only matching frames reach user space.
-    public var filter: String?
+    package var filter: String?
     /// Kernel buffer size in bytes.
-    public var bufferSize: Int32 = 2 * 1024 * 1024
+    package var bufferSize: Int32 = 2 * 1024 * 1024
     /// Capture in promiscuous mode. Off by default: a promiscuous bridge changes what it delivers locally.
-    public var promiscuous = false
+    package var promiscuous = false
 
-    public init(filter: String? = nil, snapLength: Int32 = 2048) {
+    package init(filter: String? = nil, snapLength: Int32 = 2048) {
         self.filter = filter
         self.snapLength = snapLength
     }
@@ -71,10 +71,10 @@ public struct CaptureOptions: Sendable {
 /// loop on a dedicated thread until `stop`. Frames are kept in arrival order and read with `frames`.
 /// Safe to share: the pcap handle is touched only by the capture thread after `start` (and by `stop`,
 /// which only calls `pcap_breakloop` and writes the wake pipe); the frame list is guarded by `lock`.
-public final class PacketCapture: @unchecked Sendable {
-    public let interface: String
+package final class PacketCapture: @unchecked Sendable {
+    package let interface: String
     /// A warning from `pcap_activate` (such as promiscuous mode not supported), if any.
-    public let activationWarning: String?
+    package let activationWarning: String?
 
     private let handle: OpaquePointer
     private let wake: WakePipe
@@ -87,7 +87,7 @@ public final class PacketCapture: @unchecked Sendable {
     private var onFrame: (@Sendable (CapturedFrame) -> Void)?
 
     /// Opens and activates a capture on `interface` in the calling thread's network namespace.
-    public init(interface: String, options: CaptureOptions = CaptureOptions()) throws(PcapError) {
+    package init(interface: String, options: CaptureOptions = CaptureOptions()) throws(PcapError) {
         self.interface = interface
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard CPcapRuntime_load(&errorBuffer, errorBuffer.count) == 0 else {
@@ -150,10 +150,10 @@ public final class PacketCapture: @unchecked Sendable {
     }
 
     /// The libpcap link-layer type (1 for Ethernet).
-    public var linkType: Int32 { CPcapRuntime_datalink(handle) }
+    package var linkType: Int32 { CPcapRuntime_datalink(handle) }
 
     /// Starts the receive loop on a dedicated thread. `onFrame`, if given, is called on that thread per frame.
-    public func start(onFrame: (@Sendable (CapturedFrame) -> Void)? = nil) {
+    package func start(onFrame: (@Sendable (CapturedFrame) -> Void)? = nil) {
         let alreadyRunning = lock.withLock { () -> Bool in
             if running { return true }
             running = true
@@ -216,7 +216,7 @@ public final class PacketCapture: @unchecked Sendable {
     }
 
     /// Stops the loop and waits for the capture thread to finish. Safe to call more than once.
-    public func stop() {
+    package func stop() {
         let wasRunning = lock.withLock { () -> Bool in
             let wasRunning = running && !stopping
             stopping = true
@@ -229,13 +229,13 @@ public final class PacketCapture: @unchecked Sendable {
     }
 
     /// The frames captured so far, in arrival order.
-    public var frames: [CapturedFrame] { lock.withLock { captured } }
+    package var frames: [CapturedFrame] { lock.withLock { captured } }
 
     /// The error that ended the loop early (the interface vanished, say), if any.
-    public var error: PcapError? { lock.withLock { loopError } }
+    package var error: PcapError? { lock.withLock { loopError } }
 
     /// Kernel counters: frames received by the filter and dropped for lack of buffer space.
-    public var statistics: (received: UInt32, dropped: UInt32) {
+    package var statistics: (received: UInt32, dropped: UInt32) {
         var stats = pcap_stat()
         guard CPcapRuntime_stats(handle, &stats) == 0 else { return (0, 0) }
         return (stats.ps_recv, stats.ps_drop)

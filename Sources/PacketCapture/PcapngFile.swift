@@ -3,40 +3,40 @@ import Foundation
 /// A pcapng file in memory: one interface block per capture point, then every frame as an enhanced packet
 /// block with nanosecond timestamps. Wireshark and `tshark -r` read it; `frame.interface_name` is the
 /// interface's name.
-public struct PcapngFile: Sendable {
+package struct PcapngFile: Sendable {
     /// One interface block: a name (lxcdiag uses `node:interface`) and the libpcap link type (1 = Ethernet).
-    public struct Interface: Sendable, Hashable {
-        public var name: String
-        public var linkType: UInt16
-        public var snapLength: UInt32
+    package struct Interface: Sendable, Hashable {
+        package var name: String
+        package var linkType: UInt16
+        package var snapLength: UInt32
 
-        public init(name: String, linkType: UInt16 = 1, snapLength: UInt32 = 2048) {
+        package init(name: String, linkType: UInt16 = 1, snapLength: UInt32 = 2048) {
             self.name = name
             self.linkType = linkType
             self.snapLength = snapLength
         }
     }
 
-    public private(set) var interfaces: [Interface] = []
+    package private(set) var interfaces: [Interface] = []
     private var packets: [(interface: Int, frame: CapturedFrame)] = []
 
-    public init() {}
+    package init() {}
 
     /// Adds an interface and returns its index for `append`.
     @discardableResult
-    public mutating func addInterface(_ interface: Interface) -> Int {
+    package mutating func addInterface(_ interface: Interface) -> Int {
         interfaces.append(interface)
         return interfaces.count - 1
     }
 
     /// Adds a frame captured on the interface at `interface` (an index from `addInterface`).
-    public mutating func append(_ frame: CapturedFrame, interface: Int) {
+    package mutating func append(_ frame: CapturedFrame, interface: Int) {
         precondition(interfaces.indices.contains(interface), "pcapng: unknown interface \(interface)")
         packets.append((interface, frame))
     }
 
     /// The file's bytes (little-endian); frames in timestamp order across interfaces.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var bytes: [UInt8] = []
         // Section header: byte-order magic, version 1.0, section length unknown, the writing application.
         var section: [UInt8] = []
@@ -75,7 +75,7 @@ public struct PcapngFile: Sendable {
     }
 
     /// Writes the file to `path`, replacing it.
-    public func write(to path: String) throws {
+    package func write(to path: String) throws {
         try Data(encoded()).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

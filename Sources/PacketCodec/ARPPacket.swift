@@ -1,19 +1,19 @@
 /// An ARP packet for IPv4 over Ethernet (RFC 826).
-public struct ARPPacket: Sendable, Hashable {
-    public static let length = 28
+package struct ARPPacket: Sendable, Hashable {
+    package static let length = 28
 
-    public enum Operation: UInt16, Sendable {
+    package enum Operation: UInt16, Sendable {
         case request = 1
         case reply = 2
     }
 
-    public var operation: Operation
-    public var senderMAC: MACAddress
-    public var senderIP: IPv4Address
-    public var targetMAC: MACAddress
-    public var targetIP: IPv4Address
+    package var operation: Operation
+    package var senderMAC: MACAddress
+    package var senderIP: IPv4Address
+    package var targetMAC: MACAddress
+    package var targetIP: IPv4Address
 
-    public init(
+    package init(
         operation: Operation,
         senderMAC: MACAddress,
         senderIP: IPv4Address,
@@ -28,12 +28,12 @@ public struct ARPPacket: Sendable, Hashable {
     }
 
     /// A probe in the sense of RFC 5227: sender address 0.0.0.0, asking who holds `address`.
-    public var isProbe: Bool { operation == .request && senderIP == .any }
+    package var isProbe: Bool { operation == .request && senderIP == .any }
 
     /// A gratuitous ARP: the sender announces its own address (request or reply form).
-    public var isGratuitous: Bool { senderIP == targetIP && senderIP != .any }
+    package var isGratuitous: Bool { senderIP == targetIP && senderIP != .any }
 
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.length)
         bytes.appendBigEndian(UInt16(1))  // hardware type: Ethernet
@@ -44,7 +44,7 @@ public struct ARPPacket: Sendable, Hashable {
         return bytes
     }
 
-    public init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
+    package init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
         var reader = ByteReader(ArraySlice(bytes))
         let hardware = try reader.uint16("ARP hardware type")
         let protocolType = try reader.uint16("ARP protocol type")

@@ -1,14 +1,14 @@
 /// A 48-bit Ethernet MAC address.
-public struct MACAddress: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    public var bytes: [UInt8]
+package struct MACAddress: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    package var bytes: [UInt8]
 
-    public init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         precondition(bytes.count == 6, "a MAC address has 6 bytes")
         self.bytes = bytes
     }
 
     /// Parses `aa:bb:cc:dd:ee:ff` (also with `-`); nil when malformed.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(whereSeparator: { $0 == ":" || $0 == "-" })
         guard parts.count == 6 else { return nil }
         var bytes: [UInt8] = []
@@ -19,25 +19,25 @@ public struct MACAddress: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.bytes = bytes
     }
 
-    public static let broadcast = MACAddress([0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
-    public static let zero = MACAddress([0, 0, 0, 0, 0, 0])
+    package static let broadcast = MACAddress([0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+    package static let zero = MACAddress([0, 0, 0, 0, 0, 0])
 
-    public var isBroadcast: Bool { self == .broadcast }
-    public var isMulticast: Bool { bytes[0] & 1 == 1 }
+    package var isBroadcast: Bool { self == .broadcast }
+    package var isMulticast: Bool { bytes[0] & 1 == 1 }
     /// The first three bytes: the IEEE organisationally unique identifier (unless locally administered).
-    public var oui: [UInt8] { Array(bytes[0..<3]) }
-    public var isLocallyAdministered: Bool { bytes[0] & 2 == 2 }
+    package var oui: [UInt8] { Array(bytes[0..<3]) }
+    package var isLocallyAdministered: Bool { bytes[0] & 2 == 2 }
 
-    public var description: String {
+    package var description: String {
         bytes.map { byte in
             let hex = String(byte, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
         }.joined(separator: ":")
     }
 
-    public static func < (lhs: MACAddress, rhs: MACAddress) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+    package static func < (lhs: MACAddress, rhs: MACAddress) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = MACAddress(text) else {
             throw DecodingError.dataCorrupted(
@@ -47,24 +47,24 @@ public struct MACAddress: Sendable, Hashable, Comparable, CustomStringConvertibl
         self = value
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
 }
 
 /// An IPv4 address.
-public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    public var value: UInt32
+package struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    package var value: UInt32
 
-    public init(_ value: UInt32) { self.value = value }
+    package init(_ value: UInt32) { self.value = value }
 
-    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
+    package init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
         value = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
     }
 
     /// Parses dotted-quad text; nil when malformed.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
@@ -78,22 +78,22 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// Reads four network-order bytes.
-    public init(bytes: some Collection<UInt8>) {
+    package init(bytes: some Collection<UInt8>) {
         precondition(bytes.count == 4)
         value = bytes.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    public static let any = IPv4Address(0)
+    package static let any = IPv4Address(0)
 
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
     }
 
-    public var description: String { bytes.map(String.init).joined(separator: ".") }
+    package var description: String { bytes.map(String.init).joined(separator: ".") }
 
-    public static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.value < rhs.value }
+    package static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.value < rhs.value }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = IPv4Address(text) else {
             throw DecodingError.dataCorrupted(
@@ -103,25 +103,25 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
         self = value
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
 }
 
 /// An IPv4 prefix such as 10.0.0.0/24.
-public struct IPv4Network: Sendable, Hashable, CustomStringConvertible {
-    public var address: IPv4Address
-    public var prefixLength: Int
+package struct IPv4Network: Sendable, Hashable, CustomStringConvertible {
+    package var address: IPv4Address
+    package var prefixLength: Int
 
-    public init(address: IPv4Address, prefixLength: Int) {
+    package init(address: IPv4Address, prefixLength: Int) {
         precondition((0...32).contains(prefixLength))
         self.address = address
         self.prefixLength = prefixLength
     }
 
     /// Parses `a.b.c.d/n` (a bare address is a /32); nil when malformed.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let address = IPv4Address(String(parts[0])) else { return nil }
         var length = 32
@@ -132,20 +132,20 @@ public struct IPv4Network: Sendable, Hashable, CustomStringConvertible {
         self.init(address: address, prefixLength: length)
     }
 
-    public var mask: UInt32 { prefixLength == 0 ? 0 : UInt32.max << (32 - UInt32(prefixLength)) }
-    public var networkAddress: IPv4Address { IPv4Address(address.value & mask) }
-    public var broadcastAddress: IPv4Address { IPv4Address(address.value | ~mask) }
+    package var mask: UInt32 { prefixLength == 0 ? 0 : UInt32.max << (32 - UInt32(prefixLength)) }
+    package var networkAddress: IPv4Address { IPv4Address(address.value & mask) }
+    package var broadcastAddress: IPv4Address { IPv4Address(address.value | ~mask) }
     /// How many addresses the prefix holds.
-    public var size: UInt64 { UInt64(1) << UInt64(32 - prefixLength) }
+    package var size: UInt64 { UInt64(1) << UInt64(32 - prefixLength) }
 
-    public func contains(_ other: IPv4Address) -> Bool { other.value & mask == address.value & mask }
+    package func contains(_ other: IPv4Address) -> Bool { other.value & mask == address.value & mask }
 
     /// The usable host addresses (all of them for /31 and /32).
-    public var hosts: [IPv4Address] {
+    package var hosts: [IPv4Address] {
         let base = networkAddress.value
         if prefixLength >= 31 { return (0..<UInt32(size)).map { IPv4Address(base + $0) } }
         return (1..<UInt32(size - 1)).map { IPv4Address(base + $0) }
     }
 
-    public var description: String { "\(networkAddress)/\(prefixLength)" }
+    package var description: String { "\(networkAddress)/\(prefixLength)" }
 }

@@ -1,8 +1,8 @@
 /// Why a frame could not be decoded.
-public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
+package struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var reason: String
+    package init(_ reason: String) { self.reason = reason }
+    package var description: String { reason }
 }
 
 /// Reads big-endian fields from a byte slice, failing instead of trapping on short input.
@@ -54,7 +54,7 @@ extension Array where Element == UInt8 {
 }
 
 /// The RFC 1071 Internet checksum of `bytes`.
-public func internetChecksum(_ bytes: some Collection<UInt8>) -> UInt16 {
+package func internetChecksum(_ bytes: some Collection<UInt8>) -> UInt16 {
     var sum: UInt32 = 0
     var iterator = bytes.makeIterator()
     while let high = iterator.next() {

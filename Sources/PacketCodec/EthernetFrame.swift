@@ -1,19 +1,19 @@
 /// Ethernet protocol numbers lxcdiag speaks.
-public enum EtherType {
-    public static let ipv4: UInt16 = 0x0800
-    public static let arp: UInt16 = 0x0806
-    public static let vlan: UInt16 = 0x8100
-    public static let qinq: UInt16 = 0x88a8
+package enum EtherType {
+    package static let ipv4: UInt16 = 0x0800
+    package static let arp: UInt16 = 0x0806
+    package static let vlan: UInt16 = 0x8100
+    package static let qinq: UInt16 = 0x88a8
 }
 
 /// One 802.1Q (or 802.1ad) tag.
-public struct VLANTag: Sendable, Hashable {
-    public var protocolID: UInt16
-    public var priority: UInt8
-    public var dropEligible: Bool
-    public var id: UInt16
+package struct VLANTag: Sendable, Hashable {
+    package var protocolID: UInt16
+    package var priority: UInt8
+    package var dropEligible: Bool
+    package var id: UInt16
 
-    public init(id: UInt16, priority: UInt8 = 0, dropEligible: Bool = false, protocolID: UInt16 = EtherType.vlan) {
+    package init(id: UInt16, priority: UInt8 = 0, dropEligible: Bool = false, protocolID: UInt16 = EtherType.vlan) {
         precondition(id < 4096, "VLAN ids are 12 bits")
         self.protocolID = protocolID
         self.priority = priority & 7
@@ -22,26 +22,26 @@ public struct VLANTag: Sendable, Hashable {
     }
 
     /// Builds a tag from a TCI as PACKET_AUXDATA or pcap report it.
-    public init(tci: UInt16, protocolID: UInt16 = EtherType.vlan) {
+    package init(tci: UInt16, protocolID: UInt16 = EtherType.vlan) {
         self.init(id: tci & 0x0fff, priority: UInt8(tci >> 13), dropEligible: tci & 0x1000 != 0, protocolID: protocolID)
     }
 
-    public var tci: UInt16 { UInt16(priority) << 13 | (dropEligible ? 0x1000 : 0) | id }
+    package var tci: UInt16 { UInt16(priority) << 13 | (dropEligible ? 0x1000 : 0) | id }
 }
 
 /// An Ethernet II frame, with any 802.1Q tags between the source address and the EtherType.
-public struct EthernetFrame: Sendable, Hashable {
-    public static let headerLength = 14
+package struct EthernetFrame: Sendable, Hashable {
+    package static let headerLength = 14
     /// The shortest frame on the wire without the FCS; shorter frames are padded.
-    public static let minimumLength = 60
+    package static let minimumLength = 60
 
-    public var destination: MACAddress
-    public var source: MACAddress
-    public var vlanTags: [VLANTag]
-    public var etherType: UInt16
-    public var payload: [UInt8]
+    package var destination: MACAddress
+    package var source: MACAddress
+    package var vlanTags: [VLANTag]
+    package var etherType: UInt16
+    package var payload: [UInt8]
 
-    public init(
+    package init(
         destination: MACAddress,
         source: MACAddress,
         vlanTags: [VLANTag] = [],
@@ -56,7 +56,7 @@ public struct EthernetFrame: Sendable, Hashable {
     }
 
     /// Encodes the frame, padded with zeros to the 60-byte minimum.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.headerLength + 4 * vlanTags.count + payload.count)
         bytes += destination.bytes
@@ -72,7 +72,7 @@ public struct EthernetFrame: Sendable, Hashable {
     }
 
     /// Decodes a frame; trailing padding stays in `payload` (the inner protocol knows its own length).
-    public init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
+    package init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
         var reader = ByteReader(ArraySlice(bytes))
         destination = MACAddress(Array(try reader.take(6, "Ethernet destination")))
         source = MACAddress(Array(try reader.take(6, "Ethernet source")))

@@ -1,20 +1,20 @@
 /// An IPv4 packet without options on send; options are skipped on receive.
-public struct IPv4Packet: Sendable, Hashable {
-    public static let headerLength = 20
-    public static let protocolICMP: UInt8 = 1
+package struct IPv4Packet: Sendable, Hashable {
+    package static let headerLength = 20
+    package static let protocolICMP: UInt8 = 1
 
-    public var typeOfService: UInt8
-    public var identification: UInt16
-    public var dontFragment: Bool
-    public var moreFragments: Bool
-    public var fragmentOffset: UInt16
-    public var timeToLive: UInt8
-    public var protocolNumber: UInt8
-    public var source: IPv4Address
-    public var destination: IPv4Address
-    public var payload: [UInt8]
+    package var typeOfService: UInt8
+    package var identification: UInt16
+    package var dontFragment: Bool
+    package var moreFragments: Bool
+    package var fragmentOffset: UInt16
+    package var timeToLive: UInt8
+    package var protocolNumber: UInt8
+    package var source: IPv4Address
+    package var destination: IPv4Address
+    package var payload: [UInt8]
 
-    public init(
+    package init(
         source: IPv4Address,
         destination: IPv4Address,
         protocolNumber: UInt8,
@@ -36,9 +36,9 @@ public struct IPv4Packet: Sendable, Hashable {
         self.payload = payload
     }
 
-    public var totalLength: Int { Self.headerLength + payload.count }
+    package var totalLength: Int { Self.headerLength + payload.count }
 
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var header: [UInt8] = [0x45, typeOfService]
         header.appendBigEndian(UInt16(totalLength))
         header.appendBigEndian(identification)
@@ -53,7 +53,7 @@ public struct IPv4Packet: Sendable, Hashable {
     }
 
     /// Decodes a packet, dropping Ethernet padding beyond the IP total length.
-    public init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
+    package init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
         let all = ArraySlice(bytes)
         var reader = ByteReader(all)
         let versionAndLength = try reader.uint8("IPv4 version")
@@ -84,19 +84,19 @@ public struct IPv4Packet: Sendable, Hashable {
 }
 
 /// An ICMP message; echo request/reply carry identifier and sequence in the rest-of-header.
-public struct ICMPMessage: Sendable, Hashable {
-    public static let echoReply: UInt8 = 0
-    public static let destinationUnreachable: UInt8 = 3
-    public static let echoRequest: UInt8 = 8
-    public static let timeExceeded: UInt8 = 11
+package struct ICMPMessage: Sendable, Hashable {
+    package static let echoReply: UInt8 = 0
+    package static let destinationUnreachable: UInt8 = 3
+    package static let echoRequest: UInt8 = 8
+    package static let timeExceeded: UInt8 = 11
 
-    public var type: UInt8
-    public var code: UInt8
-    public var identifier: UInt16
-    public var sequence: UInt16
-    public var payload: [UInt8]
+    package var type: UInt8
+    package var code: UInt8
+    package var identifier: UInt16
+    package var sequence: UInt16
+    package var payload: [UInt8]
 
-    public init(type: UInt8, code: UInt8 = 0, identifier: UInt16, sequence: UInt16, payload: [UInt8]) {
+    package init(type: UInt8, code: UInt8 = 0, identifier: UInt16, sequence: UInt16, payload: [UInt8]) {
         self.type = type
         self.code = code
         self.identifier = identifier
@@ -104,7 +104,7 @@ public struct ICMPMessage: Sendable, Hashable {
         self.payload = payload
     }
 
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var bytes: [UInt8] = [type, code, 0, 0]
         bytes.appendBigEndian(identifier)
         bytes.appendBigEndian(sequence)
@@ -115,7 +115,7 @@ public struct ICMPMessage: Sendable, Hashable {
         return bytes
     }
 
-    public init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
+    package init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
         let all = ArraySlice(bytes)
         var reader = ByteReader(all)
         type = try reader.uint8("ICMP type")

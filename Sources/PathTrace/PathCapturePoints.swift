@@ -1,15 +1,15 @@
-public import ExpectedPath
+package import ExpectedPath
 import LinuxNet
-public import NetworkModel
-public import Topology
-public import Trace
+package import NetworkModel
+package import Topology
+package import Trace
 
 /// Turns an expected path into the capture points of a trace: one per hop a capture can see, in path order,
 /// and every other port of each bridge the path crosses as a side point, where flooded or misdelivered frames
 /// show up. Pure: reads only the path and the topology it was computed from.
-public enum PathCapturePoints {
+package enum PathCapturePoints {
     /// The plan for tracing `path` from `source` to `target`: both ends and `points(for:in:source:target:)`.
-    public static func plan(
+    package static func plan(
         for path: ExpectedPath,
         in topology: HostTopology,
         source: ResolvedEndpoint,
@@ -29,7 +29,7 @@ public enum PathCapturePoints {
     /// Hops in the unseen outside network are left out; a hop listed twice (a bridge that forwards and also
     /// delivers locally) is one point. Hops after a blocked one are kept: the trace measures what the walk only
     /// predicts. The target's interface ends the path even when the walk stopped before it.
-    public static func points(
+    package static func points(
         for path: ExpectedPath,
         in topology: HostTopology,
         source: ResolvedEndpoint,

@@ -1,11 +1,11 @@
-public import ExpectedPath
-public import Trace
+package import ExpectedPath
+package import Trace
 
 /// Findings a trace gains from its expected path: what the topology already said before a frame was sent.
-public enum PathTraceFindings {
+package enum PathTraceFindings {
     /// `report`'s findings with the path's design limits first; a `dropped-between` finding at a hop blocked by
     /// design goes, since the design finding says why the frame stops there and that it is no fault.
-    public static func findings(of report: TraceReport, on path: ExpectedPath) -> [Finding] {
+    package static func findings(of report: TraceReport, on path: ExpectedPath) -> [Finding] {
         let limits = designLimits(path, report: report)
         let places = Set(limits.compactMap(\.location))
         let rest = report.findings.filter { finding in
@@ -58,7 +58,7 @@ public enum PathTraceFindings {
 
     /// One finding per hop the path walk marked as blocked by design (a macvlan parent's own stack cannot reach
     /// its children; private-mode children cannot reach each other), so a trace that ends there says it is how the kernel works, not a fault, and what to do.
-    public static func designLimits(_ path: ExpectedPath, report: TraceReport) -> [Finding] {
+    package static func designLimits(_ path: ExpectedPath, report: TraceReport) -> [Finding] {
         path.hops.filter(\.blockedByDesign).map { hop in
             let reason = hop.blocked ?? "\(hop.node):\(hop.interface) cannot pass the frame on"
             let answered = report.verdict != .unreachable

@@ -10,7 +10,7 @@ extension HostTopology {
     /// asked when several namespaces fit, and to confirm a lone fit for a macvlan or vlan, whose parent does not
     /// point back. A namespace whose `namespaceIDs` were captured needs no guessing: its ids are looked up.
     /// Finally a veth end claimed by several peers keeps only the one it points back to.
-    public mutating func resolveCrossNamespaceLinks(
+    package mutating func resolveCrossNamespaceLinks(
         askNamespaceIDs: (_ from: Int, _ candidates: [Int]) -> [Int32?]?
     ) {
         struct Group: Hashable {

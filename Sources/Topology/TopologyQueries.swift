@@ -1,27 +1,27 @@
-public import PacketCodec
+package import PacketCodec
 
 extension HostTopology {
     /// Every assignment of `address`, in any namespace; more than one means a duplicate IP.
-    public func assignments(of address: IPv4Address) -> [AddressAssignment] {
+    package func assignments(of address: IPv4Address) -> [AddressAssignment] {
         namespaces.flatMap { $0.addresses.filter { $0.address == address } }
     }
 
     /// Every interface whose own MAC is `mac`; more than one (beyond a bridge sharing a port's MAC, or a
     /// passthru macvlan its parent's) means a duplicate MAC.
-    public func interfaces(withMAC mac: MACAddress) -> [LinkReference] {
+    package func interfaces(withMAC mac: MACAddress) -> [LinkReference] {
         namespaces.flatMap { snapshot in snapshot.links.filter { $0.mac == mac }.map { snapshot.reference($0) } }
     }
 
     /// The bridges' forwarding entries for `mac`, in any namespace: which port each bridge sends it to.
-    public func forwardingEntries(for mac: MACAddress) -> [FDBEntry] {
+    package func forwardingEntries(for mac: MACAddress) -> [FDBEntry] {
         namespaces.flatMap { $0.fdb.filter { $0.mac == mac && $0.bridge != nil } }
     }
 
     /// The bridge `link` is a port of, if any.
-    public func bridge(of link: Link) -> Link? { link.master.flatMap { self.link($0) } }
+    package func bridge(of link: Link) -> Link? { link.master.flatMap { self.link($0) } }
 
     /// The macvlan and vlan interfaces whose parent is `reference`, in any namespace.
-    public func children(of reference: LinkReference) -> [LinkReference] {
+    package func children(of reference: LinkReference) -> [LinkReference] {
         namespaces.flatMap { snapshot in
             snapshot.links.filter { $0.parent == reference }.map { snapshot.reference($0) }
         }
@@ -30,7 +30,7 @@ extension HostTopology {
 
 extension NamespaceSnapshot {
     /// A reference to one of this namespace's interfaces.
-    public func reference(_ link: Link) -> LinkReference {
+    package func reference(_ link: Link) -> LinkReference {
         LinkReference(node: node.name, index: link.index, name: link.name)
     }
 }

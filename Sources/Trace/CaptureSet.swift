@@ -1,6 +1,6 @@
-import Foundation
-import LinuxNet
-import PacketCapture
+internal import Foundation
+internal import LinuxNet
+internal import PacketCapture
 
 /// One libpcap capture per capture point, opened together, each inside its own namespace.
 ///

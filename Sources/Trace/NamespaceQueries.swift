@@ -1,18 +1,18 @@
-import Foundation
+internal import Foundation
 import Glibc
-public import LinuxNet
+package import LinuxNet
 import Netlink
-public import PacketCodec
+package import PacketCodec
 import Topology
 
 /// What the sender needs to know about its interface: its MAC, MTU and IPv4 addresses.
-public struct InterfaceFacts: Sendable, Hashable {
-    public var mac: MACAddress
-    public var mtu: Int
-    public var addresses: [IPv4Address]
-    public var isUp: Bool
+package struct InterfaceFacts: Sendable, Hashable {
+    package var mac: MACAddress
+    package var mtu: Int
+    package var addresses: [IPv4Address]
+    package var isUp: Bool
 
-    public init(mac: MACAddress, mtu: Int, addresses: [IPv4Address], isUp: Bool) {
+    package init(mac: MACAddress, mtu: Int, addresses: [IPv4Address], isUp: Bool) {
         self.mac = mac
         self.mtu = mtu
         self.addresses = addresses
@@ -22,13 +22,13 @@ public struct InterfaceFacts: Sendable, Hashable {
 
 /// How a trace reads kernel state inside a namespace. Two swappable functions: the default asks iproute2
 /// (`ip -j`); an rtnetlink implementation can replace them without touching the engine.
-public struct NamespaceQueries: Sendable {
+package struct NamespaceQueries: Sendable {
     /// The facts of `interface` in `namespace`.
-    public var interfaceFacts: @Sendable (NetworkNamespace, String) throws -> InterfaceFacts
+    package var interfaceFacts: @Sendable (NetworkNamespace, String) throws -> InterfaceFacts
     /// The neighbour entry for `ip` on `interface` in `namespace`, or nil when there is none.
-    public var neighbour: @Sendable (NetworkNamespace, String, IPv4Address) throws -> CachedNeighbour?
+    package var neighbour: @Sendable (NetworkNamespace, String, IPv4Address) throws -> CachedNeighbour?
 
-    public init(
+    package init(
         interfaceFacts: @escaping @Sendable (NetworkNamespace, String) throws -> InterfaceFacts,
         neighbour: @escaping @Sendable (NetworkNamespace, String, IPv4Address) throws -> CachedNeighbour?
     ) {
@@ -38,7 +38,7 @@ public struct NamespaceQueries: Sendable {
 
     /// Interface facts from ioctls, the neighbour entry from an rtnetlink neighbour dump, both made by a thread
     /// inside the namespace: microseconds, where starting `ip` costs tens of milliseconds.
-    public static let system = NamespaceQueries(
+    package static let system = NamespaceQueries(
         interfaceFacts: { namespace, interface in
             let snapshot = try withNetworkNamespace(namespace) { try InterfaceSnapshot.read(interface) }
             return InterfaceFacts(
@@ -61,7 +61,7 @@ public struct NamespaceQueries: Sendable {
     )
 
     /// Queries through `ip -j`, run inside the namespace with `nsenter`.
-    public static let iproute2 = NamespaceQueries(
+    package static let iproute2 = NamespaceQueries(
         interfaceFacts: { namespace, interface in
             let output = try ExternalCommand.check(
                 inside(namespace, ["ip", "-j", "addr", "show", "dev", interface]),

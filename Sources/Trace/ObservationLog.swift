@@ -1,7 +1,7 @@
-import Foundation
-import LinuxNet
-import PacketCapture
-import PacketCodec
+internal import Foundation
+internal import LinuxNet
+internal import PacketCapture
+internal import PacketCodec
 
 /// Collects the probe frames every capture thread sees, and wakes the sender when the source has its replies.
 ///

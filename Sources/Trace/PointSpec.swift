@@ -1,19 +1,19 @@
-public import LinuxNet
-public import NetworkModel
-public import PacketCodec
+package import LinuxNet
+package import NetworkModel
+package import PacketCodec
 
 /// A namespace and interface written on the command line: `netns:NAME/IFACE`, `pid:PID/IFACE` or
 /// `host/IFACE` (the namespace lxcdiag runs in), optionally followed by `=ROLE` for a capture point or
 /// `@IP` for an endpoint.
-public struct PointSpec: Sendable, Hashable {
-    public var node: String
-    public var namespace: NetworkNamespace
-    public var interface: String
-    public var role: HopRole?
-    public var ip: IPv4Address?
+package struct PointSpec: Sendable, Hashable {
+    package var node: String
+    package var namespace: NetworkNamespace
+    package var interface: String
+    package var role: HopRole?
+    package var ip: IPv4Address?
 
     /// Parses `text`; `defaultInterface` stands in when the text names only a namespace.
-    public init(parsing text: String, defaultInterface: String? = nil) throws(TraceError) {
+    package init(parsing text: String, defaultInterface: String? = nil) throws(TraceError) {
         var rest = Substring(text)
         if let at = rest.lastIndex(of: "@") {
             guard let ip = IPv4Address(String(rest[rest.index(after: at)...])) else {
@@ -58,14 +58,15 @@ public struct PointSpec: Sendable, Hashable {
     }
 
     /// The capture point this spec names, with `defaultRole` unless the spec gave one.
-    public func capturePoint(defaultRole: HopRole, isSide: Bool = false) -> CapturePoint {
+    package func capturePoint(defaultRole: HopRole, isSide: Bool = false) -> CapturePoint {
         CapturePoint(node: node, namespace: namespace, interface: interface, role: role ?? defaultRole, isSide: isSide)
     }
 }
 
 extension PointSpec {
     /// The endpoint this spec names, with its address and MAC read from the interface when not given.
-    public func resolvedEndpoint(named name: String, queries: NamespaceQueries) throws(TraceError) -> ResolvedEndpoint {
+    package func resolvedEndpoint(named name: String, queries: NamespaceQueries) throws(TraceError) -> ResolvedEndpoint
+    {
         let facts: InterfaceFacts
         do { facts = try queries.interfaceFacts(namespace, interface) } catch let error as TraceError {
             throw error

@@ -1,8 +1,8 @@
-public import PacketCodec
+package import PacketCodec
 
 /// The probes of a trace: three crafted frames sent on the source's interface, and one echo request sent
 /// through the source namespace's own stack.
-public enum ProbeKind: String, Sendable, Hashable, Codable, CaseIterable {
+package enum ProbeKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// An ARP request for the target's address, broadcast.
     case arp
     /// A small ICMP echo request to the MAC that answered the ARP.
@@ -24,11 +24,11 @@ public enum ProbeKind: String, Sendable, Hashable, Codable, CaseIterable {
     }
 
     /// Whether lxcdiag wrote the whole frame itself (the source's stack took no part).
-    public var isCrafted: Bool { self != .stack }
+    package var isCrafted: Bool { self != .stack }
 }
 
 /// Which way a probe frame travels: the request from source to target, or the reply back.
-public enum ProbeDirection: String, Sendable, Hashable, Codable {
+package enum ProbeDirection: String, Sendable, Hashable, Codable {
     case request
     case reply
 }
@@ -38,22 +38,22 @@ public enum ProbeDirection: String, Sendable, Hashable, Codable {
 ///
 /// ARP replies are made by the target's kernel and carry no mark; they are recognised by the address pair,
 /// so two runs between the same ends both count the same replies, which are the same frames for both.
-public struct RunMarker: Sendable, Hashable {
-    public var identifier: UInt16
-    public var nonce: UInt32
+package struct RunMarker: Sendable, Hashable {
+    package var identifier: UInt16
+    package var nonce: UInt32
 
-    public init(identifier: UInt16, nonce: UInt32) {
+    package init(identifier: UInt16, nonce: UInt32) {
         self.identifier = identifier
         self.nonce = nonce
     }
 
     /// A fresh marker; the nonce is never zero so it never matches zero padding.
-    public static func random() -> RunMarker {
+    package static func random() -> RunMarker {
         RunMarker(identifier: UInt16.random(in: 1...0xfffe), nonce: UInt32.random(in: 1...0xffff_fffe))
     }
 
     /// The run id shown in output: identifier and nonce in hex.
-    public var runID: String {
+    package var runID: String {
         let id = String(identifier, radix: 16)
         let nonceText = String(nonce, radix: 16)
         return String(repeating: "0", count: 4 - id.count) + id + "-"
@@ -66,18 +66,18 @@ public struct RunMarker: Sendable, Hashable {
 }
 
 /// Builds this run's probe frames, the kernel filter that passes only them, and recognises them in captures.
-public struct ProbeFrames: Sendable {
+package struct ProbeFrames: Sendable {
     /// Offset of the nonce in the ARP request: right after the 14-byte Ethernet header and 28-byte ARP body,
     /// in the padding up to the 60-byte minimum frame.
     static let arpNonceOffset = EthernetFrame.headerLength + ARPPacket.length
     static let payloadTag = Array("lxcdiag".utf8)
 
-    public var marker: RunMarker
-    public var sourceMAC: MACAddress
-    public var sourceIP: IPv4Address
-    public var targetIP: IPv4Address
+    package var marker: RunMarker
+    package var sourceMAC: MACAddress
+    package var sourceIP: IPv4Address
+    package var targetIP: IPv4Address
 
-    public init(marker: RunMarker, sourceMAC: MACAddress, sourceIP: IPv4Address, targetIP: IPv4Address) {
+    package init(marker: RunMarker, sourceMAC: MACAddress, sourceIP: IPv4Address, targetIP: IPv4Address) {
         self.marker = marker
         self.sourceMAC = sourceMAC
         self.sourceIP = sourceIP
@@ -85,7 +85,7 @@ public struct ProbeFrames: Sendable {
     }
 
     /// The broadcast ARP request for the target, with the nonce in its padding.
-    public func arpRequest() -> [UInt8] {
+    package func arpRequest() -> [UInt8] {
         let arp = ARPPacket(
             operation: .request,
             senderMAC: sourceMAC,
@@ -106,7 +106,7 @@ public struct ProbeFrames: Sendable {
     /// The ICMP echo request (header and payload, no IPv4 header) of `probe` for an IPv4 total length of
     /// `size`: this run's identifier, the probe's sequence number, the nonce first in the payload. The stack
     /// probe hands exactly this to the kernel, which keeps the identifier of a raw socket's message.
-    public func echoMessage(_ probe: ProbeKind, size: Int) -> [UInt8] {
+    package func echoMessage(_ probe: ProbeKind, size: Int) -> [UInt8] {
         let headers = IPv4Packet.headerLength + 8
         let fillCount = max(size - headers - 4 - Self.payloadTag.count, 0)
         let fill = (0..<fillCount).map { UInt8(truncatingIfNeeded: $0) }
@@ -120,7 +120,7 @@ public struct ProbeFrames: Sendable {
 
     /// Whether `packet` (an IPv4 packet, as a raw ICMP socket receives it) is the target's echo reply to this
     /// run's `probe`.
-    public func isEchoReply(_ packet: [UInt8], to probe: ProbeKind) -> Bool {
+    package func isEchoReply(_ packet: [UInt8], to probe: ProbeKind) -> Bool {
         guard let ip = try? IPv4Packet(decoding: packet), ip.protocolNumber == IPv4Packet.protocolICMP,
             ip.source == targetIP, let icmp = try? ICMPMessage(decoding: ip.payload)
         else { return false }
@@ -129,7 +129,7 @@ public struct ProbeFrames: Sendable {
     }
 
     /// An ICMP echo request to `destinationMAC` whose IPv4 total length is `size`, DF set.
-    public func echoRequest(_ probe: ProbeKind, size: Int, destinationMAC: MACAddress) -> [UInt8] {
+    package func echoRequest(_ probe: ProbeKind, size: Int, destinationMAC: MACAddress) -> [UInt8] {
         let ip = IPv4Packet(
             source: sourceIP,
             destination: targetIP,
@@ -148,7 +148,7 @@ public struct ProbeFrames: Sendable {
 
     /// A tcpdump-syntax filter passing only this run's frames, tagged or not: the marked ARP request, ARP
     /// replies from the target to the source, and echo requests and replies with this run's id and nonce.
-    public var captureFilter: String {
+    package var captureFilter: String {
         let source = hexWord(sourceIP.value)
         let target = hexWord(targetIP.value)
         let arpRequest = "(arp[6:2] = 1 and arp[14:4] = \(source) and arp[24:4] = \(target))"
@@ -163,7 +163,7 @@ public struct ProbeFrames: Sendable {
     }
 
     /// What a captured frame is to this run, or nil when it is not one of its probe frames.
-    public func classify(_ bytes: [UInt8]) -> ProbeFrame? {
+    package func classify(_ bytes: [UInt8]) -> ProbeFrame? {
         guard let ethernet = try? EthernetFrame(decoding: bytes) else { return nil }
         switch ethernet.etherType {
         case EtherType.arp:
@@ -204,10 +204,10 @@ public struct ProbeFrames: Sendable {
 }
 
 /// One of this run's probe frames as a capture saw it.
-public struct ProbeFrame: Sendable, Hashable {
-    public var probe: ProbeKind
-    public var direction: ProbeDirection
-    public var ethernet: EthernetFrame
+package struct ProbeFrame: Sendable, Hashable {
+    package var probe: ProbeKind
+    package var direction: ProbeDirection
+    package var ethernet: EthernetFrame
     /// For replies: the MAC that answered (the ARP sender hardware address, or the echo reply's source MAC).
-    public var answeredBy: MACAddress?
+    package var answeredBy: MACAddress?
 }

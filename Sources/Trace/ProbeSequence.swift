@@ -1,7 +1,7 @@
 import Dispatch
-import LinuxNet
-import NetworkModel
-import PacketCodec
+internal import LinuxNet
+internal import NetworkModel
+internal import PacketCodec
 
 /// Sends one run's probes in order and waits for their replies: the ARP request, then both echo requests to
 /// the MAC that answered, and beside them one echo request through the source's own stack.

@@ -1,13 +1,13 @@
-import KernelDrops
-import NetworkModel
-public import PacketCodec
+internal import KernelDrops
+internal import NetworkModel
+package import PacketCodec
 
 /// Turns what the captures saw into a report: per probe and hop, the verdict, where a lost probe stopped.
 ///
 /// Pure logic: no I/O, so it is tested on synthetic observations.
-public enum TraceCorrelation {
+package enum TraceCorrelation {
     /// Correlates `evidence` into a report.
-    public static func report(_ evidence: TraceEvidence) -> TraceReport {
+    package static func report(_ evidence: TraceEvidence) -> TraceReport {
         let probes = evidence.probes.map { probeReport($0, evidence) }
         var drop = locateDrop(probes, evidence)
         if let located = drop { drop?.kernel = kernelDrop(for: located, probes, evidence) }
@@ -39,7 +39,7 @@ public enum TraceCorrelation {
     ///   is never confirmed); and, in a report without a stack probe, when no crafted echo was answered;
     /// - reachable when every probe was answered;
     /// - degraded otherwise: the source's own traffic passes but a crafted probe was lost (the MTU-sized one).
-    public static func verdict(
+    package static func verdict(
         _ probes: [ProbeReport],
         neighbour: CachedNeighbour? = nil,
         targetMAC: MACAddress? = nil,

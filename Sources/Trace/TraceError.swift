@@ -1,6 +1,6 @@
 /// Why a trace could not run or finish.
-public struct TraceError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Hashable {
+package struct TraceError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable, Hashable {
         /// The plan cannot be run as given (no target address, no source address).
         case badPlan
         /// A capture point's interface is missing or vanished while the trace ran.
@@ -13,13 +13,13 @@ public struct TraceError: Error, Sendable, CustomStringConvertible {
         case unreadableState
     }
 
-    public var kind: Kind
-    public var message: String
+    package var kind: Kind
+    package var message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -1,22 +1,22 @@
-public import KernelDrops
-import LinuxNet
-public import NetworkModel
-public import PacketCodec
+package import KernelDrops
+internal import LinuxNet
+package import NetworkModel
+package import PacketCodec
 
 /// One sighting of one of this run's probe frames at one capture point.
-public struct HopObservation: Sendable, Hashable {
+package struct HopObservation: Sendable, Hashable {
     /// Index of the capture point in the plan's `hops`.
-    public var hop: Int
-    public var probe: ProbeKind
-    public var direction: ProbeDirection
+    package var hop: Int
+    package var probe: ProbeKind
+    package var direction: ProbeDirection
     /// Capture time, ns since the epoch.
-    public var timestampNs: UInt64
+    package var timestampNs: UInt64
     /// For replies: the MAC that answered.
-    public var answeredBy: MACAddress?
+    package var answeredBy: MACAddress?
     /// The frame's destination MAC (for the stack probe's request: where the source's kernel sent it).
-    public var destination: MACAddress?
+    package var destination: MACAddress?
 
-    public init(
+    package init(
         hop: Int,
         probe: ProbeKind,
         direction: ProbeDirection,
@@ -34,21 +34,21 @@ public struct HopObservation: Sendable, Hashable {
 }
 
 /// A probe as the sender handled it.
-public struct ProbeAttempt: Sendable, Hashable {
-    public var kind: ProbeKind
-    public var size: Int
+package struct ProbeAttempt: Sendable, Hashable {
+    package var kind: ProbeKind
+    package var size: Int
     /// Realtime ns at which the frame was handed to the socket; nil when it was not sent.
-    public var sentAtNs: UInt64?
+    package var sentAtNs: UInt64?
     /// The destination MAC the frame was sent to (broadcast for ARP; nil for the stack probe, whose MAC the
     /// kernel picks).
-    public var destination: MACAddress?
+    package var destination: MACAddress?
     /// For the stack probe: realtime ns at which the source's own socket received the reply, nil when it did
     /// not (captures may still have seen a reply the source's stack then dropped).
-    public var answeredAtNs: UInt64?
+    package var answeredAtNs: UInt64?
     /// For the stack probe: why the source's kernel refused to send it (`sendto`'s error), if it did.
-    public var sendError: String?
+    package var sendError: String?
 
-    public init(
+    package init(
         kind: ProbeKind,
         size: Int,
         sentAtNs: UInt64?,
@@ -66,47 +66,47 @@ public struct ProbeAttempt: Sendable, Hashable {
 }
 
 /// The source namespace's neighbour entry for the target, read before the probes ran.
-public struct CachedNeighbour: Sendable, Hashable {
-    public var ip: IPv4Address
-    public var interface: String
-    public var mac: MACAddress?
+package struct CachedNeighbour: Sendable, Hashable {
+    package var ip: IPv4Address
+    package var interface: String
+    package var mac: MACAddress?
     /// The kernel's NUD state words, such as `REACHABLE`, `STALE`, `PERMANENT`, `FAILED`.
-    public var states: [String]
+    package var states: [String]
 
-    public init(ip: IPv4Address, interface: String, mac: MACAddress?, states: [String]) {
+    package init(ip: IPv4Address, interface: String, mac: MACAddress?, states: [String]) {
         self.ip = ip
         self.interface = interface
         self.mac = mac
         self.states = states
     }
 
-    public var isPermanent: Bool { states.contains("PERMANENT") }
+    package var isPermanent: Bool { states.contains("PERMANENT") }
 
     /// Whether the kernel would send to this entry's MAC without asking ARP first succeeding (it has a MAC and
     /// is not FAILED or INCOMPLETE).
-    public var isUsable: Bool { mac != nil && !states.contains("FAILED") && !states.contains("INCOMPLETE") }
+    package var isUsable: Bool { mac != nil && !states.contains("FAILED") && !states.contains("INCOMPLETE") }
 }
 
 /// Everything one run observed, before correlation: the input of `TraceCorrelation`.
-public struct TraceEvidence: Sendable {
-    public var source: ResolvedEndpoint
-    public var target: ResolvedEndpoint
-    public var hops: [CapturePoint]
-    public var probes: [ProbeAttempt]
-    public var observations: [HopObservation]
-    public var neighbour: CachedNeighbour?
+package struct TraceEvidence: Sendable {
+    package var source: ResolvedEndpoint
+    package var target: ResolvedEndpoint
+    package var hops: [CapturePoint]
+    package var probes: [ProbeAttempt]
+    package var observations: [HopObservation]
+    package var neighbour: CachedNeighbour?
     /// Capture points that could not capture, by index in `hops`, with the reason (the interface is down).
-    public var unavailable: [Int: String]
+    package var unavailable: [Int: String]
     /// The kernel's drops of this run's echo frames, when they were recorded.
-    public var kernelDrops: [KernelDrop]
+    package var kernelDrops: [KernelDrop]
     /// Why kernel drops could not be recorded (asked for, but no tracefs), if so.
-    public var kernelDropsUnavailable: String?
+    package var kernelDropsUnavailable: String?
     /// The MTU of the source interface (the large probe's size unless the options fixed one).
-    public var sourceMTU: Int?
-    public var marker: RunMarker
-    public var durationNs: UInt64
+    package var sourceMTU: Int?
+    package var marker: RunMarker
+    package var durationNs: UInt64
 
-    public init(
+    package init(
         source: ResolvedEndpoint,
         target: ResolvedEndpoint,
         hops: [CapturePoint],

@@ -1,7 +1,7 @@
-import KernelDrops
-import LinuxNet
-import NetworkModel
-import PacketCodec
+internal import KernelDrops
+internal import LinuxNet
+internal import NetworkModel
+internal import PacketCodec
 
 /// The findings a trace proves from its own observations, each with the evidence and a fix.
 ///

@@ -1,8 +1,8 @@
-public import LinuxNet
-public import NetworkModel
+package import LinuxNet
+package import NetworkModel
 
 /// What a capture point is on the path, which decides what it is expected to see.
-public enum HopRole: String, Sendable, Hashable, Codable, CaseIterable {
+package enum HopRole: String, Sendable, Hashable, Codable, CaseIterable {
     /// The interface of a probe's source or target that is not a container (an outside host, the host itself).
     case endpoint
     /// The host's link to the outside (em1, em1.211): a bridge port facing the switch.
@@ -20,21 +20,21 @@ public enum HopRole: String, Sendable, Hashable, Codable, CaseIterable {
     case container
 
     /// Whether a unicast frame forwarded across this point is captured there.
-    public var seesForwardedUnicast: Bool { self != .bridge }
+    package var seesForwardedUnicast: Bool { self != .bridge }
 }
 
 /// One place to capture: an interface inside a namespace, named for output as `node:interface`.
-public struct CapturePoint: Sendable, Hashable {
+package struct CapturePoint: Sendable, Hashable {
     /// How output names the namespace: `host`, a container name, or a netns name.
-    public var node: String
-    public var namespace: NetworkNamespace
-    public var interface: String
-    public var role: HopRole
+    package var node: String
+    package var namespace: NetworkNamespace
+    package var interface: String
+    package var role: HopRole
     /// A side point: another port of a bridge the path crosses, off the path, where a frame should not appear
     /// unless it is flooded or misdelivered.
-    public var isSide: Bool
+    package var isSide: Bool
 
-    public init(node: String, namespace: NetworkNamespace, interface: String, role: HopRole, isSide: Bool = false) {
+    package init(node: String, namespace: NetworkNamespace, interface: String, role: HopRole, isSide: Bool = false) {
         self.node = node
         self.namespace = namespace
         self.interface = interface
@@ -43,42 +43,42 @@ public struct CapturePoint: Sendable, Hashable {
     }
 
     /// `node:interface`, the name a hop has in text output and pcapng interface blocks.
-    public var label: String { "\(node):\(interface)" }
+    package var label: String { "\(node):\(interface)" }
 }
 
 /// Tunables of one trace.
-public struct TraceOptions: Sendable, Hashable {
+package struct TraceOptions: Sendable, Hashable {
     /// How long to wait for the answer to a probe before calling it lost.
-    public var lossTimeoutNs: UInt64 = 300_000_000
+    package var lossTimeoutNs: UInt64 = 300_000_000
     /// How long to wait for the ARP answer before sending the echo requests to the target's known MAC (when
     /// one is known); the ARP answer is still awaited for the full timeout.
-    public var arpGraceNs: UInt64 = 20_000_000
+    package var arpGraceNs: UInt64 = 20_000_000
     /// How long captures keep running after the last expected frame, so every hop's copy is read.
-    public var drainNs: UInt64 = 25_000_000
+    package var drainNs: UInt64 = 25_000_000
     /// The IPv4 total length of the small echo request: an odd size (a 125-byte frame) that ordinary
     /// traffic rarely has, so the kernel drop recorder can tell the probe apart by its length.
-    public var smallProbeSize: Int = 111
+    package var smallProbeSize: Int = 111
     /// The IPv4 total length of the large echo request; nil means the sender interface's MTU.
-    public var largeProbeSize: Int?
+    package var largeProbeSize: Int?
     /// Whether to record the kernel's own account of dropped echo frames (tracefs `skb:kfree_skb`, see
     /// KernelDrops) and attach it to the drop. Costs the recorder's setup and teardown (tens of ms).
-    public var recordKernelDrops = false
+    package var recordKernelDrops = false
     /// Marks this run's frames; random unless a test fixes it.
-    public var runMarker: RunMarker = .random()
+    package var runMarker: RunMarker = .random()
 
-    public init() {}
+    package init() {}
 }
 
 /// Everything a trace needs: both ends, the capture points in path order, and the options.
-public struct TracePlan: Sendable {
-    public var source: ResolvedEndpoint
-    public var target: ResolvedEndpoint
+package struct TracePlan: Sendable {
+    package var source: ResolvedEndpoint
+    package var target: ResolvedEndpoint
     /// The capture points: the path from source to target in order, followed or interleaved by side points.
     /// The source's own interface is added first when the list does not start with it.
-    public var hops: [CapturePoint]
-    public var options: TraceOptions
+    package var hops: [CapturePoint]
+    package var options: TraceOptions
 
-    public init(source: ResolvedEndpoint, target: ResolvedEndpoint, hops: [CapturePoint], options: TraceOptions) {
+    package init(source: ResolvedEndpoint, target: ResolvedEndpoint, hops: [CapturePoint], options: TraceOptions) {
         self.source = source
         self.target = target
         self.options = options
@@ -96,5 +96,5 @@ public struct TracePlan: Sendable {
     }
 
     /// The hops on the path (not side points), source first.
-    public var pathHops: [CapturePoint] { hops.filter { !$0.isSide } }
+    package var pathHops: [CapturePoint] { hops.filter { !$0.isSide } }
 }

@@ -1,21 +1,21 @@
-public import KernelDrops
-public import PacketCodec
+package import KernelDrops
+package import PacketCodec
 
 /// The outcome of one trace, as `--json` prints it (schema `lxcdiag.trace/1`, see docs/trace-schema.md).
-public struct TraceReport: Sendable, Hashable {
-    public static let schema = "lxcdiag.trace/1"
+package struct TraceReport: Sendable, Hashable {
+    package static let schema = "lxcdiag.trace/1"
 
-    public var runID: String
-    public var from: EndpointSummary
-    public var to: EndpointSummary
-    public var verdict: Verdict
-    public var probes: [ProbeReport]
-    public var drop: DropLocation?
-    public var findings: [Finding]
+    package var runID: String
+    package var from: EndpointSummary
+    package var to: EndpointSummary
+    package var verdict: Verdict
+    package var probes: [ProbeReport]
+    package var drop: DropLocation?
+    package var findings: [Finding]
     /// Wall time of the whole trace, from reading the source interface to closing the last capture.
-    public var durationNs: UInt64
+    package var durationNs: UInt64
 
-    public init(
+    package init(
         runID: String,
         from: EndpointSummary,
         to: EndpointSummary,
@@ -36,12 +36,12 @@ public struct TraceReport: Sendable, Hashable {
     }
 
     /// The probe of `kind`, if it is in the report.
-    public func probe(_ kind: ProbeKind) -> ProbeReport? { probes.first { $0.kind == kind } }
+    package func probe(_ kind: ProbeKind) -> ProbeReport? { probes.first { $0.kind == kind } }
 }
 
 /// Whether the source's own traffic gets through: the verdict is about what the source's stack sends (the
 /// stack probe); the crafted probes localize.
-public enum Verdict: String, Sendable, Hashable, Codable {
+package enum Verdict: String, Sendable, Hashable, Codable {
     /// Every probe was answered, the stack probe included.
     case reachable
     /// The source's own echo request was not answered (or, without a stack probe, no crafted one was), or ARP
@@ -52,14 +52,14 @@ public enum Verdict: String, Sendable, Hashable, Codable {
 }
 
 /// One end of the trace as output shows it.
-public struct EndpointSummary: Sendable, Hashable, Encodable {
-    public var endpoint: String
-    public var node: String
-    public var interface: String
-    public var ip: IPv4Address?
-    public var mac: MACAddress?
+package struct EndpointSummary: Sendable, Hashable, Encodable {
+    package var endpoint: String
+    package var node: String
+    package var interface: String
+    package var ip: IPv4Address?
+    package var mac: MACAddress?
 
-    public init(endpoint: String, node: String, interface: String, ip: IPv4Address?, mac: MACAddress?) {
+    package init(endpoint: String, node: String, interface: String, ip: IPv4Address?, mac: MACAddress?) {
         self.endpoint = endpoint
         self.node = node
         self.interface = interface
@@ -69,7 +69,7 @@ public struct EndpointSummary: Sendable, Hashable, Encodable {
 
     private enum CodingKeys: String, CodingKey { case endpoint, node, interface, ip, mac }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(endpoint, forKey: .endpoint)
         try container.encode(node, forKey: .node)
@@ -80,23 +80,23 @@ public struct EndpointSummary: Sendable, Hashable, Encodable {
 }
 
 /// One probe: what was sent, whether it was answered, and what every capture point saw of it.
-public struct ProbeReport: Sendable, Hashable {
-    public var kind: ProbeKind
+package struct ProbeReport: Sendable, Hashable {
+    package var kind: ProbeKind
     /// Bytes above Ethernet: 28 for ARP, the IPv4 total length for echo requests.
-    public var size: Int
+    package var size: Int
     /// False when the probe could not be sent (no MAC to send an echo request to).
-    public var sent: Bool
+    package var sent: Bool
     /// The destination MAC the probe was sent to (broadcast for ARP).
-    public var sentTo: MACAddress?
-    public var result: ProbeResult
-    public var rttNs: UInt64?
+    package var sentTo: MACAddress?
+    package var result: ProbeResult
+    package var rttNs: UInt64?
     /// The MACs that answered, in the order their replies reached the source.
-    public var answeredBy: [MACAddress]
-    public var hops: [HopSighting]
+    package var answeredBy: [MACAddress]
+    package var hops: [HopSighting]
     /// For the stack probe: why the source's kernel refused to send it (no route, an OUTPUT rule), if it did.
-    public var sendError: String?
+    package var sendError: String?
 
-    public init(
+    package init(
         kind: ProbeKind,
         size: Int,
         sent: Bool,
@@ -119,27 +119,27 @@ public struct ProbeReport: Sendable, Hashable {
     }
 
     /// The sighting at the capture point labelled `node:interface`.
-    public func hop(_ label: String) -> HopSighting? { hops.first { $0.label == label } }
+    package func hop(_ label: String) -> HopSighting? { hops.first { $0.label == label } }
 }
 
 /// Whether a probe got its reply at the source.
-public enum ProbeResult: String, Sendable, Hashable, Codable {
+package enum ProbeResult: String, Sendable, Hashable, Codable {
     case answered
     case lost
 }
 
 /// What one capture point saw of one probe.
-public struct HopSighting: Sendable, Hashable {
-    public var node: String
-    public var interface: String
-    public var role: HopRole
-    public var isSide: Bool
-    public var request: Sighting
-    public var reply: Sighting
+package struct HopSighting: Sendable, Hashable {
+    package var node: String
+    package var interface: String
+    package var role: HopRole
+    package var isSide: Bool
+    package var request: Sighting
+    package var reply: Sighting
     /// Why nothing could be captured here (the interface is down), or nil when the capture ran.
-    public var captureError: String?
+    package var captureError: String?
 
-    public init(
+    package init(
         node: String,
         interface: String,
         role: HopRole,
@@ -157,49 +157,49 @@ public struct HopSighting: Sendable, Hashable {
         self.captureError = captureError
     }
 
-    public var label: String { "\(node):\(interface)" }
+    package var label: String { "\(node):\(interface)" }
 }
 
 /// Whether a direction of a probe was captured at a point, and when (ns since the epoch, first copy).
-public struct Sighting: Sendable, Hashable {
-    public var timestampNs: UInt64?
+package struct Sighting: Sendable, Hashable {
+    package var timestampNs: UInt64?
     /// Nanoseconds since the request left the source's interface (as captured there); differences between
     /// hops are the per-hop latency. Nil when unseen or when the source did not capture the request.
-    public var offsetNs: Int64?
-    public var seen: Bool { timestampNs != nil }
+    package var offsetNs: Int64?
+    package var seen: Bool { timestampNs != nil }
 
-    public init(timestampNs: UInt64?, offsetNs: Int64? = nil) {
+    package init(timestampNs: UInt64?, offsetNs: Int64? = nil) {
         self.timestampNs = timestampNs
         self.offsetNs = offsetNs
     }
 
-    public static let unseen = Sighting(timestampNs: nil)
+    package static let unseen = Sighting(timestampNs: nil)
 }
 
 /// A capture point named for output.
-public struct HopName: Sendable, Hashable, Encodable, CustomStringConvertible {
-    public var node: String
-    public var interface: String
+package struct HopName: Sendable, Hashable, Encodable, CustomStringConvertible {
+    package var node: String
+    package var interface: String
 
-    public init(node: String, interface: String) {
+    package init(node: String, interface: String) {
         self.node = node
         self.interface = interface
     }
 
-    public var description: String { "\(node):\(interface)" }
+    package var description: String { "\(node):\(interface)" }
 }
 
 /// Where a lost probe stopped: the last capture point on the path that saw it and the first that did not.
-public struct DropLocation: Sendable, Hashable {
-    public var probe: ProbeKind
-    public var direction: ProbeDirection
+package struct DropLocation: Sendable, Hashable {
+    package var probe: ProbeKind
+    package var direction: ProbeDirection
     /// Nil when not even the source's own interface saw the frame leave.
-    public var lastSeen: HopName?
-    public var firstMissing: HopName?
+    package var lastSeen: HopName?
+    package var firstMissing: HopName?
     /// What the kernel said about the drop (the `skb:kfree_skb` reason and where), when it was recorded.
-    public var kernel: KernelDrop?
+    package var kernel: KernelDrop?
 
-    public init(
+    package init(
         probe: ProbeKind,
         direction: ProbeDirection,
         lastSeen: HopName?,
@@ -217,7 +217,7 @@ public struct DropLocation: Sendable, Hashable {
 extension DropLocation {
     /// The frame's trail as one sentence that names the hops as the table shows them: `icmp request last seen
     /// at host:br0, never reached host:veth-ct1`; `icmp request reached ct1:eth0, no reply left it`.
-    public var trail: String {
+    package var trail: String {
         let what = "\(probe.rawValue) \(direction.rawValue)"
         switch (lastSeen, firstMissing) {
         case (let last?, let missing?) where last == missing:
@@ -235,8 +235,8 @@ extension DropLocation {
 }
 
 /// Something the trace proves from what it observed, with a fix an operator can apply.
-public struct Finding: Sendable, Hashable {
-    public enum Severity: String, Sendable, Hashable, Codable, Comparable {
+package struct Finding: Sendable, Hashable {
+    package enum Severity: String, Sendable, Hashable, Codable, Comparable {
         case info
         case warning
         case error
@@ -249,29 +249,29 @@ public struct Finding: Sendable, Hashable {
             }
         }
 
-        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+        package static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
     }
 
     /// The programs a fix that runs as printed starts with (`ip netns exec NS ...` and `nsenter ...` included).
-    public static let fixPrograms: Set<String> = [
+    package static let fixPrograms: Set<String> = [
         "ip", "bridge", "nft", "sysctl", "nsenter", "lxc-attach", "ethtool", "iptables",
     ]
 
     /// Whether `fix` is a command line to run as printed (`fix:`), not advice to follow (`check:`).
-    public var fixIsCommand: Bool {
+    package var fixIsCommand: Bool {
         guard let first = fix.split(separator: " ").first else { return false }
         return Self.fixPrograms.contains(String(first))
     }
 
     /// A stable identifier such as `stale-neighbour`.
-    public var code: String
-    public var severity: Severity
-    public var location: HopName?
-    public var summary: String
-    public var evidence: [String]
-    public var fix: String
+    package var code: String
+    package var severity: Severity
+    package var location: HopName?
+    package var summary: String
+    package var evidence: [String]
+    package var fix: String
 
-    public init(
+    package init(
         code: String,
         severity: Severity,
         location: HopName?,

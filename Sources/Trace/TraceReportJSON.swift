@@ -1,5 +1,5 @@
-public import Foundation
-import KernelDrops
+package import Foundation
+internal import KernelDrops
 
 // The `lxcdiag.trace/1` document. Encoders are written out so that absent values are `null`, never missing;
 // keys are sorted so that the same report always prints the same bytes.
@@ -12,7 +12,7 @@ extension TraceReport: Encodable {
         case durationNs = "duration_ns"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.schema, forKey: .schema)
         try container.encode(runID, forKey: .runID)
@@ -26,7 +26,7 @@ extension TraceReport: Encodable {
     }
 
     /// The report as a pretty-printed `lxcdiag.trace/1` JSON document.
-    public func jsonDocument() throws -> Data {
+    package func jsonDocument() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
@@ -44,7 +44,7 @@ extension ProbeReport: Encodable {
         case sendError = "send_error"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)
         try container.encode(size, forKey: .size)
@@ -64,7 +64,7 @@ extension HopSighting: Encodable {
         case captureError = "capture_error"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(node, forKey: .node)
         try container.encode(interface, forKey: .interface)
@@ -83,7 +83,7 @@ extension Sighting: Encodable {
         case offsetNs = "offset_ns"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(seen, forKey: .seen)
         try container.encode(timestampNs, forKey: .timestampNs)
@@ -99,7 +99,7 @@ extension DropLocation: Encodable {
         case kernel
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(probe, forKey: .probe)
         try container.encode(direction, forKey: .direction)
@@ -136,7 +136,7 @@ extension Finding: Encodable {
         case summary, evidence, fix
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(code, forKey: .code)
         try container.encode(severity, forKey: .severity)

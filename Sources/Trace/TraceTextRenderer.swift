@@ -1,4 +1,4 @@
-import KernelDrops
+internal import KernelDrops
 
 /// Renders a report for a terminal: the path as a column of hops with a mark per probe and direction, the
 /// verdict, where the frame stopped, and the findings with their fixes.
@@ -6,20 +6,20 @@ import KernelDrops
 /// Marks: `→` request seen, `←` reply seen, `·` not seen, `✗` the first point that should have seen the
 /// lost frame and did not, `-` nothing captured (interface down), blank: a bridge device, which does not see
 /// unicast frames it forwards (never a miss). A legend under the table says so.
-public struct TraceTextRenderer: Sendable {
+package struct TraceTextRenderer: Sendable {
     /// Whether to use ANSI colours (the CLI turns them off when not on a terminal or when NO_COLOR is set).
-    public var colour: Bool
+    package var colour: Bool
 
-    public init(colour: Bool) {
+    package init(colour: Bool) {
         self.colour = colour
     }
 
     /// Whether colour suits an output: a terminal, and no `NO_COLOR` in the environment (any value).
-    public static func wantsColour(isTerminal: Bool, environment: [String: String]) -> Bool {
+    package static func wantsColour(isTerminal: Bool, environment: [String: String]) -> Bool {
         isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
     }
 
-    public func render(_ report: TraceReport) -> String {
+    package func render(_ report: TraceReport) -> String {
         var lines: [String] = []
         lines.append(
             "trace \(endpoint(report.from)) -> \(endpoint(report.to))   run \(report.runID), "

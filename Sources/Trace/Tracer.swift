@@ -1,33 +1,33 @@
-import Foundation
-import KernelDrops
-import LinuxNet
-import NetworkModel
-public import PacketCapture
-import PacketCodec
+internal import Foundation
+internal import KernelDrops
+internal import LinuxNet
+internal import NetworkModel
+package import PacketCapture
+internal import PacketCodec
 
 /// The frames one capture point captured, for the pcapng file.
-public struct HopCapture: Sendable {
-    public var point: CapturePoint
-    public var frames: [CapturedFrame]
+package struct HopCapture: Sendable {
+    package var point: CapturePoint
+    package var frames: [CapturedFrame]
 }
 
 /// A finished trace: the report and every capture point's frames.
-public struct TraceOutcome: Sendable {
-    public var report: TraceReport
-    public var evidence: TraceEvidence
-    public var captures: [HopCapture]
+package struct TraceOutcome: Sendable {
+    package var report: TraceReport
+    package var evidence: TraceEvidence
+    package var captures: [HopCapture]
 }
 
 /// Runs a trace: captures on every hop, probes from the source, correlation into a report.
-public struct Tracer: Sendable {
-    public var queries: NamespaceQueries
+package struct Tracer: Sendable {
+    package var queries: NamespaceQueries
 
-    public init(queries: NamespaceQueries = .system) {
+    package init(queries: NamespaceQueries = .system) {
         self.queries = queries
     }
 
     /// Runs `plan` on a dedicated thread and suspends until the report is ready.
-    public func run(_ plan: TracePlan) async throws -> TraceOutcome {
+    package func run(_ plan: TracePlan) async throws -> TraceOutcome {
         try await DedicatedThread.run(name: "trace") { try self.run(plan) }
     }
 
@@ -36,7 +36,7 @@ public struct Tracer: Sendable {
     /// Opens every capture at once, each in its namespace; sends the ARP request, then both echo requests to
     /// the MAC that answered and one echo request through the source namespace's own stack; returns once the source has every reply and the captures drained, or a lost
     /// probe's timeout passed. Captures are closed on return, on error, and on Ctrl-C.
-    public func run(_ plan: TracePlan) throws(TraceError) -> TraceOutcome {
+    package func run(_ plan: TracePlan) throws(TraceError) -> TraceOutcome {
         let started = monotonicNanoseconds()
         guard let targetIP = plan.target.ip else {
             throw TraceError(.badPlan, "the target \(plan.target.endpoint) has no IPv4 address to probe")
@@ -188,7 +188,7 @@ private final class KernelDropOutcome: @unchecked Sendable {
 
 extension TraceOutcome {
     /// Every capture point's frames as one pcapng file, one interface block per point named `node:interface`.
-    public func pcapng() -> PcapngFile {
+    package func pcapng() -> PcapngFile {
         var file = PcapngFile()
         for capture in captures {
             let index = file.addInterface(PcapngFile.Interface(name: capture.point.label))

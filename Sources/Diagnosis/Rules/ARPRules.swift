@@ -1,7 +1,7 @@
-import KernelSettings
+internal import KernelSettings
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// ARP_IGNORED, ARP_FLUX, DUPLICATE_IP and STALE_NEIGHBOUR: who answered ARP, who stayed silent, and what the
 /// source's cache holds.

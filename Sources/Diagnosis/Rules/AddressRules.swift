@@ -1,6 +1,6 @@
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// ADDRESS_NOT_CONFIGURED and NO_ROUTE: the target lacks the address, or an end lacks the route.
 enum AddressRules {

@@ -1,6 +1,6 @@
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// BRIDGE_PORT_NOT_FORWARDING, BRIDGE_PORT_FLOOD_DISABLED, FDB_WRONG_PORT and PROMISC_REQUIRED: what the bridges
 /// on the path did with the frame.

@@ -1,8 +1,8 @@
-import KernelDrops
-import KernelSettings
+internal import KernelDrops
+internal import KernelSettings
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// BR_NETFILTER_DROP, NETFILTER_DROP and RP_FILTER_DROP: the kernel's filters on the path.
 enum FilterRules {

@@ -1,9 +1,9 @@
-import Containers
+internal import Containers
 import Foundation
-import KernelSettings
+internal import KernelSettings
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// Checks that need no probe: duplicate MACs, ARP flux risk, interfaces and addresses a config declares that do not
 /// exist.

@@ -1,5 +1,5 @@
-import KernelDrops
-import Trace
+internal import KernelDrops
+internal import Trace
 
 /// KERNEL_DROP: the kernel freed the frame for a reason no other rule explains.
 enum KernelDropRules {

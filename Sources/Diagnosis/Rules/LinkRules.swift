@@ -1,5 +1,5 @@
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// LINK_DOWN: an interface that is administratively down, or up without a carrier.
 enum LinkRules {

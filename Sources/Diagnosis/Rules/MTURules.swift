@@ -1,5 +1,5 @@
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// MTU_MISMATCH: the large probe dies where the MTU shrinks, or a link pair disagrees on the MTU.
 enum MTURules {

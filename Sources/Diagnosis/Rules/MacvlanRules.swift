@@ -1,6 +1,6 @@
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// MACVLAN_PARENT_ISOLATION, MACVLAN_PRIVATE_MODE and MACVLAN_VEPA_NO_HAIRPIN: what macvlan's modes forbid.
 enum MacvlanRules {

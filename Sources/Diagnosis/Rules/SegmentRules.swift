@@ -1,6 +1,6 @@
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// Probe-free checks across one layer-2 segment: one address held twice, a neighbour entry or a forwarding
 /// table entry that contradicts where a MAC really is.

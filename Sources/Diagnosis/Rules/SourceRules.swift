@@ -1,7 +1,7 @@
-import KernelSettings
+internal import KernelSettings
 import PacketCodec
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// NETFILTER_DROP (output or input), NO_ROUTE and RP_FILTER_DROP at the source: the crafted probes passed and the source's own
 /// echo request (the stack probe) did not, so the fault is in what the crafted frames bypass.

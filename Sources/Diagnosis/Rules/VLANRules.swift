@@ -1,5 +1,5 @@
-import Topology
-import Trace
+internal import Topology
+internal import Trace
 
 /// VLAN_MISMATCH: a tagged frame no interface accepts, or an untagged frame where a tag was expected.
 ///

@@ -1,6 +1,6 @@
-import Foundation
-import LinuxNet
-import Netlink
+internal import Foundation
+internal import LinuxNet
+internal import Netlink
 
 extension HostTopology {
     /// Captures every target concurrently and resolves veth peers and macvlan/vlan parents across them.
@@ -9,7 +9,7 @@ extension HostTopology {
     /// fails (gone meanwhile, permission denied) is left out and named in `problems`. Two targets that are one
     /// namespace (a netns name and a container's pid) are captured once, under the first name; the others
     /// become the node's `aliases`.
-    public static func capture(_ requested: [TopologyTarget], workers: Int = 4) throws -> HostTopology {
+    package static func capture(_ requested: [TopologyTarget], workers: Int = 4) throws -> HostTopology {
         guard !requested.isEmpty else { return HostTopology(namespaces: []) }
         // One namespace under several names is captured once; a namespace whose file cannot be read now is
         // kept, so that its capture reports why.
@@ -80,7 +80,7 @@ extension HostTopology {
     }
 
     /// Captures as `capture(_:workers:)` does, suspending instead of blocking the caller's thread.
-    public static func capture(_ targets: [TopologyTarget], workers: Int = 4) async throws -> HostTopology {
+    package static func capture(_ targets: [TopologyTarget], workers: Int = 4) async throws -> HostTopology {
         try await DedicatedThread.run(name: "topology capture") { try capture(targets, workers: workers) }
     }
 

@@ -1,16 +1,16 @@
-public import Foundation
-public import Netlink
+package import Foundation
+package import Netlink
 
 /// The five rtnetlink dumps a snapshot is decoded from, as received: live, or recorded in a fixture directory.
-public struct NamespaceDump: Sendable {
-    public var links: DumpReply
-    public var addresses: DumpReply
-    public var routes: DumpReply
-    public var neighbours: DumpReply
-    public var fdb: DumpReply
+package struct NamespaceDump: Sendable {
+    package var links: DumpReply
+    package var addresses: DumpReply
+    package var routes: DumpReply
+    package var neighbours: DumpReply
+    package var fdb: DumpReply
 
     /// Dumps every table through `socket`, in the socket's namespace.
-    public init(socket: NetlinkSocket) throws(NetlinkError) {
+    package init(socket: NetlinkSocket) throws(NetlinkError) {
         links = try socket.dump(.links)
         addresses = try socket.dump(.addresses)
         routes = try socket.dump(.routes)
@@ -19,7 +19,7 @@ public struct NamespaceDump: Sendable {
     }
 
     /// Reads a recording: one file per dump (`links.bin`, `addresses.bin`, ...) in `directory`.
-    public init(recordedIn directory: URL) throws {
+    package init(recordedIn directory: URL) throws {
         func read(_ request: DumpRequest) throws -> DumpReply {
             let data = try Data(contentsOf: directory.appendingPathComponent("\(request.rawValue).bin"))
             return try DumpReply(recorded: [UInt8](data))
@@ -32,7 +32,7 @@ public struct NamespaceDump: Sendable {
     }
 
     /// Writes the reply bytes as `recordedIn:` reads them.
-    public func record(in directory: URL) throws {
+    package func record(in directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let replies: [(DumpRequest, DumpReply)] = [
             (.links, links), (.addresses, addresses), (.routes, routes), (.neighbours, neighbours), (.fdb, fdb),

@@ -1,5 +1,5 @@
-public import LinuxNet
-import Netlink
+package import LinuxNet
+internal import Netlink
 
 extension NamespaceSnapshot {
     /// Dumps links, IPv4 addresses, main-table routes, neighbours and bridge FDBs of one namespace.
@@ -10,7 +10,7 @@ extension NamespaceSnapshot {
     ///
     /// When the namespace's links reach into two or more other namespaces, it is also asked which id it gives
     /// each of `others` (`namespaceIDs`), which makes resolving its veth peers exact.
-    public static func capture(_ target: TopologyTarget, others: [TopologyTarget] = []) throws -> NamespaceSnapshot {
+    package static func capture(_ target: TopologyTarget, others: [TopologyTarget] = []) throws -> NamespaceSnapshot {
         let files = others.filter { $0.name != target.name }.map { ($0.name, $0.namespaceFile) }
         return try withNetworkNamespace(target.namespace) {
             let socket = try NetlinkSocket()
@@ -36,7 +36,7 @@ extension NamespaceSnapshot {
     }
 
     /// Captures `namespace` under the name `name` (by default how lxcdiag describes the namespace).
-    public static func capture(in namespace: NetworkNamespace, name: String? = nil) throws -> NamespaceSnapshot {
+    package static func capture(in namespace: NetworkNamespace, name: String? = nil) throws -> NamespaceSnapshot {
         let kind: NodeKind
         switch namespace {
         case .current: kind = .host

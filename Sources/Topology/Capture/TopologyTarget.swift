@@ -1,14 +1,14 @@
-public import LinuxNet
+package import LinuxNet
 
 /// A namespace to capture, with the name and kind output shows for it.
-public struct TopologyTarget: Sendable, Hashable {
+package struct TopologyTarget: Sendable, Hashable {
     /// `host`, a container name, or a netns name; unique within one capture.
-    public var name: String
-    public var kind: NodeKind
+    package var name: String
+    package var kind: NodeKind
     /// Where to capture.
-    public var namespace: NetworkNamespace
+    package var namespace: NetworkNamespace
 
-    public init(name: String, kind: NodeKind, namespace: NetworkNamespace) {
+    package init(name: String, kind: NodeKind, namespace: NetworkNamespace) {
         self.name = name
         self.kind = kind
         self.namespace = namespace

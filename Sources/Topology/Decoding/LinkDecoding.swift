@@ -1,5 +1,5 @@
-import Netlink
-import PacketCodec
+internal import Netlink
+internal import PacketCodec
 
 extension Link {
     /// The model of one RTM_NEWLINK message; `node` names the namespace it came from.

@@ -1,5 +1,5 @@
-public import Netlink
-import PacketCodec
+package import Netlink
+internal import PacketCodec
 
 /// Names for the kernel's RT_SCOPE_*, RTN_* and RTPROT_* numbers, as `ip` prints them.
 enum RouteNames {
@@ -52,7 +52,7 @@ enum RouteNames {
 
 extension NamespaceSnapshot {
     /// The model of one namespace from its five dumps (live or recorded). Pure: no I/O.
-    public init(node: NetworkNode, dump: NamespaceDump) throws(NetlinkError) {
+    package init(node: NetworkNode, dump: NamespaceDump) throws(NetlinkError) {
         self.init(node: node)
         let linkMessages = try dump.links.links().sorted { $0.index < $1.index }
         links = linkMessages.map(Link.init)

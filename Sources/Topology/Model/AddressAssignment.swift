@@ -1,18 +1,18 @@
-public import PacketCodec
+package import PacketCodec
 
 /// One IPv4 address on one interface (RTM_NEWADDR).
-public struct AddressAssignment: Codable, Sendable, Hashable {
+package struct AddressAssignment: Codable, Sendable, Hashable {
     /// The interface the address is on.
-    public var interface: LinkReference
-    public var address: IPv4Address
-    public var prefixLength: Int
-    public var broadcast: IPv4Address?
+    package var interface: LinkReference
+    package var address: IPv4Address
+    package var prefixLength: Int
+    package var broadcast: IPv4Address?
     /// The address label (IFA_LABEL), such as `eth0:1`.
-    public var label: String?
+    package var label: String?
     /// `global`, `link`, `host` or the kernel's number.
-    public var scope: String
+    package var scope: String
 
-    public init(
+    package init(
         interface: LinkReference,
         address: IPv4Address,
         prefixLength: Int,
@@ -29,5 +29,5 @@ public struct AddressAssignment: Codable, Sendable, Hashable {
     }
 
     /// The network the address belongs to.
-    public var network: IPv4Network { IPv4Network(address: address, prefixLength: prefixLength) }
+    package var network: IPv4Network { IPv4Network(address: address, prefixLength: prefixLength) }
 }

@@ -1,13 +1,13 @@
 /// Settings of a Linux bridge (IFLA_INFO_DATA of kind `bridge`).
-public struct BridgeSettings: Codable, Sendable, Hashable {
-    public var stpState: STPState
+package struct BridgeSettings: Codable, Sendable, Hashable {
+    package var stpState: STPState
     /// Forward delay in hundredths of a second, as the kernel reports it (1500 = 15 s).
-    public var forwardDelayCentiseconds: UInt32?
-    public var vlanFiltering: Bool
+    package var forwardDelayCentiseconds: UInt32?
+    package var vlanFiltering: Bool
     /// The PVID new ports get when VLAN filtering is on.
-    public var vlanDefaultPVID: UInt16?
+    package var vlanDefaultPVID: UInt16?
 
-    public init(
+    package init(
         stpState: STPState,
         forwardDelayCentiseconds: UInt32? = nil,
         vlanFiltering: Bool = false,
@@ -21,7 +21,7 @@ public struct BridgeSettings: Codable, Sendable, Hashable {
 }
 
 /// Whether and how a bridge runs spanning tree (IFLA_BR_STP_STATE).
-public enum STPState: String, Codable, Sendable, Hashable {
+package enum STPState: String, Codable, Sendable, Hashable {
     case off
     /// STP run by the kernel.
     case kernel
@@ -30,7 +30,7 @@ public enum STPState: String, Codable, Sendable, Hashable {
     case unknown
 
     /// The state for the kernel's BR_NO_STP / BR_KERNEL_STP / BR_USER_STP value.
-    public init(kernelValue: UInt32) {
+    package init(kernelValue: UInt32) {
         switch kernelValue {
         case 0: self = .off
         case 1: self = .kernel
@@ -43,20 +43,20 @@ public enum STPState: String, Codable, Sendable, Hashable {
 /// A bridge port's per-port state and flags (IFLA_INFO_SLAVE_DATA of slave kind `bridge`).
 ///
 /// Flags are nil when the kernel did not report them.
-public struct BridgePort: Codable, Sendable, Hashable {
+package struct BridgePort: Codable, Sendable, Hashable {
     /// The STP state; only `forwarding` passes frames.
-    public var state: PortState
-    public var learning: Bool?
+    package var state: PortState
+    package var learning: Bool?
     /// Flooding of unknown unicast out of this port.
-    public var unicastFlood: Bool?
-    public var broadcastFlood: Bool?
-    public var multicastFlood: Bool?
+    package var unicastFlood: Bool?
+    package var broadcastFlood: Bool?
+    package var multicastFlood: Bool?
     /// Hairpin mode (IFLA_BRPORT_MODE): frames may go back out of the port they came in on.
-    public var hairpin: Bool?
+    package var hairpin: Bool?
     /// An isolated port only talks to non-isolated ports.
-    public var isolated: Bool?
+    package var isolated: Bool?
 
-    public init(
+    package init(
         state: PortState,
         learning: Bool? = nil,
         unicastFlood: Bool? = nil,
@@ -76,7 +76,7 @@ public struct BridgePort: Codable, Sendable, Hashable {
 }
 
 /// A bridge port's STP state (IFLA_BRPORT_STATE); only `forwarding` passes frames.
-public enum PortState: String, Codable, Sendable, Hashable {
+package enum PortState: String, Codable, Sendable, Hashable {
     case disabled
     case listening
     case learning
@@ -85,7 +85,7 @@ public enum PortState: String, Codable, Sendable, Hashable {
     case unknown
 
     /// The state for the kernel's BR_STATE_* value.
-    public init(kernelValue: UInt8) {
+    package init(kernelValue: UInt8) {
         switch kernelValue {
         case 0: self = .disabled
         case 1: self = .listening

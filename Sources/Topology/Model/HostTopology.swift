@@ -1,22 +1,22 @@
 /// The wiring of a host across all captured namespaces, with veth peers and macvlan parents resolved.
-public struct HostTopology: Codable, Sendable, Hashable {
+package struct HostTopology: Codable, Sendable, Hashable {
     /// One snapshot per namespace; the first is the host.
-    public var namespaces: [NamespaceSnapshot]
+    package var namespaces: [NamespaceSnapshot]
     /// Problems met while capturing (a namespace gone, permission denied) that did not stop the rest.
-    public var problems: [String]
+    package var problems: [String]
 
-    public init(namespaces: [NamespaceSnapshot], problems: [String] = []) {
+    package init(namespaces: [NamespaceSnapshot], problems: [String] = []) {
         self.namespaces = namespaces
         self.problems = problems
     }
 
     /// The snapshot of the node called `name`.
-    public func namespace(named name: String) -> NamespaceSnapshot? {
+    package func namespace(named name: String) -> NamespaceSnapshot? {
         namespaces.first { $0.node.name == name }
     }
 
     /// The interface a reference points to.
-    public func link(_ reference: LinkReference) -> Link? {
+    package func link(_ reference: LinkReference) -> Link? {
         namespace(named: reference.node)?.link(index: reference.index)
     }
 }

@@ -1,49 +1,49 @@
-public import PacketCodec
+package import PacketCodec
 
 /// One network interface in one namespace, as rtnetlink reports it (RTM_NEWLINK).
-public struct Link: Codable, Sendable, Hashable {
+package struct Link: Codable, Sendable, Hashable {
     /// The interface index, unique within its namespace only.
-    public var index: Int32
-    public var name: String
-    public var kind: LinkKind
+    package var index: Int32
+    package var name: String
+    package var kind: LinkKind
     /// The kernel's IFLA_INFO_KIND when it is not one lxcdiag models (`dummy`, `ipip`), else nil.
-    public var otherKind: String?
-    public var mac: MACAddress?
-    public var mtu: Int
+    package var otherKind: String?
+    package var mac: MACAddress?
+    package var mtu: Int
     /// Whether the interface is administratively up (IFF_UP).
-    public var isUp: Bool
+    package var isUp: Bool
     /// True when ARP is off on the interface (IFF_NOARP, `ip link set DEV arp off`); nil when it is on.
-    public var noARP: Bool?
-    public var operState: OperState
+    package var noARP: Bool?
+    package var operState: OperState
     /// Whether the lower layer reports a carrier (IFLA_CARRIER); nil when the kernel did not say.
-    public var carrier: Bool?
+    package var carrier: Bool?
     /// How many reasons hold the interface in promiscuous mode (0 = not promiscuous).
-    public var promiscuity: Int
+    package var promiscuity: Int
     /// The bridge (or bond) this interface is enslaved to, in the same namespace.
-    public var master: LinkReference?
+    package var master: LinkReference?
     /// The kernel's IFLA_LINK: the veth peer's or the macvlan/vlan parent's index, in the namespace that
     /// `linkNetnsID` names (or this one when that is nil).
-    public var linkIndex: Int32?
+    package var linkIndex: Int32?
     /// The kernel's IFLA_LINK_NETNSID: this namespace's id for the namespace `linkIndex` lives in.
-    public var linkNetnsID: Int32?
+    package var linkNetnsID: Int32?
     /// For a veth: the other end, resolved across the captured namespaces; nil when it is in none of them.
-    public var peer: LinkReference?
+    package var peer: LinkReference?
     /// For a macvlan or vlan: the parent interface, resolved across the captured namespaces.
-    public var parent: LinkReference?
+    package var parent: LinkReference?
     /// Set for macvlan (and macvtap) interfaces.
-    public var macvlan: MacvlanSettings?
+    package var macvlan: MacvlanSettings?
     /// Set for 802.1Q/802.1ad interfaces.
-    public var vlan: VLANSettings?
+    package var vlan: VLANSettings?
     /// Set for vxlan interfaces.
-    public var vxlan: VXLANSettings?
+    package var vxlan: VXLANSettings?
     /// Set for tun/tap interfaces.
-    public var tun: TunSettings?
+    package var tun: TunSettings?
     /// Set when this interface is a bridge.
-    public var bridge: BridgeSettings?
+    package var bridge: BridgeSettings?
     /// Set when this interface is a port of a bridge.
-    public var bridgePort: BridgePort?
+    package var bridgePort: BridgePort?
 
-    public init(index: Int32, name: String, kind: LinkKind, mtu: Int) {
+    package init(index: Int32, name: String, kind: LinkKind, mtu: Int) {
         self.index = index
         self.name = name
         self.kind = kind
@@ -55,7 +55,7 @@ public struct Link: Codable, Sendable, Hashable {
 }
 
 /// What an interface is.
-public enum LinkKind: String, Codable, Sendable, Hashable, CaseIterable {
+package enum LinkKind: String, Codable, Sendable, Hashable, CaseIterable {
     /// A NIC (no IFLA_INFO_KIND), such as em1.
     case physical
     case veth
@@ -70,7 +70,7 @@ public enum LinkKind: String, Codable, Sendable, Hashable, CaseIterable {
 }
 
 /// RFC 2863 operational state (IFLA_OPERSTATE).
-public enum OperState: String, Codable, Sendable, Hashable {
+package enum OperState: String, Codable, Sendable, Hashable {
     case unknown
     case notPresent = "notpresent"
     case down
@@ -80,7 +80,7 @@ public enum OperState: String, Codable, Sendable, Hashable {
     case up
 
     /// The state for the kernel's IF_OPER_* value.
-    public init(kernelValue: UInt8) {
+    package init(kernelValue: UInt8) {
         switch kernelValue {
         case 1: self = .notPresent
         case 2: self = .down
@@ -94,17 +94,17 @@ public enum OperState: String, Codable, Sendable, Hashable {
 }
 
 /// A pointer to an interface in some namespace of the topology.
-public struct LinkReference: Codable, Sendable, Hashable, CustomStringConvertible {
+package struct LinkReference: Codable, Sendable, Hashable, CustomStringConvertible {
     /// The namespace's node name (`host`, a container, a netns name).
-    public var node: String
-    public var index: Int32
-    public var name: String
+    package var node: String
+    package var index: Int32
+    package var name: String
 
-    public init(node: String, index: Int32, name: String) {
+    package init(node: String, index: Int32, name: String) {
         self.node = node
         self.index = index
         self.name = name
     }
 
-    public var description: String { "\(node):\(name)" }
+    package var description: String { "\(node):\(name)" }
 }

@@ -1,19 +1,19 @@
-public import PacketCodec
+package import PacketCodec
 
 /// One IPv4 neighbour (ARP cache) entry (RTM_NEWNEIGH in family AF_INET).
-public struct NeighbourEntry: Codable, Sendable, Hashable {
+package struct NeighbourEntry: Codable, Sendable, Hashable {
     /// The interface the neighbour is reached through.
-    public var interface: LinkReference
-    public var address: IPv4Address
+    package var interface: LinkReference
+    package var address: IPv4Address
     /// The link-layer address; nil while the entry is incomplete or failed.
-    public var mac: MACAddress?
-    public var state: NUDState
+    package var mac: MACAddress?
+    package var state: NUDState
     /// The neighbour is a router (NTF_ROUTER).
-    public var isRouter: Bool
+    package var isRouter: Bool
     /// A proxy ARP entry (NTF_PROXY).
-    public var isProxy: Bool
+    package var isProxy: Bool
 
-    public init(
+    package init(
         interface: LinkReference,
         address: IPv4Address,
         mac: MACAddress?,
@@ -31,7 +31,7 @@ public struct NeighbourEntry: Codable, Sendable, Hashable {
 }
 
 /// A neighbour entry's state (NUD_*), as `ip neigh` names it.
-public enum NUDState: String, Codable, Sendable, Hashable {
+package enum NUDState: String, Codable, Sendable, Hashable {
     case none
     case incomplete
     case reachable
@@ -44,7 +44,7 @@ public enum NUDState: String, Codable, Sendable, Hashable {
     case unknown
 
     /// The state for the kernel's NUD_* bit (one bit is set in a reported entry).
-    public init(kernelValue: UInt16) {
+    package init(kernelValue: UInt16) {
         switch kernelValue {
         case 0x00: self = .none
         case 0x01: self = .incomplete

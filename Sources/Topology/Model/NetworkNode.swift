@@ -2,20 +2,20 @@
 ///
 /// `name` is `host` for the namespace lxcdiag runs in (or the one `-n/--netns` names), the container name for
 /// an LXC container, and the netns name for a namespace under /run/netns.
-public struct NetworkNode: Codable, Sendable, Hashable {
+package struct NetworkNode: Codable, Sendable, Hashable {
     /// How output names the namespace: `host`, a container name, or a netns name.
-    public var name: String
+    package var name: String
     /// What the namespace belongs to.
-    public var kind: NodeKind
+    package var kind: NodeKind
     /// The file that refers to the namespace (`/run/netns/NAME`, `/proc/PID/ns/net`), nil for the current one.
-    public var namespacePath: String?
+    package var namespacePath: String?
     /// The namespace's inode number, which tells two names for one namespace apart from two namespaces.
-    public var namespaceInode: UInt64?
+    package var namespaceInode: UInt64?
     /// Other names the same namespace was asked for under (a container's netns name, a registered endpoint),
     /// when one capture was given several; the namespace is captured once, under `name`.
-    public var aliases: [String]?
+    package var aliases: [String]?
 
-    public init(
+    package init(
         name: String,
         kind: NodeKind,
         namespacePath: String? = nil,
@@ -31,7 +31,7 @@ public struct NetworkNode: Codable, Sendable, Hashable {
 }
 
 /// What a namespace belongs to.
-public enum NodeKind: String, Codable, Sendable, Hashable {
+package enum NodeKind: String, Codable, Sendable, Hashable {
     /// The host: the namespace lxcdiag runs in, or the one given with `-n/--netns`.
     case host
     /// A named namespace under /run/netns.

@@ -1,24 +1,24 @@
-public import PacketCodec
+package import PacketCodec
 
 /// One IPv4 route of the main table (RTM_NEWROUTE).
-public struct Route: Codable, Sendable, Hashable {
+package struct Route: Codable, Sendable, Hashable {
     /// The destination network's address; 0.0.0.0 with prefix 0 for the default route.
-    public var destination: IPv4Address
-    public var prefixLength: Int
-    public var gateway: IPv4Address?
+    package var destination: IPv4Address
+    package var prefixLength: Int
+    package var gateway: IPv4Address?
     /// The output interface (RTA_OIF).
-    public var interface: LinkReference?
+    package var interface: LinkReference?
     /// The preferred source address (RTA_PREFSRC).
-    public var preferredSource: IPv4Address?
-    public var metric: UInt32?
+    package var preferredSource: IPv4Address?
+    package var metric: UInt32?
     /// `unicast`, `local`, `broadcast`, `blackhole`, `unreachable`, `prohibit` or the kernel's number.
-    public var type: String
+    package var type: String
     /// `kernel`, `boot`, `static`, `dhcp` or the kernel's number.
-    public var origin: String
+    package var origin: String
     /// `global`, `link`, `host` or the kernel's number.
-    public var scope: String
+    package var scope: String
 
-    public init(
+    package init(
         destination: IPv4Address,
         prefixLength: Int,
         gateway: IPv4Address? = nil,
@@ -41,5 +41,5 @@ public struct Route: Codable, Sendable, Hashable {
     }
 
     /// The destination as a network.
-    public var network: IPv4Network { IPv4Network(address: destination, prefixLength: prefixLength) }
+    package var network: IPv4Network { IPv4Network(address: destination, prefixLength: prefixLength) }
 }

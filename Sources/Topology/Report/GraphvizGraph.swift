@@ -1,9 +1,9 @@
-import Foundation
+internal import Foundation
 
 extension HostTopology {
     /// The wiring as a Graphviz graph: one cluster per namespace, interfaces as boxes, bridge membership,
     /// veth pairs (dashed) and macvlan/vlan parents (dotted) as edges; interfaces with warnings in red.
-    public func dotGraph() -> String {
+    package func dotGraph() -> String {
         let warnings = Dictionary(grouping: self.warnings(), by: \.interface)
         var lines = [
             "graph topology {",

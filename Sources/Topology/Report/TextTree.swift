@@ -26,7 +26,7 @@ extension HostTopology {
     ///
     /// The first namespace (the host) comes first, then other namespaces with bridges of their own, then any
     /// namespace nothing before led to.
-    public func textTree() -> String {
+    package func textTree() -> String {
         var renderer = TreeRenderer(topology: self)
         var lines: [String] = []
         let withBridges = namespaces.dropFirst().filter { snapshot in snapshot.links.contains { $0.kind == .bridge } }

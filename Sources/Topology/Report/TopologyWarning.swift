@@ -1,24 +1,24 @@
 /// Something in the wiring that is likely to drop or divert frames, attached to one interface.
-public struct TopologyWarning: Codable, Sendable, Hashable, CustomStringConvertible {
+package struct TopologyWarning: Codable, Sendable, Hashable, CustomStringConvertible {
     /// A stable machine-readable name: `port-not-forwarding`, `link-down`, `no-carrier`, `mtu-mismatch`,
     /// `flooding-off`, `learning-off`, `peer-unknown`, `parent-unknown`.
-    public var code: String
-    public var interface: LinkReference
+    package var code: String
+    package var interface: LinkReference
     /// One line for a person: what is wrong and what it does to frames.
-    public var message: String
+    package var message: String
 
-    public init(code: String, interface: LinkReference, message: String) {
+    package init(code: String, interface: LinkReference, message: String) {
         self.code = code
         self.interface = interface
         self.message = message
     }
 
-    public var description: String { "\(interface): \(message)" }
+    package var description: String { "\(interface): \(message)" }
 }
 
 extension HostTopology {
     /// The warnings for every captured interface, in namespace and index order.
-    public func warnings() -> [TopologyWarning] {
+    package func warnings() -> [TopologyWarning] {
         var warnings: [TopologyWarning] = []
         for snapshot in namespaces {
             for link in snapshot.links where link.kind != .loopback {
@@ -29,7 +29,7 @@ extension HostTopology {
     }
 
     /// The warnings for one interface of `snapshot`.
-    public func warnings(for link: Link, in snapshot: NamespaceSnapshot) -> [TopologyWarning] {
+    package func warnings(for link: Link, in snapshot: NamespaceSnapshot) -> [TopologyWarning] {
         let reference = LinkReference(node: snapshot.node.name, index: link.index, name: link.name)
         var warnings: [TopologyWarning] = []
         func warn(_ code: String, _ message: String) {
