@@ -27,7 +27,8 @@ let package = Package(
         // one-line error and exit 3 instead of a dynamic-loader failure. CPcap supplies the headers.
         .target(name: "CPcapRuntime", dependencies: ["CPcap"], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PacketCapture", dependencies: ["CPcapRuntime", "LinuxNet", "PacketCodec"]),
-        // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hops, findings.
+        // Vocabulary shared by topology, trace and diagnosis: endpoints, the endpoint file, hop names, capture points
+        // and their roles, findings with their severities and catalogue codes.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
         // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
         .target(name: "Lab", dependencies: ["LinuxNet", "Netlink", "PacketCodec", "NetworkModel"]),
@@ -67,7 +68,7 @@ let package = Package(
             ]
         ),
         // Faults the lab can make and undo, each tied to the finding it should produce.
-        .target(name: "LabFaults", dependencies: ["Diagnosis", "Lab", "LinuxNet", "PacketCodec"]),
+        .target(name: "LabFaults", dependencies: ["Lab", "LinuxNet", "NetworkModel", "PacketCodec"]),
         .executableTarget(
             name: "lxcdiag",
             dependencies: [

@@ -1,9 +1,10 @@
 package import Containers
 package import KernelDrops
 package import KernelSettings
+package import NetworkModel
 import PacketCodec
 package import Topology
-package import Trace
+import Trace
 
 /// The kernel settings read in one namespace; either part is nil when it could not be read.
 package struct NodeSettings: Sendable, Hashable {

@@ -2,7 +2,7 @@ package import Containers
 import Foundation
 internal import KernelSettings
 import LinuxNet
-import NetworkModel
+package import NetworkModel
 package import Topology
 package import Trace
 

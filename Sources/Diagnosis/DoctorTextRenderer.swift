@@ -1,4 +1,5 @@
 import Foundation
+import NetworkModel
 internal import Trace
 
 /// The text form of a doctor report: one block per finding, errors first, then a count.

@@ -1,3 +1,4 @@
+package import NetworkModel
 package import Trace
 
 /// The rules that explain a trace: the report's observations combined with the wiring and the settings.

@@ -1,5 +1,6 @@
 internal import KernelDrops
 internal import KernelSettings
+import NetworkModel
 import PacketCodec
 internal import Topology
 internal import Trace

@@ -1,4 +1,4 @@
-package import Diagnosis
+package import NetworkModel
 
 /// One fault the lab can make: what it breaks, the finding it should produce, and how to make and undo it.
 ///

@@ -1,7 +1,7 @@
-internal import Diagnosis
 import Foundation
 internal import Lab
 import LinuxNet
+internal import NetworkModel
 import PacketCodec
 
 /// Every fault the lab can make. Addresses are the lab's (`LabAddressing`): client .1, em2 .2, ct1..ct4 .11-.14.

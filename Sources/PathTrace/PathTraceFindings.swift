@@ -1,4 +1,5 @@
 package import ExpectedPath
+package import NetworkModel
 package import Trace
 
 /// Findings a trace gains from its expected path: what the topology already said before a frame was sent.

@@ -1,5 +1,6 @@
 internal import Foundation
 internal import LinuxNet
+import NetworkModel
 internal import PacketCapture
 
 /// One libpcap capture per capture point, opened together, each inside its own namespace.

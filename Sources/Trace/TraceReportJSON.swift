@@ -128,21 +128,3 @@ private struct KernelDropJSON: Encodable {
         case lastEvent = "last_event"
     }
 }
-
-extension Finding: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case code, severity
-        case location = "where"
-        case summary, evidence, fix
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(code, forKey: .code)
-        try container.encode(severity, forKey: .severity)
-        try container.encode(location, forKey: .location)
-        try container.encode(summary, forKey: .summary)
-        try container.encode(evidence, forKey: .evidence)
-        try container.encode(fix, forKey: .fix)
-    }
-}

@@ -1,4 +1,5 @@
 internal import KernelDrops
+import NetworkModel
 
 /// Renders a report for a terminal: the path as a column of hops with a mark per probe and direction, the
 /// verdict, where the frame stopped, and the findings with their fixes.

@@ -1,7 +1,7 @@
 internal import Foundation
 internal import KernelDrops
 internal import LinuxNet
-internal import NetworkModel
+package import NetworkModel
 package import PacketCapture
 internal import PacketCodec
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NetworkModel
 import Trace
 
 /// `trace --hop/--side`: capture points spelled out by hand instead of computed from the expected path.

@@ -3,6 +3,7 @@ import Diagnosis
 import Foundation
 import Lab
 import LabFaults
+import NetworkModel
 
 extension LXCDiag {
     /// `lxcdiag lab break FAULT`: makes one fault in the lab, recorded so `lab fix` undoes it.

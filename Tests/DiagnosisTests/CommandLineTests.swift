@@ -2,6 +2,7 @@ import Diagnosis
 import Foundation
 import LabFaults
 import LinuxNet
+import NetworkModel
 import Testing
 
 /// `lxcdiag doctor` and `lxcdiag lab break/fix` as a user runs them (the executable built next to the tests).

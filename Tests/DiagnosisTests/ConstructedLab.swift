@@ -2,6 +2,7 @@ import Containers
 import Diagnosis
 import KernelDrops
 import KernelSettings
+import NetworkModel
 import PacketCodec
 import Topology
 import Trace

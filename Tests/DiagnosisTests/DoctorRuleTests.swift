@@ -1,6 +1,7 @@
 import Containers
 import Diagnosis
 import KernelSettings
+import NetworkModel
 import PacketCodec
 import Testing
 import Topology

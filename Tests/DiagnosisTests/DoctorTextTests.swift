@@ -1,4 +1,5 @@
 import Diagnosis
+import NetworkModel
 import Testing
 import Topology
 import Trace

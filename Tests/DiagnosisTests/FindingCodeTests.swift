@@ -1,5 +1,6 @@
 import Diagnosis
 import Foundation
+import NetworkModel
 import Testing
 import Trace
 

@@ -1,4 +1,5 @@
 import Diagnosis
+import NetworkModel
 import PacketCodec
 import Testing
 import Topology

@@ -4,6 +4,7 @@ import KernelDrops
 import Lab
 import LabFaults
 import LinuxNet
+import NetworkModel
 import Testing
 import Topology
 import Trace

@@ -1,5 +1,6 @@
 import Diagnosis
 import KernelSettings
+import NetworkModel
 import PacketCodec
 import Testing
 import Topology

@@ -1,6 +1,7 @@
 import Diagnosis
 import KernelDrops
 import KernelSettings
+import NetworkModel
 import PacketCodec
 import Testing
 import Topology

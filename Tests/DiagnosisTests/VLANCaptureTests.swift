@@ -1,6 +1,7 @@
 import Diagnosis
 import Foundation
 import LinuxNet
+import NetworkModel
 import PacketCapture
 import PacketCodec
 import Testing

@@ -1,4 +1,5 @@
 import LinuxNet
+import NetworkModel
 import PacketCodec
 import Testing
 

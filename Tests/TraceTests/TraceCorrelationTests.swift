@@ -1,5 +1,6 @@
 import Foundation
 import KernelDrops
+import NetworkModel
 import PacketCodec
 import Testing
 import Trace

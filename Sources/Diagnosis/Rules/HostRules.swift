@@ -1,6 +1,7 @@
 internal import Containers
 import Foundation
 internal import KernelSettings
+import NetworkModel
 import PacketCodec
 internal import Topology
 internal import Trace

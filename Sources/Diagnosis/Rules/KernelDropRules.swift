@@ -1,4 +1,5 @@
 internal import KernelDrops
+import NetworkModel
 internal import Trace
 
 /// KERNEL_DROP: the kernel freed the frame for a reason no other rule explains.

@@ -1,3 +1,4 @@
+import NetworkModel
 internal import Topology
 internal import Trace
 

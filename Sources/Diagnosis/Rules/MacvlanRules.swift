@@ -1,3 +1,4 @@
+import NetworkModel
 import PacketCodec
 internal import Topology
 internal import Trace

@@ -1,4 +1,5 @@
 internal import KernelSettings
+import NetworkModel
 import PacketCodec
 internal import Topology
 internal import Trace

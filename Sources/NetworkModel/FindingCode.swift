@@ -1,5 +1,3 @@
-package import Trace
-
 /// The stable code of every finding lxcdiag can report, with the severity it carries.
 ///
 /// The raw value is what `--json` prints in `code`; docs/findings.md documents each one (cause, evidence, fix).
