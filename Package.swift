@@ -67,6 +67,15 @@ let package = Package(
                 "PacketCodec",
             ]
         ),
+        // The pipeline `trace`, `path` and `doctor` call: resolve the endpoints, read the host, walk the expected path,
+        // plan the captures, probe, correlate, diagnose, and hand the renderers a finished report.
+        .target(
+            name: "Investigation",
+            dependencies: [
+                "Containers", "Diagnosis", "ExpectedPath", "KernelDrops", "KernelSettings", "LinuxNet", "NetworkModel",
+                "PacketCodec", "PathTrace", "Topology", "Trace",
+            ]
+        ),
         // Faults the lab can make and undo, each tied to the finding it should produce.
         .target(name: "LabFaults", dependencies: ["Lab", "LinuxNet", "NetworkModel", "PacketCodec"]),
         .executableTarget(
@@ -74,7 +83,7 @@ let package = Package(
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
                 "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite", "Diagnosis",
-                "LabFaults", "PathTrace",
+                "LabFaults", "PathTrace", "Investigation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,8 +91,8 @@ let package = Package(
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
-                "Diagnosis", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops", "Containers",
-                "LinuxNet", "NetworkModel", "PacketCodec", "Lab", "PacketCapture",
+                "Diagnosis", "Investigation", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops",
+                "Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Lab", "PacketCapture",
             ]
         ),
         .testTarget(

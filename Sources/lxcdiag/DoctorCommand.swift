@@ -1,9 +1,7 @@
 import ArgumentParser
-import Containers
 import Diagnosis
 import Foundation
-import LinuxNet
-import Topology
+import Investigation
 import Trace
 
 extension LXCDiag {
@@ -46,34 +44,10 @@ extension LXCDiag {
         )
         var only: [String] = []
 
-        /// The host first, then every namespace and running container, or only those named.
-        private func targets(_ all: [TopologyTarget]) throws -> [TopologyTarget] {
-            guard !only.isEmpty else { return all }
-            // `netns:NAME` names the namespace NAME, as everywhere else endpoints are given.
-            let wanted = Set(only.map { $0.hasPrefix("netns:") ? String($0.dropFirst("netns:".count)) : $0 })
-            let missing = wanted.subtracting(all.map(\.name))
-            guard missing.isEmpty else {
-                let namespaces = Set(only.filter { $0.hasPrefix("netns:") }.map { String($0.dropFirst(6)) })
-                if let absent = missing.sorted().first(where: namespaces.contains) {
-                    throw CommandFailure(message: "netns \(absent) does not exist", status: .environment)
-                }
-                throw CommandFailure(
-                    message: "\(missing.sorted().joined(separator: ", ")): no such namespace, container or endpoint "
-                        + "(lxcdiag endpoints lists what exists)",
-                    status: .usage
-                )
-            }
-            return [all[0]] + all.dropFirst().filter { wanted.contains($0.name) }
-        }
-
         func run() throws {
             try reportingErrors {
                 try requireRoot("lxcdiag doctor")
-                let resolver = try endpoints.resolver()
-                let report = try DoctorInspection.inspect(
-                    try targets(resolver.topologyTargets()),
-                    containers: resolver.inventory.containers
-                )
+                let report = try Investigation.doctor(resolver: endpoints.resolver(), only: only)
                 if json {
                     try printJSON(report)
                 } else {

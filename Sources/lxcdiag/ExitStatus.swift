@@ -2,6 +2,7 @@ import ARPSuite
 import ArgumentParser
 import Containers
 import Foundation
+import Investigation
 import KernelDrops
 import KernelSettings
 import Lab
@@ -78,6 +79,8 @@ func describe(_ error: any Error) -> (String, ExitStatus) {
         return ("\(error)", .environment)
     case let error as TraceError:
         return ("\(error)", error.kind == .badPlan ? .usage : .environment)
+    case let error as InvestigationError:
+        return ("\(error)", error.kind == .usage ? .usage : .environment)
     case let error as ARPError:
         return ("\(error)", error.kind == .usage ? .usage : .environment)
     default:

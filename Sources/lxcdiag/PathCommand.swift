@@ -1,11 +1,7 @@
 import ArgumentParser
-import Containers
 import ExpectedPath
 import Foundation
-import KernelSettings
-import LinuxNet
-import NetworkModel
-import Topology
+import Investigation
 
 extension LXCDiag {
     /// `lxcdiag path --from A --to B`: the hops a frame should take, and why.
@@ -49,10 +45,7 @@ extension LXCDiag {
         func run() throws {
             try reportingErrors {
                 try requireRoot("lxcdiag path")
-                let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints)
-                let topology = resolved.topology
-                var path = resolved.path
-                path.addCautions(kernelSettings(on: path, in: topology, notes: &path.notes))
+                let path = try Investigation.path(from: from, to: to, resolver: endpoints.resolver())
                 if json {
                     try printJSON(path)
                 } else {
@@ -60,29 +53,6 @@ extension LXCDiag {
                 }
                 if !path.reachable { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }
-        }
-
-        /// The sysctls and netfilter rulesets of the namespaces the path crosses; what cannot be read is noted.
-        private func kernelSettings(
-            on path: ExpectedPath,
-            in topology: HostTopology,
-            notes: inout [String]
-        ) -> [String: NodeKernelSettings] {
-            var settings: [String: NodeKernelSettings] = [:]
-            for name in path.hops.map(\.node) where settings[name] == nil {
-                guard let node = topology.namespace(named: name)?.node else { continue }
-                let namespace: NetworkNamespace = node.namespacePath.map { .path($0) } ?? .current
-                var sysctls: NamespaceSysctls?
-                var netfilter: NetfilterRuleset?
-                do { sysctls = try SysctlReader.read(in: namespace) } catch {
-                    notes.append("sysctls of \(name) not read: \(error)")
-                }
-                do { netfilter = try NetfilterReader.read(in: namespace) } catch {
-                    notes.append("netfilter of \(name) not read: \(error)")
-                }
-                settings[name] = NodeKernelSettings(sysctls: sysctls, netfilter: netfilter)
-            }
-            return settings
         }
     }
 }

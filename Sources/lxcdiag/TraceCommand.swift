@@ -1,15 +1,7 @@
 import ArgumentParser
-import Containers
-import Diagnosis
-import ExpectedPath
 import Foundation
-import KernelDrops
-import LinuxNet
-import NetworkModel
+import Investigation
 import PacketCapture
-import PacketCodec
-import PathTrace
-import Topology
 import Trace
 
 extension LXCDiag {
@@ -92,7 +84,7 @@ extension LXCDiag {
             if capture.hops.isEmpty && !capture.sides.isEmpty {
                 throw ValidationError("--side goes with --hop: list the path too")
             }
-            if capture.hops.isEmpty, let place = [from, to].first(where: Self.isPlaceSyntax) {
+            if capture.hops.isEmpty, let place = [from, to].first(where: TraceRequest.isPlaceSyntax) {
                 throw ValidationError(
                     "'\(place)': PLACE/IFACE and @ADDRESS endpoints go with --hop; without it name an endpoint "
                         + "(ext, ct1, host, netns:NAME, pid:PID, iface:NAME, ip:ADDR)"
@@ -105,56 +97,24 @@ extension LXCDiag {
             }
         }
 
-        /// Whether an endpoint is written in `--hop`'s syntax (`netns:ct1/eth0`, `host/em2@192.0.2.2`).
-        /// (`ip:10.0.0.0/24` and `iface:a/b` are endpoints, malformed ones, and get the endpoint's own message.)
-        /// (`ct1@lxcdiag-b-ct1`, a qualified duplicate name, is an endpoint: only an address after `@` is a place.)
-        private static func isPlaceSyntax(_ spec: String) -> Bool {
-            guard !spec.hasPrefix("ip:"), !spec.hasPrefix("iface:") else { return false }
-            if spec.contains("/") { return true }
-            guard let at = spec.lastIndex(of: "@") else { return false }
-            return IPv4Address(String(spec[spec.index(after: at)...])) != nil
-        }
-
         func run() throws {
             try reportingErrors {
                 try requireRoot("lxcdiag trace")
                 var options = TraceOptions()
                 options.lossTimeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
                 options.recordKernelDrops = kernelDrops
-                if kernelDrops { DropRecorder.removeStaleInstances() }
-                var expected: ExpectedPath?
-                var containers: [LXCContainer] = []
-                var pathNamespaces: [TopologyTarget] = []
-                let plan: TracePlan
-                if capture.hops.isEmpty {
-                    let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints, scope: .endpoints)
-                    expected = resolved.path
-                    containers = resolved.containers
-                    pathNamespaces = resolved.targets
-                    plan = PathCapturePoints.plan(
-                        for: resolved.path,
-                        in: resolved.topology,
-                        source: resolved.source,
-                        target: resolved.destination,
-                        options: options
+                let endpoints = self.endpoints
+                let investigation = try Investigation.trace(
+                    TraceRequest(
+                        from: from,
+                        to: to,
+                        resolver: { try endpoints.resolver() },
+                        options: options,
+                        points: capture.hops.isEmpty ? [] : try capture.points()
                     )
-                } else {
-                    plan = try explicitPlan(options: options)
-                }
-                // The rules read every namespace the plan touches first, then the probes run, then the catalogue
-                // explains what the captures saw.
-                var (outcome, problems) = try DiagnosedTrace.run(
-                    plan,
-                    tracer: Tracer(queries: .system),
-                    alsoRead: pathNamespaces,
-                    containers: containers
                 )
-                if let expected {
-                    outcome.report.findings = TraceDiagnosis.withoutRestated(
-                        PathTraceFindings.findings(of: outcome.report, on: expected)
-                    )
-                }
-                for problem in problems {
+                let outcome = investigation.outcome
+                for problem in investigation.problems {
                     FileHandle.standardError.write(Data("lxcdiag: note: \(problem)\n".utf8))
                 }
                 if let pcap {
@@ -173,38 +133,8 @@ extension LXCDiag {
                     FileHandle.standardOutput.write(Data(TraceTextRenderer(colour: colour).render(outcome.report).utf8))
                 }
                 // 0 only for a reachable path with no error-level finding (README, "Exit status").
-                let failed =
-                    outcome.report.verdict != .reachable || outcome.report.findings.contains { $0.severity == .error }
-                if failed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+                if investigation.failed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }
-        }
-
-        /// The plan `--hop`/`--side` spell out: both ends resolved (endpoint names, or PLACE[/IFACE][@ADDRESS]),
-        /// the target's interface appended as the last hop.
-        private func explicitPlan(options: TraceOptions) throws -> TracePlan {
-            let queries = NamespaceQueries.system
-            let points = try capture.points()
-            let (from, to) = (self.from, self.to)
-            let endpoints = self.endpoints
-            // Both ends at once: each asks the kernel separately.
-            let specs = [from, to]
-            let ends = try DedicatedThread.map(specs.count, name: "resolve") { index -> ResolvedEndpoint in
-                let spec = specs[index]
-                guard Self.isPlaceSyntax(spec) else { return try endpoints.resolve([spec])[0] }
-                return try PointSpec(parsing: spec, defaultInterface: "eth0")
-                    .resolvedEndpoint(named: spec, queries: queries)
-            }.map { try $0.get() }
-            let (source, target) = (ends[0], ends[1])
-            var hops = points.filter { !($0.namespace == target.namespace && $0.interface == target.interface) }
-            hops.append(
-                CapturePoint(
-                    node: target.node,
-                    namespace: target.namespace,
-                    interface: target.interface,
-                    role: target.node == "host" ? .endpoint : .container
-                )
-            )
-            return TracePlan(source: source, target: target, hops: hops, options: options)
         }
     }
 }

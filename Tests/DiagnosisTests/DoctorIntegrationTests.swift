@@ -1,6 +1,7 @@
 import Containers
 import Diagnosis
 import Foundation
+import Investigation
 import Lab
 import LabFaults
 import LinuxNet

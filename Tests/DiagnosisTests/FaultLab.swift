@@ -1,5 +1,6 @@
 import Diagnosis
 import Foundation
+import Investigation
 import KernelDrops
 import Lab
 import LabFaults

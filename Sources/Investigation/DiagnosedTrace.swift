@@ -1,4 +1,8 @@
 package import Containers
+internal import Diagnosis
+package import ExpectedPath
+internal import NetworkModel
+internal import PathTrace
 package import Topology
 package import Trace
 
@@ -9,21 +13,29 @@ package enum DiagnosedTrace {
     ///
     /// `alsoRead` adds namespaces off the path whose wiring matters (other containers on the bridge, for
     /// duplicate addresses and MACs); `containers` gives LXC configs. A namespace that cannot be read leaves its
-    /// rules silent; only the trace's own errors are thrown.
+    /// rules silent; only the trace's own errors are thrown. With the `path` the plan was made from, the path's
+    /// own findings (design limits, hop findings) join in the same step.
     package static func run(
         _ plan: TracePlan,
         tracer: Tracer = Tracer(),
         alsoRead: [TopologyTarget] = [],
-        containers: [LXCContainer] = []
+        containers: [LXCContainer] = [],
+        path: ExpectedPath? = nil
     ) throws -> (outcome: TraceOutcome, problems: [String]) {
         var targets = DoctorInspection.targets(for: plan)
         for target in alsoRead where !targets.contains(where: { $0.name == target.name }) { targets.append(target) }
         let read = try? DoctorInspection.read(targets, containers: containers)
         var outcome = try tracer.run(plan)
-        guard let (context, problems) = read else {
-            return (outcome, ["the wiring could not be read, so only the trace's own findings are shown"])
+        var problems = ["the wiring could not be read, so only the trace's own findings are shown"]
+        if let (context, readProblems) = read {
+            outcome.report = TraceDiagnosis.diagnose(outcome.report, in: context)
+            problems = readProblems
         }
-        outcome.report = TraceDiagnosis.diagnose(outcome.report, in: context)
+        if let path {
+            outcome.report.findings = TraceDiagnosis.withoutRestated(
+                PathTraceFindings.findings(of: outcome.report, on: path)
+            )
+        }
         return (outcome, problems)
     }
 }

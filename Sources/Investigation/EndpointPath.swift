@@ -1,38 +1,37 @@
-import Containers
-import ExpectedPath
+package import Containers
+package import ExpectedPath
 import LinuxNet
-import NetworkModel
+package import NetworkModel
 import PacketCodec
-import Topology
+package import Topology
 
 /// Both endpoints of a `--from`/`--to` command resolved against one topology snapshot, and the path a frame
 /// between them should take. `path` and `trace` both start here.
-struct EndpointPath {
-    var topology: HostTopology
+package struct EndpointPath: Sendable {
+    package var topology: HostTopology
     /// The source as the resolver found it, named as the path names its node (`ext`, `host`, `ct1`).
-    var source: ResolvedEndpoint
+    package var source: ResolvedEndpoint
     /// The destination, which has an IPv4 address.
-    var destination: ResolvedEndpoint
-    var path: ExpectedPath
+    package var destination: ResolvedEndpoint
+    package var path: ExpectedPath
     /// The LXC containers the resolver knows, with their configs (the diagnosis rules read them).
-    var containers: [LXCContainer]
+    package var containers: [LXCContainer]
     /// The namespaces read for the path (the diagnosis reads them too: a macvlan child's parent lives in the
     /// host even when no capture point does).
-    var targets: [TopologyTarget]
+    package var targets: [TopologyTarget]
 
     /// Which namespaces to read: all the resolver knows, or only the host, the endpoint file's entries and the
     /// two endpoints' own (enough for any path through the host; all are read again when the walk stops at a veth whose peer was not
     /// read).
-    enum Scope {
+    package enum Scope: Sendable {
         case everything
         case endpoints
     }
 
     /// Reads the namespaces `scope` names through rtnetlink, resolves `from` and `to` there, and walks the path.
-    /// Throws `EndpointError`s for names that resolve to nothing, and `CommandFailure` (exit 3) when no address
-    /// of the destination can be known at all (none held, declared or seen in a neighbour entry).
-    init(from: String, to: String, endpoints: EndpointOptions, scope: Scope = .everything) throws {
-        let resolver = try endpoints.resolver()
+    /// Throws `EndpointError`s for names that resolve to nothing, and `InvestigationError` (exit 3) when no
+    /// address of the destination can be known at all (none held, declared or seen in a neighbour entry).
+    package init(from: String, to: String, resolver: EndpointResolver, scope: Scope = .everything) throws {
         let all = resolver.searchTargets()
         var targets = all
         if scope == .endpoints, let ends = try? [from, to].map({ spec in try resolver.target(spec) }) {
@@ -81,11 +80,11 @@ struct EndpointPath {
             )
         }
         guard destination.ip != nil else {
-            throw CommandFailure(
+            throw InvestigationError(
                 message: "endpoint '\(to)': \(destination.node):\(destination.interface) holds no IPv4 address and "
                     + "none is declared (endpoint file \"ip\", LXC lxc.net.N.ipv4.address, a neighbour entry); "
                     + "name the address with --to ip:ADDR or give the endpoint an \"ip\" in the endpoint file",
-                status: .environment
+                kind: .environment
             )
         }
         let start = try Self.pathEndpoint(
