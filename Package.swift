@@ -87,12 +87,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        // What the test targets share: the built binary run as a user runs it, and scapy as an independent codec.
+        .target(name: "TestSupport", dependencies: ["LinuxNet"], path: "Tests/TestSupport"),
+        .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec", "TestSupport"]),
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
                 "Diagnosis", "Investigation", "LabFaults", "Trace", "Topology", "KernelSettings", "KernelDrops",
-                "Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Lab", "PacketCapture",
+                "Containers", "LinuxNet", "NetworkModel", "PacketCodec", "Lab", "PacketCapture", "TestSupport",
             ]
         ),
         .testTarget(
@@ -115,27 +117,31 @@ let package = Package(
         ),
         .testTarget(
             name: "KernelDropsTests",
-            dependencies: ["KernelDrops", "LinuxNet", "PacketCodec"],
+            dependencies: ["KernelDrops", "LinuxNet", "PacketCodec", "TestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(
-            name: "TopoCommandTests",
-            dependencies: ["lxcdiag", .product(name: "ArgumentParser", package: "swift-argument-parser")]
-        ),
-        .testTarget(
-            name: "PathCommandTests",
-            dependencies: [
-                "lxcdiag", "Containers", "KernelSettings", "LinuxNet",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
         // The command line as a user meets it: every subcommand's bad inputs, run through the built binary.
-        .testTarget(name: "LXCDiagCLITests", dependencies: ["lxcdiag"], exclude: ["bad-inputs.json"]),
-        .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec"]),
-        .testTarget(name: "LinuxNetTests", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec", "PacketCapture"]),
+        // Also the CLI module's own tests (path, topo, endpoints and settings arguments and help).
+        .testTarget(
+            name: "LXCDiagCLITests",
+            dependencies: [
+                "lxcdiag", "Containers", "KernelSettings", "LinuxNet", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            exclude: ["bad-inputs.json"]
+        ),
+        .testTarget(name: "ARPSuiteTests", dependencies: ["ARPSuite", "LinuxNet", "PacketCodec", "TestSupport"]),
+        .testTarget(
+            name: "LinuxNetTests",
+            dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec", "PacketCapture", "TestSupport"]
+        ),
+        .testTarget(
+            name: "InvestigationTests",
+            dependencies: ["Containers", "Investigation", "LinuxNet", "NetworkModel", "TestSupport", "Trace"]
+        ),
         .testTarget(
             name: "LabTests",
-            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "TestSupport"]
         ),
         .testTarget(
             name: "PathTraceTests",
@@ -143,7 +149,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TraceTests",
-            dependencies: ["Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Lab"]
+            dependencies: [
+                "Trace", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Lab",
+                "TestSupport",
+            ]
         ),
     ]
 )

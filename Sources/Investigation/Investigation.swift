@@ -11,8 +11,13 @@ internal import Topology
 package import Trace
 
 /// One investigation, from the endpoints a user named to a finished report that renderers read: resolve the
-/// endpoints, read the host once, walk the expected path, plan the captures, probe and capture, correlate,
+/// endpoints, read the host, walk the expected path, plan the captures, probe and capture, correlate,
 /// diagnose. `trace`, `path` and `doctor` call it; the command line only parses and renders.
+///
+/// A trace still reads the wiring twice: once to resolve the endpoints and walk the path, and once more with
+/// the sysctls and netfilter rulesets, named and ordered as the plan names its nodes, just before the probes
+/// (`DiagnosedTrace`). The rules' findings follow that order and those names, so the second read stays until
+/// the diagnosis can take the first snapshot with the same result.
 ///
 /// Every entry point is reentrant: it keeps no state between calls, so several traces can run at once in one
 /// process (each has its own sockets, captures, run marker and tracefs instance).
@@ -157,6 +162,8 @@ package struct TraceRequest: Sendable {
     package var to: String
     /// Makes the resolver for endpoint names; called only when a name needs one (PLACE/IFACE ends do not).
     package var resolver: @Sendable () throws -> EndpointResolver
+    /// The trace's tunables. Its `runMarker` is what tells this trace's frames from another's: traces that run
+    /// at once need one request each (every `TraceOptions()` draws a fresh marker), not copies of one.
     package var options: TraceOptions
     /// The capture points `--hop`/`--side` list, in path order; empty means those of the expected path.
     package var points: [CapturePoint]

@@ -1,5 +1,6 @@
 import ARPSuite
 import PacketCodec
+import TestSupport
 import Testing
 
 @Suite("ARP frames against scapy", .enabled(if: scapyAvailable, "needs /usr/bin/python3 with scapy"))

@@ -2,14 +2,11 @@ import Foundation
 import Glibc
 import LinuxNet
 import PacketCodec
+import TestSupport
 import Testing
 
 /// The lxcdiag binary `swift build` put next to the test bundle.
-let binary: String = {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/lxcdiag").path
-}()
+let binary = LXCDiagExecutable.path
 
 func lxcdiag(_ arguments: String...) throws -> CommandOutput {
     try ExternalCommand.run([binary] + arguments, timeoutSeconds: 60)

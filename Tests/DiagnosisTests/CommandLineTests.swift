@@ -3,15 +3,13 @@ import Foundation
 import LabFaults
 import LinuxNet
 import NetworkModel
+import TestSupport
 import Testing
 
 /// `lxcdiag doctor` and `lxcdiag lab break/fix` as a user runs them (the executable built next to the tests).
 @Suite("doctor and lab break/fix on the command line")
 struct CommandLineTests {
-    static var executable: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lxcdiag")
-            .path
-    }
+    static var executable: String { LXCDiagExecutable.path }
 
     private func lxcdiag(_ arguments: String...) throws -> CommandOutput {
         try ExternalCommand.run([Self.executable] + arguments)

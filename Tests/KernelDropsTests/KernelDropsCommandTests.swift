@@ -1,12 +1,11 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// Runs the built `lxcdiag` with `arguments`; returns the exit status and standard error's lines.
 private func runLXCDiag(_ arguments: [String]) throws -> (status: Int32, errorLines: [String]) {
-    let executable = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/lxcdiag").path
+    let executable = LXCDiagExecutable.path
     try #require(FileManager.default.isExecutableFile(atPath: executable), "build lxcdiag first")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -94,9 +93,7 @@ struct KernelDropsCommandTests {
         .enabled(if: getuid() == 0, "needs root")
     )
     func unremovableInstanceWarns() throws {
-        let executable = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/lxcdiag").path
+        let executable = LXCDiagExecutable.path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["kernel-drops", "--length", "1110", "--seconds", "1", "--json"]

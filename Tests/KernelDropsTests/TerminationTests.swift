@@ -1,14 +1,13 @@
 import Foundation
 import Glibc
 import KernelDrops
+import TestSupport
 import Testing
 
 /// Runs the built `lxcdiag kernel-drops` and interrupts it, as a user would. Part of the serialized root
 /// suite, because `removeStaleInstances` in one test would otherwise clean another test's leftover.
 extension DropRecorderTests {
-    private static let executable = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/lxcdiag").path
+    private static let executable = LXCDiagExecutable.path
 
     /// Starts `lxcdiag kernel-drops` and waits until its instance exists; returns the process and instance path.
     private func startRecording() throws -> (Process, String) {

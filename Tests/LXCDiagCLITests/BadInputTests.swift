@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// One bad command line from `bad-inputs.json` and the exit status it must end with.
@@ -56,8 +57,7 @@ final class BadInputFixtures: Sendable {
 /// SwiftPM built next to the test bundle.
 let binaryUnderTest: String = {
     if let path = ProcessInfo.processInfo.environment["LXCDIAG_BINARY"] { return path }
-    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("lxcdiag").path
+    return LXCDiagExecutable.path
 }()
 
 /// What one run of the binary did.

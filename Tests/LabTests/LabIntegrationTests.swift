@@ -2,6 +2,7 @@ import Foundation
 import LinuxNet
 import NetworkModel
 import PacketCodec
+import TestSupport
 import Testing
 
 @testable import Lab

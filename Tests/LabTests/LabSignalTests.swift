@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import LinuxNet
 import PacketCodec
+import TestSupport
 import Testing
 
 @testable import Lab

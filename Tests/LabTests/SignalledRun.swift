@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxNet
+import TestSupport
 
 @testable import Lab
 

@@ -3,6 +3,7 @@ import Glibc
 import LinuxNet
 import PacketCapture
 import PacketCodec
+import TestSupport
 import Testing
 
 @Suite("Network namespaces, AF_PACKET sender and libpcap capture", .enabled(if: getuid() == 0, "needs root"))

@@ -1,7 +1,8 @@
 import PacketCodec
+import TestSupport
 import Testing
 
-@Suite("Frame codecs against scapy", .enabled(if: ScapyOracle.isAvailable, "needs python3-scapy"))
+@Suite("Frame codecs against scapy", .enabled(if: scapyAvailable, "needs python3-scapy"))
 struct FrameCodecTests {
     let mac = MACAddress([0x02, 0x00, 0x5e, 0x10, 0x00, 0x01])
     let peer = MACAddress([0x02, 0x00, 0x5e, 0x10, 0x00, 0x02])
@@ -24,9 +25,9 @@ struct FrameCodecTests {
         )
         let bytes = frame.encoded()
         #expect(bytes.count == 60)
-        let fields = try ScapyOracle.run(
+        let fields = try scapy(
             """
-            p = Ether(bytes.fromhex('\(ScapyOracle.hex(bytes))'))
+            p = Ether(bytes.fromhex('\(TestSupport.hex(bytes))'))
             outer = p[Dot1AD]; inner = p[Dot1Q]
             print(p.dst, p.src, p.type == 0x88a8, outer.vlan, inner.vlan, inner.prio, p[ARP].op, p[ARP].psrc, p[ARP].pdst, p[ARP].hwsrc)
             """
@@ -51,9 +52,9 @@ struct FrameCodecTests {
         )
         let bytes = EthernetFrame(destination: peer, source: mac, etherType: EtherType.ipv4, payload: ip.encoded())
             .encoded()
-        let fields = try ScapyOracle.run(
+        let fields = try scapy(
             """
-            p = Ether(bytes.fromhex('\(ScapyOracle.hex(bytes))'))
+            p = Ether(bytes.fromhex('\(TestSupport.hex(bytes))'))
             ip = p[IP]; ic = p[ICMP]
             ipc, icc = ip.chksum, ic.chksum
             del ip.chksum; del ic.chksum
@@ -66,7 +67,7 @@ struct FrameCodecTests {
 
     @Test("frames scapy builds decode to the same fields")
     func decodesScapyFrames() throws {
-        let hex = try ScapyOracle.run(
+        let hex = try scapy(
             """
             a = Ether(dst='02:00:5e:10:00:01', src='02:00:5e:10:00:02')/Dot1Q(vlan=103)/ARP(op=2, hwsrc='02:00:5e:10:00:02', psrc='192.0.2.11', hwdst='02:00:5e:10:00:01', pdst='192.0.2.1')
             b = Ether(dst='02:00:5e:10:00:01', src='02:00:5e:10:00:02')/IP(src='192.0.2.11', dst='192.0.2.1', ttl=63, flags='DF')/ICMP(type=0, id=77, seq=3)/b'pong'
@@ -75,13 +76,13 @@ struct FrameCodecTests {
         )
         let lines = hex.split(separator: "\n").map(String.init)
         try #require(lines.count == 2)
-        let arpFrame = try EthernetFrame(decoding: ScapyOracle.bytes(fromHex: lines[0]))
+        let arpFrame = try EthernetFrame(decoding: TestSupport.bytes(fromHex: lines[0]))
         #expect(arpFrame.vlanTags == [VLANTag(id: 103)])
         let arp = try ARPPacket(decoding: arpFrame.payload)
         #expect(arp.operation == .reply)
         #expect(arp.senderIP == IPv4Address(192, 0, 2, 11))
         #expect(arp.senderMAC == peer)
-        let ipFrame = try EthernetFrame(decoding: ScapyOracle.bytes(fromHex: lines[1]))
+        let ipFrame = try EthernetFrame(decoding: TestSupport.bytes(fromHex: lines[1]))
         let packet = try IPv4Packet(decoding: ipFrame.payload)
         #expect(packet.timeToLive == 63)
         #expect(packet.dontFragment)

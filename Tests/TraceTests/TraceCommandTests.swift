@@ -1,14 +1,11 @@
 import Foundation
 import Glibc
 import LinuxNet
+import TestSupport
 import Testing
 
 /// The built `lxcdiag` binary next to the test bundle's build products.
-let lxcdiagBinary: String = {
-    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    return packageRoot.appendingPathComponent(".build/debug/lxcdiag").path
-}()
+let lxcdiagBinary = LXCDiagExecutable.path
 
 /// A finished run of the binary.
 struct Run {

@@ -1,12 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `lxcdiag` executable SwiftPM builds next to the test bundle, run as a user runs it.
 private enum Binary {
-    static var path: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lxcdiag")
-            .path
-    }
+    static var path: String { LXCDiagExecutable.path }
 
     /// Runs `lxcdiag arguments...` with `LXCDIAG_ENDPOINTS` set to `endpoints` when given.
     static func run(_ arguments: [String], endpoints: String? = nil) throws -> (status: Int32, output: String) {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The `lxcdiag` executable SwiftPM builds next to the test bundle, run as a user would run it.
-enum LXCDiagExecutable {
-    static var path: String {
+package enum LXCDiagExecutable {
+    package static var path: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lxcdiag")
             .path
     }
@@ -10,7 +10,7 @@ enum LXCDiagExecutable {
     /// Runs `lxcdiag arguments...` and returns its exit status and output.
     /// With `asNobody`, runs it through `setpriv` as uid/gid 65534 without capabilities; `environment` adds to
     /// (or replaces in) the test's own environment.
-    static func run(
+    package static func run(
         _ arguments: [String],
         environment: [String: String] = [:],
         asNobody: Bool = false
