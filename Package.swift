@@ -34,7 +34,7 @@ let package = Package(
         // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
         .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
-        .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
+        .target(name: "KernelSettings", dependencies: ["LinuxNet", "Netlink"]),
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
         .target(name: "Netlink", dependencies: ["CLinuxNet"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
@@ -78,6 +78,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
