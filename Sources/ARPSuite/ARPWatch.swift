@@ -93,7 +93,7 @@ package final class ARPWatch: @unchecked Sendable {
         }
         let byNamespace = grouped
         let order = namespaces
-        let opened = DedicatedThread.map(order.count, name: "arp watch open", maxThreads: 8) { index in
+        var opened = DedicatedThread.map(order.count, name: "arp watch open", maxThreads: 8) { index in
             try withNetworkNamespace(order[index]) { () throws -> (NamespaceListener?, [String]) in
                 var indices: [Int32: WatchPoint] = [:]
                 var problems: [String] = []
@@ -121,17 +121,22 @@ package final class ARPWatch: @unchecked Sendable {
                 openFailures += (byNamespace[namespaces[index]] ?? []).map { "\($0.location): \(error)" }
             }
         }
+        opened.removeAll()
         guard !listeners.isEmpty else {
             throw ARPError(.environment, "no interface could be watched: \(openFailures.joined(separator: "; "))")
         }
         let end = durationNs.map { Nanoseconds.sum(monotonicNanoseconds(), $0) }
         lock.withLock { running = listeners.count }
+        let count = listeners.count
         for listener in listeners {
             DedicatedThread.start(name: "arp watch") { [self] in
                 listen(listener, until: end, stopRequest: stopRequest)
             }
         }
-        for _ in listeners { finished.wait() }
+        // Each thread now holds the only reference to its socket, so the sockets close on their own threads at
+        // once: closing a packet socket waits for an RCU grace period, a thousand in a row would take seconds.
+        listeners.removeAll()
+        for _ in 0..<count { finished.wait() }
         return openFailures + lock.withLock { failures }
     }
 

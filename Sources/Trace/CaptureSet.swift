@@ -108,7 +108,9 @@ final class CaptureSet: @unchecked Sendable {
             }
         }
         if let firstError {
-            close(captures)
+            let boxes = captures.compactMap { $0.map(ClosingCapture.init) }
+            captures = []
+            close(boxes)
             throw firstError.error
         }
         return CaptureSet(points: points, groups: groups, captures: captures, unavailable: unavailable)
@@ -183,16 +185,16 @@ final class CaptureSet: @unchecked Sendable {
     /// Closes every capture, all at once: closing a packet socket waits for an RCU grace period (some 25 ms),
     /// so closing them one after another would add up.
     func close() {
-        let open = lock.withLock { () -> [NamespaceCapture?] in
+        // The boxes hold the only references (no array of captures outlives this), so each capture's deinit
+        // (and its socket's close) runs on its closing thread.
+        let boxes = lock.withLock { () -> [ClosingCapture] in
             defer { openCaptures = openCaptures.map { _ in nil } }
-            return openCaptures
+            return openCaptures.compactMap { $0.map(ClosingCapture.init) }
         }
-        Self.close(open)
+        Self.close(boxes)
     }
 
-    private static func close(_ captures: [NamespaceCapture?]) {
-        // The boxes hold the only references, so each capture's deinit runs on its closing thread.
-        let boxes = captures.compactMap { $0.map(ClosingCapture.init) }
+    private static func close(_ boxes: [ClosingCapture]) {
         _ = DedicatedThread.map(boxes.count, name: "close capture") { boxes[$0].release() }
     }
 
