@@ -35,7 +35,7 @@ let package = Package(
         // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
         .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
-        .target(name: "KernelSettings", dependencies: ["LinuxNet"]),
+        .target(name: "KernelSettings", dependencies: ["LinuxNet", "Netlink"]),
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
         .target(name: "Netlink", dependencies: ["CLinuxNet"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
@@ -90,6 +90,7 @@ let package = Package(
         // What the test targets share: the built binary run as a user runs it, and scapy as an independent codec.
         .target(name: "TestSupport", dependencies: ["LinuxNet"], path: "Tests/TestSupport"),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec", "TestSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -122,6 +124,95 @@ ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_p
         }
     }
     return n;
+}
+
+/// Attaches a classic BPF program to a socket. The corresponding C function is `setsockopt(SO_ATTACH_FILTER)`.
+int CLinuxNet_attach_filter(int fd, const void *instructions, uint16_t count) {
+    struct sock_fprog program = { .len = count, .filter = (struct sock_filter *)instructions };
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program));
+}
+
+/// Reads an interface's index and flags. The corresponding C functions are `if_nametoindex` and `ioctl`.
+int CLinuxNet_interface_index_and_flags(const char *name, int *index, int *flags) {
+    if (strlen(name) >= IFNAMSIZ) { errno = EINVAL; return -1; }
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof(request));
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    int failed = ioctl(fd, SIOCGIFINDEX, &request) < 0;
+    if (!failed) *index = request.ifr_ifindex;
+    failed = failed || ioctl(fd, SIOCGIFFLAGS, &request) < 0;
+    if (!failed) *flags = request.ifr_flags;
+    int saved = errno;
+    close(fd);
+    if (failed) { errno = saved; return -1; }
+    return 0;
+}
+
+/// Sets up and maps a TPACKET_V2 receive ring. The corresponding C functions are `setsockopt` and `mmap`.
+int CLinuxNet_packet_ring_setup(int fd, unsigned frame_bytes, size_t bytes, CLinuxNet_packet_ring *ring) {
+    memset(ring, 0, sizeof(*ring));
+    int version = TPACKET_V2;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0) return -1;
+    unsigned page = (unsigned)sysconf(_SC_PAGESIZE);
+    unsigned frame_size = TPACKET_ALIGN(TPACKET2_HDRLEN + 16 + frame_bytes);
+    unsigned block_size = page;
+    while (block_size < frame_size * 8) block_size *= 2;
+    unsigned per_block = block_size / frame_size;
+    unsigned blocks = (unsigned)((bytes + block_size - 1) / block_size);
+    if (blocks < 1) blocks = 1;
+    struct tpacket_req request = {
+        .tp_block_size = block_size, .tp_block_nr = blocks,
+        .tp_frame_size = frame_size, .tp_frame_nr = blocks * per_block,
+    };
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &request, sizeof(request)) < 0) return -1;
+    size_t size = (size_t)block_size * blocks;
+    void *memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (memory == MAP_FAILED) return -1;
+    ring->memory = memory;
+    ring->size = size;
+    ring->block_size = block_size;
+    ring->frames_per_block = per_block;
+    ring->frame_size = frame_size;
+    ring->frame_count = blocks * per_block;
+    ring->next = 0;
+    return 0;
+}
+
+/// Copies the next ready frame out of the ring and hands its slot back to the kernel.
+ssize_t CLinuxNet_packet_ring_next(CLinuxNet_packet_ring *ring, void *buffer, size_t capacity, CLinuxNet_packet_info *info) {
+    memset(info, 0, sizeof(*info));
+    if (ring->memory == NULL || ring->frame_count == 0) { errno = EAGAIN; return -1; }
+    /* Frames never span blocks: slot i is frame i % per_block of block i / per_block. */
+    unsigned index = ring->next;
+    char *slot = (char *)ring->memory + (size_t)(index / ring->frames_per_block) * ring->block_size
+        + (size_t)(index % ring->frames_per_block) * ring->frame_size;
+    volatile struct tpacket2_hdr *header = (volatile struct tpacket2_hdr *)slot;
+    unsigned status = __atomic_load_n(&header->tp_status, __ATOMIC_ACQUIRE);
+    if (!(status & TP_STATUS_USER)) { errno = EAGAIN; return -1; }
+    struct sockaddr_ll *from = (struct sockaddr_ll *)(slot + TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
+    size_t length = header->tp_snaplen;
+    if (length > capacity) length = capacity;
+    memcpy(buffer, slot + header->tp_mac, length);
+    info->ifindex = from->sll_ifindex;
+    info->pkttype = from->sll_pkttype;
+    info->frame_length = header->tp_len;
+    info->kernel_time_ns = (uint64_t)header->tp_sec * 1000000000ull + (uint64_t)header->tp_nsec;
+    if (status & TP_STATUS_VLAN_VALID) {
+        info->vlan_valid = 1;
+        info->vlan_tci = header->tp_vlan_tci;
+        info->vlan_tpid = (status & TP_STATUS_VLAN_TPID_VALID) ? header->tp_vlan_tpid : 0x8100;
+    }
+    __atomic_store_n(&header->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    ring->next = (index + 1) % ring->frame_count;
+    return (ssize_t)length;
+}
+
+/// Unmaps the ring. The corresponding C function is `munmap`.
+void CLinuxNet_packet_ring_release(CLinuxNet_packet_ring *ring) {
+    if (ring->memory != NULL) munmap(ring->memory, ring->size);
+    ring->memory = NULL;
 }
 
 /// Opens a raw IPv4 socket for ICMP that queues only echo replies (ICMP_FILTER), so a busy namespace's other

@@ -29,6 +29,7 @@ static const struct timeval * (*p_get_required_select_timeout)(pcap_t *p);
 static int (*p_dispatch)(pcap_t *p, int count, pcap_handler callback, u_char *user);
 static void (*p_breakloop)(pcap_t *p);
 static int (*p_stats)(pcap_t *p, struct pcap_stat *stats);
+static pcap_t * (*p_open_dead)(int linktype, int snaplen);
 
 static void load_library(void) {
     const char *override = getenv("LXCDIAG_LIBPCAP");
@@ -119,6 +120,10 @@ static void load_library(void) {
         snprintf(load_error, sizeof(load_error), "libpcap has no pcap_stats");
         return;
     }
+    if ((p_open_dead = dlsym(library, "pcap_open_dead")) == NULL) {
+        snprintf(load_error, sizeof(load_error), "libpcap has no pcap_open_dead");
+        return;
+    }
     load_status = 0;
 }
 
@@ -146,3 +151,15 @@ const struct timeval * CPcapRuntime_get_required_select_timeout(pcap_t *p) { ret
 int CPcapRuntime_dispatch(pcap_t *p, int count, pcap_handler callback, u_char *user) { return p_dispatch(p, count, callback, user); }
 void CPcapRuntime_breakloop(pcap_t *p) { p_breakloop(p); }
 int CPcapRuntime_stats(pcap_t *p, struct pcap_stat *stats) { return p_stats(p, stats); }
+
+int CPcapRuntime_compile_ethernet(const char *text, int snaplen, struct bpf_program *program, char *error, size_t capacity) {
+    pcap_t *dead = p_open_dead(DLT_EN10MB, snaplen);
+    if (dead == NULL) {
+        snprintf(error, capacity, "pcap_open_dead failed");
+        return -1;
+    }
+    int status = p_compile(dead, program, text, 1, PCAP_NETMASK_UNKNOWN);
+    if (status != 0) snprintf(error, capacity, "%s", p_geterr(dead));
+    p_close(dead);
+    return status == 0 ? 0 : -1;
+}

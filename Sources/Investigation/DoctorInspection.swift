@@ -52,13 +52,19 @@ package enum DoctorInspection {
         let topology = try HostTopology.capture(targets)
         var problems = topology.problems
         var settings: [String: NodeSettings] = [:]
-        for snapshot in topology.namespaces {
-            guard let target = targets.first(where: { $0.name == snapshot.node.name }) else { continue }
+        let byName = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let read = topology.namespaces.compactMap { byName[$0.node.name] }
+        // A host with a thousand containers: the namespaces are read a few at a time, not one after another.
+        let sysctls = DedicatedThread.map(read.count, name: "read sysctls", maxThreads: 8) { index in
+            try SysctlReader.read(in: read[index].namespace)
+        }
+        let netfilter = NetfilterReader.read(in: read.map(\.namespace))
+        for (index, target) in read.enumerated() {
             var node = NodeSettings()
-            do { node.sysctls = try SysctlReader.read(in: target.namespace) } catch {
+            do { node.sysctls = try sysctls[index].get() } catch {
                 problems.append("\(target.name): sysctls unreadable: \(error)")
             }
-            do { node.netfilter = try NetfilterReader.read(in: target.namespace) } catch {
+            do { node.netfilter = try netfilter[index].get() } catch {
                 problems.append("\(target.name): netfilter ruleset unreadable: \(error)")
             }
             settings[target.name] = node

@@ -9,13 +9,28 @@ package enum NetfilterReader {
     /// The base chains of `namespace` and what can drop in them.
     package static func read(in namespace: NetworkNamespace) throws -> NetfilterRuleset {
         // The tool starts from a thread inside the namespace, so it inherits that thread's namespace.
-        let output = try withNetworkNamespace(namespace) {
-            try ExternalCommand.check(["nft", "-j", "list", "ruleset"])
+        let output = try withNetworkNamespace(namespace) { () throws -> String? in
+            // No table (netlink says so at once): nothing can drop, and no process is started.
+            if NftablesPresence.inCurrentNamespace() == false { return nil }
+            return try ExternalCommand.check(["nft", "-j", "list", "ruleset"])
         }
+        guard let output else { return NetfilterRuleset(hooks: []) }
         do {
             return try NftRulesetParser.parse(Data(output.utf8))
         } catch {
             throw KernelSettingsError(subject: "netfilter ruleset of \(namespace)", reason: error.reason)
+        }
+    }
+
+    /// Reads every namespace of `namespaces`, `maxConcurrent` at a time; results come back in the same order.
+    ///
+    /// Namespaces without an nftables table cost one netlink dump and no process; the others one `nft` each.
+    package static func read(
+        in namespaces: [NetworkNamespace],
+        maxConcurrent: Int = 8
+    ) -> [Result<NetfilterRuleset, any Error>] {
+        DedicatedThread.map(namespaces.count, name: "read netfilter", maxThreads: maxConcurrent) { index in
+            try read(in: namespaces[index])
         }
     }
 }

@@ -32,13 +32,23 @@ package struct CapturePoint: Sendable, Hashable {
     /// A side point: another port of a bridge the path crosses, off the path, where a frame should not appear
     /// unless it is flooded or misdelivered.
     package var isSide: Bool
+    /// For a side point: the bridge (`node:interface`) whose other port it is, when known.
+    package var bridge: String?
 
-    package init(node: String, namespace: NetworkNamespace, interface: String, role: HopRole, isSide: Bool = false) {
+    package init(
+        node: String,
+        namespace: NetworkNamespace,
+        interface: String,
+        role: HopRole,
+        isSide: Bool = false,
+        bridge: String? = nil
+    ) {
         self.node = node
         self.namespace = namespace
         self.interface = interface
         self.role = role
         self.isSide = isSide
+        self.bridge = bridge
     }
 
     /// `node:interface`, the name a hop has in text output and pcapng interface blocks.

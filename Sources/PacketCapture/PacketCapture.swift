@@ -244,7 +244,7 @@ package final class PacketCapture: @unchecked Sendable {
 
 extension String {
     /// Reads a NUL-terminated message that libpcap wrote into `buffer`.
-    fileprivate init(pcapMessage buffer: [CChar]) {
+    init(pcapMessage buffer: [CChar]) {
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         self = String(decoding: bytes, as: UTF8.self)
     }

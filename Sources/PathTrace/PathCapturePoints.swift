@@ -76,7 +76,14 @@ package enum PathCapturePoints {
             where !points.contains(where: { $0.node == node && $0.interface == port.name }) {
                 let role: HopRole = port.kind == .veth && leadsToOtherNode(port, in: topology) ? .veth : .bridgePort
                 points.append(
-                    CapturePoint(node: node, namespace: namespace, interface: port.name, role: role, isSide: true)
+                    CapturePoint(
+                        node: node,
+                        namespace: namespace,
+                        interface: port.name,
+                        role: role,
+                        isSide: true,
+                        bridge: "\(node):\(bridgeName)"
+                    )
                 )
             }
         }

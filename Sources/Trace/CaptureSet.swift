@@ -3,70 +3,147 @@ internal import LinuxNet
 import NetworkModel
 internal import PacketCapture
 
-/// One libpcap capture per capture point, opened together, each inside its own namespace.
+/// The captures of a trace: one per namespace on the path, each seeing every interface there, with each frame
+/// given to the capture points of the interface it passed (by interface index).
 ///
-/// A point whose interface is down has no capture (libpcap refuses it); that is a finding, not an error.
-/// Safe to share: `points` and `unavailable` are set once in `init`; `captures` is only replaced under
-/// `lock` (by `close`), and `PacketCapture` is itself safe to share, its `stop` idempotent.
+/// The cost grows with the namespaces the path crosses, not with the ports of their bridges: a bridge with a
+/// thousand side ports costs one socket, not a thousand libpcap handles. A point whose interface is down has no
+/// capture (nothing passes it); that is a finding, not an error.
+/// Safe to share: `points`, `unavailable` and `groups` are set once in `init`; `captures` is only replaced under
+/// `lock` (by `close`), and `NamespaceCapture` is itself safe to share, its `stop` idempotent.
 final class CaptureSet: @unchecked Sendable {
     let points: [CapturePoint]
     /// Why a point has no capture, by index: the interface is down.
     let unavailable: [Int: String]
+    private let groups: [NamespaceGroup]
     private let lock = NSLock()
-    private var openCaptures: [PacketCapture?]
-    private var captures: [PacketCapture?] { lock.withLock { openCaptures } }
+    private var openCaptures: [NamespaceCapture?]
+    private var captures: [NamespaceCapture?] { lock.withLock { openCaptures } }
 
-    private init(points: [CapturePoint], captures: [PacketCapture?], unavailable: [Int: String]) {
+    /// The capture points of one namespace and the interface index each point's interface has there.
+    private struct NamespaceGroup: Sendable {
+        var namespace: NetworkNamespace
+        var points: [Int]
+        /// Point indices by interface index; down interfaces are left out.
+        var pointsByInterface: [Int32: [Int]] = [:]
+        var interfaceIndex: [Int: Int32] = [:]
+    }
+
+    private init(
+        points: [CapturePoint],
+        groups: [NamespaceGroup],
+        captures: [NamespaceCapture?],
+        unavailable: [Int: String]
+    ) {
         self.points = points
+        self.groups = groups
         self.openCaptures = captures
         self.unavailable = unavailable
     }
 
-    /// Opens a capture on every point at once (one thread per point), never promiscuous, all with `filter`.
-    /// If any fails, the ones already open are closed and the error names the point.
+    /// Opens one capture per namespace of `points` at once (one thread per namespace), never promiscuous, all
+    /// with `filter`. A point whose interface does not exist fails the whole set, naming the point.
     static func open(_ points: [CapturePoint], filter: String) throws(TraceError) -> CaptureSet {
-        var small = CaptureOptions(filter: filter)
-        // The filter passes a handful of frames per run: a small ring is plenty and quicker to set up.
-        small.bufferSize = 256 * 1024
-        let options = small
-        let results = mapInNetworkNamespaces(points.map(\.namespace), name: "open capture") { index in
-            try PacketCapture(interface: points[index].interface, options: options)
-        }
-        var captures: [PacketCapture?] = []
-        var unavailable: [Int: String] = [:]
-        var firstError: TraceError?
-        for (index, result) in results.enumerated() {
-            switch result {
-            case .success(let capture): captures.append(capture)
-            case .failure(let error as PcapError) where error.kind == .interfaceDown:
-                captures.append(nil)
-                unavailable[index] = "interface down"
-            case .failure(let error): firstError = firstError ?? describe(error, at: points[index])
+        var groups: [NamespaceGroup] = []
+        for (index, point) in points.enumerated() {
+            if let existing = groups.firstIndex(where: { $0.namespace == point.namespace }) {
+                groups[existing].points.append(index)
+            } else {
+                groups.append(NamespaceGroup(namespace: point.namespace, points: [index]))
             }
         }
-        if let firstError { throw firstError }
-        return CaptureSet(points: points, captures: captures, unavailable: unavailable)
+        let options = CaptureOptions(filter: filter)
+        let compiled: Result<[BPFInstruction], PcapError> = Result { () throws(PcapError) in
+            try NamespaceCapture.compile(filter)
+        }
+        if case .failure(let error) = compiled { throw describe(error, at: points.first) }
+        let frozenGroups = groups
+        let results = mapInNetworkNamespaces(groups.map(\.namespace), name: "open capture") {
+            group -> OpenedGroup in
+            var opened = OpenedGroup()
+            for index in frozenGroups[group].points {
+                do {
+                    let state = try CaptureSocket.interfaceState(points[index].interface)
+                    if state.isUp { opened.indices[index] = state.index } else { opened.down.append(index) }
+                } catch {
+                    opened.missing.append(index)
+                }
+            }
+            if opened.missing.isEmpty {
+                // A broadcast crosses every port of a bridge at once: a ring slot for a few copies per point.
+                var sized = options
+                sized.bufferSize = Int32(min(max(frozenGroups[group].points.count * 4 * 2304, 256 * 1024), 16 << 20))
+                opened.capture = try NamespaceCapture(options: sized)
+            }
+            return opened
+        }
+        var captures: [NamespaceCapture?] = []
+        var unavailable: [Int: String] = [:]
+        var firstError: (point: Int, error: TraceError)?
+        func note(_ error: TraceError, at point: Int) {
+            if firstError.map({ point < $0.point }) ?? true { firstError = (point, error) }
+        }
+        for (group, result) in results.enumerated() {
+            switch result {
+            case .success(let opened):
+                captures.append(opened.capture)
+                for index in opened.down { unavailable[index] = "interface down" }
+                for index in opened.missing {
+                    let point = points[index]
+                    note(
+                        TraceError(
+                            .interfaceGone,
+                            "capture point \(point.label): no interface \(point.interface) in \(point.namespace)"
+                        ),
+                        at: index
+                    )
+                }
+                for (index, interface) in opened.indices {
+                    groups[group].interfaceIndex[index] = interface
+                    groups[group].pointsByInterface[interface, default: []].append(index)
+                }
+            case .failure(let error):
+                captures.append(nil)
+                let first = groups[group].points[0]
+                note(describe(error, at: points[first]), at: first)
+            }
+        }
+        if let firstError {
+            let boxes = captures.compactMap { $0.map(ClosingCapture.init) }
+            captures = []
+            close(boxes)
+            throw firstError.error
+        }
+        return CaptureSet(points: points, groups: groups, captures: captures, unavailable: unavailable)
     }
 
-    private static func describe(_ error: any Error, at point: CapturePoint) -> TraceError {
+    /// What one namespace's thread found and opened.
+    /// Safe: built by that thread and handed over once, through the result list.
+    private struct OpenedGroup: @unchecked Sendable {
+        var capture: NamespaceCapture?
+        var indices: [Int: Int32] = [:]
+        var down: [Int] = []
+        var missing: [Int] = []
+    }
+
+    private static func describe(_ error: any Error, at point: CapturePoint?) -> TraceError {
         if let error = error as? PcapError {
             // Not about this point: no capture can open anywhere.
-            if error.kind == .libraryMissing { return TraceError(.captureFailed, "\(error)") }
-            if error.kind == .noSuchDevice {
-                return TraceError(
-                    .interfaceGone,
-                    "capture point \(point.label): no interface \(point.interface) in \(point.namespace)"
-                )
+            if error.kind == .libraryMissing || error.kind == .badFilter {
+                return TraceError(.captureFailed, "\(error)")
             }
-            return TraceError(.captureFailed, "capture point \(point.label): \(error)")
         }
-        return TraceError(.captureFailed, "capture point \(point.label): \(error)")
+        guard let point else { return TraceError(.captureFailed, "\(error)") }
+        return TraceError(.captureFailed, "capture in \(point.namespace) (for \(point.label)): \(error)")
     }
 
     /// Starts every capture loop; `onFrame` gets the point's index and the frame, on that capture's thread.
     func start(onFrame: @escaping @Sendable (Int, CapturedFrame) -> Void) {
-        for (index, capture) in captures.enumerated() {
-            capture?.start { frame in onFrame(index, frame) }
+        for (group, capture) in zip(groups, captures) {
+            let pointsByInterface = group.pointsByInterface
+            capture?.start { captured in
+                for point in pointsByInterface[captured.interfaceIndex] ?? [] { onFrame(point, captured.frame) }
+            }
         }
     }
 
@@ -75,43 +152,73 @@ final class CaptureSet: @unchecked Sendable {
         for capture in captures { capture?.stop() }
     }
 
-    /// Throws if a capture loop ended early, naming the point (an interface deleted mid-trace).
+    /// Throws if a capture loop ended early, or a point's interface vanished (or was replaced) while the trace
+    /// ran, naming the point.
     func checkErrors() throws(TraceError) {
-        for (point, capture) in zip(points, captures) {
-            guard let error = capture?.error else { continue }
-            if error.kind == .noSuchDevice {
-                throw TraceError(
-                    .interfaceGone,
-                    "capture point \(point.label): \(point.interface) vanished during the trace (\(error.message))"
-                )
+        for (group, capture) in zip(groups, captures) {
+            guard let error = capture?.error, let first = group.points.first else { continue }
+            throw TraceError(
+                .captureFailed,
+                "the capture in \(group.namespace) (for \(points[first].label)) failed during the trace: \(error)"
+            )
+        }
+        let points = self.points
+        let groups = self.groups
+        let results = mapInNetworkNamespaces(groups.map(\.namespace), name: "check capture") { group -> [Int] in
+            groups[group].interfaceIndex.keys.sorted().filter { index in
+                (try? CaptureSocket.interfaceState(points[index].interface).index)
+                    != groups[group].interfaceIndex[index]
             }
-            throw TraceError(.captureFailed, "capture point \(point.label) failed during the trace: \(error.message)")
+        }
+        var vanished: [Int] = []
+        for result in results {
+            if case .success(let indices) = result { vanished += indices }
+        }
+        if let index = vanished.min() {
+            let point = points[index]
+            throw TraceError(
+                .interfaceGone,
+                "capture point \(point.label): \(point.interface) vanished during the trace"
+            )
         }
     }
 
     /// Closes every capture, all at once: closing a packet socket waits for an RCU grace period (some 25 ms),
-    /// so closing ten one after another would cost a quarter of a second.
+    /// so closing them one after another would add up.
     func close() {
-        // The boxes hold the only references, so each capture's deinit runs on its closing thread.
+        // The boxes hold the only references (no array of captures outlives this), so each capture's deinit
+        // (and its socket's close) runs on its closing thread.
         let boxes = lock.withLock { () -> [ClosingCapture] in
             defer { openCaptures = openCaptures.map { _ in nil } }
             return openCaptures.compactMap { $0.map(ClosingCapture.init) }
         }
+        Self.close(boxes)
+    }
+
+    private static func close(_ boxes: [ClosingCapture]) {
         _ = DedicatedThread.map(boxes.count, name: "close capture") { boxes[$0].release() }
     }
 
     /// Each point's captured frames.
     var hopCaptures: [HopCapture] {
-        zip(points, captures).map { HopCapture(point: $0, frames: $1?.frames ?? []) }
+        var frames = [[CapturedFrame]](repeating: [], count: points.count)
+        for (group, capture) in zip(groups, captures) {
+            for captured in capture?.frames ?? [] {
+                for point in group.pointsByInterface[captured.interfaceIndex] ?? [] {
+                    frames[point].append(captured.frame)
+                }
+            }
+        }
+        return zip(points, frames).map { HopCapture(point: $0, frames: $1) }
     }
 }
 
-/// Holds the last reference to a capture so that its `deinit` (and `pcap_close`) runs on the closing thread.
+/// Holds the last reference to a capture so that its `deinit` (closing its socket) runs on the closing thread.
 /// Safe: `release` is called once, by that thread only.
 private final class ClosingCapture: @unchecked Sendable {
-    private var capture: PacketCapture?
+    private var capture: NamespaceCapture?
 
-    init(_ capture: PacketCapture) { self.capture = capture }
+    init(_ capture: NamespaceCapture) { self.capture = capture }
 
     func release() {
         capture?.stop()

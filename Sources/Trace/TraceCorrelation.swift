@@ -67,8 +67,10 @@ package enum TraceCorrelation {
         // A reply older than this run's request answers someone else's identical ARP request: not ours.
         let earliest = requestAtSource ?? attempt.sentAtNs ?? 0
         let relevant = mine.filter { $0.direction == .request || $0.timestampNs >= earliest }
+        // Grouped once: a bridge with a thousand side ports must not mean a thousand passes over every sighting.
+        let byHop = Dictionary(grouping: relevant, by: \.hop)
         let hops = evidence.hops.enumerated().map { index, point in
-            let here = relevant.filter { $0.hop == index }
+            let here = byHop[index] ?? []
             return HopSighting(
                 node: point.node,
                 interface: point.interface,
@@ -76,7 +78,8 @@ package enum TraceCorrelation {
                 isSide: point.isSide,
                 request: sighting(here.filter { $0.direction == .request }, since: requestAtSource),
                 reply: sighting(here.filter { $0.direction == .reply }, since: requestAtSource),
-                captureError: evidence.unavailable[index]
+                captureError: evidence.unavailable[index],
+                bridge: point.bridge
             )
         }
         let replies = relevant.filter { $0.hop == sourceHop && $0.direction == .reply }.sorted {

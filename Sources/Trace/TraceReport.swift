@@ -139,6 +139,8 @@ package struct HopSighting: Sendable, Hashable {
     package var reply: Sighting
     /// Why nothing could be captured here (the interface is down), or nil when the capture ran.
     package var captureError: String?
+    /// For a side point: the bridge (`node:interface`) whose other port it is, when known.
+    package var bridge: String?
 
     package init(
         node: String,
@@ -147,8 +149,10 @@ package struct HopSighting: Sendable, Hashable {
         isSide: Bool,
         request: Sighting,
         reply: Sighting,
-        captureError: String? = nil
+        captureError: String? = nil,
+        bridge: String? = nil
     ) {
+        self.bridge = bridge
         self.node = node
         self.interface = interface
         self.role = role

@@ -10,10 +10,19 @@ extension TraceReport: Encodable {
         case runID = "run_id"
         case from, to, verdict, probes, drop, findings
         case durationNs = "duration_ns"
+        case quietSidePorts = "quiet_side_ports"
     }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        // Side ports that saw only the broadcast ARP request are counted per bridge, not listed, past a few.
+        let (shown, quiet) = sidePortSummary
+        let probes = self.probes.map { probe in
+            var listed = probe
+            listed.hops = shown.map { probe.hops[$0] }
+            return listed
+        }
+        try container.encode(quiet, forKey: .quietSidePorts)
         try container.encode(Self.schema, forKey: .schema)
         try container.encode(runID, forKey: .runID)
         try container.encode(from, forKey: .from)
@@ -55,6 +64,18 @@ extension ProbeReport: Encodable {
         try container.encode(answeredBy, forKey: .answeredBy)
         try container.encode(hops, forKey: .hops)
         try container.encode(sendError, forKey: .sendError)
+    }
+}
+
+extension QuietSidePorts: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case bridge, count
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(bridge, forKey: .bridge)
+        try container.encode(count, forKey: .count)
     }
 }
 

@@ -52,14 +52,15 @@ package struct TraceTextRenderer: Sendable {
 
     private func hopTable(_ report: TraceReport) -> [String] {
         guard let first = report.probes.first else { return [] }
-        let labels = first.hops.map { ($0.isSide ? "(side) " : "") + $0.label }
+        let (shown, quiet) = report.sidePortSummary
+        let labels = shown.map { (first.hops[$0].isSide ? "(side) " : "") + first.hops[$0].label }
         let labelWidth = max(labels.map(\.count).max() ?? 0, 3)
-        let roleWidth = max(first.hops.map(\.role.rawValue.count).max() ?? 0, 4)
+        let roleWidth = max(shown.map { first.hops[$0].role.rawValue.count }.max() ?? 0, 4)
         let columnWidth = max(report.probes.map(\.kind.rawValue.count).max() ?? 0, 3)
         var header = pad("hop", labelWidth) + "  " + pad("role", roleWidth)
         for probe in report.probes { header += "  " + pad(probe.kind.rawValue, columnWidth) }
         var lines = [paint(header.trimmingTrailingSpaces(), .bold)]
-        for (index, label) in labels.enumerated() {
+        for (index, label) in zip(shown, labels) {
             var line = pad(label, labelWidth) + "  " + pad(first.hops[index].role.rawValue, roleWidth)
             for probe in report.probes {
                 let hop = probe.hops[index]
@@ -69,6 +70,7 @@ package struct TraceTextRenderer: Sendable {
             }
             lines.append(line.trimmingTrailingSpaces())
         }
+        lines += quiet.map { paint($0.line, .dim) }
         lines += legend(report).map { paint($0, .dim) }
         return lines
     }

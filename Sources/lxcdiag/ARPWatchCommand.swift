@@ -53,12 +53,13 @@ extension LXCDiag.ARP {
                 if allNamespaces {
                     // The endpoint's own namespace may also be listed under /run/netns (as with -n): watch it once.
                     let own = try? vantage.namespace.identity()
+                    var others: [(NetworkNamespace, String)] = []
                     for name in namespaceNames() where (try? NetworkNamespace.named(name).identity()) != own {
-                        points += (try? WatchPoint.all(in: .named(name), label: "netns:\(name)")) ?? []
+                        others.append((.named(name), "netns:\(name)"))
                     }
-                    for (name, pid) in runningContainers() {
-                        points += (try? WatchPoint.all(in: .pid(pid), label: name)) ?? []
-                    }
+                    for (name, pid) in runningContainers() { others.append((.pid(pid), name)) }
+                    // A host with a thousand containers: listed a few namespaces at a time, not one by one.
+                    points += WatchPoint.all(in: others)
                 }
                 if let interface { points = points.filter { $0.interface == interface } }
                 guard !points.isEmpty else {

@@ -15,8 +15,10 @@ extension LXCDiag {
                 requests to the MAC that answered (a small one, and one as large as the source interface's \
                 MTU with DF set), and one echo request through the source's own stack (`stack`: its route, \
                 neighbour cache and netfilter take part, as for ping). The verdict is about that one: \
-                REACHABLE only when the source's own traffic is answered; the crafted frames localize. Meanwhile it captures with libpcap on every hop of the path, each inside its \
-                own namespace, with a kernel filter that passes only this run's frames. It prints, per hop, \
+                REACHABLE only when the source's own traffic is answered; the crafted frames localize. Meanwhile it captures every hop of the path: one packet socket per \
+                namespace on the path, which sees each interface there, with a kernel filter that passes only \
+                this run's frames (a bridge with a thousand ports costs one socket, and its quiet ports are \
+                counted in one line). It prints, per hop, \
                 which probe went by in which direction, the verdict, where a lost frame was last seen, and \
                 findings with a fix.
 

@@ -86,4 +86,25 @@ struct KernelSettingsReadingTests {
         let own = try NetfilterReader.read(in: .current)
         #expect(!own.hooks.contains { $0.table == "lxt" })
     }
+
+    @Test("a namespace without nftables tables is told so by netlink and reads as no hooks; many are read at once")
+    func netfilterPreCheck() throws {
+        let empty = try ScratchNamespace("n0")
+        defer { empty.tearDown() }
+        let filtered = try ScratchNamespace("n1")
+        defer { filtered.tearDown() }
+        try filtered.run(["nft", "add", "table", "inet", "lxt"])
+        try filtered.run([
+            "nft", "add", "chain", "inet", "lxt", "in", "{ type filter hook input priority 0; policy drop; }",
+        ])
+        #expect(try NftablesPresence.hasTables(in: .named(empty.name)) == false)
+        #expect(try NftablesPresence.hasTables(in: .named(filtered.name)) == true)
+        #expect(try NetfilterReader.read(in: .named(empty.name)).hooks.isEmpty)
+        let namespaces: [NetworkNamespace] = [.named(filtered.name), .named(empty.name), .named(filtered.name)]
+        let results = NetfilterReader.read(in: namespaces, maxConcurrent: 2)
+        #expect(results.count == 3)
+        #expect(try results[0].get().hooks(family: "inet", hook: "input").first?.policy == "drop")
+        #expect(try results[1].get().hooks.isEmpty)
+        #expect(try results[2].get() == results[0].get())
+    }
 }

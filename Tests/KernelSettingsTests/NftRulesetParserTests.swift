@@ -68,3 +68,24 @@ struct NftRulesetParserTests {
         #expect(error?.description.contains("nft") == true)
     }
 }
+
+@Suite("Whether a namespace has nftables tables, from an NFT_MSG_GETTABLE dump (recorded, no root)")
+struct NftablesPresenceTests {
+    private func recorded(_ name: String) throws -> [UInt8] {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures").appendingPathComponent(name)
+        return [UInt8](try Data(contentsOf: file))
+    }
+
+    // Recorded on kernel 6.18: an empty namespace answers NLMSG_DONE alone; one with `inet lxs` and `ip filter`
+    // answers two NFT_MSG_NEWTABLE messages, then NLMSG_DONE.
+    @Test("an empty namespace's dump has no table, so doctor starts no nft there")
+    func noTables() throws {
+        #expect(try NftablesPresence.hasTables(inRecordedReply: recorded("nft-gettable-none.bin")) == false)
+    }
+
+    @Test("a namespace with two tables has them")
+    func twoTables() throws {
+        #expect(try NftablesPresence.hasTables(inRecordedReply: recorded("nft-gettable-two.bin")) == true)
+    }
+}

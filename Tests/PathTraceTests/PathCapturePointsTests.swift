@@ -197,6 +197,9 @@ struct PathCapturePointsTests {
         #expect(points.filter { !$0.isSide }.last?.label == "ct1:eth0")
         #expect(points.filter { !$0.isSide }.last?.namespace == .pid(4242))
         #expect(points.filter(\.isSide).map(\.label) == ["ext:sw-em2", "host:veth-ct2"])
+        // Each side point names its bridge, so the trace can count a bridge's quiet ports in one line.
+        #expect(points.filter(\.isSide).map(\.bridge) == ["ext:sw0", "host:br0"])
+        #expect(points.filter { !$0.isSide }.allSatisfy { $0.bridge == nil })
     }
 
     @Test("a node the topology lacks is captured in the endpoint's namespace; unknown other nodes are skipped")

@@ -51,6 +51,37 @@ ssize_t CLinuxNet_packet_send(int fd, int ifindex, const void *frame, size_t len
 /// Receives one frame with its auxiliary data. The corresponding C function is `recvmsg`.
 ssize_t CLinuxNet_packet_recv(int fd, void *buffer, size_t capacity, CLinuxNet_packet_info *info);
 
+/// Attaches a classic BPF program (`count` instructions of 8 bytes: code, jt, jf, k) to a socket, so the kernel
+/// queues only the frames it accepts. The corresponding C function is `setsockopt(SO_ATTACH_FILTER)`.
+int CLinuxNet_attach_filter(int fd, const void *instructions, uint16_t count);
+
+/// Reads an interface's index and flags in the calling thread's namespace, without listing addresses.
+/// The corresponding C functions are `if_nametoindex` and `ioctl(SIOCGIFFLAGS)`.
+int CLinuxNet_interface_index_and_flags(const char *name, int *index, int *flags);
+
+/// A packet socket's receive ring (PACKET_RX_RING, TPACKET_V2) mapped into this process: the kernel writes each
+/// frame with its timestamp (taken when the frame passed, like libpcap's) and its interface into the next slot.
+typedef struct {
+    void *memory;
+    size_t size;
+    unsigned block_size;
+    unsigned frame_size;
+    unsigned frames_per_block;
+    unsigned frame_count;
+    unsigned next;
+} CLinuxNet_packet_ring;
+
+/// Sets up and maps a TPACKET_V2 receive ring of at least `bytes` for frames of up to `frame_bytes` captured
+/// bytes. The corresponding C functions are `setsockopt(PACKET_VERSION, PACKET_RX_RING)` and `mmap`.
+int CLinuxNet_packet_ring_setup(int fd, unsigned frame_bytes, size_t bytes, CLinuxNet_packet_ring *ring);
+
+/// Copies the next frame the kernel put in the ring into `buffer` and hands its slot back: the captured length,
+/// or -1 with errno EAGAIN when the next slot is empty.
+ssize_t CLinuxNet_packet_ring_next(CLinuxNet_packet_ring *ring, void *buffer, size_t capacity, CLinuxNet_packet_info *info);
+
+/// Unmaps the ring. The corresponding C function is `munmap`.
+void CLinuxNet_packet_ring_release(CLinuxNet_packet_ring *ring);
+
 /// Opens a raw IPv4 socket for ICMP that queues only echo replies (the kernel writes the IP header). The corresponding C function is
 /// `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)`.
 int CLinuxNet_icmp_socket(void);
