@@ -42,6 +42,7 @@ extension ProbeReport: Encodable {
         case answeredBy = "answered_by"
         case hops
         case sendError = "send_error"
+        case port
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -55,6 +56,7 @@ extension ProbeReport: Encodable {
         try container.encode(answeredBy, forKey: .answeredBy)
         try container.encode(hops, forKey: .hops)
         try container.encode(sendError, forKey: .sendError)
+        try container.encodeIfPresent(port, forKey: .port)
     }
 }
 

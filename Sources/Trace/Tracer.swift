@@ -53,7 +53,12 @@ package struct Tracer: Sendable {
             throw TraceError(.badPlan, "\(source.node):\(source.interface) has no IPv4 address to send from")
         }
         let largeSize = plan.options.largeProbeSize ?? facts.mtu
-        let echoes: [(ProbeKind, Int)] = [(.icmp, plan.options.smallProbeSize), (.icmpMTU, largeSize)]
+        let probes = ProbeCatalog.probes(
+            smallSize: plan.options.smallProbeSize,
+            largeSize: largeSize,
+            transports: plan.options.transports
+        )
+        let echoSizes = probes.compactMap { ($0 as? EchoProbe)?.size }
 
         // The neighbour entry and the kernel drop recorder are set up while the captures open.
         let side = SideQueries()
@@ -65,7 +70,7 @@ package struct Tracer: Sendable {
         }
         if plan.options.recordKernelDrops {
             let signature = DropSignature(
-                frameLengths: Set(echoes.map { $0.1 + EthernetFrame.headerLength }),
+                frameLengths: Set(echoSizes.map { $0 + EthernetFrame.headerLength }),
                 interfaces: Set(plan.hops.map(\.interface)),
                 ignoredReasons: KernelDrop.copyReasons
             )
@@ -80,7 +85,13 @@ package struct Tracer: Sendable {
             side.recorder?.stop()
         }
         let marker = plan.options.runMarker
-        let filterFrames = ProbeFrames(marker: marker, sourceMAC: .zero, sourceIP: sourceIP, targetIP: targetIP)
+        let filterFrames = ProbeFrames(
+            marker: marker,
+            sourceMAC: .zero,
+            sourceIP: sourceIP,
+            targetIP: targetIP,
+            probes: probes
+        )
         let captures = try CaptureSet.open(plan.hops, filter: filterFrames.captureFilter)
         let cleanup = TerminationCleanup.shared.register { captures.stopAll() }
         defer {
@@ -94,7 +105,8 @@ package struct Tracer: Sendable {
             marker: marker,
             sourceMAC: source.mac ?? facts.mac,
             sourceIP: sourceIP,
-            targetIP: targetIP
+            targetIP: targetIP,
+            probes: probes
         )
         let sourceHop =
             plan.hops.firstIndex { $0.namespace == source.namespace && $0.interface == source.interface } ?? 0
@@ -102,10 +114,13 @@ package struct Tracer: Sendable {
         captures.start { hop, frame in log.record(frame, at: hop) }
 
         let sender: PacketSocket
-        let stack: ICMPSocket
+        let stack: [(probe: any StackProbe, exchange: any StackExchange)]
         do {
             (sender, stack) = try withNetworkNamespace(source.namespace) {
-                (try PacketSocket(interface: source.interface), try ICMPSocket())
+                let sender = try PacketSocket(interface: source.interface)
+                var stack: [(probe: any StackProbe, exchange: any StackExchange)] = []
+                for case let probe as any StackProbe in probes { stack.append((probe, try probe.open(frames))) }
+                return (sender, stack)
             }
         } catch {
             throw TraceError(.sendFailed, "cannot send from \(source.node):\(source.interface): \(error)")
@@ -113,19 +128,17 @@ package struct Tracer: Sendable {
         let sequence = ProbeSequence(
             sender: sender,
             stack: stack,
+            crafted: probes.compactMap { $0 as? any CraftedProbe },
             source: source,
             frames: frames,
             log: log,
             timeoutNs: plan.options.lossTimeoutNs,
             arpGraceNs: plan.options.arpGraceNs
         )
-        let attempts = try sequence.run(
-            echoes: echoes,
-            stackSize: plan.options.smallProbeSize,
-            fallbackMAC: plan.target.mac ?? neighbour?.mac
-        )
-        // Let every capture thread read what its ring still holds.
-        usleep(UInt32(plan.options.drainNs / 1000))
+        let attempts = try sequence.run(fallbackMAC: plan.target.mac ?? neighbour?.mac)
+        // Every frame a capture point will see of this run has passed it by now (the answers reached the source,
+        // or the timeout passed): stop once each capture has handed over what its kernel socket took in.
+        captures.drain(deadlineNs: monotonicNanoseconds() + plan.options.drainNs)
         captures.stopAll()
         try captures.checkErrors()
         let hopCaptures = captures.hopCaptures
