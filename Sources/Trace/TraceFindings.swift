@@ -238,7 +238,7 @@ enum TraceFindings {
         let listing = first.kind.transport == "tcp" ? "ss -ltn" : "ss -lun"
         return [
             Finding(
-                code: "NOTHING_LISTENS",
+                code: "port-refused",
                 severity: .error,
                 location: HopName(node: target.node, interface: target.interface),
                 summary: "nothing listens on \(label) in \(target.node): it \(how)",
