@@ -46,7 +46,7 @@ package struct UDPProbe: CraftedProbe {
     /// quoted IPv4 header, 20 bytes without options, then the quoted UDP ports).
     static func filter(sourcePort: UInt16, port: UInt16) -> String {
         "(udp and ((src port \(sourcePort) and dst port \(port)) or (src port \(port) and dst port \(sourcePort))))"
-            + " or (icmp and icmp[0] = 3 and icmp[3] = 3 and icmp[28:2] = \(sourcePort) and icmp[30:2] = \(port))"
+            + " or (icmp and icmp[0] = 3 and icmp[1] = 3 and icmp[28:2] = \(sourcePort) and icmp[30:2] = \(port))"
     }
 
     static func classify(
