@@ -81,14 +81,28 @@ package enum DoctorInspection {
         let topology = try HostTopology.capture(targets)
         var problems = topology.problems
         var settings: [String: NodeSettings] = [:]
-        for snapshot in topology.namespaces {
-            guard let target = targets.first(where: { $0.name == snapshot.node.name }) else { continue }
-            var node = NodeSettings()
-            do { node.sysctls = try SysctlReader.read(in: target.namespace) } catch {
-                problems.append("\(target.name): sysctls unreadable: \(error)")
+        let read = topology.namespaces.compactMap { snapshot in targets.first { $0.name == snapshot.node.name } }
+        // Every namespace's sysctls and ruleset at once: each ruleset is an `nft` process (some 15 ms), so
+        // reading them one after another made a trace wait for all of them in a row.
+        let results = DedicatedThread.map(read.count * 2, name: "read settings") { index -> NodeSettings in
+            let target = read[index / 2]
+            var part = NodeSettings()
+            if index % 2 == 0 {
+                part.sysctls = try SysctlReader.read(in: target.namespace)
+            } else {
+                part.netfilter = try NetfilterReader.read(in: target.namespace)
             }
-            do { node.netfilter = try NetfilterReader.read(in: target.namespace) } catch {
-                problems.append("\(target.name): netfilter ruleset unreadable: \(error)")
+            return part
+        }
+        for (index, target) in read.enumerated() {
+            var node = NodeSettings()
+            switch results[index * 2] {
+            case .success(let part): node.sysctls = part.sysctls
+            case .failure(let error): problems.append("\(target.name): sysctls unreadable: \(error)")
+            }
+            switch results[index * 2 + 1] {
+            case .success(let part): node.netfilter = part.netfilter
+            case .failure(let error): problems.append("\(target.name): netfilter ruleset unreadable: \(error)")
             }
             settings[target.name] = node
         }

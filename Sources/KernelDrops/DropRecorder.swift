@@ -111,6 +111,20 @@ package final class DropRecorder: @unchecked Sendable {
         return drops
     }
 
+    /// Switches the instance off and reads what the kernel still holds, and returns every drop recorded; the
+    /// instance stays until `stop` removes it (removing takes tens of ms, which need not delay the result).
+    package func collect() -> [KernelDrop] {
+        teardownLock.withLock {
+            let (reader, instance) = lock.withLock {
+                defer { self.reader = nil }
+                return (self.reader, self.instance)
+            }
+            instance?.quiesce()
+            _ = reader?.stop()
+        }
+        return drops
+    }
+
     deinit { tearDown() }
 
     // MARK: setting up and tearing down

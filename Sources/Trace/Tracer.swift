@@ -82,7 +82,8 @@ package struct Tracer: Sendable {
         }
         defer {
             sideDone.wait()
-            side.recorder?.stop()
+            // On error the instance goes now; a finished run hands it to `KernelDropOutcome.store`.
+            if !side.recorderHandedOff { side.recorder?.stop() }
         }
         let marker = plan.options.runMarker
         let filterFrames = ProbeFrames(
@@ -146,6 +147,7 @@ package struct Tracer: Sendable {
         let kernel = KernelDropOutcome()
         let recorderDone = DispatchGroup()
         if let recorder = side.recorder {
+            side.recorderHandedOff = true
             recorderDone.enter()
             DedicatedThread.start(name: "trace drops stop") {
                 kernel.store(recorder)
@@ -181,10 +183,13 @@ package struct Tracer: Sendable {
 }
 
 /// Results of the work that runs beside the capture setup.
-/// Safe: each field is written by one thread before it leaves the group and read only after `wait()`.
+/// Safe: each field is written by one thread before it leaves the group and read only after `wait()`;
+/// `recorderHandedOff` is written and read by the running thread alone.
 private final class SideQueries: @unchecked Sendable {
     var neighbour: Result<CachedNeighbour?, any Error>?
     var recorder: DropRecorder?
+    /// Set by the running thread once the recorder's teardown belongs to `KernelDropOutcome.store`.
+    var recorderHandedOff = false
 }
 
 /// What the drop recorder gave: its drops, or why it could not record.
@@ -193,9 +198,12 @@ private final class KernelDropOutcome: @unchecked Sendable {
     var drops: [KernelDrop] = []
     var unavailable: String?
 
+    /// Takes the recorder's drops; its instance is removed on a thread of its own, which overlaps the rest of
+    /// the run (correlation, diagnosis, output) and which the process's exit waits for.
     func store(_ recorder: DropRecorder) {
         if case .unavailable(let error) = recorder.state { unavailable = "\(error)" }
-        drops = recorder.stop()
+        drops = recorder.collect()
+        ExitBarrier.start(name: "trace drops removal") { recorder.stop() }
     }
 }
 
