@@ -131,10 +131,10 @@ package final class DropRecorder: @unchecked Sendable {
 
     private func open(on fileSystem: TraceFileSystem, signature: DropSignature) throws(TracingError) {
         // tracefs is mode 0700: tell "not root" apart from "no such event" before looking for events.
-        if access(fileSystem.instancesDirectory, W_OK | X_OK) != 0 {
-            throw errno == ENOENT
+        do { try FileSystem.checkWritableDirectory(fileSystem.instancesDirectory) } catch {
+            throw error.code == ENOENT
                 ? TracingError(.failed, "\(fileSystem.instancesDirectory) is missing (kernel without instances)")
-                : TracingError.system("write to \(fileSystem.instancesDirectory)", code: errno)
+                : TracingError.system(error.operation, code: error.code)
         }
         for event in [Self.dropEvent] + PacketEvent.tracepoints.map({ "net/\($0.name)" })
         where !fileSystem.hasEvent(event) {
