@@ -1,4 +1,3 @@
-import Glibc
 internal import LinuxNet
 package import PacketCodec
 
@@ -104,15 +103,4 @@ package func announceAddress(
         }
     }
     return sent
-}
-
-private func sleepNanoseconds(_ nanoseconds: UInt64) {
-    let end = Nanoseconds.sum(monotonicNanoseconds(), nanoseconds)
-    while true {
-        let now = monotonicNanoseconds()
-        guard now < end else { return }
-        let remaining = end - now
-        var request = timespec(tv_sec: Int(remaining / 1_000_000_000), tv_nsec: Int(remaining % 1_000_000_000))
-        _ = nanosleep(&request, nil)
-    }
 }

@@ -239,6 +239,45 @@ ssize_t CLinuxNet_icmp_send(int fd, uint32_t destination, const void *message, s
     return sendto(fd, message, length, 0, (struct sockaddr *)&addr, sizeof(addr));
 }
 
+int CLinuxNet_inet_socket(int stream, uint16_t source_port) {
+    int fd = socket(AF_INET, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return fd;
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(source_port);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int CLinuxNet_inet_connect(int fd, uint32_t destination, uint16_t port) {
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = destination;
+    addr.sin_port = htons(port);
+    return connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+}
+
+int CLinuxNet_socket_error(int fd) {
+    int error = 0;
+    socklen_t length = sizeof(error);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0) return errno;
+    return error;
+}
+
+int CLinuxNet_poll_events(int fd, short events, int timeout_ms) {
+    struct pollfd set = { .fd = fd, .events = events, .revents = 0 };
+    int result = poll(&set, 1, timeout_ms);
+    if (result <= 0) return result;
+    return set.revents;
+}
+
 /// Waits up to `timeout_ms` for `fd` to become readable: 1 readable, 0 timeout, -1 error.
 int CLinuxNet_wait_readable(int fd, int wake_fd, int timeout_ms) {
     struct pollfd fds[2] = { { .fd = fd, .events = POLLIN }, { .fd = wake_fd, .events = POLLIN } };

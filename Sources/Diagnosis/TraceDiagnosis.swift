@@ -17,6 +17,7 @@ package enum TraceDiagnosis {
         findings += SourceRules.trace(facts)
         findings += MTURules.trace(facts)
         findings += MacvlanRules.trace(facts)
+        findings += ListenerRules.trace(facts)
         findings += VLANRules.findings(context)
         let pathNodes = Set(facts.pathHops.map(\.node) + [report.from.node, report.to.node])
         findings += HostRules.duplicateMACs(context, involving: pathNodes)
@@ -47,6 +48,7 @@ package enum TraceDiagnosis {
         "stale-neighbour": [.staleNeighbour],
         "stack-lost": [.staleNeighbour, .netfilterDrop, .noRoute, .rpFilterDrop],
         "mtu-mismatch": [.mtuMismatch],
+        "port-refused": [.nothingListens],
         "interface-down": [.linkDown],
         "arp-multiple-answers": [.arpFlux, .duplicateIP],
         "arp-answered-by-other": [.duplicateIP],

@@ -111,16 +111,30 @@ package final class DropRecorder: @unchecked Sendable {
         return drops
     }
 
+    /// Switches the instance off and reads what the kernel still holds, and returns every drop recorded; the
+    /// instance stays until `stop` removes it (removing takes tens of ms, which need not delay the result).
+    package func collect() -> [KernelDrop] {
+        teardownLock.withLock {
+            let (reader, instance) = lock.withLock {
+                defer { self.reader = nil }
+                return (self.reader, self.instance)
+            }
+            instance?.quiesce()
+            _ = reader?.stop()
+        }
+        return drops
+    }
+
     deinit { tearDown() }
 
     // MARK: setting up and tearing down
 
     private func open(on fileSystem: TraceFileSystem, signature: DropSignature) throws(TracingError) {
         // tracefs is mode 0700: tell "not root" apart from "no such event" before looking for events.
-        if access(fileSystem.instancesDirectory, W_OK | X_OK) != 0 {
-            throw errno == ENOENT
+        do { try FileSystem.checkWritableDirectory(fileSystem.instancesDirectory) } catch {
+            throw error.code == ENOENT
                 ? TracingError(.failed, "\(fileSystem.instancesDirectory) is missing (kernel without instances)")
-                : TracingError.system("write to \(fileSystem.instancesDirectory)", code: errno)
+                : TracingError.system(error.operation, code: error.code)
         }
         for event in [Self.dropEvent] + PacketEvent.tracepoints.map({ "net/\($0.name)" })
         where !fileSystem.hasEvent(event) {

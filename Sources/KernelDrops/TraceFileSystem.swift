@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LinuxNet
 
 /// Where tracefs is mounted, found in /proc/self/mounts or mounted by lxcdiag itself.
 package struct TraceFileSystem: Sendable, Hashable {
@@ -23,13 +24,11 @@ package struct TraceFileSystem: Sendable, Hashable {
             return TraceFileSystem(root: root)
         }
         guard mountIfNeeded else { throw TracingError(.notMounted, "tracefs is not mounted") }
-        let flags = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        if TracefsFiles.retrying({ mount("tracefs", defaultMountPoint, "tracefs", flags, nil) }) != 0 {
-            let code = errno
+        do { try FileSystem.mountPseudo("tracefs", at: defaultMountPoint) } catch {
             throw TracingError(
-                code == EPERM || code == EACCES ? .permissionDenied : .notMounted,
+                error.isPermissionDenied ? .permissionDenied : .notMounted,
                 "mount tracefs on \(defaultMountPoint)",
-                code: code
+                code: error.code
             )
         }
         return TraceFileSystem(root: defaultMountPoint)

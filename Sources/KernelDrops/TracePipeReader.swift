@@ -30,7 +30,7 @@ final class TracePipeReader: Sendable {
         onLine: @escaping @Sendable (Substring) -> Void
     ) throws(TracingError) {
         do { wake = try WakePipe() } catch { throw TracingError(.failed, "\(error)", code: error.code) }
-        let fd = try TracefsFiles.open("\(instance.path)/trace_pipe", flags: O_RDONLY | O_NONBLOCK)
+        let pipe = try TracefsFiles.open("\(instance.path)/trace_pipe", flags: O_RDONLY | O_NONBLOCK)
         let wake = wake
         let finished = finished
         DedicatedThread.start(name: "trace_pipe \(instance.name)") {
@@ -38,12 +38,12 @@ final class TracePipeReader: Sendable {
             var chunk = [UInt8](repeating: 0, count: 65_536)
             while true {
                 // Poll with a timeout as well: trace_pipe wakes pollers only once buffer_percent is reached.
-                let woken = ((try? wake.wait(for: fd, timeoutMilliseconds: 100)) ?? .woken) == .woken
+                let woken = ((try? wake.wait(for: pipe.rawValue, timeoutMilliseconds: 100)) ?? .woken) == .woken
                 if woken {
                     let deadline = monotonicNanoseconds() + Self.finalDrainNs
                     while monotonicNanoseconds() < deadline,
                         Self.drain(
-                            fd,
+                            pipe,
                             into: &pending,
                             chunk: &chunk,
                             upTo: Self.bytesPerRound,
@@ -53,10 +53,17 @@ final class TracePipeReader: Sendable {
                     {}
                     break
                 }
-                Self.drain(fd, into: &pending, chunk: &chunk, upTo: Self.bytesPerRound, admits: admits, onLine: onLine)
+                Self.drain(
+                    pipe,
+                    into: &pending,
+                    chunk: &chunk,
+                    upTo: Self.bytesPerRound,
+                    admits: admits,
+                    onLine: onLine
+                )
             }
             if !pending.isEmpty { onLine(Substring(String(decoding: pending, as: UTF8.self))) }
-            _ = Glibc.close(fd)
+            pipe.close()
             finished.signal()
         }
     }
@@ -75,7 +82,7 @@ final class TracePipeReader: Sendable {
     /// whether the pipe may hold more (the limit was reached before it ran empty).
     @discardableResult
     private static func drain(
-        _ fd: Int32,
+        _ pipe: FileDescriptor,
         into pending: inout [UInt8],
         chunk: inout [UInt8],
         upTo limit: Int,
@@ -84,10 +91,8 @@ final class TracePipeReader: Sendable {
     ) -> Bool {
         var read = 0
         while read < limit {
-            let count = chunk.withUnsafeMutableBytes { buffer in
-                TracefsFiles.retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
-            }
-            guard count > 0 else { return false }
+            // EAGAIN (nothing left for now) ends the round like end of file.
+            guard let count = try? pipe.read(into: &chunk, "read trace_pipe"), count > 0 else { return false }
             read += count
             pending.append(contentsOf: chunk[..<count])
             let used = pending.withUnsafeBufferPointer { bytes in

@@ -73,6 +73,9 @@ package struct Lab: Sendable {
             {
                 let current = try status()
                 if current.isComplete {
+                    if LabListener(configuration: configuration).runningPID == nil {
+                        try LabBuild(plan: plan).startListener(plan)
+                    }
                     try LabEndpoints.register(plan.endpoints, lab: configuration)
                     return UpResult(
                         outcome: .alreadyUp,
@@ -207,6 +210,7 @@ package struct Lab: Sendable {
     /// Tears down what `state` records. Missing pieces are skipped, so this also finishes a half-done removal.
     func remove(_ state: LabState) throws {
         var failures: [String] = []
+        LabListener(configuration: configuration).stop()
         if !state.containers.isEmpty {
             let defined = (try? LXCTool.definedContainers()) ?? Set(state.containers)
             let folder = try? LXCTool.containerFolder()

@@ -88,6 +88,7 @@ final class LabBuild: @unchecked Sendable {
             case .lxc:
                 try buildContainers()
             }
+            try perform("starting the lab listener in \(LabListener.container)") { try startListener(plan) }
         case .endpoints:
             try LabEndpoints.register(plan.endpoints, lab: configuration)
         }
@@ -132,6 +133,23 @@ final class LabBuild: @unchecked Sendable {
             }
         }
         if let first = failures.first { throw first }
+    }
+
+    /// Starts the lab's listener in ct1's namespace (a plain namespace, or the LXC container's).
+    func startListener(_ plan: LabPlan) throws {
+        let configuration = plan.configuration
+        let prefix: [String]
+        switch plan.backend {
+        case .namespaces:
+            prefix = ["ip", "netns", "exec", configuration.containerNamespace(LabListener.container)]
+        case .lxc:
+            let name = configuration.containerName(LabListener.container)
+            guard let pid = LXCTool.runningPID(name, in: configuration.hostNamespace) else {
+                throw LabError.stepFailed(step: "finding \(name)'s namespace", reason: "it does not run")
+            }
+            prefix = ["nsenter", "--net=/proc/\(pid)/ns/net"]
+        }
+        try LabListener(configuration: configuration).start(in: prefix)
     }
 
     @discardableResult

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 internal import LinuxNet
 
 /// Serialises `up` and `down` of one lab, across processes and threads: two `up`s racing for the same names
@@ -19,55 +18,57 @@ enum LabLock {
         let token = TerminationCleanup.shared.register { held.removeUnlessInUse(path, statePath: statePath) }
         defer { TerminationCleanup.shared.unregister(token) }
         let deadline = monotonicNanoseconds() + UInt64(timeoutSeconds * 1e9)
-        let fd = try acquire(path, name: lab.name, deadline: deadline)
-        held.hold(fd)
+        let file = try acquire(path, name: lab.name, deadline: deadline)
+        held.hold(file)
         defer {
-            if !FileManager.default.fileExists(atPath: statePath) { unlink(path) }
+            if !FileManager.default.fileExists(atPath: statePath) { try? FileSystem.removeFile(path) }
             held.release()
         }
         return try body()
     }
 
-    private static func acquire(_ path: String, name: String, deadline: UInt64) throws(LabError) -> Int32 {
+    private static func acquire(_ path: String, name: String, deadline: UInt64) throws(LabError) -> FileDescriptor {
         try? FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true
         )
         while true {
-            let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw LabError.stateFile(path: path, reason: String(cString: strerror(errno))) }
-            while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-                let code = errno
-                guard code == EWOULDBLOCK || code == EINTR, monotonicNanoseconds() < deadline else {
-                    close(fd)
-                    if code == EWOULDBLOCK || code == EINTR { throw LabError.busy(name) }
-                    throw LabError.stateFile(path: path, reason: "cannot lock: \(String(cString: strerror(code)))")
+            let file: FileDescriptor
+            do { file = try FileDescriptor.open(path, flags: O_CREAT | O_RDWR, mode: 0o644) } catch {
+                throw LabError.stateFile(path: path, reason: String(cString: strerror(error.code)))
+            }
+            while true {
+                let locked: Bool
+                do { locked = try file.lock(wait: false) } catch {
+                    throw LabError.stateFile(
+                        path: path,
+                        reason: "cannot lock: \(String(cString: strerror(error.code)))"
+                    )
                 }
+                if locked { break }
+                guard monotonicNanoseconds() < deadline else { throw LabError.busy(name) }
                 usleep(20_000)
             }
-            var held = stat()
-            var named = stat()
-            if fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev
-            {
-                return fd
+            // The holder before us may have removed the file: then lock the new one.
+            if let held = try? file.identity(), let named = try? FileSystem.identity(of: path), held == named {
+                return file
             }
-            close(fd)  // the holder before us removed the file: lock the new one
         }
     }
 }
 
 /// The descriptor that holds a lab's lock, shared with the signal thread.
-/// Safe to share: `fd` is only touched while holding `lock`.
+/// Safe to share: `file` is only touched while holding `lock`.
 private final class HeldLock: @unchecked Sendable {
     private let lock = NSLock()
-    private var fd: Int32 = -1
+    private var file: FileDescriptor?
 
-    func hold(_ descriptor: Int32) { lock.withLock { fd = descriptor } }
+    func hold(_ descriptor: FileDescriptor) { lock.withLock { file = descriptor } }
 
     func release() {
         lock.withLock {
-            close(fd)
-            fd = -1
+            file?.close()
+            file = nil
         }
     }
 
@@ -75,14 +76,12 @@ private final class HeldLock: @unchecked Sendable {
     /// this process's or nobody's; a file another process holds is left to it.
     func removeUnlessInUse(_ path: String, statePath: String) {
         guard !FileManager.default.fileExists(atPath: statePath) else { return }
-        let ours = lock.withLock { fd >= 0 }
+        let ours = lock.withLock { file != nil }
         if ours {
-            unlink(path)
+            try? FileSystem.removeFile(path)
             return
         }
-        let probe = open(path, O_RDWR | O_CLOEXEC)
-        guard probe >= 0 else { return }
-        defer { close(probe) }
-        if flock(probe, LOCK_EX | LOCK_NB) == 0 { unlink(path) }
+        guard let probe = try? FileDescriptor.open(path, flags: O_RDWR) else { return }
+        if (try? probe.lock(wait: false)) == true { try? FileSystem.removeFile(path) }
     }
 }

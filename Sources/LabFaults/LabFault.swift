@@ -15,6 +15,8 @@ package struct LabFault: Sendable {
     /// The endpoints a trace that shows the fault runs between, such as `ext` and `ct1`.
     package var traceFrom: String
     package var traceTo: String
+    /// What else the trace that shows the fault needs, such as `--tcp 443`.
+    package var traceArguments: [String]
     let plan: @Sendable (LabLayout) throws -> FaultActions
 
     init(
@@ -22,8 +24,10 @@ package struct LabFault: Sendable {
         _ summary: String,
         _ code: FindingCode,
         trace: (String, String) = ("ext", "ct1"),
+        traceArguments: [String] = [],
         plan: @escaping @Sendable (LabLayout) throws -> FaultActions
     ) {
+        self.traceArguments = traceArguments
         self.name = name
         self.summary = summary
         self.code = code

@@ -237,6 +237,60 @@ package enum LabFaultCatalogue {
                 fixCommands: [fdb + ["del", mac, "dev", "veth-ct2", "master"]]
             )
         },
+        LabFault(
+            "tcp-forward-drop",
+            "an nft bridge-family FORWARD rule on the host drops TCP \(LabListener.port) to ct1; ICMP passes",
+            .netfilterDrop,
+            traceArguments: ["--tcp", "\(LabListener.port)"]
+        ) { lab in
+            let nft = lab.inNamespace(lab.host, ["nft"])
+            let ct1 = lab.addressing.container(1)
+            return FaultActions(
+                breakCommands: [
+                    nft + ["add table bridge lxcdiag_fault_tcp"],
+                    nft + [
+                        "add chain bridge lxcdiag_fault_tcp forward { type filter hook forward priority 0; policy accept; }"
+                    ],
+                    nft + [
+                        "add rule bridge lxcdiag_fault_tcp forward ip daddr \(ct1) tcp dport \(LabListener.port) drop"
+                    ],
+                ],
+                fixCommands: [nft + ["delete table bridge lxcdiag_fault_tcp"]]
+            )
+        },
+        LabFault(
+            "udp-input-drop",
+            "an nft input rule inside ct1 drops UDP; ICMP and TCP pass",
+            .netfilterDrop,
+            traceArguments: ["--udp", "\(LabListener.port)"]
+        ) { lab in
+            let nft = try lab.inContainer("ct1", ["nft"])
+            return FaultActions(
+                breakCommands: [
+                    nft + ["add table inet lxcdiag_fault_udp"],
+                    nft + [
+                        "add chain inet lxcdiag_fault_udp input { type filter hook input priority 0; policy accept; }"
+                    ],
+                    nft + ["add rule inet lxcdiag_fault_udp input meta l4proto udp drop"],
+                ],
+                fixCommands: [nft + ["delete table inet lxcdiag_fault_udp"]]
+            )
+        },
+        LabFault(
+            "closed-port",
+            "the lab's listener in ct1 is stopped: nothing listens on TCP \(LabListener.port)",
+            .nothingListens,
+            traceArguments: ["--tcp", "\(LabListener.port)"]
+        ) { lab in
+            let listener = LabListener(configuration: LabConfiguration(name: lab.name))
+            guard let pid = listener.runningPID else {
+                throw LabFaultError("the lab's listener does not run (lxcdiag lab up --name \(lab.name) starts it)")
+            }
+            return FaultActions(
+                breakCommands: [["kill", "\(pid)"]],
+                fixCommands: [listener.startCommand(in: try lab.inContainer("ct1", []))]
+            )
+        },
     ]
 
     /// The fault called `name`.

@@ -31,4 +31,8 @@ package enum InterfaceName {
 
     /// Whether `name` can name an interface (`problem` is nil).
     package static func isValid(_ name: String) -> Bool { problem(name) == nil }
+
+    /// The index of interface `name` in the calling thread's network namespace, nil when there is none there.
+    /// The corresponding C function is `if_nametoindex`.
+    package static func index(of name: String) -> Int32? { try? Syscall.interfaceIndex(name) }
 }

@@ -99,6 +99,19 @@ enum Syscall {
     }
 }
 
+/// Sleeps `nanoseconds` on the monotonic clock, however often signals interrupt the sleep. The corresponding C
+/// function is `nanosleep`.
+package func sleepNanoseconds(_ nanoseconds: UInt64) {
+    let end = nanoseconds > UInt64.max - monotonicNanoseconds() ? UInt64.max : monotonicNanoseconds() + nanoseconds
+    while true {
+        let now = monotonicNanoseconds()
+        guard now < end else { return }
+        let remaining = end - now
+        var request = timespec(tv_sec: Int(remaining / 1_000_000_000), tv_nsec: Int(remaining % 1_000_000_000))
+        _ = nanosleep(&request, nil)
+    }
+}
+
 /// Monotonic time in nanoseconds, for deadlines and durations.
 package func monotonicNanoseconds() -> UInt64 { CLinuxNet_monotonic_ns() }
 

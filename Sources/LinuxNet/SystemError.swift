@@ -24,6 +24,9 @@ package struct SystemError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The errors that mean the interface or namespace does not exist (any more).
     package var isNoSuchDevice: Bool { code == ENODEV || code == ENXIO || code == ENOENT }
 
+    /// The error a connect reads when the kernel's ARP for the target failed: no answer, after the probe left.
+    package var isHostUnreachable: Bool { code == EHOSTUNREACH }
+
     package var description: String {
         "\(operation): \(String(cString: strerror(code)))"
     }

@@ -23,6 +23,7 @@ package enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
     case vlanMismatch = "VLAN_MISMATCH"
     case promiscRequired = "PROMISC_REQUIRED"
     case kernelDrop = "KERNEL_DROP"
+    case nothingListens = "NOTHING_LISTENS"
 
     /// How bad the cause is when a trace proves it: every code names something that loses frames, so all are
     /// errors except the ones that are a risk rather than a loss (doctor may lower others to warnings).
@@ -57,6 +58,7 @@ package enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .vlanMismatch: "a frame arrives with a VLAN tag no interface accepts, or without the one expected"
         case .promiscRequired: "an uplink enslaved to a bridge is not receiving frames for container MACs"
         case .kernelDrop: "the kernel dropped the frame for another reason"
+        case .nothingListens: "the target refused the port (TCP RST, ICMP port unreachable): nothing listens there"
         }
     }
 }

@@ -147,6 +147,24 @@ final class CaptureSet: @unchecked Sendable {
         }
     }
 
+    /// Waits until every capture has delivered each frame its kernel socket passed through the filter (pcap's
+    /// counters), or until `deadlineNs` (monotonic), checking every 200 microseconds.
+    ///
+    /// A frame is counted when the kernel queues it for the capture, synchronously as it crosses the interface,
+    /// so once the probes' answers reached the source the counters hold every frame of the run; only the
+    /// capture threads' reading lags.
+    func drain(deadlineNs: UInt64) {
+        let open = captures.compactMap { $0 }
+        while monotonicNanoseconds() < deadlineNs {
+            let pending = open.contains { capture in
+                let counters = capture.statistics
+                return capture.frames.count < Int(counters.received) - Int(counters.dropped)
+            }
+            if !pending { return }
+            usleep(200)
+        }
+    }
+
     /// Stops every capture loop; safe to call more than once and from the Ctrl-C handler.
     func stopAll() {
         for capture in captures { capture?.stop() }

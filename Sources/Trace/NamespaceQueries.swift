@@ -1,5 +1,4 @@
 internal import Foundation
-import Glibc
 package import LinuxNet
 import Netlink
 package import PacketCodec
@@ -50,8 +49,7 @@ package struct NamespaceQueries: Sendable {
         },
         neighbour: { namespace, interface, ip in
             try withNetworkNamespace(namespace) {
-                let index = Int32(bitPattern: if_nametoindex(interface))
-                guard index != 0 else {
+                guard let index = InterfaceName.index(of: interface) else {
                     throw TraceError(.interfaceGone, "no interface \(interface) in \(namespace)")
                 }
                 let messages = try NetlinkSocket().dump(.neighbours).neighbours()

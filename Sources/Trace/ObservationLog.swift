@@ -27,7 +27,8 @@ final class ObservationLog: @unchecked Sendable {
             direction: probeFrame.direction,
             timestampNs: frame.timestampNs,
             answeredBy: probeFrame.answeredBy,
-            destination: probeFrame.ethernet.destination
+            destination: probeFrame.ethernet.destination,
+            refused: probeFrame.refused
         )
         condition.lock()
         observations.append(observation)
@@ -39,10 +40,11 @@ final class ObservationLog: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Notes that the source's own socket received the stack probe's reply at `timestampNs` (realtime).
-    func recordStackAnswer(at timestampNs: UInt64) {
+    /// Notes that the source's own socket received the answer to the stack probe `probe` at `timestampNs`
+    /// (realtime).
+    func recordStackAnswer(_ probe: ProbeKind, at timestampNs: UInt64) {
         condition.lock()
-        repliesAtSource[.stack, default: []].append(timestampNs)
+        repliesAtSource[probe, default: []].append(timestampNs)
         condition.broadcast()
         condition.unlock()
     }

@@ -1,30 +1,42 @@
 package import PacketCodec
 
-/// The probes of a trace: three crafted frames sent on the source's interface, and one echo request sent
-/// through the source namespace's own stack.
-package enum ProbeKind: String, Sendable, Hashable, Codable, CaseIterable {
+/// The name of one probe of a trace, as reports give it: `arp`, `icmp`, `icmp-mtu`, `stack`, `tcp`, `tcp-stack`,
+/// `udp`, `udp-stack`. What a probe does is its `TraceProbe` type's; the name only identifies it.
+///
+/// A probe sent through the source's own stack is named `stack` or ends in `-stack`; every other is crafted.
+package struct ProbeKind: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    package var rawValue: String
+
+    package init(rawValue: String) { self.rawValue = rawValue }
+
     /// An ARP request for the target's address, broadcast.
-    case arp
+    package static let arp = ProbeKind(rawValue: "arp")
     /// A small ICMP echo request to the MAC that answered the ARP.
-    case icmp
+    package static let icmp = ProbeKind(rawValue: "icmp")
     /// An ICMP echo request as large as the sender interface's MTU, with DF set.
-    case icmpMTU = "icmp-mtu"
+    package static let icmpMTU = ProbeKind(rawValue: "icmp-mtu")
     /// A small ICMP echo request sent through the source namespace's kernel (a raw IP socket, as `ping`
     /// does): its route lookup, neighbour cache, OUTPUT hook and, for the reply, rp_filter and INPUT hook.
-    case stack
-
-    /// The ICMP sequence number the probe carries (ARP has none).
-    var sequence: UInt16 {
-        switch self {
-        case .arp: 0
-        case .icmp: 1
-        case .icmpMTU: 2
-        case .stack: 3
-        }
-    }
+    package static let stack = ProbeKind(rawValue: "stack")
+    /// A crafted TCP SYN to the probed port.
+    package static let tcp = ProbeKind(rawValue: "tcp")
+    /// A TCP connect to the probed port through the source's own stack.
+    package static let tcpStack = ProbeKind(rawValue: "tcp-stack")
+    /// A crafted UDP datagram to the probed port.
+    package static let udp = ProbeKind(rawValue: "udp")
+    /// A UDP datagram to the probed port through the source's own stack (a connected socket).
+    package static let udpStack = ProbeKind(rawValue: "udp-stack")
 
     /// Whether lxcdiag wrote the whole frame itself (the source's stack took no part).
-    package var isCrafted: Bool { self != .stack }
+    package var isCrafted: Bool { rawValue != "stack" && !rawValue.hasSuffix("-stack") }
+
+    /// The protocol the probe speaks, its name without `-stack`: `tcp` for `tcp-stack`, `icmp` for `stack`.
+    package var transport: String {
+        if rawValue == "stack" || rawValue == "icmp-mtu" { return "icmp" }
+        return rawValue.hasSuffix("-stack") ? String(rawValue.dropLast("-stack".count)) : rawValue
+    }
+
+    package var description: String { rawValue }
 }
 
 /// Which way a probe frame travels: the request from source to target, or the reply back.
@@ -65,7 +77,8 @@ package struct RunMarker: Sendable, Hashable {
     }
 }
 
-/// Builds this run's probe frames, the kernel filter that passes only them, and recognises them in captures.
+/// One run's identity and both ends, and the probes it sends: builds their frames, the kernel filter that
+/// passes only them, and recognises them in captures (each probe matches its own).
 package struct ProbeFrames: Sendable {
     /// Offset of the nonce in the ARP request: right after the 14-byte Ethernet header and 28-byte ARP body,
     /// in the padding up to the 60-byte minimum frame.
@@ -76,32 +89,25 @@ package struct ProbeFrames: Sendable {
     package var sourceMAC: MACAddress
     package var sourceIP: IPv4Address
     package var targetIP: IPv4Address
+    /// The probes of the run, in the order they are reported.
+    package var probes: [any TraceProbe]
 
-    package init(marker: RunMarker, sourceMAC: MACAddress, sourceIP: IPv4Address, targetIP: IPv4Address) {
+    package init(
+        marker: RunMarker,
+        sourceMAC: MACAddress,
+        sourceIP: IPv4Address,
+        targetIP: IPv4Address,
+        probes: [any TraceProbe] = ProbeCatalog.standard
+    ) {
         self.marker = marker
         self.sourceMAC = sourceMAC
         self.sourceIP = sourceIP
         self.targetIP = targetIP
+        self.probes = probes
     }
 
     /// The broadcast ARP request for the target, with the nonce in its padding.
-    package func arpRequest() -> [UInt8] {
-        let arp = ARPPacket(
-            operation: .request,
-            senderMAC: sourceMAC,
-            senderIP: sourceIP,
-            targetMAC: .zero,
-            targetIP: targetIP
-        )
-        var bytes = EthernetFrame(
-            destination: .broadcast,
-            source: sourceMAC,
-            etherType: EtherType.arp,
-            payload: arp.encoded()
-        ).encoded()
-        bytes.replaceSubrange(Self.arpNonceOffset..<Self.arpNonceOffset + 4, with: marker.nonceBytes)
-        return bytes
-    }
+    package func arpRequest() -> [UInt8] { ARPProbe().request(self) }
 
     /// The ICMP echo request (header and payload, no IPv4 header) of `probe` for an IPv4 total length of
     /// `size`: this run's identifier, the probe's sequence number, the nonce first in the payload. The stack
@@ -113,7 +119,7 @@ package struct ProbeFrames: Sendable {
         return ICMPMessage(
             type: ICMPMessage.echoRequest,
             identifier: marker.identifier,
-            sequence: probe.sequence,
+            sequence: EchoProbe.sequence(of: probe),
             payload: marker.nonceBytes + Self.payloadTag + fill
         ).encoded()
     }
@@ -125,82 +131,82 @@ package struct ProbeFrames: Sendable {
             ip.source == targetIP, let icmp = try? ICMPMessage(decoding: ip.payload)
         else { return false }
         return icmp.type == ICMPMessage.echoReply && icmp.identifier == marker.identifier
-            && icmp.sequence == probe.sequence && icmp.payload.starts(with: marker.nonceBytes)
+            && icmp.sequence == EchoProbe.sequence(of: probe) && icmp.payload.starts(with: marker.nonceBytes)
     }
 
     /// An ICMP echo request to `destinationMAC` whose IPv4 total length is `size`, DF set.
     package func echoRequest(_ probe: ProbeKind, size: Int, destinationMAC: MACAddress) -> [UInt8] {
+        ipFrame(
+            protocolNumber: IPv4Packet.protocolICMP,
+            payload: echoMessage(probe, size: size),
+            identification: marker.identifier &+ EchoProbe.sequence(of: probe),
+            to: destinationMAC
+        )
+    }
+
+    /// An IPv4 frame from the source to the target, DF set.
+    func ipFrame(
+        protocolNumber: UInt8,
+        payload: [UInt8],
+        identification: UInt16,
+        to destination: MACAddress
+    )
+        -> [UInt8]
+    {
         let ip = IPv4Packet(
             source: sourceIP,
             destination: targetIP,
-            protocolNumber: IPv4Packet.protocolICMP,
-            payload: echoMessage(probe, size: size),
-            identification: marker.identifier &+ probe.sequence,
+            protocolNumber: protocolNumber,
+            payload: payload,
+            identification: identification,
             dontFragment: true
         )
         return EthernetFrame(
-            destination: destinationMAC,
+            destination: destination,
             source: sourceMAC,
             etherType: EtherType.ipv4,
             payload: ip.encoded()
-        ).encoded()
+        )
+        .encoded()
     }
 
-    /// A tcpdump-syntax filter passing only this run's frames, tagged or not: the marked ARP request, ARP
-    /// replies from the target to the source, and echo requests and replies with this run's id and nonce.
+    /// A tcpdump-syntax filter passing only this run's frames, tagged or not: each probe's own part (the
+    /// marked ARP request, ARP replies from the target to the source, echo requests and replies with this
+    /// run's id and nonce, the transport probes' port pairs).
     package var captureFilter: String {
-        let source = hexWord(sourceIP.value)
-        let target = hexWord(targetIP.value)
-        let arpRequest = "(arp[6:2] = 1 and arp[14:4] = \(source) and arp[24:4] = \(target))"
-        let arpReply = "(arp[6:2] = 2 and arp[14:4] = \(target) and arp[24:4] = \(source))"
-        let echo = "(icmp and icmp[4:2] = \(marker.identifier) and icmp[8:4] = \(hexWord(marker.nonce)))"
-        // The ARP nonce sits in the padding, which the filter reads by Ethernet offset (untagged frames only;
-        // a tagged request is matched by its addresses alone).
-        let untagged =
-            "(\(arpRequest) and ether[\(Self.arpNonceOffset):4] = \(hexWord(marker.nonce))) or \(arpReply) or \(echo)"
-        let tagged = "\(arpRequest) or \(arpReply) or \(echo)"
-        return "(\(untagged)) or (vlan and (\(tagged)))"
+        var untagged: [String] = []
+        var tagged: [String] = []
+        for probe in probes {
+            let own = probe.captureFilter(self, tagged: false)
+            if !untagged.contains(own) { untagged.append(own) }
+            let inTag = probe.captureFilter(self, tagged: true)
+            if !tagged.contains(inTag) { tagged.append(inTag) }
+        }
+        return "(\(untagged.joined(separator: " or "))) or (vlan and (\(tagged.joined(separator: " or "))))"
     }
 
     /// What a captured frame is to this run, or nil when it is not one of its probe frames.
     package func classify(_ bytes: [UInt8]) -> ProbeFrame? {
         guard let ethernet = try? EthernetFrame(decoding: bytes) else { return nil }
-        switch ethernet.etherType {
-        case EtherType.arp:
-            guard let arp = try? ARPPacket(decoding: ethernet.payload) else { return nil }
-            if arp.operation == .request, arp.senderIP == sourceIP, arp.targetIP == targetIP {
-                // Untagged requests carry the nonce in the padding; without it, another run's request.
-                let offset = Self.arpNonceOffset - EthernetFrame.headerLength
-                let padding = Array(ethernet.payload.dropFirst(offset).prefix(4))
-                if ethernet.vlanTags.isEmpty, padding != marker.nonceBytes { return nil }
-                return ProbeFrame(probe: .arp, direction: .request, ethernet: ethernet, answeredBy: nil)
-            }
-            if arp.operation == .reply, arp.senderIP == targetIP, arp.targetIP == sourceIP {
-                return ProbeFrame(probe: .arp, direction: .reply, ethernet: ethernet, answeredBy: arp.senderMAC)
-            }
-            return nil
-        case EtherType.ipv4:
-            guard let ip = try? IPv4Packet(decoding: ethernet.payload), ip.protocolNumber == IPv4Packet.protocolICMP,
-                let icmp = try? ICMPMessage(decoding: ip.payload), icmp.identifier == marker.identifier,
-                icmp.payload.starts(with: marker.nonceBytes)
-            else { return nil }
-            guard let probe = ProbeKind.allCases.first(where: { $0 != .arp && $0.sequence == icmp.sequence }) else {
-                return nil
-            }
-            if icmp.type == ICMPMessage.echoRequest, ip.source == sourceIP, ip.destination == targetIP {
-                return ProbeFrame(probe: probe, direction: .request, ethernet: ethernet, answeredBy: nil)
-            }
-            if icmp.type == ICMPMessage.echoReply, ip.source == targetIP, ip.destination == sourceIP {
-                return ProbeFrame(probe: probe, direction: .reply, ethernet: ethernet, answeredBy: ethernet.source)
-            }
-            return nil
-        default:
-            return nil
+        for probe in probes {
+            if let frame = probe.classify(ethernet, self) { return frame }
         }
+        return nil
     }
 
-    private func hexWord(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
-    private func hexWord(_ value: UInt16) -> String { "0x" + String(value, radix: 16) }
+    /// The IPv4 packet of `ethernet` between the two ends with `protocolNumber`, and whether it is a request
+    /// (source to target) or a reply.
+    func ipPacket(_ ethernet: EthernetFrame, protocolNumber: UInt8) -> (IPv4Packet, ProbeDirection)? {
+        guard ethernet.etherType == EtherType.ipv4, let ip = try? IPv4Packet(decoding: ethernet.payload),
+            ip.protocolNumber == protocolNumber
+        else { return nil }
+        if ip.source == sourceIP, ip.destination == targetIP { return (ip, .request) }
+        if ip.source == targetIP, ip.destination == sourceIP { return (ip, .reply) }
+        return nil
+    }
+
+    static func hexWord(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+    static func hexWord(_ value: UInt16) -> String { "0x" + String(value, radix: 16) }
 }
 
 /// One of this run's probe frames as a capture saw it.
@@ -210,4 +216,20 @@ package struct ProbeFrame: Sendable, Hashable {
     package var ethernet: EthernetFrame
     /// For replies: the MAC that answered (the ARP sender hardware address, or the echo reply's source MAC).
     package var answeredBy: MACAddress?
+    /// For replies: the answer says nothing listens there (a TCP RST, an ICMP port unreachable).
+    package var refused = false
+
+    package init(
+        probe: ProbeKind,
+        direction: ProbeDirection,
+        ethernet: EthernetFrame,
+        answeredBy: MACAddress?,
+        refused: Bool = false
+    ) {
+        self.probe = probe
+        self.direction = direction
+        self.ethernet = ethernet
+        self.answeredBy = answeredBy
+        self.refused = refused
+    }
 }

@@ -1,32 +1,32 @@
-import Dispatch
+import Foundation
 internal import LinuxNet
 internal import NetworkModel
 internal import PacketCodec
 
-/// Sends one run's probes in order and waits for their replies: the ARP request, then both echo requests to
-/// the MAC that answered, and beside them one echo request through the source's own stack.
+/// Sends one run's probes in order and waits for their answers: the ARP request, then every crafted probe to
+/// the MAC that answered, and beside them every stack probe through the source's own stack.
 struct ProbeSequence {
     var sender: PacketSocket
-    /// The raw ICMP socket opened in the source's namespace, for the stack probe.
-    var stack: ICMPSocket
+    /// The stack probes with their sockets, opened in the source's namespace.
+    var stack: [(probe: any StackProbe, exchange: any StackExchange)]
+    var crafted: [any CraftedProbe]
     var source: ResolvedEndpoint
     var frames: ProbeFrames
     var log: ObservationLog
     var timeoutNs: UInt64
     var arpGraceNs: UInt64
 
-    /// Sends the probes and returns what was sent; returns when every reply reached the source or a lost
-    /// probe's timeout passed.
+    /// Sends the probes and returns what was sent (ARP, the crafted ones, the stack ones, in that order);
+    /// returns when every answer reached the source or a lost probe's timeout passed.
     ///
     /// A working path answers ARP within microseconds. When it has not after `arpGraceNs` and the target's
-    /// MAC is known anyway (`fallbackMAC`), the echo requests leave at once, so a dropping path costs one
-    /// timeout, not two; the ARP answer is still awaited until the echoes' deadline.
+    /// MAC is known anyway (`fallbackMAC`), the crafted probes leave at once, so a dropping path costs one
+    /// timeout, not two; the ARP answer is still awaited until the others' deadline.
     ///
-    /// The stack probe leaves after the crafted ARP was answered or given up on, so the answer to the crafted
+    /// The stack probes leave after the crafted ARP was answered or given up on, so the answer to the crafted
     /// request cannot resolve the kernel's own neighbour entry for it (the kernel ignores an ARP reply it has
     /// no entry for); the kernel resolves the target itself, as it would for `ping`.
-    func run(echoes: [(ProbeKind, Int)], stackSize: Int, fallbackMAC: MACAddress?) throws(TraceError) -> [ProbeAttempt]
-    {
+    func run(fallbackMAC: MACAddress?) throws(TraceError) -> [ProbeAttempt] {
         let arpSent = try send(frames.arpRequest())
         var attempts = [ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent, destination: .broadcast)]
         let arpDeadline = monotonicNanoseconds() + timeoutNs
@@ -36,23 +36,33 @@ struct ProbeSequence {
             arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: arpDeadline)
         }
         let destination = log.firstARPAnswer(since: arpSent) ?? fallbackMAC
-        let stackProbe = StackProbe(socket: stack, frames: frames, size: stackSize, log: log)
-        stackProbe.start(timeoutNs: timeoutNs)
+        let running = RunningStackProbes(stack, log: log)
+        running.start(timeoutNs: timeoutNs)
         if let destination {
-            for (kind, size) in echoes {
+            for probe in crafted {
                 let sentAt: UInt64
-                do { sentAt = try send(frames.echoRequest(kind, size: size, destinationMAC: destination)) } catch {
-                    _ = stackProbe.finish()
+                do { sentAt = try send(probe.frame(frames, to: destination)) } catch {
+                    _ = running.finish()
                     throw error
                 }
-                attempts.append(ProbeAttempt(kind: kind, size: size, sentAtNs: sentAt, destination: destination))
+                attempts.append(
+                    ProbeAttempt(
+                        kind: probe.kind,
+                        size: probe.size,
+                        sentAtNs: sentAt,
+                        destination: destination,
+                        port: probe.port
+                    )
+                )
             }
-            let awaited = echoes.map(\.0) + (arpAnswered ? [] : [.arp]) + [.stack]
+            let awaited = crafted.map(\.kind) + (arpAnswered ? [] : [.arp]) + stack.map(\.probe.kind)
             _ = log.waitForReplies(awaited, since: arpSent, deadlineNs: monotonicNanoseconds() + timeoutNs)
         } else {
-            attempts += echoes.map { ProbeAttempt(kind: $0.0, size: $0.1, sentAtNs: nil, destination: nil) }
+            attempts += crafted.map {
+                ProbeAttempt(kind: $0.kind, size: $0.size, sentAtNs: nil, destination: nil, port: $0.port)
+            }
         }
-        return attempts + [stackProbe.finish()]
+        return attempts + running.finish()
     }
 
     /// Sends one frame and returns the realtime ns it left at (the clock libpcap stamps captures with).
@@ -65,52 +75,48 @@ struct ProbeSequence {
     }
 }
 
-/// The echo request through the source's own stack, and the thread that waits for its reply on the socket.
-/// Safe: `attempt` is written before the receiving thread starts and read after it left `done`.
-private final class StackProbe: @unchecked Sendable {
-    let socket: ICMPSocket
-    let frames: ProbeFrames
-    let size: Int
+/// The stack probes, each waiting for its answer on its own thread.
+/// Safe: `outcomes` is only touched under `lock`; `finish` reads it after every thread left `done`.
+private final class RunningStackProbes: @unchecked Sendable {
+    let probes: [(probe: any StackProbe, exchange: any StackExchange)]
     let log: ObservationLog
-    private var attempt: ProbeAttempt
+    private var outcomes: [StackOutcome?]
     private let done = DispatchGroup()
+    private let lock = NSLock()
 
-    init(socket: ICMPSocket, frames: ProbeFrames, size: Int, log: ObservationLog) {
-        self.socket = socket
-        self.frames = frames
-        self.size = size
+    init(_ probes: [(probe: any StackProbe, exchange: any StackExchange)], log: ObservationLog) {
+        self.probes = probes
         self.log = log
-        attempt = ProbeAttempt(kind: .stack, size: size, sentAtNs: nil)
+        outcomes = Array(repeating: nil, count: probes.count)
     }
 
-    /// Sends the request and, when the kernel took it, waits up to `timeoutNs` on its own thread for the reply.
+    /// Sends every stack probe, each on its own thread, which waits up to `timeoutNs` for the answer.
     func start(timeoutNs: UInt64) {
-        let sentAt = realtimeNanoseconds()
-        do {
-            try socket.send(frames.echoMessage(.stack, size: size), to: frames.targetIP.value)
-        } catch {
-            // The kernel refused it outright: no route (ENETUNREACH), an OUTPUT rule (EPERM), ...
-            attempt.sendError = "\(error)"
-            return
-        }
-        attempt.sentAtNs = sentAt
         let deadline = monotonicNanoseconds() + timeoutNs
-        done.enter()
-        DedicatedThread.start(name: "trace stack probe") { [self] in
-            defer { done.leave() }
-            while let datagram = try? socket.receive(deadlineNs: deadline) {
-                if frames.isEchoReply(datagram.bytes, to: .stack) {
-                    attempt.answeredAtNs = datagram.receivedAtNs
-                    log.recordStackAnswer(at: datagram.receivedAtNs)
-                    return
-                }
+        for index in probes.indices {
+            done.enter()
+            DedicatedThread.start(name: "trace \(probes[index].probe.kind) probe") { [self] in
+                defer { done.leave() }
+                let outcome = probes[index].exchange.run(deadlineNs: deadline)
+                lock.withLock { outcomes[index] = outcome }
+                if let answered = outcome.answeredAtNs { log.recordStackAnswer(probes[index].probe.kind, at: answered) }
             }
         }
     }
 
-    /// The attempt, once the receiving thread has its reply or gave up.
-    func finish() -> ProbeAttempt {
+    /// The attempts, once every thread has its answer or gave up.
+    func finish() -> [ProbeAttempt] {
         done.wait()
-        return attempt
+        return zip(probes, lock.withLock { outcomes }).map { entry, outcome in
+            ProbeAttempt(
+                kind: entry.probe.kind,
+                size: entry.probe.size,
+                sentAtNs: outcome?.sentAtNs,
+                answeredAtNs: outcome?.answeredAtNs,
+                sendError: outcome?.sendError,
+                refused: outcome?.refused ?? false,
+                port: entry.probe.port
+            )
+        }
     }
 }

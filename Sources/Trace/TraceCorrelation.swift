@@ -45,8 +45,8 @@ package enum TraceCorrelation {
         targetMAC: MACAddress? = nil,
         targetIgnoresARP: Bool = false
     ) -> Verdict {
-        let stack = probes.first { $0.kind == .stack }
-        if let stack, stack.result != .answered { return .unreachable }
+        let stack = probes.filter { !$0.kind.isCrafted }
+        if stack.contains(where: { !$0.result.gotAnswer }) { return .unreachable }
         if let arp = probes.first(where: { $0.kind == .arp }), arp.result == .lost {
             let usable =
                 neighbour.map {
@@ -54,9 +54,9 @@ package enum TraceCorrelation {
                 } ?? false
             if !usable { return .unreachable }
         }
-        if probes.allSatisfy({ $0.result == .answered }) { return .reachable }
+        if probes.allSatisfy(\.result.gotAnswer) { return .reachable }
         let echoes = probes.filter { $0.kind == .icmp || $0.kind == .icmpMTU }
-        if stack == nil, !echoes.contains(where: { $0.result == .answered }) { return .unreachable }
+        if stack.isEmpty, !echoes.contains(where: { $0.result == .answered }) { return .unreachable }
         return .degraded
     }
 
@@ -93,6 +93,8 @@ package enum TraceCorrelation {
         // interface and then dropped by its stack (rp_filter, INPUT) is not an answer.
         let answered =
             attempt.sentAtNs != nil && (attempt.kind.isCrafted ? !replies.isEmpty : attempt.answeredAtNs != nil)
+        // A refusal (RST, port unreachable) is the answer when it is the first to reach the source.
+        let refused = answered && (attempt.kind.isCrafted ? replies.first?.refused == true : attempt.refused)
         // Kernel timestamps on the source's interface when it captured both; the stack probe falls back on the
         // socket's send and receive times (which include the kernel's ARP and a thread's wake-up).
         let rtt: UInt64?
@@ -116,11 +118,12 @@ package enum TraceCorrelation {
             size: attempt.size,
             sent: attempt.sentAtNs != nil,
             sentTo: sentTo,
-            result: answered ? .answered : .lost,
+            result: refused ? .refused : answered ? .answered : .lost,
             rttNs: rtt,
             answeredBy: answeredBy,
             hops: hops,
-            sendError: attempt.sendError
+            sendError: attempt.sendError,
+            port: attempt.port
         )
     }
 

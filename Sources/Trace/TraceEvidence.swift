@@ -15,6 +15,8 @@ package struct HopObservation: Sendable, Hashable {
     package var answeredBy: MACAddress?
     /// The frame's destination MAC (for the stack probe's request: where the source's kernel sent it).
     package var destination: MACAddress?
+    /// For replies: the answer says nothing listens (a TCP RST, an ICMP port unreachable).
+    package var refused: Bool
 
     package init(
         hop: Int,
@@ -22,7 +24,8 @@ package struct HopObservation: Sendable, Hashable {
         direction: ProbeDirection,
         timestampNs: UInt64,
         answeredBy: MACAddress?,
-        destination: MACAddress? = nil
+        destination: MACAddress? = nil,
+        refused: Bool = false
     ) {
         self.hop = hop
         self.probe = probe
@@ -30,6 +33,7 @@ package struct HopObservation: Sendable, Hashable {
         self.timestampNs = timestampNs
         self.answeredBy = answeredBy
         self.destination = destination
+        self.refused = refused
     }
 }
 
@@ -47,6 +51,10 @@ package struct ProbeAttempt: Sendable, Hashable {
     package var answeredAtNs: UInt64?
     /// For the stack probe: why the source's kernel refused to send it (`sendto`'s error), if it did.
     package var sendError: String?
+    /// For a stack probe: its socket read that nothing listens (ECONNREFUSED).
+    package var refused: Bool
+    /// The TCP or UDP port of a transport probe.
+    package var port: UInt16?
 
     package init(
         kind: ProbeKind,
@@ -54,8 +62,12 @@ package struct ProbeAttempt: Sendable, Hashable {
         sentAtNs: UInt64?,
         destination: MACAddress? = nil,
         answeredAtNs: UInt64? = nil,
-        sendError: String? = nil
+        sendError: String? = nil,
+        refused: Bool = false,
+        port: UInt16? = nil
     ) {
+        self.refused = refused
+        self.port = port
         self.kind = kind
         self.size = size
         self.sentAtNs = sentAtNs

@@ -80,6 +80,7 @@ enum TraceFindings {
         }
         findings += sidePointFindings(evidence: evidence, probes: probes)
         findings += lossFindings(evidence: evidence, probes: probes, drop: drop)
+        findings += refusals(evidence: evidence, probes: probes)
         return findings.sorted { $0.severity > $1.severity }
     }
 
@@ -161,7 +162,7 @@ enum TraceFindings {
             )
             return findings
         }
-        if drop.probe == .stack, let stack = probes.first(where: { $0.kind == .stack }) {
+        if !drop.probe.isCrafted, let stack = probes.first(where: { $0.kind == drop.probe }) {
             findings.append(stackLost(stack, drop: drop, evidence: evidence, probes: probes))
             return findings
         }
@@ -194,12 +195,16 @@ enum TraceFindings {
             )
         }
         let missing = drop.firstMissing.map { "\($0)" } ?? "?"
+        // A port probe lost while the echo requests pass: the filter drops that port, not the path.
+        let echoPasses = probes.first { $0.kind == .icmp }?.result == .answered
+        let portLabel = lost.flatMap { probe in probe.port.map { "\(probe.kind.transport.uppercased()) \($0)" } }
+        let prefix = portLabel.map { echoPasses ? "ICMP passes but \($0) is dropped: " : "\($0) is dropped: " } ?? ""
         findings.append(
             Finding(
                 code: "dropped-between",
                 severity: .error,
                 location: stop,
-                summary: "the \(drop.trail)",
+                summary: "\(prefix)the \(drop.trail)",
                 evidence: (lost.map { probe in
                     // A bridge device is listed when it saw the frame (the trail may end there) or when it
                     // should have (the flooded ARP request); its silence about unicast is no evidence.
@@ -222,6 +227,28 @@ enum TraceFindings {
         return findings
     }
 
+    /// Port probes the target answered with a refusal (a TCP RST, an ICMP port unreachable): the path works
+    /// both ways and nothing listens on the port. Not a network drop: the service is missing or bound elsewhere.
+    private static func refusals(evidence: TraceEvidence, probes: [ProbeReport]) -> [Finding] {
+        let refused = probes.filter { $0.result == .refused }
+        guard let first = refused.first, let port = first.port else { return [] }
+        let target = evidence.target
+        let label = "\(first.kind.transport.uppercased()) \(port)"
+        let how = first.kind.transport == "tcp" ? "answered the SYN with a RST" : "answered with ICMP port unreachable"
+        let listing = first.kind.transport == "tcp" ? "ss -ltn" : "ss -lun"
+        return [
+            Finding(
+                code: "port-refused",
+                severity: .error,
+                location: HopName(node: target.node, interface: target.interface),
+                summary: "nothing listens on \(label) in \(target.node): it \(how)",
+                evidence: refused.map { "\($0.kind) to port \(port): refused, not lost (the path carried both ways)" },
+                fix: "Start the service that should answer on \(label) in \(target.node), or bind it to "
+                    + "\(target.ip.map { "\($0)" } ?? "the target's address") (what listens there: \(listing))."
+            )
+        ]
+    }
+
     /// Every crafted probe was answered and the source's own echo request was not: the fault is in the
     /// source's stack (its route, neighbour entry, OUTPUT hook, rp_filter or INPUT hook), which the crafted
     /// frames bypass. The evidence says how far the kernel's frame got; the diagnosis rules name the cause.
@@ -236,15 +263,17 @@ enum TraceFindings {
         let sourceHop = evidence.sourceHop
         let target = evidence.target.ip.map { "\($0)" } ?? "the target"
         let arpMAC = probes.first { $0.kind == .arp }?.answeredBy.first
+        let what =
+            stack.kind == .stack ? "echo request" : "\(stack.kind.transport.uppercased()) \(stack.port ?? 0) probe"
         var lines = [
             "crafted probes answered: " + probes.filter(\.kind.isCrafted).map(\.kind.rawValue).joined(separator: ", ")
         ]
         if let error = stack.sendError {
             lines.append("the kernel refused to send it: \(error)")
         } else if !stack.hops[sourceHop].request.seen {
-            lines.append("the kernel's echo request never left \(sourceName) (routed elsewhere, or waiting for ARP)")
+            lines.append("the kernel's \(what) never left \(sourceName) (routed elsewhere, or waiting for ARP)")
         } else if let mac = stack.sentTo {
-            var line = "the kernel's echo request left \(sourceName) for \(mac)"
+            var line = "the kernel's \(what) left \(sourceName) for \(mac)"
             if let arpMAC, arpMAC != mac { line += ", while ARP for \(target) is answered by \(arpMAC)" }
             lines.append(line)
         }
@@ -256,7 +285,7 @@ enum TraceFindings {
             code: "stack-lost",
             severity: .error,
             location: sourceName,
-            summary: "\(source.node)'s own echo request to \(target) got no answer although the crafted probes did: "
+            summary: "\(source.node)'s own \(what) to \(target) got no answer although the crafted probes did: "
                 + "the fault is in \(source.node)'s own stack",
             evidence: lines,
             fix: "Check what the source's kernel does with traffic for \(target): \(ip) route get \(target); "

@@ -8,8 +8,11 @@ package struct TraceOptions: Sendable, Hashable {
     /// How long to wait for the ARP answer before sending the echo requests to the target's known MAC (when
     /// one is known); the ARP answer is still awaited for the full timeout.
     package var arpGraceNs: UInt64 = 20_000_000
-    /// How long captures keep running after the last expected frame, so every hop's copy is read.
+    /// At most how long captures keep running after the last expected frame, until each has delivered every
+    /// frame its kernel socket counted; a capture that lost frames for lack of buffer space stops here.
     package var drainNs: UInt64 = 25_000_000
+    /// The TCP and UDP ports to probe besides ICMP (`--tcp`, `--udp`): a crafted pair and a stack pair each.
+    package var transports: [TransportPort] = []
     /// The IPv4 total length of the small echo request: an odd size (a 125-byte frame) that ordinary
     /// traffic rarely has, so the kernel drop recorder can tell the probe apart by its length.
     package var smallProbeSize: Int = 111

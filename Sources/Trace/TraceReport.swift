@@ -43,7 +43,8 @@ package struct TraceReport: Sendable, Hashable {
 /// Whether the source's own traffic gets through: the verdict is about what the source's stack sends (the
 /// stack probe); the crafted probes localize.
 package enum Verdict: String, Sendable, Hashable, Codable {
-    /// Every probe was answered, the stack probe included.
+    /// Every probe was answered, the stack probes included (a port's refusal is an answer: the path works,
+    /// and the NOTHING_LISTENS finding says the service is missing).
     case reachable
     /// The source's own echo request was not answered (or, without a stack probe, no crafted one was), or ARP
     /// went unanswered while the source holds no usable neighbour entry: no new connection can start.
@@ -96,6 +97,8 @@ package struct ProbeReport: Sendable, Hashable {
     package var hops: [HopSighting]
     /// For the stack probe: why the source's kernel refused to send it (no route, an OUTPUT rule), if it did.
     package var sendError: String?
+    /// The TCP or UDP port of a transport probe (`tcp`, `udp-stack`), nil for the others.
+    package var port: UInt16?
 
     package init(
         kind: ProbeKind,
@@ -106,8 +109,10 @@ package struct ProbeReport: Sendable, Hashable {
         rttNs: UInt64?,
         answeredBy: [MACAddress],
         hops: [HopSighting],
-        sendError: String? = nil
+        sendError: String? = nil,
+        port: UInt16? = nil
     ) {
+        self.port = port
         self.kind = kind
         self.size = size
         self.sent = sent
@@ -127,6 +132,12 @@ package struct ProbeReport: Sendable, Hashable {
 package enum ProbeResult: String, Sendable, Hashable, Codable {
     case answered
     case lost
+    /// The target answered that nothing listens on the port (a TCP RST, an ICMP port unreachable): the path
+    /// works, the service is missing.
+    case refused
+
+    /// Whether an answer came back at all (a refusal is one: the path carried it both ways).
+    package var gotAnswer: Bool { self != .lost }
 }
 
 /// What one capture point saw of one probe.

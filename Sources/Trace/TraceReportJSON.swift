@@ -51,6 +51,7 @@ extension ProbeReport: Encodable {
         case answeredBy = "answered_by"
         case hops
         case sendError = "send_error"
+        case port
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -64,6 +65,7 @@ extension ProbeReport: Encodable {
         try container.encode(answeredBy, forKey: .answeredBy)
         try container.encode(hops, forKey: .hops)
         try container.encode(sendError, forKey: .sendError)
+        try container.encodeIfPresent(port, forKey: .port)
     }
 }
 

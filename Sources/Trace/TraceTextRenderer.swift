@@ -85,6 +85,9 @@ package struct TraceTextRenderer: Sendable {
         }
         var names: [String] = []
         if report.probe(.stack) != nil { names.append("stack: echo request sent by the source's own kernel") }
+        for kind in report.probes.map(\.kind) where !kind.isCrafted && kind != .stack {
+            names.append("\(kind): sent by the source's own kernel")
+        }
         if hops.contains(where: \.isSide) { names.append("(side): another port of a bridge on the path") }
         return ["marks: " + marks.joined(separator: ", ")] + (names.isEmpty ? [] : [names.joined(separator: "; ")])
     }
@@ -121,6 +124,8 @@ package struct TraceTextRenderer: Sendable {
             return "\(probe.kind.rawValue)\(size) answered\(rtt)"
         case .lost:
             return paint("\(probe.kind.rawValue)\(size) lost", .red)
+        case .refused:
+            return paint("\(probe.kind.rawValue)\(size) refused: nothing listens", .red)
         }
     }
 

@@ -53,7 +53,12 @@ package struct Tracer: Sendable {
             throw TraceError(.badPlan, "\(source.node):\(source.interface) has no IPv4 address to send from")
         }
         let largeSize = plan.options.largeProbeSize ?? facts.mtu
-        let echoes: [(ProbeKind, Int)] = [(.icmp, plan.options.smallProbeSize), (.icmpMTU, largeSize)]
+        let probes = ProbeCatalog.probes(
+            smallSize: plan.options.smallProbeSize,
+            largeSize: largeSize,
+            transports: plan.options.transports
+        )
+        let echoSizes = probes.compactMap { ($0 as? EchoProbe)?.size }
 
         // The neighbour entry and the kernel drop recorder are set up while the captures open.
         let side = SideQueries()
@@ -65,7 +70,7 @@ package struct Tracer: Sendable {
         }
         if plan.options.recordKernelDrops {
             let signature = DropSignature(
-                frameLengths: Set(echoes.map { $0.1 + EthernetFrame.headerLength }),
+                frameLengths: Set(echoSizes.map { $0 + EthernetFrame.headerLength }),
                 interfaces: Set(plan.hops.map(\.interface)),
                 ignoredReasons: KernelDrop.copyReasons
             )
@@ -77,10 +82,17 @@ package struct Tracer: Sendable {
         }
         defer {
             sideDone.wait()
-            side.recorder?.stop()
+            // On error the instance goes now; a finished run hands it to `KernelDropOutcome.store`.
+            if !side.recorderHandedOff { side.recorder?.stop() }
         }
         let marker = plan.options.runMarker
-        let filterFrames = ProbeFrames(marker: marker, sourceMAC: .zero, sourceIP: sourceIP, targetIP: targetIP)
+        let filterFrames = ProbeFrames(
+            marker: marker,
+            sourceMAC: .zero,
+            sourceIP: sourceIP,
+            targetIP: targetIP,
+            probes: probes
+        )
         let captures = try CaptureSet.open(plan.hops, filter: filterFrames.captureFilter)
         let cleanup = TerminationCleanup.shared.register { captures.stopAll() }
         defer {
@@ -94,7 +106,8 @@ package struct Tracer: Sendable {
             marker: marker,
             sourceMAC: source.mac ?? facts.mac,
             sourceIP: sourceIP,
-            targetIP: targetIP
+            targetIP: targetIP,
+            probes: probes
         )
         let sourceHop =
             plan.hops.firstIndex { $0.namespace == source.namespace && $0.interface == source.interface } ?? 0
@@ -102,10 +115,13 @@ package struct Tracer: Sendable {
         captures.start { hop, frame in log.record(frame, at: hop) }
 
         let sender: PacketSocket
-        let stack: ICMPSocket
+        let stack: [(probe: any StackProbe, exchange: any StackExchange)]
         do {
             (sender, stack) = try withNetworkNamespace(source.namespace) {
-                (try PacketSocket(interface: source.interface), try ICMPSocket())
+                let sender = try PacketSocket(interface: source.interface)
+                var stack: [(probe: any StackProbe, exchange: any StackExchange)] = []
+                for case let probe as any StackProbe in probes { stack.append((probe, try probe.open(frames))) }
+                return (sender, stack)
             }
         } catch {
             throw TraceError(.sendFailed, "cannot send from \(source.node):\(source.interface): \(error)")
@@ -113,19 +129,17 @@ package struct Tracer: Sendable {
         let sequence = ProbeSequence(
             sender: sender,
             stack: stack,
+            crafted: probes.compactMap { $0 as? any CraftedProbe },
             source: source,
             frames: frames,
             log: log,
             timeoutNs: plan.options.lossTimeoutNs,
             arpGraceNs: plan.options.arpGraceNs
         )
-        let attempts = try sequence.run(
-            echoes: echoes,
-            stackSize: plan.options.smallProbeSize,
-            fallbackMAC: plan.target.mac ?? neighbour?.mac
-        )
-        // Let every capture thread read what its ring still holds.
-        usleep(UInt32(plan.options.drainNs / 1000))
+        let attempts = try sequence.run(fallbackMAC: plan.target.mac ?? neighbour?.mac)
+        // Every frame a capture point will see of this run has passed it by now (the answers reached the source,
+        // or the timeout passed): stop once each capture has handed over what its kernel socket took in.
+        captures.drain(deadlineNs: monotonicNanoseconds() + plan.options.drainNs)
         captures.stopAll()
         try captures.checkErrors()
         let hopCaptures = captures.hopCaptures
@@ -133,6 +147,7 @@ package struct Tracer: Sendable {
         let kernel = KernelDropOutcome()
         let recorderDone = DispatchGroup()
         if let recorder = side.recorder {
+            side.recorderHandedOff = true
             recorderDone.enter()
             DedicatedThread.start(name: "trace drops stop") {
                 kernel.store(recorder)
@@ -168,10 +183,13 @@ package struct Tracer: Sendable {
 }
 
 /// Results of the work that runs beside the capture setup.
-/// Safe: each field is written by one thread before it leaves the group and read only after `wait()`.
+/// Safe: each field is written by one thread before it leaves the group and read only after `wait()`;
+/// `recorderHandedOff` is written and read by the running thread alone.
 private final class SideQueries: @unchecked Sendable {
     var neighbour: Result<CachedNeighbour?, any Error>?
     var recorder: DropRecorder?
+    /// Set by the running thread once the recorder's teardown belongs to `KernelDropOutcome.store`.
+    var recorderHandedOff = false
 }
 
 /// What the drop recorder gave: its drops, or why it could not record.
@@ -180,9 +198,12 @@ private final class KernelDropOutcome: @unchecked Sendable {
     var drops: [KernelDrop] = []
     var unavailable: String?
 
+    /// Takes the recorder's drops; its instance is removed on a thread of its own, which overlaps the rest of
+    /// the run (correlation, diagnosis, output) and which the process's exit waits for.
     func store(_ recorder: DropRecorder) {
         if case .unavailable(let error) = recorder.state { unavailable = "\(error)" }
-        drops = recorder.stop()
+        drops = recorder.collect()
+        ExitBarrier.start(name: "trace drops removal") { recorder.stop() }
     }
 }
 

@@ -77,7 +77,8 @@ extension LXCDiag {
         static func seeIt(_ fault: LabFault, lab name: String) -> String {
             let configuration = LabConfiguration(name: name)
             let endpoints = configuration.isDefaultLab ? "" : " --endpoints \(configuration.endpointsPath)"
-            return "lxcdiag trace --from \(fault.traceFrom) --to \(fault.traceTo)\(endpoints)"
+            let extra = fault.traceArguments.map { " " + $0 }.joined()
+            return "lxcdiag trace --from \(fault.traceFrom) --to \(fault.traceTo)\(extra)\(endpoints)"
         }
 
         private func printList() {

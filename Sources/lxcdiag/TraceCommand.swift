@@ -28,8 +28,17 @@ extension LXCDiag {
                 each hop of it, plus every other port of each bridge it crosses, where a flooded or misdelivered \
                 frame shows up.
 
+                --tcp PORT and --udp PORT add two probes each for that port: a crafted one (a TCP SYN \
+                expecting SYN-ACK or RST; a UDP datagram expecting a reply or ICMP port unreachable) that \
+                localizes, and one through the source's own stack (`tcp-stack`: a non-blocking connect; \
+                `udp-stack`: a connected UDP socket) that the verdict follows. A port a filter drops while \
+                ICMP passes is located at the hop that saw it last; a port the target refuses (RST, port \
+                unreachable) is NOTHING_LISTENS, not a drop.
+
                 Examples:
                   lxcdiag trace --from ext --to ct1
+                  lxcdiag trace --from ext --to ct1 --tcp 443
+                  lxcdiag trace --from ext --to ct1 --udp 53
                   lxcdiag trace --from ct3 --to ct4 --json
                   lxcdiag trace --from iface:em2 --to ct1 --pcap /tmp/trace.pcapng
 
@@ -51,6 +60,23 @@ extension LXCDiag {
 
         @Option(help: ArgumentHelp("What the probes are for.", valueName: "ENDPOINT"))
         var to: String
+
+        @Option(
+            name: .customLong("tcp"),
+            parsing: .unconditional,
+            help: ArgumentHelp("Also probe this TCP port (1 to 65535): a crafted SYN and a connect.", valueName: "PORT")
+        )
+        var tcpPort: Int?
+
+        @Option(
+            name: .customLong("udp"),
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Also probe this UDP port (1 to 65535): a crafted datagram and one from a socket.",
+                valueName: "PORT"
+            )
+        )
+        var udpPort: Int?
 
         @Flag(help: "Print the lxcdiag.trace/1 JSON document instead of the text view.")
         var json = false
@@ -81,6 +107,11 @@ extension LXCDiag {
             guard (1...10_000).contains(timeoutMilliseconds) else {
                 throw ValidationError("--timeout-ms must be between 1 and 10000, not \(timeoutMilliseconds)")
             }
+            for (option, port) in [("--tcp", tcpPort), ("--udp", udpPort)] {
+                if let port, !(1...65_535).contains(port) {
+                    throw ValidationError("\(option) must be a port between 1 and 65535, not \(port)")
+                }
+            }
             if let pcap { try OutputFile.validate(pcap, option: "--pcap") }
             if from == to { throw ValidationError("--from and --to are the same endpoint ('\(from)')") }
             if capture.hops.isEmpty && !capture.sides.isEmpty {
@@ -105,6 +136,9 @@ extension LXCDiag {
                 var options = TraceOptions()
                 options.lossTimeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
                 options.recordKernelDrops = kernelDrops
+                options.transports =
+                    (tcpPort.map { [TransportPort(.tcp, UInt16($0))] } ?? [])
+                    + (udpPort.map { [TransportPort(.udp, UInt16($0))] } ?? [])
                 let endpoints = self.endpoints
                 let investigation = try Investigation.trace(
                     TraceRequest(

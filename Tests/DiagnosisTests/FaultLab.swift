@@ -7,6 +7,7 @@ import LabFaults
 import LinuxNet
 import NetworkModel
 import PacketCodec
+import Testing
 import Topology
 import Trace
 
@@ -53,6 +54,14 @@ final class FaultLab {
     }
 
     deinit { tearDown() }
+
+    /// Waits (at most 3 s) until the lab's listener runs again, after `lab fix closed-port` started it.
+    func waitForListener() throws {
+        let listener = LabListener(configuration: lab.configuration)
+        let deadline = monotonicNanoseconds() + 3_000_000_000
+        while listener.runningPID == nil, monotonicNanoseconds() < deadline { usleep(10_000) }
+        try #require(listener.runningPID != nil, "the lab's listener did not start again")
+    }
 
     /// `NAME-part`, the named namespace of a lab part (`ext`, `host`, and the containers of a plain lab).
     func netns(_ part: String) -> String { "\(layout.name)-\(part)" }
@@ -138,15 +147,18 @@ final class FaultLab {
     func diagnose(
         from: String,
         to: String,
+        transports: [TransportPort] = [],
         recordDrops: Bool = false
     ) throws -> (
         report: TraceReport, findings: [Finding], kernelDrops: [KernelDrop]?
     ) {
+        var options = TraceOptions()
+        options.transports = transports
         let plan = TracePlan(
             source: endpoint(from),
             target: endpoint(to),
             hops: hops(from: from, to: to),
-            options: TraceOptions()
+            options: options
         )
         var targets = DoctorInspection.targets(for: plan)
         for part in ["ext", "host", "ct1", "ct2", "ct3", "ct4"]

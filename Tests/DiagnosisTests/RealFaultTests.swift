@@ -37,9 +37,12 @@ struct RealFaultTests {
         let fault = try #require(LabFaultCatalogue.fault(named: name))
         let lab = try FaultLab()
         defer { lab.tearDown() }
-        let before = Set(try lab.diagnose(from: fault.traceFrom, to: fault.traceTo).findings.map(\.code))
+        let ports = transports(fault.traceArguments)
+        let before = Set(
+            try lab.diagnose(from: fault.traceFrom, to: fault.traceTo, transports: ports).findings.map(\.code)
+        )
         try lab.faults.apply(fault)
-        let (report, findings, _) = try lab.diagnose(from: fault.traceFrom, to: fault.traceTo)
+        let (report, findings, _) = try lab.diagnose(from: fault.traceFrom, to: fault.traceTo, transports: ports)
         let codes = findings.map(\.code)
         print("\(name): verdict \(report.verdict.rawValue), findings \(codes)")
         #expect(codes.contains(fault.code.rawValue), "\(name): \(codes) \(report.drop.map { "\($0)" } ?? "no drop")")
@@ -53,8 +56,21 @@ struct RealFaultTests {
         #expect(try lab.faults.records().isEmpty)
         // The undo restores the lab: the same findings as before the fault (the lab itself has some on paths
         // such as ext -> em2, where br0 answers ARP for em2's address too).
-        let after = Set(try lab.diagnose(from: fault.traceFrom, to: fault.traceTo).findings.map(\.code))
+        if fault.code == .nothingListens { try lab.waitForListener() }
+        let after = Set(
+            try lab.diagnose(from: fault.traceFrom, to: fault.traceTo, transports: ports).findings.map(\.code)
+        )
         #expect(after == before, "\(name): before \(before.sorted()), after the fix \(after.sorted())")
+    }
+
+    /// The ports a fault's trace arguments name (`--tcp 443`).
+    private func transports(_ arguments: [String]) -> [TransportPort] {
+        stride(from: 0, to: arguments.count - 1, by: 2).compactMap { index in
+            guard let transport = TransportPort.Transport(rawValue: String(arguments[index].dropFirst(2))),
+                let port = UInt16(arguments[index + 1])
+            else { return nil }
+            return TransportPort(transport, port)
+        }
     }
 
     @Test("DiagnosedTrace: one call reads the wiring, traces, and puts the rules' findings first")

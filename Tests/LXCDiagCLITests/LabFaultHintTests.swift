@@ -78,10 +78,12 @@ private let expectedHop: [String: String] = [
     "rp-filter": "ct1:eth0", "macvlan-private": "ct3:eth0", "macvlan-vepa": "ct3:eth0",
     "macvlan-parent-address": "host:br0", "arp-flux": "ct1:eth1", "container-input-drop": "ct1:eth0",
     "no-address": "ct1:eth0", "no-route": "ct1:eth0", "fdb-wrong-port": "host:veth-ct2",
+    "tcp-forward-drop": "host:veth-ct1", "udp-input-drop": "ct1:eth0", "closed-port": "ct1:eth0",
 ]
 
 /// The codes whose remedy is a change of design the trace can only describe (a `check:` line), not a command.
-private let adviceOnly: Set<String> = ["MACVLAN_PARENT_ISOLATION"]
+/// NOTHING_LISTENS: which service should listen is the user's to know; `lab fix` starts the lab's listener again.
+private let adviceOnly: Set<String> = ["MACVLAN_PARENT_ISOLATION", "NOTHING_LISTENS"]
 
 /// The first `fix:` command line of a trace's text output (advice is printed as `check:` and is not run).
 private func firstFixCommand(in output: String) -> String? {

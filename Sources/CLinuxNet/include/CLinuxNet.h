@@ -90,6 +90,21 @@ int CLinuxNet_icmp_socket(void);
 /// The corresponding C function is `sendto` with a `sockaddr_in`.
 ssize_t CLinuxNet_icmp_send(int fd, uint32_t destination, const void *message, size_t length);
 
+/// Opens a non-blocking IPv4 TCP (`stream` 1) or UDP (0) socket bound to `source_port` (host order).
+/// The corresponding C functions are `socket(AF_INET, ...)` and `bind`.
+int CLinuxNet_inet_socket(int stream, uint16_t source_port);
+
+/// Starts connecting `fd` to `destination` (network byte order) port `port` (host order); a non-blocking
+/// TCP socket returns -1 with EINPROGRESS. The corresponding C function is `connect` with a `sockaddr_in`.
+int CLinuxNet_inet_connect(int fd, uint32_t destination, uint16_t port);
+
+/// The pending error of `fd` (0 when none). The corresponding C function is `getsockopt(SO_ERROR)`.
+int CLinuxNet_socket_error(int fd);
+
+/// Waits up to `timeout_ms` for `events` (POLLIN 1, POLLOUT 4) on `fd`: the returned events (POLLERR 8 and
+/// POLLHUP 16 included), 0 on timeout, -1 on error. The corresponding C function is `poll`.
+int CLinuxNet_poll_events(int fd, short events, int timeout_ms);
+
 /// Waits up to `timeout_ms` for `fd` to become readable: 1 readable, 0 timeout, -1 error.
 int CLinuxNet_wait_readable(int fd, int wake_fd, int timeout_ms);
 
