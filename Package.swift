@@ -7,7 +7,8 @@ let package = Package(
         .executable(name: "lxcdiag", targets: ["lxcdiag"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C: libpcap's headers (Debian's libpcap-dev). Deliberately without pkgConfig: its `-lpcap` would make
@@ -66,6 +67,10 @@ let package = Package(
                 "PacketCodec",
             ]
         ),
+        // Verification plans (YAML through Yams): the model, the parser and its FILE:LINE:COLUMN errors. Pure.
+        .target(name: "Plan", dependencies: ["PacketCodec", .product(name: "Yams", package: "Yams")]),
+        // Runs a plan's expectations through a runner: independent ones concurrently, retries, results, outputs.
+        .target(name: "Check", dependencies: ["Plan"]),
         // Faults the lab can make and undo, each tied to the finding it should produce.
         .target(name: "LabFaults", dependencies: ["Diagnosis", "Lab", "LinuxNet", "PacketCodec"]),
         .executableTarget(
@@ -73,11 +78,12 @@ let package = Package(
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
                 "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite", "Diagnosis",
-                "LabFaults", "PathTrace",
+                "LabFaults", "PathTrace", "Plan", "Check",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(name: "CheckTests", dependencies: ["Check", "Plan"]),
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
