@@ -49,17 +49,20 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
         let base = try endpoints.resolver()
         var entries = base.registry.endpoints.filter { entry in plan.endpoint(named: entry.name) == nil }
         for declared in plan.endpoints {
-            entries.append(
-                RegisteredEndpoint(
-                    name: declared.name,
-                    kind: declared.netns != nil ? "netns" : "lxc",
-                    netns: declared.netns,
-                    container: declared.container,
-                    interface: declared.interface,
-                    ip: declared.ip.flatMap(IPv4Address.init),
-                    note: "declared in \(plan.file)"
-                )
-            )
+            // A declared name the endpoint file also registers keeps what only the file knows (the pid, the
+            // namespace LXC was started from); the plan's intent replaces the rest.
+            var entry =
+                base.registry.endpoint(named: declared.name)
+                ?? RegisteredEndpoint(name: declared.name, kind: declared.netns != nil ? "netns" : "lxc")
+            if declared.netns != nil || declared.container != nil {
+                entry.kind = declared.netns != nil ? "netns" : "lxc"
+                entry.netns = declared.netns
+                entry.container = declared.container
+            }
+            entry.interface = declared.interface ?? entry.interface
+            entry.ip = declared.ip.flatMap(IPv4Address.init) ?? entry.ip
+            entry.note = "declared in \(plan.file)"
+            entries.append(entry)
         }
         let host: NetworkNamespace =
             endpoints.netns == nil ? (plan.host.map { .named($0) } ?? .current) : endpoints.hostNamespace

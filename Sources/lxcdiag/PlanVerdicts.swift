@@ -9,7 +9,7 @@ enum PlanVerdicts {
     /// reach, isolated, mtu and latency judged on the trace between their two ends.
     static func judge(_ requirement: Requirement, report: TraceReport) -> ExpectationOutcome {
         let findings = summaries(report.findings.filter { $0.severity == .error })
-        let codes = findings.map(\.code)
+        let codes = distinct(findings.map(\.code))
         let stack = report.probes.first { $0.kind == .stack }
         let lost = report.drop.map { "; \($0.trail)" } ?? ""
         let verdict = report.verdict.rawValue
@@ -130,7 +130,7 @@ enum PlanVerdicts {
             return ExpectationOutcome(
                 status: .fail,
                 message: hits.map { "\($0.code) at \($0.location?.description ?? "the host")" }.joined(separator: ", "),
-                codes: found.map(\.code),
+                codes: distinct(found.map(\.code)),
                 findings: found
             )
         }
@@ -148,6 +148,12 @@ enum PlanVerdicts {
                 fix: $0.fix
             )
         }
+    }
+
+    /// `codes` without repeats, first occurrence kept.
+    static func distinct(_ codes: [String]) -> [String] {
+        var seen: Set<String> = []
+        return codes.filter { seen.insert($0).inserted }
     }
 
     private static func rtt(_ probe: ProbeReport?) -> String {
