@@ -84,6 +84,8 @@ let package = Package(
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
         .testTarget(name: "CheckTests", dependencies: ["Check", "Plan"]),
+        // check and record as a user runs them, on a lab: breaks, outputs read by independent parsers, bad plans.
+        .testTarget(name: "CheckIntegrationTests", dependencies: ["lxcdiag"]),
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
