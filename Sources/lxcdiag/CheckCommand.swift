@@ -82,7 +82,10 @@ extension LXCDiag {
         )
         var timeoutMilliseconds = 300
 
-        @Flag(inversion: .prefixedNo, help: "Record the kernel's reason for a drop in each trace (tracefs).")
+        @Flag(
+            inversion: .prefixedNo,
+            help: "Trace a path that lost a probe again with the kernel's drop reasons (tracefs skb:kfree_skb)."
+        )
         var kernelDrops = true
 
         @OptionGroup var endpoints: EndpointOptions

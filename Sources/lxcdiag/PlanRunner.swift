@@ -159,8 +159,25 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
             targets: snapshot.targets,
             topology: snapshot.topology
         )
+        // The kernel's drop reasons (a tracefs instance per trace) cost more than the trace when many run at
+        // once, and say nothing about frames that arrive: a trace that lost a probe is traced again with them.
+        var report = try trace(resolved, largeSize: largeSize, kernelDrops: false, snapshot: snapshot)
+        if options.recordKernelDrops, report.probes.contains(where: { $0.result == .lost }) {
+            report = try trace(resolved, largeSize: largeSize, kernelDrops: true, snapshot: snapshot)
+        }
+        report.findings = TraceDiagnosis.withoutRestated(PathTraceFindings.findings(of: report, on: resolved.path))
+        return report
+    }
+
+    private func trace(
+        _ resolved: EndpointPath,
+        largeSize: Int?,
+        kernelDrops: Bool,
+        snapshot: Snapshot
+    ) throws -> TraceReport {
         var options = self.options
         options.runMarker = .random()
+        options.recordKernelDrops = kernelDrops
         if let largeSize { options.largeProbeSize = largeSize }
         let plan = PathCapturePoints.plan(
             for: resolved.path,
@@ -169,8 +186,6 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
             target: resolved.destination,
             options: options
         )
-        var report = TraceDiagnosis.diagnose(try Tracer(queries: .system).run(plan).report, in: snapshot.context)
-        report.findings = TraceDiagnosis.withoutRestated(PathTraceFindings.findings(of: report, on: resolved.path))
-        return report
+        return TraceDiagnosis.diagnose(try Tracer(queries: .system).run(plan).report, in: snapshot.context)
     }
 }
