@@ -60,6 +60,7 @@ extension LXCDiag {
 
         @Option(
             name: .customLong("retry-timeout"),
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "Re-run failing expectations until they pass or this much time is up (e.g. 60s).",
                 valueName: "DURATION"

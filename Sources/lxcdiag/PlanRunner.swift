@@ -120,9 +120,11 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
 
     /// The resolver's search targets a plan's run reads: the host first, the registered endpoints, and the
     /// namespaces of every endpoint the plan uses.
-    static func scope(_ resolver: EndpointResolver, plan: Plan) -> [EndpointTarget] {
+    static func scope(_ resolver: EndpointResolver, plan: Plan, also: [String] = []) -> [EndpointTarget] {
         let all = resolver.searchTargets()
-        let names = Set(resolver.registry.endpoints.map(\.name) + plan.expectations.flatMap(\.references).map(\.name))
+        let names = Set(
+            resolver.registry.endpoints.map(\.name) + plan.expectations.flatMap(\.references).map(\.name) + also
+        )
         let files = Set(names.compactMap { try? resolver.target($0).namespace.filePath })
         return all.enumerated().filter { index, target in
             index == 0 || names.contains(target.endpoint) || files.contains(target.namespace.filePath ?? "")
@@ -187,5 +189,16 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
             options: options
         )
         return TraceDiagnosis.diagnose(try Tracer(queries: .system).run(plan).report, in: snapshot.context)
+    }
+}
+
+/// `trace --plan FILE`: the plan's declared endpoints as the intent of a trace's two ends.
+enum PlanIntent {
+    /// The path between `from` and `to` resolved with the plan's declared endpoints over the endpoint file's.
+    static func path(from: String, to: String, plan path: String, endpoints: EndpointOptions) throws -> EndpointPath {
+        let plan = try PlanFiles.parse(path)
+        let resolver = try InvestigationRunner.resolver(for: plan, endpoints: endpoints)
+        let targets = InvestigationRunner.scope(resolver, plan: plan, also: [from, to])
+        return try EndpointPath(from: from, to: to, resolver: resolver, targets: targets)
     }
 }

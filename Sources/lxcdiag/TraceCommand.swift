@@ -64,6 +64,14 @@ extension LXCDiag {
         @Option(help: "Also write every hop's frames to this pcapng file (one interface per hop).")
         var pcap: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "A plan whose declared endpoints (interface, address) are the intent for --from and --to.",
+                valueName: "FILE"
+            )
+        )
+        var plan: String?
+
         // Unconditional, so that `--timeout-ms -1` is read as a value and refused by its range, not as a flag.
         @Option(
             name: .customLong("timeout-ms"),
@@ -117,6 +125,7 @@ extension LXCDiag {
 
         func run() throws {
             try reportingErrors {
+                if let plan = self.plan { _ = try PlanFiles.parse(plan) }
                 try requireRoot("lxcdiag trace")
                 var options = TraceOptions()
                 options.lossTimeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
@@ -127,7 +136,9 @@ extension LXCDiag {
                 var pathNamespaces: [TopologyTarget] = []
                 let plan: TracePlan
                 if capture.hops.isEmpty {
-                    let resolved = try EndpointPath(from: from, to: to, endpoints: endpoints, scope: .endpoints)
+                    let resolved =
+                        try self.plan.map { try PlanIntent.path(from: from, to: to, plan: $0, endpoints: endpoints) }
+                        ?? EndpointPath(from: from, to: to, endpoints: endpoints, scope: .endpoints)
                     expected = resolved.path
                     containers = resolved.containers
                     pathNamespaces = resolved.targets

@@ -226,6 +226,40 @@ struct CheckLabTests {
         )
     }
 
+    @Test("trace --plan takes the plan's declared address as the intent: a trace to it names ADDRESS_NOT_CONFIGURED")
+    func traceWithPlanIntent() throws {
+        let lab = CheckLab()
+        defer { lab.down() }
+        try lab.up()
+        let registry = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: lab.endpoints)))
+        let entries = (registry as? [String: Any])?["endpoints"] as? [[String: Any]] ?? []
+        let ct1 = try #require(entries.first { $0["name"] as? String == "ct1" })
+        let address = try #require(ct1["ip"] as? String)
+        let namespace = try #require(ct1["netns"] as? String)
+        // An address in the lab's subnet that nobody holds.
+        let intended = address.split(separator: ".").dropLast().joined(separator: ".") + ".99"
+        let file = NSTemporaryDirectory() + "\(lab.name)-intent.yaml"
+        defer { unlink(file) }
+        try """
+        version: 1
+        name: intent
+        endpoints:
+          ct1: {netns: \(namespace), interface: eth0, ip: \(intended)}
+        expect:
+          - reach: {from: ext, to: ct1}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let (status, output, error) = try Binary.run([
+            "trace", "--from", "ext", "--to", "ct1", "--endpoints", lab.endpoints, "--plan", file, "--json",
+        ])
+        #expect(status == 1, "\(error)")
+        #expect(output.contains("\"ip\" : \"\(intended)\""))
+        #expect(output.contains("ADDRESS_NOT_CONFIGURED"))
+        let plain = try Binary.run(["trace", "--from", "ext", "--to", "ct1", "--endpoints", lab.endpoints])
+        #expect(plain.status == 0, "\(plain.error)")
+        let check = try lab.check([file])
+        #expect(check.failed == ["intent: reach ext->ct1": ["ADDRESS_NOT_CONFIGURED", "target-silent"]])
+    }
+
     @Test("a bad plan is refused before anything is checked: one line FILE:LINE:COLUMN, exit 2, even without root")
     func badPlans() throws {
         let folder = NSTemporaryDirectory() + "lxcdiag-badplans-\(getpid())"
