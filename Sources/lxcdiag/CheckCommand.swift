@@ -69,6 +69,7 @@ extension LXCDiag {
         var retryTimeout = "0s"
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp("Pause between two runs of a failing expectation (default 1s).", valueName: "DURATION")
         )
         var sleep = "1s"
