@@ -34,12 +34,33 @@ package struct ExpectationResult: Sendable, Hashable {
     package var attempts: Int
     /// From its first run's start to its last run's end.
     package var durationNs: UInt64
+
+    package init(
+        planName: String,
+        planFile: String,
+        expectation: Expectation,
+        outcome: ExpectationOutcome,
+        attempts: Int,
+        durationNs: UInt64
+    ) {
+        self.planName = planName
+        self.planFile = planFile
+        self.expectation = expectation
+        self.outcome = outcome
+        self.attempts = attempts
+        self.durationNs = durationNs
+    }
 }
 
 /// Every result of one `check`, in plan order.
 package struct CheckRun: Sendable, Hashable {
     package var results: [ExpectationResult]
     package var durationNs: UInt64
+
+    package init(results: [ExpectationResult], durationNs: UInt64) {
+        self.results = results
+        self.durationNs = durationNs
+    }
 
     package func count(_ status: ExpectationOutcome.Status) -> Int { results.count { $0.outcome.status == status } }
 }
