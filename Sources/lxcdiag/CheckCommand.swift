@@ -70,7 +70,7 @@ extension LXCDiag {
 
         @Option(
             parsing: .unconditional,
-            help: ArgumentHelp("Pause between two runs of a failing expectation (default 1s).", valueName: "DURATION")
+            help: ArgumentHelp("Pause between two runs of a failing expectation.", valueName: "DURATION")
         )
         var sleep = "1s"
 
