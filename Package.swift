@@ -7,7 +7,8 @@ let package = Package(
         .executable(name: "lxcdiag", targets: ["lxcdiag"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C: libpcap's headers (Debian's libpcap-dev). Deliberately without pkgConfig: its `-lpcap` would make
@@ -76,6 +77,10 @@ let package = Package(
                 "PacketCodec", "PathTrace", "Topology", "Trace",
             ]
         ),
+        // Verification plans (YAML through Yams): the model, the parser and its FILE:LINE:COLUMN errors. Pure.
+        .target(name: "Plan", dependencies: ["PacketCodec", .product(name: "Yams", package: "Yams")]),
+        // Runs a plan's expectations through a runner: independent ones concurrently, retries, results, outputs.
+        .target(name: "Check", dependencies: ["Plan"]),
         // Faults the lab can make and undo, each tied to the finding it should produce.
         .target(name: "LabFaults", dependencies: ["Lab", "LinuxNet", "NetworkModel", "PacketCodec"]),
         .executableTarget(
@@ -83,7 +88,7 @@ let package = Package(
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
                 "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite", "Diagnosis",
-                "LabFaults", "PathTrace", "Investigation",
+                "LabFaults", "PathTrace", "Investigation", "Plan", "Check",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +96,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["LinuxNet"], path: "Tests/TestSupport"),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec", "TestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
+        .testTarget(name: "CheckTests", dependencies: ["Check", "Plan"]),
+        // check and record as a user runs them, on a lab: breaks, outputs read by independent parsers, bad plans.
+        .testTarget(name: "CheckIntegrationTests", dependencies: ["lxcdiag"]),
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [

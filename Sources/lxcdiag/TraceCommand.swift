@@ -84,6 +84,14 @@ extension LXCDiag {
         @Option(help: "Also write every hop's frames to this pcapng file (one interface per hop).")
         var pcap: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "A plan whose declared endpoints (interface, address) are the intent for --from and --to.",
+                valueName: "FILE"
+            )
+        )
+        var plan: String?
+
         // Unconditional, so that `--timeout-ms -1` is read as a value and refused by its range, not as a flag.
         @Option(
             name: .customLong("timeout-ms"),
@@ -132,6 +140,7 @@ extension LXCDiag {
 
         func run() throws {
             try reportingErrors {
+                if let plan = self.plan { _ = try PlanFiles.parse(plan) }
                 try requireRoot("lxcdiag trace")
                 var options = TraceOptions()
                 options.lossTimeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
@@ -146,7 +155,10 @@ extension LXCDiag {
                         to: to,
                         resolver: { try endpoints.resolver() },
                         options: options,
-                        points: capture.hops.isEmpty ? [] : try capture.points()
+                        points: capture.hops.isEmpty ? [] : try capture.points(),
+                        path: plan.map { plan in
+                            { try PlanIntent.path(from: from, to: to, plan: plan, endpoints: endpoints) }
+                        }
                     )
                 )
                 let outcome = investigation.outcome

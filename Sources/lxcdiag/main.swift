@@ -17,7 +17,7 @@ struct LXCDiag: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             KernelDropsCommand.self, LabCommand.self, Topo.self, Path.self, Endpoints.self, Settings.self,
-            TraceCommand.self, Doctor.self, ARP.self,
+            TraceCommand.self, Doctor.self, ARP.self, CheckCommand.self, Record.self,
         ]
     )
 }
