@@ -20,9 +20,10 @@ package enum DiagnosedTrace {
         for target in alsoRead where !targets.contains(where: { $0.name == target.name }) { targets.append(target) }
         let read = try? DoctorInspection.read(targets, containers: containers)
         var outcome = try tracer.run(plan)
-        guard let (context, problems) = read else {
+        guard case (var context, let problems)? = read else {
             return (outcome, ["the wiring could not be read, so only the trace's own findings are shown"])
         }
+        context.taggedFrames += TaggedFrameSighting.sightings(in: outcome.report)
         outcome.report = TraceDiagnosis.diagnose(outcome.report, in: context)
         return (outcome, problems)
     }

@@ -17,6 +17,7 @@ package enum TraceDiagnosis {
         findings += MTURules.trace(facts)
         findings += MacvlanRules.trace(facts)
         findings += VLANRules.findings(context)
+        findings += VLANRules.trace(report, context)
         let pathNodes = Set(facts.pathHops.map(\.node) + [report.from.node, report.to.node])
         findings += HostRules.duplicateMACs(context, involving: pathNodes)
         if !findings.contains(where: { $0.severity == .error }) {

@@ -379,6 +379,7 @@ struct PathWalk {
             hops.append(macvlanChildHop(child, parent: link, mac: mac))
             return .receive(child, mac)
         }
+        if let step = vlanChild(of: link, mac) { return step }
         if let mac, !mac.isBroadcast, !mac.isMulticast, let own = link.link.mac, own != mac {
             markLastBlocked(
                 "the frame is for \(mac) but \(link.label) is \(own); the stack drops frames for other hosts"
@@ -413,6 +414,30 @@ struct PathWalk {
             return nil
         }
         return .route(link.namespace, interface: nil)
+    }
+
+    /// A trunk with 802.1Q subinterfaces: the frame goes on through the subinterface of the VID it carries. The
+    /// tag comes from the switch, which this host cannot see, so the walk takes the subinterface that is a port
+    /// of a bridge (the lowest VID first) and names the others; the trace captures on all of them.
+    private mutating func vlanChild(of link: PlacedLink, _ mac: MACAddress?) -> Step? {
+        let children = topology.vlanChildren(of: link)
+        guard let child = children.first(where: { topology.bridge(of: $0) != nil }) ?? children.first,
+            let vid = child.link.vlan?.id
+        else { return nil }
+        let others = children.filter { $0.reference != child.reference }.map(\.link.name)
+        hops.append(
+            PathHop(
+                node: child.node,
+                interface: child.link.name,
+                direction: .ingress,
+                reason: .vlanChild,
+                detail: "802.1Q subinterface of \(link.label): takes frames tagged \(vid) and strips the tag"
+                    + (others.isEmpty ? "" : " (frames tagged for \(others.joined(separator: ", ")) go there)"),
+                destinationMAC: mac,
+                blocked: child.link.downReason
+            )
+        )
+        return .receive(child, mac)
     }
 
     private func macvlanChildHop(_ child: PlacedLink, parent: PlacedLink, mac: MACAddress) -> PathHop {

@@ -27,7 +27,8 @@ final class ObservationLog: @unchecked Sendable {
             direction: probeFrame.direction,
             timestampNs: frame.timestampNs,
             answeredBy: probeFrame.answeredBy,
-            destination: probeFrame.ethernet.destination
+            destination: probeFrame.ethernet.destination,
+            vlanIDs: probeFrame.ethernet.vlanTags.map(\.id)
         )
         condition.lock()
         observations.append(observation)

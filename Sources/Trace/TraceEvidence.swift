@@ -15,6 +15,9 @@ package struct HopObservation: Sendable, Hashable {
     package var answeredBy: MACAddress?
     /// The frame's destination MAC (for the stack probe's request: where the source's kernel sent it).
     package var destination: MACAddress?
+    /// The 802.1Q tags the frame carried here, outermost first (libpcap puts a tag the kernel holds in
+    /// PACKET_AUXDATA back into the bytes); empty when untagged.
+    package var vlanIDs: [UInt16]
 
     package init(
         hop: Int,
@@ -22,8 +25,10 @@ package struct HopObservation: Sendable, Hashable {
         direction: ProbeDirection,
         timestampNs: UInt64,
         answeredBy: MACAddress?,
-        destination: MACAddress? = nil
+        destination: MACAddress? = nil,
+        vlanIDs: [UInt16] = []
     ) {
+        self.vlanIDs = vlanIDs
         self.hop = hop
         self.probe = probe
         self.direction = direction
