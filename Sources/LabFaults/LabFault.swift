@@ -15,6 +15,8 @@ package struct LabFault: Sendable {
     /// The endpoints a trace that shows the fault runs between, such as `ext` and `ct1`.
     package var traceFrom: String
     package var traceTo: String
+    /// The lab the fault needs (`lab up --vlan` or `--vlan-aware`, or a kernel with netem); nil for any lab.
+    package var needs: LabFaultNeed?
     let plan: @Sendable (LabLayout) throws -> FaultActions
 
     init(
@@ -22,8 +24,10 @@ package struct LabFault: Sendable {
         _ summary: String,
         _ code: FindingCode,
         trace: (String, String) = ("ext", "ct1"),
+        needs: LabFaultNeed? = nil,
         plan: @escaping @Sendable (LabLayout) throws -> FaultActions
     ) {
+        self.needs = needs
         self.name = name
         self.summary = summary
         self.code = code
@@ -34,6 +38,16 @@ package struct LabFault: Sendable {
 
     /// The break and fix command lines for `lab`, as they would run now.
     package func actions(in lab: LabLayout) throws -> FaultActions { try plan(lab) }
+}
+
+/// What a fault needs beyond the plain lab: the kernel this machine may lack (probes/vm.sh boots one).
+package enum LabFaultNeed: String, Sendable, Hashable {
+    /// A lab built with `lab up --vlan` (802.1Q subinterfaces em1.211 and em1.103).
+    case vlanSubinterfaces = "lab up --vlan"
+    /// A lab built with `lab up --vlan-aware` (br0 with vlan_filtering 1).
+    case vlanAware = "lab up --vlan-aware"
+    /// A kernel with the netem qdisc (sch_netem).
+    case netem = "a kernel with netem"
 }
 
 /// The command lines that make a fault and the ones that undo it.
