@@ -38,6 +38,9 @@ struct PathWalk {
     var reachable = false
     /// The destination address (`to.ip`, checked by `run`).
     private var destination = IPv4Address.any
+    /// The VLAN the frame is in since it entered a VLAN-filtering bridge (its port's PVID), when known: it picks
+    /// the 802.1Q subinterface of a trunk the frame arrives on.
+    private var vlan: UInt16?
 
     /// Where the walk is: routing in a namespace, sending out of a link, arriving on a link, or in a bridge.
     enum Step {
@@ -371,6 +374,9 @@ struct PathWalk {
                 )
                 return nil
             }
+            if bridge.link.bridge?.vlanFiltering == true, vlan == nil {
+                vlan = link.link.bridgePort?.pvid
+            }
             return .bridge(bridge, mac, ingress: link)
         }
         if let mac, link.link.mac != mac,
@@ -421,10 +427,14 @@ struct PathWalk {
     /// of a bridge (the lowest VID first) and names the others; the trace captures on all of them.
     private mutating func vlanChild(of link: PlacedLink, _ mac: MACAddress?) -> Step? {
         let children = topology.vlanChildren(of: link)
-        guard let child = children.first(where: { topology.bridge(of: $0) != nil }) ?? children.first,
+        let inBridge = children.filter { topology.bridge(of: $0) != nil }
+        guard
+            let child = inBridge.first(where: { $0.link.vlan?.id == vlan }) ?? inBridge.first ?? children.first,
             let vid = child.link.vlan?.id
         else { return nil }
         let others = children.filter { $0.reference != child.reference }.map(\.link.name)
+        let known = vlan == vid
+        vlan = nil
         hops.append(
             PathHop(
                 node: child.node,
@@ -432,7 +442,8 @@ struct PathWalk {
                 direction: .ingress,
                 reason: .vlanChild,
                 detail: "802.1Q subinterface of \(link.label): takes frames tagged \(vid) and strips the tag"
-                    + (others.isEmpty ? "" : " (frames tagged for \(others.joined(separator: ", ")) go there)"),
+                    + (known ? " (the VLAN the switch put the frame in)" : "")
+                    + (others.isEmpty ? "" : "; frames of other VLANs go to \(others.joined(separator: ", "))"),
                 destinationMAC: mac,
                 blocked: child.link.downReason
             )
