@@ -54,6 +54,26 @@ extension TaggedFrameSighting {
     }
 }
 
+extension TaggedFrameSighting {
+    /// The tagged frames a trace's captures saw: one sighting per hop and distinct tag stack (a request and
+    /// its reply usually carry the same tags).
+    package static func sightings(in report: TraceReport) -> [TaggedFrameSighting] {
+        var sightings: [TaggedFrameSighting] = []
+        for probe in report.probes {
+            for hop in probe.hops {
+                for sighting in [hop.request, hop.reply] where !sighting.vlanIDs.isEmpty {
+                    let found = TaggedFrameSighting(
+                        at: HopName(node: hop.node, interface: hop.interface),
+                        vlanIDs: sighting.vlanIDs
+                    )
+                    if !sightings.contains(found) { sightings.append(found) }
+                }
+            }
+        }
+        return sightings
+    }
+}
+
 /// Everything the rules combine besides the trace: the wiring, the settings, the kernel's drops, the configs.
 ///
 /// Node names must be the ones the trace report uses (`host`, container names, netns names).

@@ -19,6 +19,7 @@ package enum TraceDiagnosis {
         findings += MacvlanRules.trace(facts)
         findings += ListenerRules.trace(facts)
         findings += VLANRules.findings(context)
+        findings += VLANRules.trace(report, context)
         let pathNodes = Set(facts.pathHops.map(\.node) + [report.from.node, report.to.node])
         findings += HostRules.duplicateMACs(context, involving: pathNodes)
         if !findings.contains(where: { $0.severity == .error }) {

@@ -16,6 +16,8 @@ package enum HopReason: String, Sendable, Hashable, Codable {
     case macvlanParent = "macvlan-parent"
     /// The parent hands the frame to the macvlan child that owns the destination MAC.
     case macvlanChild = "macvlan-child"
+    /// A trunk hands a tagged frame to its 802.1Q subinterface of that VID, which strips the tag.
+    case vlanChild = "vlan-child"
     /// The frame leaves through a physical interface into a network this host cannot see.
     case outside
     /// The frame comes back from the outside network on this interface (the switch is assumed to deliver it).

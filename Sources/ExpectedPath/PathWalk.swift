@@ -38,6 +38,9 @@ struct PathWalk {
     var reachable = false
     /// The destination address (`to.ip`, checked by `run`).
     private var destination = IPv4Address.any
+    /// The VLAN the frame is in since it entered a VLAN-filtering bridge (its port's PVID), when known: it picks
+    /// the 802.1Q subinterface of a trunk the frame arrives on.
+    private var vlan: UInt16?
 
     /// Where the walk is: routing in a namespace, sending out of a link, arriving on a link, or in a bridge.
     enum Step {
@@ -371,6 +374,9 @@ struct PathWalk {
                 )
                 return nil
             }
+            if bridge.link.bridge?.vlanFiltering == true, vlan == nil {
+                vlan = link.link.bridgePort?.pvid
+            }
             return .bridge(bridge, mac, ingress: link)
         }
         if let mac, link.link.mac != mac,
@@ -379,6 +385,7 @@ struct PathWalk {
             hops.append(macvlanChildHop(child, parent: link, mac: mac))
             return .receive(child, mac)
         }
+        if let step = vlanChild(of: link, mac) { return step }
         if let mac, !mac.isBroadcast, !mac.isMulticast, let own = link.link.mac, own != mac {
             markLastBlocked(
                 "the frame is for \(mac) but \(link.label) is \(own); the stack drops frames for other hosts"
@@ -413,6 +420,35 @@ struct PathWalk {
             return nil
         }
         return .route(link.namespace, interface: nil)
+    }
+
+    /// A trunk with 802.1Q subinterfaces: the frame goes on through the subinterface of the VID it carries. The
+    /// tag comes from the switch, which this host cannot see, so the walk takes the subinterface that is a port
+    /// of a bridge (the lowest VID first) and names the others; the trace captures on all of them.
+    private mutating func vlanChild(of link: PlacedLink, _ mac: MACAddress?) -> Step? {
+        let children = topology.vlanChildren(of: link)
+        let inBridge = children.filter { topology.bridge(of: $0) != nil }
+        guard
+            let child = inBridge.first(where: { $0.link.vlan?.id == vlan }) ?? inBridge.first ?? children.first,
+            let vid = child.link.vlan?.id
+        else { return nil }
+        let others = children.filter { $0.reference != child.reference }.map(\.link.name)
+        let known = vlan == vid
+        vlan = nil
+        hops.append(
+            PathHop(
+                node: child.node,
+                interface: child.link.name,
+                direction: .ingress,
+                reason: .vlanChild,
+                detail: "802.1Q subinterface of \(link.label): takes frames tagged \(vid) and strips the tag"
+                    + (known ? " (the VLAN the switch put the frame in)" : "")
+                    + (others.isEmpty ? "" : "; frames of other VLANs go to \(others.joined(separator: ", "))"),
+                destinationMAC: mac,
+                blocked: child.link.downReason
+            )
+        )
+        return .receive(child, mac)
     }
 
     private func macvlanChildHop(_ child: PlacedLink, parent: PlacedLink, mac: MACAddress) -> PathHop {

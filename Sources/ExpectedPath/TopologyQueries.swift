@@ -46,6 +46,13 @@ extension HostTopology {
         .filter { self.parent(of: $0)?.reference == parent.reference }
     }
 
+    /// The 802.1Q subinterfaces of `parent` (`em1.211` of `em1`), in its namespace, lowest VID first.
+    func vlanChildren(of parent: PlacedLink) -> [PlacedLink] {
+        parent.namespace.links.filter { $0.kind == .vlan }.map { PlacedLink(namespace: parent.namespace, link: $0) }
+            .filter { self.parent(of: $0)?.reference == parent.reference }
+            .sorted { ($0.link.vlan?.id ?? 0) < ($1.link.vlan?.id ?? 0) }
+    }
+
     /// Every interface holding `address`, in namespace order.
     func holders(of address: IPv4Address) -> [PlacedLink] {
         namespaces.flatMap { namespace in

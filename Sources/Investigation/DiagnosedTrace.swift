@@ -27,7 +27,9 @@ package enum DiagnosedTrace {
         let read = try? DoctorInspection.read(targets, containers: containers)
         var outcome = try tracer.run(plan)
         var problems = ["the wiring could not be read, so only the trace's own findings are shown"]
-        if let (context, readProblems) = read {
+        if let (readContext, readProblems) = read {
+            var context = readContext
+            context.taggedFrames += TaggedFrameSighting.sightings(in: outcome.report)
             outcome.report = TraceDiagnosis.diagnose(outcome.report, in: context)
             problems = readProblems
         }

@@ -63,6 +63,15 @@ enum IPTool {
         try ExternalCommand.check(["ip", "-n", namespace, "-batch", "-"], input: lines.joined(separator: "\n") + "\n")
     }
 
+    /// Runs `lines` as one `bridge -batch` inside the named namespace (VLAN membership of bridge ports).
+    static func bridgeBatch(_ lines: [String], in namespace: String) throws(CommandError) {
+        guard !lines.isEmpty else { return }
+        try ExternalCommand.check(
+            ["bridge", "-n", namespace, "-batch", "-"],
+            input: lines.joined(separator: "\n") + "\n"
+        )
+    }
+
     /// The interfaces of a namespace: a named netns, or (with `pid`) the one a process lives in.
     static func interfaces(namespace: String? = nil, pid: Int32? = nil) throws -> [InterfaceSnapshot] {
         let command: [String]

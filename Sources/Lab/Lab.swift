@@ -69,7 +69,7 @@ package struct Lab: Sendable {
         }
         if let existing {
             if existing.complete, existing.backend == backend, existing.macvlanMode == configuration.macvlanMode,
-                existing.addressing == addressing
+                existing.addressing == addressing, existing.vlan == configuration.vlan
             {
                 let current = try status()
                 if current.isComplete {

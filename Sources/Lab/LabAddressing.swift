@@ -45,6 +45,8 @@ package struct LabAddressing: Sendable, Hashable {
     package var external: IPv4Address { address(1) }
     /// The host's em2.
     package var host: IPv4Address { address(2) }
+    /// The second outside client's eth0, on VLAN 103 (VLAN labs only).
+    package var externalVLAN103: IPv4Address { address(3) }
     /// The address the `macvlan-parent-address` fault gives br0.
     package var parentFault: IPv4Address { address(4) }
     /// The address of the second interface the `arp-flux` fault gives ct1.

@@ -69,8 +69,18 @@ final class LabBuild: @unchecked Sendable {
                 }
             }
         case .outsideWorld:
+            if let style = configuration.vlan {
+                try KernelFeatures.requireVLANs(style, in: configuration.hostNamespace)
+            }
             try perform("wiring \(configuration.externalNamespace)") {
                 try IPTool.batch(LabWiring.external(plan), in: configuration.externalNamespace)
+                try IPTool.bridgeBatch(LabWiring.externalVLANs(plan), in: configuration.externalNamespace)
+            }
+            if configuration.vlan != nil {
+                let client = configuration.externalVLAN103Namespace
+                try perform("wiring \(client)") {
+                    try IPTool.batch(LabWiring.externalVLAN103Client(plan), in: client)
+                }
             }
         case .host:
             try perform("wiring \(configuration.hostNamespace)") {
@@ -89,6 +99,10 @@ final class LabBuild: @unchecked Sendable {
                 try buildContainers()
             }
             try perform("starting the lab listener in \(LabListener.container)") { try startListener(plan) }
+            // LXC makes the veth host ends only when a container starts, so their VLANs are set after.
+            try perform("setting the VLANs of br0's ports") {
+                try IPTool.bridgeBatch(LabWiring.hostVLANs(plan), in: configuration.hostNamespace)
+            }
         case .endpoints:
             try LabEndpoints.register(plan.endpoints, lab: configuration)
         }

@@ -32,6 +32,18 @@ package enum MacvlanMode: String, Codable, Sendable, CaseIterable {
     package var allowsSeveralChildren: Bool { self != .passthru }
 }
 
+/// How the lab carries the seed's two VLANs (211 and 103) from the outside switch to br0.
+package enum LabVLANStyle: String, Codable, Sendable, CaseIterable {
+    /// The seed's way: em1 is a trunk, `em1.211` and `em1.103` (802.1Q subinterfaces) are ports of br0.
+    case subinterfaces
+    /// The Proxmox/Incus way: em1 itself is a port of br0, which filters VLANs (`vlan_filtering 1`); em1
+    /// carries both VIDs tagged, each container port one VID as its PVID, untagged.
+    case vlanAware = "vlan-aware"
+
+    /// The VIDs the outside switch carries tagged on the trunk to em1.
+    package static let vids: [UInt16] = [211, 103]
+}
+
 /// What `Lab` builds: the lab's name (which prefixes every namespace and container it makes) and its options.
 package struct LabConfiguration: Sendable, Hashable {
     /// The name of the lab everyone uses by default.
@@ -51,19 +63,23 @@ package struct LabConfiguration: Sendable, Hashable {
     package var stateDirectory: String
     /// The subnet asked for with `--subnet`; nil lets `up` keep the lab's recorded one or pick a free one.
     package var subnet: LabAddressing?
+    /// Whether (and how) the lab carries VLANs 211 and 103; nil builds the untagged lab.
+    package var vlan: LabVLANStyle?
 
     package init(
         name: String = LabConfiguration.defaultName,
         macvlanMode: MacvlanMode = .bridge,
         backend: LabBackend? = nil,
         stateDirectory: String = LabConfiguration.defaultStateDirectory,
-        subnet: LabAddressing? = nil
+        subnet: LabAddressing? = nil,
+        vlan: LabVLANStyle? = nil
     ) {
         self.name = name
         self.macvlanMode = macvlanMode
         self.backend = backend
         self.stateDirectory = stateDirectory
         self.subnet = subnet
+        self.vlan = vlan
     }
 
     /// Whether this is the default lab, whose LXC containers are plainly `ct1`..`ct4`.
@@ -73,6 +89,9 @@ package struct LabConfiguration: Sendable, Hashable {
     package var externalNamespace: String { "\(name)-ext" }
     /// The container host's namespace: br0, em1, em2, the veth host ends and the LXC command sockets.
     package var hostNamespace: String { "\(name)-host" }
+
+    /// The namespace of the second outside client, on VLAN 103 (VLAN labs only).
+    package var externalVLAN103Namespace: String { "\(name)-ext103" }
 
     /// The plain namespace that stands for container `member` (`ct1`) when LXC is not used.
     package func containerNamespace(_ member: String) -> String { "\(name)-\(member)" }

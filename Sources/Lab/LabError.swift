@@ -20,6 +20,8 @@ package enum LabError: Error, Sendable, CustomStringConvertible {
     case subnetOverlaps(subnet: String, with: String)
     /// Every candidate subnet overlaps a route or address here.
     case noFreeSubnet
+    /// `--vlan` or `--vlan-aware` on a kernel that cannot make what the VLAN lab needs.
+    case kernelFeatureMissing(feature: String, for: LabVLANStyle)
     /// Another `lab up` or `lab down` of the same lab kept running for too long.
     case busy(String)
 
@@ -50,6 +52,9 @@ package enum LabError: Error, Sendable, CustomStringConvertible {
         case .noFreeSubnet:
             "every candidate subnet (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 198.18.0.0/15) overlaps a "
                 + "route or address here; give one with --subnet"
+        case .kernelFeatureMissing(let feature, let style):
+            "this kernel lacks \(feature), which `lab up --\(style == .vlanAware ? "vlan-aware" : "vlan")` needs; "
+                + "run it on a kernel that has it (probes/vm.sh boots one)"
         case .busy(let name):
             "another `lxcdiag lab up` or `lab down` of lab \(name) is still running; wait for it and try again"
         }

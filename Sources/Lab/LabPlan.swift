@@ -63,9 +63,17 @@ package struct LabPlan: Sendable, Hashable {
         self.members = members
     }
 
+    /// The VLAN a container's port is an access port of in a VLAN-aware lab: ct2 on 103, the others on 211
+    /// (ct3 and ct4 through br0's own port, their macvlan parent); nil in the other labs.
+    package func accessVID(of member: LabMember) -> UInt16? {
+        guard configuration.vlan == .vlanAware else { return nil }
+        return member.name == "ct2" ? 103 : 211
+    }
+
     /// The namespaces the lab makes, infrastructure first.
     package var namespaces: [String] {
-        let infrastructure = [configuration.externalNamespace, configuration.hostNamespace]
+        var infrastructure = [configuration.externalNamespace, configuration.hostNamespace]
+        if configuration.vlan != nil { infrastructure.append(configuration.externalVLAN103Namespace) }
         guard backend == .namespaces else { return infrastructure }
         return infrastructure + members.map { configuration.containerNamespace($0.name) }
     }
@@ -85,6 +93,7 @@ package struct LabPlan: Sendable, Hashable {
                 interface: "eth0",
                 ip: addressing.external,
                 note: "lab \(configuration.name): the outside client on switch sw0"
+                    + (configuration.vlan == nil ? "" : ", VLAN 211")
             ),
             RegisteredEndpoint(
                 name: "host",
@@ -95,8 +104,21 @@ package struct LabPlan: Sendable, Hashable {
                 note: "lab \(configuration.name): the container host's own address (br0 and em1 hold none)"
             ),
         ]
+        if configuration.vlan != nil {
+            list.append(
+                RegisteredEndpoint(
+                    name: "ext103",
+                    kind: "netns",
+                    netns: configuration.externalVLAN103Namespace,
+                    interface: "eth0",
+                    ip: addressing.externalVLAN103,
+                    note: "lab \(configuration.name): the outside client on switch sw0, VLAN 103"
+                )
+            )
+        }
         for member in members {
-            let note = "lab \(configuration.name): \(member.attachment.summary)"
+            let vid = accessVID(of: member).map { ", VLAN \($0)" } ?? ""
+            let note = "lab \(configuration.name): \(member.attachment.summary)\(vid)"
             switch backend {
             case .lxc:
                 list.append(

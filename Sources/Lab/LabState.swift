@@ -28,6 +28,8 @@ package struct LabState: Codable, Sendable, Equatable {
     /// The lab's subnet (`198.51.100.0/24`); absent in the records of labs built before subnets were chosen,
     /// which all used 192.0.2.0/24.
     package var subnet: String?
+    /// How the lab carries VLANs (`subinterfaces`, `vlan-aware`); absent for the untagged lab.
+    package var vlan: LabVLANStyle?
 
     /// The lab's addressing, from `subnet`.
     package var addressing: LabAddressing {
@@ -41,7 +43,8 @@ package struct LabState: Codable, Sendable, Equatable {
             macvlanMode: macvlanMode,
             backend: backend,
             stateDirectory: stateDirectory,
-            subnet: addressing
+            subnet: addressing,
+            vlan: vlan
         )
         return LabPlan(configuration: configuration, backend: backend, addressing: addressing)
     }
@@ -58,6 +61,7 @@ package struct LabState: Codable, Sendable, Equatable {
         complete = false
         createdAt = ISO8601DateFormatter().string(from: Date())
         subnet = plan.addressing.subnet.description
+        vlan = plan.configuration.vlan
     }
 
     /// Reads the state file; nil when there is none.

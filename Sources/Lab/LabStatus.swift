@@ -47,6 +47,8 @@ package struct LabStatus: Codable, Sendable, Equatable {
     package var condition: Condition
     package var backend: LabBackend?
     package var macvlanMode: MacvlanMode?
+    /// How the lab carries VLANs 211 and 103 (absent for the untagged lab).
+    package var vlan: LabVLANStyle?
     /// The lab's subnet (`198.51.100.0/24`), when a record of the lab exists.
     package var subnet: String?
     package var stateFile: String
@@ -92,6 +94,7 @@ package struct LabStatus: Codable, Sendable, Equatable {
             condition: .partial,
             backend: state.backend,
             macvlanMode: state.macvlanMode,
+            vlan: state.vlan,
             subnet: plan.addressing.subnet.description,
             stateFile: configuration.statePath,
             endpointsFile: state.endpointsPath,
@@ -166,7 +169,10 @@ package struct LabStatus: Codable, Sendable, Equatable {
         let byName = Dictionary(interfaces.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var problems: [String] = []
         if byName["br0"]?.isUp != true { problems.append("host: br0 is missing or down") }
-        if byName["em1"]?.master != "br0" { problems.append("host: em1 is not a port of br0") }
+        let uplinks = plan.configuration.vlan == .subinterfaces ? LabVLANStyle.vids.map { "em1.\($0)" } : ["em1"]
+        for uplink in uplinks where byName[uplink]?.master != "br0" {
+            problems.append("host: \(uplink) is not a port of br0")
+        }
         let ports = plan.members.compactMap { member -> String? in
             if case .veth(let hostEnd) = member.attachment { return hostEnd }
             return nil
@@ -180,12 +186,14 @@ package struct LabStatus: Codable, Sendable, Equatable {
     private static func role(of namespace: String, in lab: LabConfiguration) -> String {
         if namespace == lab.externalNamespace { return "outside world: switch sw0, client eth0" }
         if namespace == lab.hostNamespace { return "container host: br0, em1, em2" }
+        if namespace == lab.externalVLAN103Namespace { return "outside world: client eth0 on VLAN 103" }
         return "container \(namespace.dropFirst(lab.name.count + 1))"
     }
 
     private static func attachment(of endpoint: String, plan: LabPlan) -> String {
         if endpoint == "ext" { return "eth0 -- sw-cli on switch sw0" }
         if endpoint == "host" { return "em2 -- sw-em2 on switch sw0 (em1 is br0's uplink)" }
+        if endpoint == "ext103" { return "eth0 -- sw-cli103 on switch sw0 (VLAN 103)" }
         return plan.members.first { $0.name == endpoint }?.attachment.summary ?? "?"
     }
 }

@@ -4,8 +4,13 @@ extension LabStatus {
     /// The status as `lxcdiag lab status` prints it: a headline, the namespaces, one row per endpoint, problems.
     package var report: String {
         var lines: [String] = []
-        let what = [backend?.label, macvlanMode.map { "macvlan mode \($0.rawValue)" }, subnet.map { "subnet \($0)" }]
-            .compactMap { $0 }
+        let vlans = vlan.map {
+            $0 == .vlanAware ? "VLANs 211+103 on a VLAN-aware br0" : "VLANs 211+103 via em1.211/em1.103"
+        }
+        let what = [
+            backend?.label, macvlanMode.map { "macvlan mode \($0.rawValue)" }, vlans, subnet.map { "subnet \($0)" },
+        ]
+        .compactMap { $0 }
         lines.append("lab \(name): \(condition.rawValue)" + (what.isEmpty ? "" : " (\(what.joined(separator: ", ")))"))
         if condition == .absent, problems.isEmpty {
             lines.append("nothing is built; make it with `lxcdiag lab up`")

@@ -17,6 +17,8 @@ package struct LabFault: Sendable {
     package var traceTo: String
     /// What else the trace that shows the fault needs, such as `--tcp 443`.
     package var traceArguments: [String]
+    /// The lab the fault needs (`lab up --vlan` or `--vlan-aware`, or a kernel with netem); nil for any lab.
+    package var needs: LabFaultNeed?
     let plan: @Sendable (LabLayout) throws -> FaultActions
 
     init(
@@ -25,9 +27,11 @@ package struct LabFault: Sendable {
         _ code: FindingCode,
         trace: (String, String) = ("ext", "ct1"),
         traceArguments: [String] = [],
+        needs: LabFaultNeed? = nil,
         plan: @escaping @Sendable (LabLayout) throws -> FaultActions
     ) {
         self.traceArguments = traceArguments
+        self.needs = needs
         self.name = name
         self.summary = summary
         self.code = code
@@ -38,6 +42,16 @@ package struct LabFault: Sendable {
 
     /// The break and fix command lines for `lab`, as they would run now.
     package func actions(in lab: LabLayout) throws -> FaultActions { try plan(lab) }
+}
+
+/// What a fault needs beyond the plain lab: the kernel this machine may lack (probes/vm.sh boots one).
+package enum LabFaultNeed: String, Sendable, Hashable {
+    /// A lab built with `lab up --vlan` (802.1Q subinterfaces em1.211 and em1.103).
+    case vlanSubinterfaces = "lab up --vlan"
+    /// A lab built with `lab up --vlan-aware` (br0 with vlan_filtering 1).
+    case vlanAware = "lab up --vlan-aware"
+    /// A kernel with the netem qdisc (sch_netem).
+    case netem = "a kernel with netem"
 }
 
 /// The command lines that make a fault and the ones that undo it.

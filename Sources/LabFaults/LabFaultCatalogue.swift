@@ -291,6 +291,59 @@ package enum LabFaultCatalogue {
                 fixCommands: [listener.startCommand(in: try lab.inContainer("ct1", []))]
             )
         },
+        LabFault(
+            "vlan-wrong-vid",
+            "em1.211 remade with VID 212: the subinterface no longer takes the trunk's VLAN 211",
+            .vlanMismatch,
+            needs: .vlanSubinterfaces
+        ) { lab in
+            let link = ["ip", "-n", lab.host, "link"]
+            func subinterface(_ vid: Int) -> [[String]] {
+                [
+                    link + ["del", "dev", "em1.211"],
+                    link + ["add", "link", "em1", "name", "em1.211", "type", "vlan", "id", "\(vid)"],
+                    link + ["set", "dev", "em1.211", "master", "br0", "up"],
+                ]
+            }
+            return FaultActions(breakCommands: subinterface(212), fixCommands: subinterface(211))
+        },
+        LabFault(
+            "vlan-trunk-missing",
+            "the outside switch's trunk to em1 (sw-em1) stops carrying VLAN 103",
+            .vlanMismatch,
+            trace: ("ext103", "ct2"),
+            needs: .vlanSubinterfaces
+        ) { lab in
+            let vlan = ["bridge", "-n", lab.ext, "vlan"]
+            return FaultActions(
+                breakCommands: [vlan + ["del", "dev", "sw-em1", "vid", "103"]],
+                fixCommands: [vlan + ["add", "dev", "sw-em1", "vid", "103"]]
+            )
+        },
+        LabFault(
+            "vlan-missing-pvid",
+            "veth-ct1, an access port of VLAN 211 on the VLAN-aware br0, loses VID 211",
+            .vlanMismatch,
+            needs: .vlanAware
+        ) { lab in
+            let vlan = ["bridge", "-n", lab.host, "vlan"]
+            return FaultActions(
+                breakCommands: [vlan + ["del", "dev", "veth-ct1", "vid", "211"]],
+                fixCommands: [vlan + ["add", "dev", "veth-ct1", "vid", "211", "pvid", "untagged"]]
+            )
+        },
+        LabFault(
+            "loss",
+            "netem on veth-ct1 drops 30% of the frames br0 sends towards ct1",
+            .kernelDrop,
+            needs: .netem
+        ) { lab in
+            let qdisc = ["tc", "-n", lab.host, "qdisc"]
+            return FaultActions(
+                breakCommands: [qdisc + ["add", "dev", "veth-ct1", "root", "netem", "loss", "30%"]],
+                fixCommands: [qdisc + ["del", "dev", "veth-ct1", "root"]]
+            )
+        },
     ]
 
     /// The fault called `name`.

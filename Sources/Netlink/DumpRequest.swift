@@ -10,11 +10,13 @@ package enum DumpRequest: String, Sendable, CaseIterable {
     case neighbours
     /// RTM_GETNEIGH for AF_BRIDGE: every bridge's forwarding database.
     case fdb
+    /// RTM_GETLINK for AF_BRIDGE with RTEXT_FILTER_BRVLAN: the VLANs of every bridge port (and bridge).
+    case bridgeVLANs = "bridge-vlans"
 
     /// The message type the kernel answers with.
     package var replyType: UInt16 {
         switch self {
-        case .links: RouteNetlink.newLink
+        case .links, .bridgeVLANs: RouteNetlink.newLink
         case .addresses: RouteNetlink.newAddress
         case .routes: RouteNetlink.newRoute
         case .neighbours, .fdb: RouteNetlink.newNeighbour
@@ -31,6 +33,13 @@ package enum DumpRequest: String, Sendable, CaseIterable {
             payload = [UInt8](repeating: 0, count: RouteNetlink.ifinfomsgLength)
             var attributes = AttributeEncoder()
             attributes.append(RouteNetlink.linkExtMask, integer: RouteNetlink.skipStatsFilter)
+            payload += attributes.bytes
+        case .bridgeVLANs:
+            type = RouteNetlink.getLink
+            payload = [UInt8](repeating: 0, count: RouteNetlink.ifinfomsgLength)
+            payload[0] = RouteNetlink.familyBridge
+            var attributes = AttributeEncoder()
+            attributes.append(RouteNetlink.linkExtMask, integer: RouteNetlink.bridgeVLANFilter)
             payload += attributes.bytes
         case .addresses:
             type = RouteNetlink.getAddress

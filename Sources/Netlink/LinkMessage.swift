@@ -167,3 +167,26 @@ package struct VXLANAttributes: Sendable, Hashable {
         port = data.bigEndianUInt16(RouteNetlink.vxlanPort)
     }
 }
+
+/// One VLAN of a bridge port, from an AF_BRIDGE link dump (`struct bridge_vlan_info`).
+package struct BridgeVLANInfo: Sendable, Hashable {
+    package var vid: UInt16
+    /// BRIDGE_VLAN_INFO_PVID: untagged frames arriving on the port join this VLAN.
+    package var isPVID: Bool
+    /// BRIDGE_VLAN_INFO_UNTAGGED: the port sends this VLAN's frames untagged.
+    package var isUntagged: Bool
+
+    /// The port index and VLANs of one AF_BRIDGE RTM_NEWLINK payload (empty when it lists none).
+    package static func decode(payload: [UInt8]) throws(NetlinkError) -> (index: Int32, vlans: [BridgeVLANInfo]) {
+        guard payload.count >= RouteNetlink.ifinfomsgLength else { throw .truncated("ifinfomsg") }
+        let index = Int32(bitPattern: payload.loadUInt32(at: 4))
+        let attributes = try NetlinkAttributes(payload[RouteNetlink.ifinfomsgLength...])
+        guard let spec = try attributes.nested(RouteNetlink.linkAFSpec) else { return (index, []) }
+        let vlans = spec.entries.filter { $0.type == RouteNetlink.bridgeVLANInfo && $0.value.count >= 4 }.map {
+            let flags = UInt16($0.value[0]) | UInt16($0.value[1]) << 8
+            let vid = UInt16($0.value[2]) | UInt16($0.value[3]) << 8
+            return BridgeVLANInfo(vid: vid, isPVID: flags & 0x2 != 0, isUntagged: flags & 0x4 != 0)
+        }
+        return (index, vlans)
+    }
+}

@@ -49,6 +49,9 @@ enum RouteNetlink {
     static let linkCarrier: UInt16 = 33
     static let linkNetnsID: UInt16 = 37
     static let skipStatsFilter: UInt32 = 8  // RTEXT_FILTER_SKIP_STATS
+    static let bridgeVLANFilter: UInt32 = 2  // RTEXT_FILTER_BRVLAN
+    static let linkAFSpec: UInt16 = 26  // IFLA_AF_SPEC
+    static let bridgeVLANInfo: UInt16 = 2  // IFLA_BRIDGE_VLAN_INFO
 
     // IFLA_INFO_*.
     static let infoKind: UInt16 = 1

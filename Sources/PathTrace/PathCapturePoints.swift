@@ -51,6 +51,13 @@ package enum PathCapturePoints {
             if isBridgeDevice(hop, in: topology), !bridgesCrossed.contains(where: { $0 == (hop.node, hop.interface) }) {
                 bridgesCrossed.append((hop.node, hop.interface))
             }
+            // A VLAN-filtering bridge's own device sees only the VLANs it is a member of itself (`self`), so
+            // frames it floods in other VLANs never show there: its ports on either side tell instead.
+            if role == .bridge,
+                topology.namespace(named: hop.node)?.link(named: hop.interface)?.bridge?.vlanFiltering == true
+            {
+                continue
+            }
             if let existing = points.firstIndex(where: { $0.node == hop.node && $0.interface == hop.interface }) {
                 // A bridge both forwards and delivers locally: the observable role says more.
                 if points[existing].role == .bridge { points[existing].role = role }

@@ -28,7 +28,8 @@ final class ObservationLog: @unchecked Sendable {
             timestampNs: frame.timestampNs,
             answeredBy: probeFrame.answeredBy,
             destination: probeFrame.ethernet.destination,
-            refused: probeFrame.refused
+            refused: probeFrame.refused,
+            vlanIDs: probeFrame.ethernet.vlanTags.map(\.id)
         )
         condition.lock()
         observations.append(observation)

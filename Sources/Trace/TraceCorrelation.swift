@@ -129,8 +129,12 @@ package enum TraceCorrelation {
 
     /// The first of `observations`, with its offset from the request leaving the source.
     private static func sighting(_ observations: [HopObservation], since start: UInt64?) -> Sighting {
-        guard let first = observations.map(\.timestampNs).min() else { return .unseen }
-        return Sighting(timestampNs: first, offsetNs: start.map { Int64(bitPattern: first &- $0) })
+        guard let first = observations.min(by: { $0.timestampNs < $1.timestampNs }) else { return .unseen }
+        return Sighting(
+            timestampNs: first.timestampNs,
+            offsetNs: start.map { Int64(bitPattern: first.timestampNs &- $0) },
+            vlanIDs: first.vlanIDs
+        )
     }
 
     /// Where the first lost probe stopped: walking the path from the source, the last point that saw the

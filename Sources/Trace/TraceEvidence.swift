@@ -17,6 +17,9 @@ package struct HopObservation: Sendable, Hashable {
     package var destination: MACAddress?
     /// For replies: the answer says nothing listens (a TCP RST, an ICMP port unreachable).
     package var refused: Bool
+    /// The 802.1Q tags the frame carried here, outermost first (libpcap puts a tag the kernel holds in
+    /// PACKET_AUXDATA back into the bytes); empty when untagged.
+    package var vlanIDs: [UInt16]
 
     package init(
         hop: Int,
@@ -25,8 +28,10 @@ package struct HopObservation: Sendable, Hashable {
         timestampNs: UInt64,
         answeredBy: MACAddress?,
         destination: MACAddress? = nil,
-        refused: Bool = false
+        refused: Bool = false,
+        vlanIDs: [UInt16] = []
     ) {
+        self.vlanIDs = vlanIDs
         self.hop = hop
         self.probe = probe
         self.direction = direction

@@ -182,11 +182,14 @@ package struct Sighting: Sendable, Hashable {
     /// Nanoseconds since the request left the source's interface (as captured there); differences between
     /// hops are the per-hop latency. Nil when unseen or when the source did not capture the request.
     package var offsetNs: Int64?
+    /// The 802.1Q tags of the first copy seen here, outermost first; empty when untagged or unseen.
+    package var vlanIDs: [UInt16]
     package var seen: Bool { timestampNs != nil }
 
-    package init(timestampNs: UInt64?, offsetNs: Int64? = nil) {
+    package init(timestampNs: UInt64?, offsetNs: Int64? = nil, vlanIDs: [UInt16] = []) {
         self.timestampNs = timestampNs
         self.offsetNs = offsetNs
+        self.vlanIDs = vlanIDs
     }
 
     package static let unseen = Sighting(timestampNs: nil)

@@ -104,6 +104,7 @@ extension Sighting: Encodable {
         case seen
         case timestampNs = "t_ns"
         case offsetNs = "offset_ns"
+        case vlanIDs = "vlan_ids"
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -111,6 +112,7 @@ extension Sighting: Encodable {
         try container.encode(seen, forKey: .seen)
         try container.encode(timestampNs, forKey: .timestampNs)
         try container.encode(offsetNs, forKey: .offsetNs)
+        try container.encode(vlanIDs, forKey: .vlanIDs)
     }
 }
 

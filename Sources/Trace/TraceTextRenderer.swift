@@ -59,6 +59,10 @@ package struct TraceTextRenderer: Sendable {
         let columnWidth = max(report.probes.map(\.kind.rawValue.count).max() ?? 0, 3)
         var header = pad("hop", labelWidth) + "  " + pad("role", roleWidth)
         for probe in report.probes { header += "  " + pad(probe.kind.rawValue, columnWidth) }
+        // The 802.1Q tags seen per hop, only when some hop saw one (most paths carry no VLAN).
+        let tags = first.hops.indices.map { index in Self.tags(at: index, in: report) }
+        let showsTags = tags.contains { !$0.isEmpty }
+        if showsTags { header += "  vlan" }
         var lines = [paint(header.trimmingTrailingSpaces(), .bold)]
         for (index, label) in zip(shown, labels) {
             var line = pad(label, labelWidth) + "  " + pad(first.hops[index].role.rawValue, roleWidth)
@@ -68,11 +72,24 @@ package struct TraceTextRenderer: Sendable {
                 let reply = mark(hop, .reply, probe: probe.kind, report: report)
                 line += "  " + request + " " + reply + String(repeating: " ", count: columnWidth - 3)
             }
+            if showsTags { line += "  " + (tags[index].isEmpty ? "-" : tags[index]) }
             lines.append(line.trimmingTrailingSpaces())
         }
         lines += quiet.map { paint($0.line, .dim) }
         lines += legend(report).map { paint($0, .dim) }
         return lines
+    }
+
+    /// The distinct tag stacks the probes' frames carried at hop `index` (`211`, `211.5` for Q-in-Q), or "".
+    static func tags(at index: Int, in report: TraceReport) -> String {
+        var stacks: [String] = []
+        for probe in report.probes where index < probe.hops.count {
+            for sighting in [probe.hops[index].request, probe.hops[index].reply] where !sighting.vlanIDs.isEmpty {
+                let stack = sighting.vlanIDs.map(String.init).joined(separator: ".")
+                if !stacks.contains(stack) { stacks.append(stack) }
+            }
+        }
+        return stacks.joined(separator: ",")
     }
 
     /// The lines under the table that say what its marks and names mean.
@@ -89,6 +106,9 @@ package struct TraceTextRenderer: Sendable {
             names.append("\(kind): sent by the source's own kernel")
         }
         if hops.contains(where: \.isSide) { names.append("(side): another port of a bridge on the path") }
+        if hops.indices.contains(where: { !Self.tags(at: $0, in: report).isEmpty }) {
+            names.append("vlan: 802.1Q tags the frames carried there (- untagged)")
+        }
         return ["marks: " + marks.joined(separator: ", ")] + (names.isEmpty ? [] : [names.joined(separator: "; ")])
     }
 

@@ -57,6 +57,7 @@ extension LXCDiag {
                 guard let fault = fault.flatMap(LabFaultCatalogue.fault(named:)) else { return }
                 try requireRoot("lab break")
                 let lab = try LabLayout.recorded(name: name)
+                try Self.requireLab(for: fault, name: name)
                 if dryRun {
                     let actions = try fault.actions(in: lab)
                     for command in actions.breakCommands { print(command.joined(separator: " ")) }
@@ -72,6 +73,20 @@ extension LXCDiag {
             }
         }
 
+        /// Fails (exit 3, one line) when the fault needs a VLAN lab of another style than the one that is up.
+        static func requireLab(for fault: LabFault, name: String) throws {
+            let built = try LabState.load(from: LabConfiguration(name: name).statePath)?.vlan
+            guard let need = fault.needs, need != .netem else { return }
+            let wanted: LabVLANStyle = need == .vlanAware ? .vlanAware : .subinterfaces
+            guard wanted != built else { return }
+            let flag = name == LabConfiguration.defaultName ? "" : " --name \(name)"
+            throw CommandFailure(
+                message: "fault \(fault.name) needs a lab built with `\(need.rawValue)`; "
+                    + "run `lxcdiag lab up\(flag) \(need == .vlanAware ? "--vlan-aware" : "--vlan")` first",
+                status: .environment
+            )
+        }
+
         /// The trace that shows `fault`, runnable as printed: a lab other than the default one names its
         /// endpoint file.
         static func seeIt(_ fault: LabFault, lab name: String) -> String {
@@ -85,8 +100,10 @@ extension LXCDiag {
             let width = LabFaultCatalogue.all.map(\.name.count).max() ?? 0
             for fault in LabFaultCatalogue.all {
                 let padded = fault.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                let needs = fault.needs.map { " (needs \($0.rawValue))" } ?? ""
                 print(
                     "\(padded)  \(fault.code.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0))  \(fault.summary)"
+                        + needs
                 )
             }
         }

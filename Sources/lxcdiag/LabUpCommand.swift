@@ -22,10 +22,18 @@ extension LXCDiag.LabCommand {
                 passthru lets a parent have one macvlan child only, so with --macvlan-mode passthru the lab \
                 builds ct3 and no ct4.
 
+                --vlan builds the seed's VLAN wiring: the outside switch sw0 carries VLANs 211 and 103 tagged \
+                on the trunk to em1, the host has em1.211 and em1.103 in br0, the client ext is on VLAN 211 and \
+                ext103 on VLAN 103. --vlan-aware builds it the Proxmox/Incus way instead: em1 itself in a br0 \
+                with vlan_filtering 1, em1 tagged 211 and 103, veth-ct2 an access port of 103, the other \
+                containers of 211. Both need a kernel with 802.1Q and VLAN filtering (exit 3 naming the missing \
+                one otherwise; probes/vm.sh boots such a kernel).
+
                 Examples:
                   lxcdiag lab up
                   lxcdiag lab up --no-lxc --macvlan-mode private
                   lxcdiag lab up --subnet 203.0.113.0/24
+                  lxcdiag lab up --no-lxc --vlan
                 """
         )
 
@@ -53,15 +61,31 @@ extension LXCDiag.LabCommand {
         )
         var subnet: LabAddressing?
 
+        @Flag(help: "Carry VLANs 211 and 103 to br0 the seed's way: em1.211 and em1.103 in br0.")
+        var vlan = false
+
+        @Flag(help: "Carry VLANs 211 and 103 on a VLAN-aware br0 (vlan_filtering 1, a PVID per port).")
+        var vlanAware = false
+
         @OptionGroup(title: "Advanced options")
         var lab: LabNameOptions
+
+        func validate() throws {
+            if vlan, vlanAware { throw ValidationError("--vlan and --vlan-aware exclude each other; pick one") }
+        }
 
         func run() throws {
             try reportingErrors {
                 try requireRoot("lxcdiag lab up")
                 let backend: LabBackend? = lxc.map { $0 ? .lxc : .namespaces }
                 let lab = Lab(
-                    LabConfiguration(name: lab.name, macvlanMode: macvlanMode, backend: backend, subnet: subnet)
+                    LabConfiguration(
+                        name: lab.name,
+                        macvlanMode: macvlanMode,
+                        backend: backend,
+                        subnet: subnet,
+                        vlan: vlan ? .subinterfaces : vlanAware ? .vlanAware : nil
+                    )
                 )
                 let result: Lab.UpResult
                 do {

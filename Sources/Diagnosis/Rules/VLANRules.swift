@@ -7,6 +7,77 @@ internal import Trace
 /// This kernel has no 802.1Q devices, so the rule is fed recorded sightings (`TaggedFrameSighting`) and tested on
 /// constructed ones only.
 enum VLANRules {
+    /// VLAN_MISMATCH where a VLAN-filtering bridge drops the request: walking the path, a frame enters a port
+    /// in the VLAN of its tag (or the port's PVID when untagged) and must leave by a port that carries that VLAN.
+    /// Named at the first port where the VLAN stops matching: an ingress port without a PVID, or an egress port
+    /// (a trunk, a container's access port) that does not carry the VLAN. Only when the request never got past.
+    static func trace(_ report: TraceReport, _ context: DiagnosisContext) -> [Finding] {
+        guard report.verdict != .reachable, let probe = report.probes.first else { return [] }
+        let path = probe.hops.filter { !$0.isSide }
+        var findings: [Finding] = []
+        var vlan: (vid: UInt16, at: HopName, how: String)?
+        for hop in path {
+            let name = HopName(node: hop.node, interface: hop.interface)
+            guard let link = context.link(name), let port = link.bridgePort, let vlans = port.vlans,
+                let master = link.master, context.topology.link(master)?.bridge?.vlanFiltering == true
+            else { continue }
+            let bridge = "\(hop.node):\(master.name)"
+            if let current = vlan, current.at.node == hop.node {
+                // The egress port of the bridge the frame entered.
+                if !port.carries(current.vid), !hop.request.seen {
+                    let carried = vlans.map { "\($0.vid)\($0.untagged ? " untagged" : "")\($0.pvid ? " pvid" : "")" }
+                    findings.append(
+                        Finding(
+                            .vlanMismatch,
+                            at: name,
+                            summary: "\(bridge) puts the frame in VLAN \(current.vid) (\(current.how)), and \(name) "
+                                + "does not carry VLAN \(current.vid), so the bridge never sends it there",
+                            evidence: [
+                                "\(current.at): the frame is in VLAN \(current.vid) (\(current.how))",
+                                "\(name) carries " + (carried.isEmpty ? "no VLAN" : carried.joined(separator: ", ")),
+                                "the request was seen at \(current.at) and not at \(name)",
+                            ],
+                            // A trunk (every VLAN tagged) gets the VLAN tagged; an access port as its PVID.
+                            fix: NodeCommand.tool(
+                                "bridge",
+                                context.snapshot(hop.node)?.node,
+                                "vlan add dev \(hop.interface) vid \(current.vid)"
+                                    + (!vlans.isEmpty && vlans.allSatisfy { !$0.untagged } ? "" : " pvid untagged")
+                            )
+                        )
+                    )
+                }
+                vlan = nil
+                continue
+            }
+            guard hop.request.seen else { continue }
+            if let tag = hop.request.vlanIDs.first {
+                vlan = (tag, name, "tagged \(tag) on \(name)")
+            } else if let pvid = port.pvid {
+                vlan = (pvid, name, "untagged on \(name), whose PVID is \(pvid)")
+            } else {
+                findings.append(
+                    Finding(
+                        .vlanMismatch,
+                        at: name,
+                        summary: "untagged frames reach \(name), a port of \(bridge) (VLAN filtering) with no PVID, "
+                            + "so the bridge drops them",
+                        evidence: [
+                            "the request was captured untagged on \(name)",
+                            "\(name) carries " + vlans.map { "\($0.vid)" }.joined(separator: ", ") + ", none as PVID",
+                        ],
+                        fix: NodeCommand.tool(
+                            "bridge",
+                            context.snapshot(hop.node)?.node,
+                            "vlan add dev \(hop.interface) vid VID pvid untagged"
+                        )
+                    )
+                )
+            }
+        }
+        return findings
+    }
+
     static func findings(_ context: DiagnosisContext) -> [Finding] {
         var findings: [Finding] = []
         for sighting in context.taggedFrames {

@@ -8,6 +8,8 @@ package struct NamespaceDump: Sendable {
     package var routes: DumpReply
     package var neighbours: DumpReply
     package var fdb: DumpReply
+    /// The bridge ports' VLANs; nil in recordings made before they were dumped.
+    package var bridgeVLANs: DumpReply?
 
     /// Dumps every table through `socket`, in the socket's namespace.
     package init(socket: NetlinkSocket) throws(NetlinkError) {
@@ -16,6 +18,8 @@ package struct NamespaceDump: Sendable {
         routes = try socket.dump(.routes)
         neighbours = try socket.dump(.neighbours)
         fdb = try socket.dump(.fdb)
+        // Best effort: a kernel without bridge VLAN support still gives the other tables.
+        bridgeVLANs = try? socket.dump(.bridgeVLANs)
     }
 
     /// Reads a recording: one file per dump (`links.bin`, `addresses.bin`, ...) in `directory`.
@@ -29,6 +33,7 @@ package struct NamespaceDump: Sendable {
         routes = try read(.routes)
         neighbours = try read(.neighbours)
         fdb = try read(.fdb)
+        bridgeVLANs = try? read(.bridgeVLANs)
     }
 
     /// Writes the reply bytes as `recordedIn:` reads them.
@@ -37,7 +42,7 @@ package struct NamespaceDump: Sendable {
         let replies: [(DumpRequest, DumpReply)] = [
             (.links, links), (.addresses, addresses), (.routes, routes), (.neighbours, neighbours), (.fdb, fdb),
         ]
-        for (request, reply) in replies {
+        for (request, reply) in replies + (bridgeVLANs.map { [(.bridgeVLANs, $0)] } ?? []) {
             try Data(reply.bytes).write(to: directory.appendingPathComponent("\(request.rawValue).bin"))
         }
     }

@@ -63,6 +63,15 @@ extension NamespaceSnapshot {
         for (position, message) in linkMessages.enumerated() {
             if let master = message.master, master > 0 { links[position].master = reference(master) }
         }
+        // Only bridges with VLAN filtering report VLANs; a port of one with none listed carries none.
+        for message in dump.bridgeVLANs?.messages ?? [] {
+            let (index, vlans) = try BridgeVLANInfo.decode(payload: message.payload)
+            guard let position = links.firstIndex(where: { $0.index == index }), links[position].bridgePort != nil
+            else { continue }
+            links[position].bridgePort?.vlans = vlans.map {
+                PortVLAN(vid: $0.vid, pvid: $0.isPVID, untagged: $0.isUntagged)
+            }
+        }
         addresses = try dump.addresses.addresses().compactMap { message in
             guard message.family == 2, let address = message.address.flatMap(IPv4Address.init(fourBytes:)) else {
                 return nil

@@ -55,6 +55,8 @@ package struct BridgePort: Codable, Sendable, Hashable {
     package var hairpin: Bool?
     /// An isolated port only talks to non-isolated ports.
     package var isolated: Bool?
+    /// The port's VLANs on a bridge with VLAN filtering (`bridge vlan show`); nil when not read.
+    package var vlans: [PortVLAN]?
 
     package init(
         state: PortState,
@@ -95,4 +97,27 @@ package enum PortState: String, Codable, Sendable, Hashable {
         default: self = .unknown
         }
     }
+}
+
+/// One VLAN a bridge port (or, `self`, the bridge device) is a member of.
+package struct PortVLAN: Codable, Sendable, Hashable {
+    package var vid: UInt16
+    /// Untagged frames arriving on the port join this VLAN.
+    package var pvid: Bool
+    /// The port sends this VLAN's frames without a tag.
+    package var untagged: Bool
+
+    package init(vid: UInt16, pvid: Bool = false, untagged: Bool = false) {
+        self.vid = vid
+        self.pvid = pvid
+        self.untagged = untagged
+    }
+}
+
+extension BridgePort {
+    /// The VLAN untagged frames arriving here join, when the port's VLANs are known.
+    package var pvid: UInt16? { vlans?.first { $0.pvid }?.vid }
+
+    /// Whether the port carries `vid` (unknown VLANs count as carried).
+    package func carries(_ vid: UInt16) -> Bool { vlans.map { $0.contains { $0.vid == vid } } ?? true }
 }
