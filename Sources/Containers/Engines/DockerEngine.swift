@@ -63,7 +63,8 @@ package enum DockerEngine {
             }
             return EngineNetwork(
                 name: name,
-                driver: record?.driver ?? (name == "host" || name == "none" ? name : nil),
+                // A container never started has no NetworkID yet; Docker's own two networks go by their drivers.
+                driver: record?.driver ?? ["host": "host", "none": "null"][name],
                 hostInterface: record?.hostInterface,
                 mac: endpoint.MacAddress.flatMap(MACAddress.init),
                 ipv4: ipv4
