@@ -249,6 +249,7 @@ struct EngineEndpointTests {
     func refusals() {
         let stopped = #expect(throws: EndpointError.self) { try resolver.target("docker:stopped") }
         #expect(stopped?.kind == .notRunning)
+        #expect(stopped?.description.hasSuffix("(start it with docker start stopped)") == true)
         let unknown = #expect(throws: EndpointError.self) { try resolver.target("docker:nope") }
         guard case .unknown(let known) = unknown?.kind else {
             Issue.record("docker:nope: \(String(describing: unknown))")
