@@ -33,7 +33,7 @@ struct RootNamespaceState: Equatable {
 /// macvlan parent), with every state folder of its own, so that it rewrites only that namespace's firewall and
 /// sysctls. `tearDown` removes its containers, daemon, mounts, folders and the namespace.
 final class EngineDaemon {
-    enum Kind: String { case docker, podman }
+    enum Kind: String { case docker, podman, lxd }
 
     let kind: Kind
     let namespace: String
@@ -47,6 +47,7 @@ final class EngineDaemon {
         case .docker:
             ExternalCommand.locate("/usr/sbin/dockerd") != nil && ExternalCommand.locate("/usr/bin/docker") != nil
         case .podman: ExternalCommand.locate("/usr/bin/podman") != nil && ExternalCommand.locate("runc") != nil
+        case .lxd: ExternalCommand.locate("/usr/bin/lxd") != nil && ExternalCommand.locate("/usr/bin/lxc") != nil
         }
     }
 
@@ -63,8 +64,15 @@ final class EngineDaemon {
             try ExternalCommand.check(["ip", "-n", namespace, "link", "set", "br0", "up"])
             try FileManager.default.createDirectory(atPath: "\(runRoot)/tmp", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: stateRoot, withIntermediateDirectories: true)
-            if kind == .docker { try startDockerd() }
-            try importBusybox()
+            switch kind {
+            case .docker:
+                try startDockerd()
+                try importBusybox()
+            case .podman: try importBusybox()
+            case .lxd:
+                try startLXD()
+                try importLXDImage()
+            }
         } catch {
             tearDown()
             throw error
@@ -78,6 +86,9 @@ final class EngineDaemon {
         switch kind {
         case .docker:
             return enter + ["/usr/bin/docker", "-H", "unix://\(runRoot)/docker.sock"] + arguments
+        case .lxd:
+            // The client talks to the daemon's socket under LXD_DIR; it needs no namespace.
+            return ["env", "LXD_DIR=\(stateRoot)/lxd", "/usr/bin/lxc"] + arguments
         case .podman:
             return enter + [
                 "/usr/bin/podman", "--root", "\(stateRoot)/storage", "--runroot", "\(runRoot)/storage", "--tmpdir",
@@ -101,12 +112,19 @@ final class EngineDaemon {
         return try run(["run", "-d", "--name", name] + limits + options + [image, "/bin/sleep", "3600"])
     }
 
-    var image: String { kind == .docker ? "lxcdiag/busybox" : "localhost/lxcdiag/busybox" }
+    var image: String {
+        switch kind {
+        case .docker: "lxcdiag/busybox"
+        case .podman: "localhost/lxcdiag/busybox"
+        case .lxd: "lxcdiag-busybox"
+        }
+    }
 
     /// Where lxcdiag should look for this engine's state, as `lab up --engine` or an operator registers it.
     var registration: EngineRegistration {
         switch kind {
         case .docker: EngineRegistration(dockerDataRoot: "\(stateRoot)/docker")
+        case .lxd: EngineRegistration(lxdDirectory: "\(stateRoot)/lxd")
         case .podman:
             EngineRegistration(
                 podmanStorage: "\(stateRoot)/storage",
@@ -132,13 +150,7 @@ final class EngineDaemon {
             "\(runRoot)/exec", "--pidfile", "\(runRoot)/dockerd.pid", "-H", "unix://\(runRoot)/docker.sock", "--bip",
             "10.234.1.1/24", "--default-address-pool", "base=10.234.128.0/17,size=24",
         ]
-        let logPath = "\(runRoot)/dockerd.log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        daemon = process
+        try start(process, log: "\(runRoot)/dockerd.log")
         // Bounded: 60 tries of half a second.
         for _ in 0..<60 {
             if (try? ExternalCommand.run(command(["version"]), timeoutSeconds: 5).status) == 0 { return }
@@ -151,9 +163,78 @@ final class EngineDaemon {
         throw EngineDaemonError(description: "dockerd did not answer within 30 s: \(tail)")
     }
 
-    /// A one-binary image: busybox-static as /bin/busybox with the applets the tests use.
-    private func importBusybox() throws {
-        let rootfs = "\(runRoot)/rootfs"
+    /// LXD under `ip netns exec`: LXD checks its bridges in /sys/class/net, which only a remounted /sys (as
+    /// `ip netns exec` makes) shows for the lab namespace. Its preseed names a bridge with an explicit subnet, no
+    /// NAT and no DHCP (`lxd init --minimal` picks a subnet and fails here).
+    private func startLXD() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "LXD_DIR=\(stateRoot)/lxd", ExternalCommand.locate("ip") ?? "/usr/bin/ip", "netns", "exec", namespace,
+            "/usr/bin/lxd", "--group", "root", "--logfile", "\(runRoot)/lxd.log",
+        ]
+        try start(process, log: "\(runRoot)/lxd.out")
+        let ready = ["env", "LXD_DIR=\(stateRoot)/lxd", "/usr/bin/lxd", "waitready", "--timeout", "30"]
+        guard (try? ExternalCommand.run(ready, timeoutSeconds: 40).status) == 0 else {
+            throw EngineDaemonError(description: "lxd did not become ready within 30 s")
+        }
+        let preseed = """
+            networks:
+            - name: lxebr0
+              type: bridge
+              config: {ipv4.address: 10.234.1.1/24, ipv4.nat: "false", ipv4.dhcp: "false", ipv6.address: none}
+            storage_pools:
+            - {name: default, driver: dir}
+            profiles:
+            - name: default
+              devices:
+                eth0: {name: eth0, network: lxebr0, type: nic}
+                root: {path: /, pool: default, type: disk}
+
+            """
+        try ExternalCommand.check(
+            ["env", "LXD_DIR=\(stateRoot)/lxd", "/usr/bin/lxd", "init", "--preseed"],
+            input: preseed,
+            timeoutSeconds: 60
+        )
+    }
+
+    /// An LXD image tarball: metadata.yaml and a busybox rootfs whose /sbin/init only sleeps.
+    private func importLXDImage() throws {
+        let folder = "\(runRoot)/image"
+        try makeRootfs("\(folder)/rootfs")
+        try FileManager.default.createDirectory(atPath: "\(folder)/rootfs/sbin", withIntermediateDirectories: true)
+        for empty in ["dev", "proc", "sys", "tmp", "etc"] {
+            try FileManager.default.createDirectory(
+                atPath: "\(folder)/rootfs/\(empty)",
+                withIntermediateDirectories: true
+            )
+        }
+        try "#!/bin/sh\nexec /bin/sleep 100000\n".write(
+            toFile: "\(folder)/rootfs/sbin/init",
+            atomically: true,
+            encoding: .utf8
+        )
+        chmod("\(folder)/rootfs/sbin/init", 0o755)
+        try "architecture: x86_64\ncreation_date: 1764633600\nproperties:\n  os: busybox\n".write(
+            toFile: "\(folder)/metadata.yaml",
+            atomically: true,
+            encoding: .utf8
+        )
+        try ExternalCommand.check(["tar", "-C", folder, "-czf", "\(runRoot)/image.tar.gz", "metadata.yaml", "rootfs"])
+        try run(["image", "import", "\(runRoot)/image.tar.gz", "--alias", image])
+    }
+
+    private func start(_ process: Process, log path: String) throws {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let log = FileHandle(forWritingAtPath: path)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        daemon = process
+    }
+
+    private func makeRootfs(_ rootfs: String) throws {
         try FileManager.default.createDirectory(atPath: "\(rootfs)/bin", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: "\(rootfs)/bin/busybox")
         for applet in ["sh", "sleep", "ip"] {
@@ -162,6 +243,12 @@ final class EngineDaemon {
                 withDestinationPath: "busybox"
             )
         }
+    }
+
+    /// A one-binary image: busybox-static as /bin/busybox with the applets the tests use.
+    private func importBusybox() throws {
+        let rootfs = "\(runRoot)/rootfs"
+        try makeRootfs(rootfs)
         try ExternalCommand.check(["tar", "-C", rootfs, "-cf", "\(runRoot)/rootfs.tar", "."])
         try run(["import", "\(runRoot)/rootfs.tar", image])
     }
@@ -169,7 +256,14 @@ final class EngineDaemon {
     /// Removes containers, networks, the daemon, every mount under the state folders, the folders and the
     /// namespace. Each step runs whatever the previous did.
     func tearDown() {
-        if let ids = try? run(["ps", "-aq"]), !ids.isEmpty {
+        if kind == .lxd {
+            let names = (try? run(["list", "-c", "n", "--format", "csv"])) ?? ""
+            for name in names.split(separator: "\n") {
+                _ = try? ExternalCommand.run(command(["delete", "-f", String(name)]), timeoutSeconds: 60)
+            }
+            let shutdown = ["env", "LXD_DIR=\(stateRoot)/lxd", "/usr/bin/lxd", "shutdown", "--timeout", "30"]
+            _ = try? ExternalCommand.run(shutdown, timeoutSeconds: 40)
+        } else if let ids = try? run(["ps", "-aq"]), !ids.isEmpty {
             _ = try? ExternalCommand.run(
                 command(["rm", "-f"] + ids.split(separator: "\n").map(String.init)),
                 timeoutSeconds: 60

@@ -92,4 +92,46 @@ struct EngineIntegrationTests {
         }
         #expect(RootNamespaceState.read() == before)
     }
+
+    @Test(
+        "LXD 5: lxd in a lab namespace from a preseed; its containers found by their monitors, NICs from backup.yaml",
+        .enabled(if: EngineDaemon.isInstalled(.lxd), "lxd is not installed")
+    )
+    func lxd() throws {
+        let before = RootNamespaceState.read()
+        do {
+            let engine = try EngineDaemon(.lxd)
+            defer { engine.tearDown() }
+            try engine.run(["launch", engine.image, "c1"])
+            try engine.run([
+                "config", "device", "add", "c1", "eth1", "nic", "nictype=macvlan", "parent=br0", "name=eth1",
+            ])
+            try engine.run(["init", engine.image, "idle"])
+            let pid = try #require(Int32(try engine.run(["list", "c1", "-c", "p", "--format", "csv"])))
+
+            let inventory = ContainerInventory.scan(
+                lxcpath: "\(engine.runRoot)/no-lxc",
+                engines: try engine.locations()
+            )
+            #expect(inventory.runningEngineContainers.map(\.endpointName) == ["lxd:c1"])
+            // LXD's containers are not offered a second time as plain LXC ones.
+            #expect(!inventory.containers.contains { $0.name == "c1" })
+            let resolver = EndpointResolver(
+                hostNamespace: .current,
+                registry: .init(endpoints: []),
+                inventory: inventory
+            )
+            let target = try resolver.target("lxd:c1")
+            #expect(target.node.kind == .container)
+            #expect(try target.namespace.identity() == (try NetworkNamespace.pid(pid).identity()))
+            let c1 = try #require(inventory.engineContainers.first)
+            #expect(c1.networks.map(\.driver) == ["bridge", "macvlan"])
+            #expect(c1.networks.map(\.hostInterface) == ["lxebr0", "br0"])
+            let topology = try HostTopology.capture(resolver.topologyTargets())
+            let node = try #require(topology.namespaces.first { $0.node.name == "lxd:c1" })
+            #expect(node.links.first { $0.name == "eth1" }?.kind == .macvlan)
+            #expect(node.links.first { $0.name == "eth1" }?.mac == c1.networks.last?.mac)
+        }
+        #expect(RootNamespaceState.read() == before)
+    }
 }

@@ -180,7 +180,13 @@ struct EngineStateTests {
             lxc.net.0.name = eth0
             lxc.net.0.flags = up
             """
-        let container = LXDEngine.container(name: "c1", pid: 77, lxcConf: conf, source: "/var/log/lxd/c1/lxc.conf")
+        let container = LXDEngine.container(
+            name: "c1",
+            pid: 77,
+            lxcConf: conf,
+            backupYAML: nil,
+            source: "/var/log/lxd/c1/lxc.conf"
+        )
         #expect(container.endpointName == "lxd:c1" && container.namespace == .pid(77))
         #expect(
             container.networks == [
@@ -191,6 +197,31 @@ struct EngineStateTests {
                     hostInterface: "lxdbr0",
                     mac: MACAddress("00:16:3e:aa:bb:cc")
                 )
+            ]
+        )
+    }
+
+    @Test("LXD 5: NICs from backup.yaml's expanded_devices (network or macvlan parent), MACs from lxc.conf")
+    func lxdRecorded() throws {
+        let installation = LXDEngine.installation(lxdDirectory: "\(EngineFixtures.directory)/lxd")
+        let container = LXDEngine.container(name: "c1", pid: 26453, installation: installation)
+        #expect(container.endpointName == "lxd:c1")
+        #expect(
+            container.networks == [
+                EngineNetwork(
+                    name: "lxebr0",
+                    driver: "bridge",
+                    interface: "eth0",
+                    hostInterface: "lxebr0",
+                    mac: MACAddress("00:16:3e:94:9b:41")
+                ),
+                EngineNetwork(
+                    name: "br0",
+                    driver: "macvlan",
+                    interface: "eth1",
+                    hostInterface: "br0",
+                    mac: MACAddress("00:16:3e:29:e6:31")
+                ),
             ]
         )
     }

@@ -65,17 +65,21 @@ package struct EngineRegistration: Codable, Sendable, Hashable {
     package var podmanStorage: String?
     package var podmanRun: String?
     package var podmanNetworks: String?
+    /// An LXD started with `LXD_DIR` set to this.
+    package var lxdDirectory: String?
 
     package init(
         dockerDataRoot: String? = nil,
         podmanStorage: String? = nil,
         podmanRun: String? = nil,
-        podmanNetworks: String? = nil
+        podmanNetworks: String? = nil,
+        lxdDirectory: String? = nil
     ) {
         self.dockerDataRoot = dockerDataRoot
         self.podmanStorage = podmanStorage
         self.podmanRun = podmanRun
         self.podmanNetworks = podmanNetworks
+        self.lxdDirectory = lxdDirectory
     }
 
     enum CodingKeys: String, CodingKey {
@@ -83,6 +87,7 @@ package struct EngineRegistration: Codable, Sendable, Hashable {
         case podmanStorage = "podman_storage"
         case podmanRun = "podman_run"
         case podmanNetworks = "podman_networks"
+        case lxdDirectory = "lxd_dir"
     }
 
     /// Where registrations live.
@@ -124,6 +129,10 @@ extension EngineLocations {
                     networks: registration.podmanNetworks ?? defaults.networks
                 )
                 if !locations.podman.contains(paths) { locations.podman.append(paths) }
+            }
+            if let directory = registration.lxdDirectory {
+                let installation = LXDEngine.installation(lxdDirectory: directory)
+                if !locations.lxd.contains(installation) { locations.lxd.append(installation) }
             }
         }
         return locations

@@ -33,27 +33,110 @@ package enum LXDEngine {
         return installations.first { $0.containers == trimmed }
     }
 
-    /// The container `name` running with `pid`, its networks read from `lxcConf` (the text of its lxc.conf).
-    static func container(name: String, pid: Int32?, lxcConf: String?, source: String) -> EngineContainer {
-        let config = lxcConf.map { LXCConfig.parse($0, file: source) }
-        let networks = (config?.networks ?? []).filter { $0.type != nil && $0.type != "empty" && $0.type != "none" }
-            .map { declaration in
+    /// The installation of an LXD started with `LXD_DIR=dir`: its containers and logs are both under `dir`.
+    package static func installation(lxdDirectory dir: String) -> Installation {
+        Installation(containers: "\(dir)/containers", logs: "\(dir)/logs")
+    }
+
+    /// The container `name` running with `pid`. LXD 5 hands liblxc each NIC as `phys` (a host interface it made
+    /// and names in `lxc.net.N.link`), so lxc.conf (`lxcConf`) gives the interface's name and MAC, and the
+    /// container's backup.yaml (`backupYAML`, its `expanded_devices`) the network or parent and the NIC type.
+    static func container(
+        name: String,
+        pid: Int32?,
+        lxcConf: String?,
+        backupYAML: String?,
+        source: String
+    ) -> EngineContainer {
+        let declared = lxcConf.map { LXCConfig.parse($0, file: source).networks } ?? []
+        let devices = backupYAML.map(nicDevices) ?? []
+        var networks: [EngineNetwork] = []
+        for device in devices {
+            let interface = device["name"]
+            let declaration = declared.first { $0.name == interface }
+            let parent = device["parent"] ?? device["network"]
+            networks.append(
                 EngineNetwork(
-                    name: declaration.link ?? "eth\(declaration.index)",
-                    driver: declaration.type,
-                    interface: declaration.name,
-                    hostInterface: declaration.link,
-                    mac: declaration.mac,
-                    ipv4: declaration.ipv4Networks.first
+                    name: device["network"] ?? parent ?? interface ?? "nic",
+                    // A NIC on a managed network says only `network:`; LXD's managed networks here are bridges.
+                    driver: device["nictype"] ?? (device["network"] != nil ? "bridge" : nil),
+                    interface: interface,
+                    hostInterface: parent,
+                    mac: device["hwaddr"].flatMap(MACAddress.init) ?? declaration?.mac,
+                    ipv4: device["ipv4.address"].flatMap(IPv4Network.init)
+                )
+            )
+        }
+        // Without backup.yaml, what lxc.conf says is all there is.
+        if devices.isEmpty {
+            networks = declared.filter { $0.type != nil && $0.type != "empty" && $0.type != "none" }.map {
+                EngineNetwork(
+                    name: $0.link ?? "eth\($0.index)",
+                    driver: $0.type,
+                    interface: $0.name,
+                    hostInterface: $0.link,
+                    mac: $0.mac,
+                    ipv4: $0.ipv4Networks.first
                 )
             }
+        }
         return EngineContainer(engine: .lxd, name: name, id: name, pid: pid, networks: networks, source: source)
     }
 
-    /// The container `name` of `installation`, reading its lxc.conf from disk.
+    /// The `type: nic` entries of backup.yaml's `container.expanded_devices`, each as its `key: value` lines plus
+    /// `device` (its key) and `hwaddr` (from `expanded_config`'s `volatile.DEVICE.hwaddr`, which LXD sets also for
+    /// a NIC added while the container runs, absent from lxc.conf until the next start). LXD writes this part of
+    /// the file in a fixed shape (two spaces per level), which is all this reads.
+    static func nicDevices(backupYAML text: String) -> [[String: String]] {
+        var devices: [[String: String]] = []
+        var hwaddrs: [String: String] = [:]
+        var current: [String: String]?
+        var section = ""
+        func close() {
+            if let current, section == "expanded_devices:" { devices.append(current) }
+            current = nil
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let indent = line.prefix { $0 == " " }.count
+            let content = line.trimmingCharacters(in: .whitespaces)
+            guard !content.isEmpty, let colon = content.firstIndex(of: ":") else { continue }
+            let key = String(content[..<colon])
+            var value = content[content.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.first == "\"" || value.first == "'", value.last == value.first {
+                value = String(value.dropFirst().dropLast())
+            }
+            if indent <= 2 {
+                close()
+                section = indent == 2 ? content : ""
+            } else if section == "expanded_config:", indent == 4, key.hasPrefix("volatile."), key.hasSuffix(".hwaddr") {
+                hwaddrs[String(key.dropFirst("volatile.".count).dropLast(".hwaddr".count))] = value
+            } else if section == "expanded_devices:", indent == 4 {
+                close()
+                current = ["device": key]
+            } else if section == "expanded_devices:", indent == 6 {
+                current?[key] = value
+            }
+        }
+        close()
+        return devices.filter { $0["type"] == "nic" }.map { device in
+            var device = device
+            if device["hwaddr"] == nil, let key = device["device"] { device["hwaddr"] = hwaddrs[key] }
+            return device
+        }
+    }
+
+    /// The container `name` of `installation`, reading its lxc.conf and backup.yaml from disk.
     static func container(name: String, pid: Int32?, installation: Installation) -> EngineContainer {
         let path = "\(installation.logs)/\(name)/lxc.conf"
-        let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
-        return container(name: name, pid: pid, lxcConf: text, source: path)
+        func text(_ path: String) -> String? {
+            FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return container(
+            name: name,
+            pid: pid,
+            lxcConf: text(path),
+            backupYAML: text("\(installation.containers)/\(name)/backup.yaml"),
+            source: path
+        )
     }
 }
