@@ -15,7 +15,7 @@ packages=(
     python3-scapy          # independent encoder/decoder in the tests
     ieee-data              # vendor names in arp scan
     procps util-linux      # pgrep, nsenter, setpriv in the tests and the baseline script
-    docker.io podman runc netavark   # the engine tests: real dockerd and podman, each in a lab namespace
+    docker.io podman runc netavark lxd   # the engine tests: real dockerd, podman and lxd, each in a lab namespace
 )
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup.sh: run as root (it installs packages and builds network namespaces)" >&2
