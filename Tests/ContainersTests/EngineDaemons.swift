@@ -40,6 +40,10 @@ final class EngineDaemon {
     let stateRoot: String
     let runRoot: String
     private var daemon: Process?
+    /// What the engine writes outside its own folders whatever its roots say, removed after when the test made
+    /// it: dockerd's identity (/etc/docker/key.json), plugin and shim folders; Podman's blob cache, netavark's
+    /// IPAM database (/run/containers/networks/ipam.db) and runc's state folder.
+    private let madeGlobalPaths: [String]
 
     /// Whether the engine's tools are installed here (Debian's docker.io; podman with runc).
     static func isInstalled(_ kind: Kind) -> Bool {
@@ -53,6 +57,13 @@ final class EngineDaemon {
 
     init(_ kind: Kind) throws {
         self.kind = kind
+        let global: [String] =
+            switch kind {
+            case .docker: ["/etc/docker/key.json", "/run/docker", "/run/containerd"]
+            case .podman: ["/var/lib/containers", "/run/containers", "/run/runc"]
+            case .lxd: []
+            }
+        madeGlobalPaths = global.filter { !FileManager.default.fileExists(atPath: $0) }
         let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         namespace = "lxcdiag-e\(tag)"
         stateRoot = "/var/lib/\(namespace)"
@@ -278,6 +289,7 @@ final class EngineDaemon {
         unmountAll(under: [stateRoot, runRoot])
         try? FileManager.default.removeItem(atPath: stateRoot)
         try? FileManager.default.removeItem(atPath: runRoot)
+        for path in madeGlobalPaths { try? FileManager.default.removeItem(atPath: path) }
         _ = try? ExternalCommand.run(["ip", "netns", "delete", namespace])
     }
 
