@@ -118,7 +118,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ContainersTests",
-            dependencies: ["Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"]
+            dependencies: ["Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ExpectedPathTests",

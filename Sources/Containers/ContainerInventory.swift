@@ -1,23 +1,34 @@
 import Foundation
 
-/// The containers and namespaces on this host: LXC containers (defined and running) and named namespaces.
+/// The containers and namespaces on this host: LXC containers (defined and running), the containers of Docker,
+/// Podman, LXD and Proxmox (see `EngineLocations`), and named namespaces.
 package struct ContainerInventory: Sendable {
     package var containers: [LXCContainer]
+    /// Other engines' containers, running or not, sorted by endpoint name (`docker:web`).
+    package var engineContainers: [EngineContainer]
     /// Names under /run/netns, sorted.
     package var namedNamespaces: [String]
 
-    package init(containers: [LXCContainer], namedNamespaces: [String]) {
+    package init(containers: [LXCContainer], engineContainers: [EngineContainer] = [], namedNamespaces: [String]) {
         self.containers = containers
+        self.engineContainers = engineContainers
         self.namedNamespaces = namedNamespaces
     }
 
     /// The lxcpath LXC uses when none is configured.
     package static let defaultLXCPath = "/var/lib/lxc"
 
-    /// Looks at the host: configs under `lxcpath`, running containers in the process table, and /run/netns.
-    package static func scan(lxcpath: String = defaultLXCPath, netnsDirectory: String = "/run/netns") -> Self {
+    /// Looks at the host: configs under `lxcpath`, running containers in the process table, the engines' state
+    /// at `engines`, and /run/netns.
+    package static func scan(
+        lxcpath: String = defaultLXCPath,
+        netnsDirectory: String = "/run/netns",
+        engines: EngineLocations = .standard
+    ) -> Self {
         var containers = definedContainers(lxcpath: lxcpath)
-        for running in RunningContainerFinder.find(in: ProcessTable.scan()) {
+        let runningContainers = RunningContainerFinder.find(in: ProcessTable.scan())
+        let (engineContainers, lxdNames) = engines.scan(running: runningContainers)
+        for running in runningContainers where !lxdNames.contains(running.name) {
             if let index = containers.firstIndex(where: { $0.name == running.name }) {
                 containers[index].initPid = running.initPid
             } else {
@@ -32,11 +43,24 @@ package struct ContainerInventory: Sendable {
         let namespaces = (try? FileManager.default.contentsOfDirectory(atPath: netnsDirectory)) ?? []
         return ContainerInventory(
             containers: containers.sorted { $0.name < $1.name },
+            engineContainers: engineContainers.sorted { $0.endpointName < $1.endpointName },
             namedNamespaces: namespaces.sorted()
         )
     }
 
     package func container(named name: String) -> LXCContainer? { containers.first { $0.name == name } }
+
+    /// The engine container an endpoint name such as `docker:web` names; a Docker or Podman id (or its first
+    /// 12 digits) works too, as with `docker exec`.
+    package func engineContainers(of engine: ContainerEngine, named name: String) -> [EngineContainer] {
+        let ofEngine = engineContainers.filter { $0.engine == engine }
+        let byName = ofEngine.filter { $0.name == name }
+        if !byName.isEmpty { return byName }
+        guard name.count >= 12, name.allSatisfy(\.isHexDigit) else { return [] }
+        return ofEngine.filter { $0.id.hasPrefix(name) }
+    }
+
+    package var runningEngineContainers: [EngineContainer] { engineContainers.filter(\.isRunning) }
 
     package var runningContainers: [LXCContainer] { containers.filter(\.isRunning) }
 

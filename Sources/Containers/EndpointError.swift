@@ -43,6 +43,19 @@ package struct EndpointError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The engine's own command that starts the container the endpoint names.
+    private var startCommand: String {
+        let parts = endpoint.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let engine = ContainerEngine(prefix: parts[0]) else {
+            return "lxc-start -n \(endpoint)"
+        }
+        switch engine {
+        case .docker, .podman: return "\(engine.rawValue) start \(parts[1])"
+        case .lxd: return "lxc start \(parts[1])"
+        case .proxmox: return "pct start \(parts[1])"
+        }
+    }
+
     package var description: String {
         switch kind {
         case .unknown(let known):
@@ -50,7 +63,7 @@ package struct EndpointError: Error, Sendable, CustomStringConvertible {
         case .malformed(let expected):
             return "endpoint '\(endpoint)' is malformed: expected \(expected)"
         case .notRunning:
-            return "container '\(endpoint)' is defined but not running (start it with lxc-start -n \(endpoint))"
+            return "container '\(endpoint)' is defined but not running (start it with \(startCommand))"
         case .noSuchNamespace(let name, let known):
             return "endpoint '\(endpoint)': netns \(name) does not exist; named namespaces: \(Self.list(known))"
         case .noSuchInterface(let name, let available):

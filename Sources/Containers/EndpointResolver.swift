@@ -1,7 +1,7 @@
 import Foundation
 package import LinuxNet
 package import NetworkModel
-package import PacketCodec
+internal import PacketCodec
 package import Topology
 
 /// Reads one namespace's links, addresses and routes (rtnetlink in production).
@@ -13,7 +13,8 @@ package protocol NamespaceSnapshotSource: Sendable {
 ///
 /// Syntax: `host` (the namespace lxcdiag runs in, or the one `-n/--netns` names), a name registered in the
 /// endpoint file (`ext`), an LXC container's name, `netns:NAME`, `pid:PID`, `iface:NAME` (a host interface such as
-/// em2), `ip:ADDR` (whichever known namespace holds the address, else the interface that should hold it).
+/// em2), `ip:ADDR` (whichever known namespace holds the address, else the interface that should hold it), and
+/// `ENGINE:NAME` for another engine's container: `docker:web`, `podman:db`, `lxd:c1`, `pve:101` (Proxmox VMID).
 /// Registered names win over container names; a duplicate short name is also accepted qualified (`ct1@NETNS`).
 package struct EndpointResolver: Sendable {
     /// The namespace `-n/--netns` names, or `.current` when it was not given (see `host`).
@@ -54,6 +55,9 @@ package struct EndpointResolver: Sendable {
         if seen.insert("host").inserted { names.append("host") }
         for container in inventory.containers where seen.insert(container.name).inserted {
             names.append(container.isRunning ? container.name : "\(container.name) (stopped)")
+        }
+        for container in inventory.engineContainers where seen.insert(container.endpointName).inserted {
+            names.append(container.isRunning ? container.endpointName : "\(container.endpointName) (stopped)")
         }
         return names + inventory.namedNamespaces.map { "netns:\($0)" }
     }
@@ -103,7 +107,9 @@ package struct EndpointResolver: Sendable {
                 // Only reading the namespaces tells who holds it: target(_:snapshots:) and resolve do that.
                 throw EndpointError(endpoint: spec, kind: .addressNotFound(searched: []))
             default:
-                break
+                if let engine = ContainerEngine(prefix: prefix) {
+                    return try engineTarget(engine, rest, endpoint: spec)
+                }
             }
         }
         if let registered = registry.endpoint(named: spec) { return try registeredTarget(registered) }
@@ -174,6 +180,10 @@ package struct EndpointResolver: Sendable {
         var targets = [EndpointTarget(endpoint: "host", node: hostNode, namespace: host)]
         for registered in registry.endpoints where registered.name != "host" {
             if let target = try? registeredTarget(registered) { targets.append(target) }
+        }
+        // Before LXC's: an LXD or Proxmox container is also an LXC one, and its engine's name says more.
+        for container in inventory.runningEngineContainers {
+            if let target = try? engineTarget(container, endpoint: container.endpointName) { targets.append(target) }
         }
         for container in inventory.runningContainers {
             if let target = try? containerTarget(container, endpoint: container.name) { targets.append(target) }
@@ -285,6 +295,20 @@ package struct EndpointResolver: Sendable {
             target.addressOrigin = "lxc.net.\(declaration.index).ipv4.address\(file)"
             return (target, found)
         }
+        for container in inventory.runningEngineContainers {
+            guard let network = container.networks.first(where: { $0.ipv4?.address == address }),
+                var target = try? engineTarget(container, endpoint: container.endpointName),
+                let found = snapshot(of: target)
+            else { continue }
+            if let named = read.first(where: { $0.0.namespace.filePath == target.namespace.filePath }) {
+                target.node.name = named.0.node.name
+            }
+            target.interface =
+                network.interface
+                ?? network.mac.flatMap { mac in found.links.first { $0.mac == mac }?.name }
+            target.addressOrigin = "\(container.engine.rawValue)'s network \(network.name) in \(container.source)"
+            return (target, found)
+        }
         for other in read.map(\.1) + elsewhere {
             guard let mac = other.neighbours.first(where: { $0.address == address && $0.mac != nil })?.mac else {
                 continue
@@ -328,6 +352,30 @@ package struct EndpointResolver: Sendable {
         guard let pid = container.initPid else { throw EndpointError(endpoint: endpoint, kind: .notRunning) }
         let node = NetworkNode(name: container.name, kind: .lxc, namespacePath: "/proc/\(pid)/ns/net")
         return EndpointTarget(endpoint: endpoint, node: node, namespace: .pid(pid), container: container.name)
+    }
+
+    private func engineTarget(
+        _ engine: ContainerEngine,
+        _ name: String,
+        endpoint: String
+    ) throws(EndpointError) -> EndpointTarget {
+        let matches = inventory.engineContainers(of: engine, named: name)
+        if matches.count > 1 {
+            throw EndpointError(
+                endpoint: endpoint,
+                kind: .ambiguousName(candidates: matches.map { "\($0.endpointName) in \($0.source)" })
+            )
+        }
+        guard let container = matches.first else {
+            throw EndpointError(endpoint: endpoint, kind: .unknown(known: knownNames))
+        }
+        return try engineTarget(container, endpoint: endpoint)
+    }
+
+    private func engineTarget(_ container: EngineContainer, endpoint: String) throws(EndpointError) -> EndpointTarget {
+        guard let namespace = container.namespace else { throw EndpointError(endpoint: endpoint, kind: .notRunning) }
+        let node = NetworkNode(name: container.endpointName, kind: .container, namespacePath: namespace.filePath)
+        return EndpointTarget(endpoint: endpoint, node: node, namespace: namespace)
     }
 
     private func registeredTarget(_ registered: RegisteredEndpoint) throws(EndpointError) -> EndpointTarget {

@@ -15,6 +15,7 @@ enum RunningContainerFinder {
     }
 
     static func find(in processes: [ProcessRecord]) -> [Found] {
+        // Keyed by lxcpath and name: LXD's `c1` and LXC's `c1` are two containers.
         var found: [String: Found] = [:]
         let children = Dictionary(grouping: processes, by: \.parentPid)
         for monitor in processes where monitor.commandLine.hasPrefix("[lxc monitor] ") {
@@ -24,7 +25,7 @@ enum RunningContainerFinder {
             let name = words[3...].joined(separator: " ")
             let kids = children[monitor.pid] ?? []
             guard let initProcess = kids.first(where: { $0.innermostPid == 1 }) ?? kids.first else { continue }
-            found[name] = Found(name: name, initPid: initProcess.pid, lxcpath: words[2])
+            found["\(words[2])/\(name)"] = Found(name: name, initPid: initProcess.pid, lxcpath: words[2])
         }
         var byCgroup: [String: [ProcessRecord]] = [:]
         for process in processes {
@@ -34,12 +35,13 @@ enum RunningContainerFinder {
                 }
             }
         }
-        for (name, members) in byCgroup where found[name] == nil {
+        let named = Set(found.values.map(\.name))
+        for (name, members) in byCgroup where !named.contains(name) {
             let unique = Dictionary(grouping: members, by: \.pid).values.compactMap(\.first)
             guard let initProcess = unique.first(where: { $0.innermostPid == 1 }) ?? unique.min(by: { $0.pid < $1.pid })
             else { continue }
             found[name] = Found(name: name, initPid: initProcess.pid, lxcpath: nil)
         }
-        return found.values.sorted { $0.name < $1.name }
+        return found.values.sorted { ($0.name, $0.lxcpath ?? "") < ($1.name, $1.lxcpath ?? "") }
     }
 }

@@ -26,7 +26,8 @@ enum NodeCommand {
             return "nsenter --net=\(node.namespacePath ?? "")"
         // A duplicate short name is qualified (`ct1@lxc`, see EndpointResolver.searchTargets); LXC knows `ct1`.
         case .lxc: return "lxc-attach -n \(node.name.split(separator: "@").first.map(String.init) ?? node.name) --"
-        case .process: return "nsenter --net=\(node.namespacePath ?? node.name)"
+        // Engines' own exec commands need tools in the image (busybox may lack `ip`); nsenter uses the host's.
+        case .process, .container: return "nsenter --net=\(node.namespacePath ?? node.name)"
         }
     }
 

@@ -37,7 +37,7 @@ struct EndpointOptions: ParsableArguments {
 
     /// A resolver over the endpoint file, the LXC containers and the named namespaces of this host.
     func resolver() throws -> EndpointResolver {
-        let inventory = ContainerInventory.scan()
+        let inventory = ContainerInventory.scan(engines: EngineLocations.standard.adding())
         if let netns, !inventory.namedNamespaces.contains(netns) {
             throw EndpointError(
                 endpoint: "host",

@@ -3,6 +3,7 @@ import Containers
 import Foundation
 import LinuxNet
 import NetworkModel
+import PacketCodec
 import Topology
 
 extension LXCDiag {
@@ -14,7 +15,9 @@ extension LXCDiag {
             discussion: """
                 Lists host, the names in the endpoint file, every LXC container (running ones are found from the \
                 process table, even when started from another network namespace, where lxc-info cannot see \
-                them), and the named namespaces under /run/netns. Each resolves to the namespace, interface, \
+                them), the containers of Docker, Podman, LXD and Proxmox as docker:NAME, podman:NAME, lxd:NAME \
+                and pve:VMID (read from each engine's own state, with the networks it records), and the named \
+                namespaces under /run/netns. Each resolves to the namespace, interface, \
                 address and MAC a probe would use. For running containers, every interface the LXC config \
                 declares is compared with the kernel's: absent, other MAC, MTU, bridge, macvlan mode, or a \
                 missing declared address is shown under the container.
@@ -38,6 +41,9 @@ extension LXCDiag {
                 var details: [String: [String]] = [:]
                 for name in names {
                     rows.append(row(name, resolver: resolver, snapshots: snapshots))
+                    if let engine = resolver.inventory.engineContainers.first(where: { $0.endpointName == name }) {
+                        details[name] = engine.networks.map(Self.describe)
+                    }
                     if let container = resolver.inventory.container(named: name), let pid = container.initPid,
                         resolver.registry.endpoint(named: name) == nil
                     {
@@ -65,6 +71,17 @@ extension LXCDiag {
             }
         }
 
+        /// One network of an engine's container as its engine records it: `network lxe-mv macvlan on br0 eth1
+        /// 10.234.2.10/24 02:42:0a:ea:02:0a`.
+        static func describe(_ network: EngineNetwork) -> String {
+            var words = ["network \(network.name)", network.driver ?? "(driver unknown)"]
+            if let parent = network.hostInterface { words.append("on \(parent)") }
+            if let interface = network.interface { words.append(interface) }
+            if let ipv4 = network.ipv4 { words.append("\(ipv4.address)/\(ipv4.prefixLength)") }
+            if let mac = network.mac { words.append(mac.description) }
+            return words.joined(separator: " ")
+        }
+
         /// name, what it is, its namespace, interface, and address/MAC (or why it does not resolve).
         private func row(_ name: String, resolver: EndpointResolver, snapshots: CapturedSnapshots) -> [String] {
             let kind: String
@@ -74,6 +91,8 @@ extension LXCDiag {
                 kind = "file:\(registered.kind)"
             } else if name.hasPrefix("netns:") {
                 kind = "netns"
+            } else if let engine = name.split(separator: ":").first.flatMap({ ContainerEngine(prefix: String($0)) }) {
+                kind = engine.rawValue
             } else {
                 kind = "lxc"
             }

@@ -30,5 +30,8 @@ struct NodeCommandTests {
         let process = NetworkNode(name: "pid42", kind: .process, namespacePath: "/proc/42/ns/net")
         #expect(NodeCommand.inside(process, "ip link") == "nsenter --net=/proc/42/ns/net ip link")
         #expect(NodeCommand.tool("ip", NetworkNode(name: "lab-ct1", kind: .netns), "link") == "ip -n lab-ct1 link")
+        // An engine's container through its netns file, with the host's tools (its image may have no `ip`).
+        let docker = NetworkNode(name: "docker:web", kind: .container, namespacePath: "/run/docker/netns/62a4957b4b56")
+        #expect(NodeCommand.tool("ip", docker, "link") == "nsenter --net=/run/docker/netns/62a4957b4b56 ip link")
     }
 }

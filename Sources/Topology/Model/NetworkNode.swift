@@ -1,7 +1,8 @@
 /// One network namespace in the topology, named the way output names it.
 ///
 /// `name` is `host` for the namespace lxcdiag runs in (or the one `-n/--netns` names), the container name for
-/// an LXC container, and the netns name for a namespace under /run/netns.
+/// an LXC container, `ENGINE:NAME` for another engine's container (`docker:web`), and the netns name for a
+/// namespace under /run/netns.
 package struct NetworkNode: Codable, Sendable, Hashable {
     /// How output names the namespace: `host`, a container name, or a netns name.
     package var name: String
@@ -40,4 +41,6 @@ package enum NodeKind: String, Codable, Sendable, Hashable {
     case lxc
     /// Any process's namespace (`pid:PID`).
     case process
+    /// A container of Docker, Podman, LXD or Proxmox, named `ENGINE:NAME` (`docker:web`).
+    case container
 }
