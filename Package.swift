@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "LinuxNet", dependencies: ["CLinuxNet"]),
         // Pure codecs: Ethernet, 802.1Q, ARP, IPv4, ICMP. No I/O.
         .target(name: "PacketCodec"),
+        // The one JSON convention of every `--json` document (snake_case, absent is null, a schema key).
+        .target(name: "JSONConvention"),
         // libpcap capture inside any namespace, and a pcapng writer.
         // C: libpcap's functions loaded at run time (dlopen), so a machine without libpcap gets lxcdiag's own
         // one-line error and exit 3 instead of a dynamic-loader failure. CPcap supplies the headers.
@@ -38,7 +40,7 @@ let package = Package(
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
         .target(name: "Netlink", dependencies: ["CLinuxNet"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
-        .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
+        .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec", "JSONConvention"]),
         // LXC containers (config files, running inits found from any namespace), named namespaces, and the
         // endpoint syntax every command accepts.
         .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
@@ -49,6 +51,7 @@ let package = Package(
             name: "Trace",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Netlink", "Topology",
+                "JSONConvention",
             ]
         ),
         // The expected path turned into a trace's capture points, and what the path adds to a trace's findings.
@@ -73,11 +76,12 @@ let package = Package(
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
                 "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite", "Diagnosis",
-                "LabFaults", "PathTrace",
+                "LabFaults", "PathTrace", "JSONConvention",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketCodecTests", dependencies: ["PacketCodec"]),
+        .testTarget(name: "JSONConventionTests", dependencies: ["JSONConvention"]),
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
@@ -92,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TopologyTests",
-            dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],
+            dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec", "JSONConvention"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
@@ -101,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExpectedPathTests",
-            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology"]
+            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology", "JSONConvention"]
         ),
         .testTarget(
             name: "KernelDropsTests",
@@ -125,7 +129,7 @@ let package = Package(
         .testTarget(name: "LinuxNetTests", dependencies: ["CLinuxNet", "LinuxNet", "PacketCodec", "PacketCapture"]),
         .testTarget(
             name: "LabTests",
-            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel"]
+            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "JSONConvention"]
         ),
         .testTarget(
             name: "PathTraceTests",

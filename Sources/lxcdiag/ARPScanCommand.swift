@@ -161,19 +161,6 @@ struct ScanDocument: Encodable {
         var mac: String
         var rtt_ns: UInt64?
         var vendor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case ip, mac, rtt_ns, vendor
-        }
-
-        /// Writes every key, null included, as the schema promises.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(ip, forKey: .ip)
-            try container.encode(mac, forKey: .mac)
-            try container.encode(rtt_ns, forKey: .rtt_ns)
-            try container.encode(vendor, forKey: .vendor)
-        }
     }
 
     struct Duplicate: Encodable {

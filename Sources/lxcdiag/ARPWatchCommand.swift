@@ -72,7 +72,8 @@ extension LXCDiag.ARP {
                     let wallNs = startWall + (event.timeNs >= start ? event.timeNs - start : 0)
                     // One write per event: lines from several listener threads never interleave, and each
                     // reaches a pipe at once rather than when a buffer fills.
-                    let line = json ? jsonLine(WatchEventDocument(event, wallNs: wallNs)) : describeEvent(event)
+                    let line =
+                        json ? (try? jsonLine(WatchEventDocument(event, wallNs: wallNs))) ?? "" : describeEvent(event)
                     FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 }
                 try interruptible { stop in
@@ -112,13 +113,6 @@ private func namespaceNames() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).sorted()
 }
 
-/// A document as one line of JSON.
-private func jsonLine(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-}
-
 /// One line for a watch event.
 func describeEvent(_ event: WatchEvent) -> String {
     let place = "[\(event.location)]"
@@ -144,6 +138,8 @@ struct WatchEventDocument: Encodable {
     var previous_mac: String?
     var location: String
     var time_ns: UInt64
+    /// `time_ns` as a string: it exceeds 2^53, where jq and JavaScript round.
+    var time_ns_string: String
 
     init(_ event: WatchEvent, wallNs: UInt64) {
         self.event = event.kind.rawValue
@@ -152,5 +148,6 @@ struct WatchEventDocument: Encodable {
         previous_mac = event.previousMAC?.description
         location = event.location
         time_ns = wallNs
+        time_ns_string = String(wallNs)
     }
 }

@@ -163,8 +163,7 @@ extension LXCDiag {
                     }
                 }
                 if json {
-                    FileHandle.standardOutput.write(try outcome.report.jsonDocument())
-                    FileHandle.standardOutput.write(Data("\n".utf8))
+                    try printJSON(outcome.report)
                 } else {
                     let colour = TraceTextRenderer.wantsColour(
                         isTerminal: isatty(STDOUT_FILENO) == 1,

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import JSONConvention
 import LinuxNet
 import PacketCodec
 import Testing
@@ -33,7 +34,7 @@ struct TopoCLITests {
         defer { lab.tearDown() }
         let output = try LXCDiagBinary.run(["topo", "-n", lab.host, lab.ext] + lab.containers + ["--json"])
         #expect(output.status == 0, "\(output.standardError)")
-        let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(output.standardOutput.utf8))
+        let document = try JSONDocuments.decode(TopologyDocument.self, from: Data(output.standardOutput.utf8))
         #expect(document.schema == "lxcdiag.topo/1")
         #expect(document.problems.isEmpty)
         // The host first, then the named namespaces in /run/netns order.
@@ -107,7 +108,7 @@ struct TopoCLITests {
         let unknown = try LXCDiagBinary.run(["topo", "-n", lab.host, "lxcdiag-t-not-there"])
         let whole = try LXCDiagBinary.run(["topo", "-n", lab.host, "--json"])
         #expect(whole.status == 0)
-        let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(whole.standardOutput.utf8))
+        let document = try JSONDocuments.decode(TopologyDocument.self, from: Data(whole.standardOutput.utf8))
         // Unfiltered, -n's own entry under /run/netns is the host's alias, not a second node.
         #expect(document.namespaces.first?.node.aliases == [lab.host])
         #expect(!document.namespaces.dropFirst().contains { $0.node.name == lab.host })

@@ -45,6 +45,9 @@ struct TraceOutputTests {
         let veth = try #require(hops[3]["request"] as? [String: Any])
         #expect(veth["seen"] as? Bool == true)
         #expect(veth["t_ns"] as? UInt64 == SyntheticTrace.start + 1_000_000 + 1_000 + 20_000)
+        // The string twin keeps every digit where jq would round the number (docs/json.md).
+        #expect(veth["t_ns_string"] as? String == String(SyntheticTrace.start + 1_000_000 + 1_000 + 20_000))
+        #expect(request["t_ns_string"] is NSNull)
         // Per-hop latency: the veth is the third unicast hop, 20 µs after the request left the source.
         #expect(veth["offset_ns"] as? Int == 20_000)
         #expect(request["offset_ns"] is NSNull)
