@@ -30,7 +30,8 @@ struct ARPEndpointOptions: ParsableArguments {
             "Where to work from: host (default), a container, an endpoint-file name, netns:NAME, pid:PID, "
                 + "iface:NAME or ip:ADDR.",
             valueName: "endpoint"
-        )
+        ),
+        completion: Completions.endpoints
     )
     var from: String = "host"
 

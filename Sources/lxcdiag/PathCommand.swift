@@ -31,10 +31,13 @@ extension LXCDiag {
                 """
         )
 
-        @Option(help: ArgumentHelp("Where the frame starts.", valueName: "ENDPOINT"))
+        @Option(help: ArgumentHelp("Where the frame starts.", valueName: "ENDPOINT"), completion: Completions.endpoints)
         var from: String
 
-        @Option(help: ArgumentHelp("Where the frame should arrive.", valueName: "ENDPOINT"))
+        @Option(
+            help: ArgumentHelp("Where the frame should arrive.", valueName: "ENDPOINT"),
+            completion: Completions.endpoints
+        )
         var to: String
 
         @Flag(help: "Print the path as JSON (schema lxcdiag.path/1, see docs/path-schema.md).")

@@ -26,7 +26,10 @@ extension LXCDiag {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Endpoints whose namespaces to show (default: host).", valueName: "ENDPOINT"))
+        @Argument(
+            help: ArgumentHelp("Endpoints whose namespaces to show (default: host).", valueName: "ENDPOINT"),
+            completion: Completions.endpoints
+        )
         var names: [String] = []
 
         @Flag(help: "Print the lxcdiag.settings/1 JSON document (see docs/settings-schema.md).")

@@ -52,10 +52,13 @@ extension LXCDiag {
                 """
         )
 
-        @Option(help: ArgumentHelp("Where the probes start.", valueName: "ENDPOINT"))
+        @Option(help: ArgumentHelp("Where the probes start.", valueName: "ENDPOINT"), completion: Completions.endpoints)
         var from: String
 
-        @Option(help: ArgumentHelp("What the probes are for.", valueName: "ENDPOINT"))
+        @Option(
+            help: ArgumentHelp("What the probes are for.", valueName: "ENDPOINT"),
+            completion: Completions.endpoints
+        )
         var to: String
 
         @Flag(help: "Print the lxcdiag.trace/1 JSON document instead of the text view.")
