@@ -70,6 +70,7 @@ package func arpScan(
     on link: ARPLink,
     _ plan: ScanPlan,
     stop: StopRequest? = nil,
+    progress: (_ asked: Int, _ of: Int) -> Void = { _, _ in },
     onResponder: (Responder) -> Void = { _ in }
 ) throws -> ScanReport {
     var targets = (plan.targets ?? Array(plan.network.hosts)).filter { $0 != link.ip }
@@ -92,6 +93,7 @@ package func arpScan(
             interrupted = true
             break
         }
+        progress(scheduler.addressesAsked, scheduler.targetCount)
         switch scheduler.next(nowNs: monotonicNanoseconds()) {
         case .finished:
             break loop

@@ -168,14 +168,21 @@ extension LXCDiag.ARP {
                         )
                     }
                     var macsPerAddress: [IPv4Address: Int] = [:]
-                    var report = try arpScan(on: link, plan, stop: stop) { responder in
+                    // A /16 takes minutes at the default rate: how far it got, on stderr when that is a terminal.
+                    let line = ProgressLine()
+                    let progress = { (asked: Int, total: Int) in
+                        line.update("asked \(asked) of \(total) addresses, \(macsPerAddress.count) answered")
+                    }
+                    var report = try arpScan(on: link, plan, stop: stop, progress: progress) { responder in
+                        line.clear()
+                        macsPerAddress[responder.ip, default: 0] += 1
                         guard let vendors else { return }
                         var named = responder
                         named.vendor = vendors.vendor(of: responder.mac)
-                        macsPerAddress[responder.ip, default: 0] += 1
                         let duplicate = macsPerAddress[responder.ip] ?? 1
                         printLine(format?.render(named, duplicate: duplicate) ?? describeResponder(named))
                     }
+                    line.clear()
                     if json {
                         report.table.attachVendors(
                             OUIRegistry.load(path: ouiFile, for: report.table.responders.map(\.mac))

@@ -59,7 +59,7 @@ extension LXCDiag {
                 if json {
                     try printJSON(path)
                 } else {
-                    print(PathText.render(path), terminator: "")
+                    print(Terminal.standardOutput(color: .never).render(PathText.render(path)), terminator: "")
                 }
                 if !path.reachable { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }

@@ -64,6 +64,8 @@ extension LXCDiag {
         @Flag(help: "Print the lxcdiag.trace/1 JSON document instead of the text view.")
         var json = false
 
+        @OptionGroup var terminalOptions: TerminalOptions
+
         @Option(help: "Also write every hop's frames to this pcapng file (one interface per hop).")
         var pcap: String?
 
@@ -168,11 +170,9 @@ extension LXCDiag {
                 if json {
                     try printJSON(outcome.report)
                 } else {
-                    let colour = TraceTextRenderer.wantsColour(
-                        isTerminal: isatty(STDOUT_FILENO) == 1,
-                        environment: ProcessInfo.processInfo.environment
-                    )
-                    FileHandle.standardOutput.write(Data(TraceTextRenderer(colour: colour).render(outcome.report).utf8))
+                    let terminal = terminalOptions.terminal
+                    let text = TraceTextRenderer(colour: terminal.colour).render(outcome.report)
+                    FileHandle.standardOutput.write(Data(terminal.render(text).utf8))
                 }
                 // 0 only for a reachable path with no error-level finding (README, "Exit status").
                 let failed =

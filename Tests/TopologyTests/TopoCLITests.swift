@@ -22,12 +22,31 @@ enum LXCDiagBinary {
     /// someone else left registered does not change what the test sees.
     static func run(_ arguments: [String]) throws -> CommandOutput {
         let noEndpoints = ["--endpoints", "/nonexistent/lxcdiag-t-endpoints.json"]
-        return try ExternalCommand.run([try #require(path, "lxcdiag is not built")] + arguments + noEndpoints)
+        // The tree's glyphs are printed in a UTF-8 locale; a C locale gets ASCII (asciiLocale below).
+        let utf8 = ["/usr/bin/env", "LC_ALL=C.UTF-8"]
+        return try ExternalCommand.run(utf8 + [try #require(path, "lxcdiag is not built")] + arguments + noEndpoints)
     }
 }
 
 @Suite("lxcdiag topo against a namespace lab", .enabled(if: getuid() == 0, "needs root"))
 struct TopoCLITests {
+    @Test("the text tree is plain ASCII when the locale is not UTF-8, and keeps its glyphs when it is")
+    func asciiLocale() throws {
+        let lab = try TopologyLab()
+        defer { lab.tearDown() }
+        let binary = try #require(LXCDiagBinary.path, "lxcdiag is not built")
+        let arguments = [binary, "topo", "-n", lab.host, "--endpoints", "/nonexistent/lxcdiag-t-endpoints.json"]
+        let plain = try ExternalCommand.run(["env", "LC_ALL=C"] + arguments)
+        let utf8 = try ExternalCommand.run(["env", "LC_ALL=C.UTF-8"] + arguments)
+        #expect(plain.status == 0 && utf8.status == 0)
+        let allASCII = plain.standardOutput.unicodeScalars.allSatisfy { $0.isASCII }
+        #expect(allASCII)
+        #expect(plain.standardOutput.contains("`- ") && plain.standardOutput.contains("`- > "))
+        #expect(utf8.standardOutput.contains("└─ ") && utf8.standardOutput.contains("→"))
+        // Other namespaces come and go while the test runs; the host's line is the same in both.
+        #expect(plain.standardOutput.split(separator: "\n").first == utf8.standardOutput.split(separator: "\n").first)
+    }
+
     @Test("--json describes the lab as built, with warnings where the lab breaks things")
     func json() throws {
         let lab = try TopologyLab()

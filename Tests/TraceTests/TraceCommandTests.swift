@@ -29,6 +29,8 @@ func lxcdiag(
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = nil
+    // The text view's glyphs (→ ← · ✗) are printed in a UTF-8 locale; a C locale gets ASCII (TerminalTests).
+    environment["LC_ALL"] = "C.UTF-8"
     environment.merge(extra) { $1 }
     process.environment = environment
     let output = Pipe()
