@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "LinuxNet", dependencies: ["CLinuxNet"]),
         // Pure codecs: Ethernet, 802.1Q, ARP, IPv4, ICMP. No I/O.
         .target(name: "PacketCodec"),
+        // The one JSON convention of every `--json` document (snake_case, absent is null, a schema key).
+        .target(name: "JSONConvention"),
         // libpcap capture inside any namespace, and a pcapng writer.
         // C: libpcap's functions loaded at run time (dlopen), so a machine without libpcap gets lxcdiag's own
         // one-line error and exit 3 instead of a dynamic-loader failure. CPcap supplies the headers.
@@ -40,7 +42,7 @@ let package = Package(
         // rtnetlink: a NETLINK_ROUTE socket and pure decoding of link, address, route, neighbour messages.
         .target(name: "Netlink", dependencies: ["CLinuxNet"]),
         // The host's layer-2 wiring across namespaces, read through rtnetlink.
-        .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec"]),
+        .target(name: "Topology", dependencies: ["Netlink", "LinuxNet", "PacketCodec", "JSONConvention"]),
         // LXC containers (config files, running inits found from any namespace), named namespaces, and the
         // endpoint syntax every command accepts.
         .target(name: "Containers", dependencies: ["LinuxNet", "NetworkModel", "PacketCodec", "Topology"]),
@@ -51,6 +53,7 @@ let package = Package(
             name: "Trace",
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "KernelDrops", "Netlink", "Topology",
+                "JSONConvention",
             ]
         ),
         // The expected path turned into a trace's capture points, and what the path adds to a trace's findings.
@@ -88,7 +91,7 @@ let package = Package(
             dependencies: [
                 "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "Netlink", "Topology",
                 "KernelSettings", "Containers", "ExpectedPath", "KernelDrops", "Lab", "Trace", "ARPSuite", "Diagnosis",
-                "LabFaults", "PathTrace", "Investigation", "Plan", "Check",
+                "LabFaults", "PathTrace", "Investigation", "Plan", "Check", "JSONConvention",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -99,6 +102,7 @@ let package = Package(
         .testTarget(name: "CheckTests", dependencies: ["Check", "Plan"]),
         // check and record as a user runs them, on a lab: breaks, outputs read by independent parsers, bad plans.
         .testTarget(name: "CheckIntegrationTests", dependencies: ["lxcdiag"]),
+        .testTarget(name: "JSONConventionTests", dependencies: ["JSONConvention"]),
         .testTarget(
             name: "DiagnosisTests",
             dependencies: [
@@ -113,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TopologyTests",
-            dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec"],
+            dependencies: ["Netlink", "Topology", "LinuxNet", "PacketCodec", "JSONConvention"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
@@ -123,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExpectedPathTests",
-            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology"]
+            dependencies: ["ExpectedPath", "KernelSettings", "LinuxNet", "PacketCodec", "Topology", "JSONConvention"]
         ),
         .testTarget(
             name: "KernelDropsTests",
@@ -151,7 +155,9 @@ let package = Package(
         ),
         .testTarget(
             name: "LabTests",
-            dependencies: ["Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "TestSupport"]
+            dependencies: [
+                "Lab", "LinuxNet", "PacketCodec", "PacketCapture", "NetworkModel", "TestSupport", "JSONConvention",
+            ]
         ),
         .testTarget(
             name: "PathTraceTests",

@@ -56,6 +56,8 @@ command -v swift >/dev/null || { echo "setup.sh: Swift is not installed (expecte
 
 swift build -c release --product lxcdiag
 bin="$(swift build -c release --show-bin-path)/lxcdiag"
+# The install path for people (CI stops at --deps-only): lxcdiag on PATH, `man lxcdiag`, shell completions.
+probes/install-docs.sh /usr/local
 "$bin" lab up
 # The main job: probe the veth path from the outside world into ct1, hop by hop.
 "$bin" trace --from ext --to ct1

@@ -35,17 +35,22 @@ package final class ARPLink: Sendable {
     }
 
     /// Opens a link at `vantage`: on `interface` if given, else the endpoint's, else the one whose IPv4 network
-    /// holds `target`. `source` overrides the sender address (needed on a trunk parent without one).
+    /// holds `target`, else (with `firstConfigured`, as arp-scan --localnet picks) the first interface but
+    /// loopback that has an IPv4 address. `source` overrides the sender address (needed on a trunk parent without
+    /// one).
     package static func open(
         at vantage: VantagePoint,
         interface: String?,
         towards target: IPv4Address?,
         vlan: UInt16?,
-        source: IPv4Address? = nil
+        source: IPv4Address? = nil,
+        firstConfigured: Bool = false
     ) throws -> ARPLink {
         if let vlan, !(1...4094).contains(vlan) { throw ARPError(.usage, "VLAN id \(vlan) is not in 1...4094") }
         return try withNetworkNamespace(vantage.namespace) { () throws -> ARPLink in
-            let name = try interface ?? vantage.interface ?? chooseInterface(towards: target, at: vantage)
+            let name =
+                try interface ?? vantage.interface
+                ?? chooseInterface(towards: target, at: vantage, firstConfigured: firstConfigured)
             let addresses: InterfaceSnapshot
             do {
                 addresses = try InterfaceSnapshot.read(name)
@@ -112,7 +117,16 @@ extension ARPLink {
 }
 
 /// The non-loopback interface whose IPv4 network holds `target`, in the calling thread's namespace.
-private func chooseInterface(towards target: IPv4Address?, at vantage: VantagePoint) throws -> String {
+private func chooseInterface(
+    towards target: IPv4Address?,
+    at vantage: VantagePoint,
+    firstConfigured: Bool
+) throws -> String {
+    if target == nil && firstConfigured {
+        for name in try InterfaceSnapshot.interfaceNames() where name != "lo" {
+            if let addresses = try? InterfaceSnapshot.read(name), !addresses.ipv4.isEmpty { return name }
+        }
+    }
     guard let target else { throw ARPError(.usage, "name the interface with -I (at \(vantage.label))") }
     for name in try InterfaceSnapshot.interfaceNames() where name != "lo" {
         guard let addresses = try? InterfaceSnapshot.read(name) else { continue }

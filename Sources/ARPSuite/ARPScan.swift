@@ -7,6 +7,10 @@ package struct ScanPlan: Sendable {
     package var ratePerSecond: Int
     package var maxRetries: Int
     package var policy: RetryPolicy
+    /// The addresses to ask (`arp scan -f FILE`), all inside `network`; nil asks every host of `network`.
+    package var targets: [IPv4Address]?
+    /// Ask the addresses in random order (arp-scan `--random`) rather than ascending.
+    package var randomOrder = false
 
     /// Just under arp-scan's default (256 kbit/s of 66-byte frames with their wire overhead: about 485 frames/s),
     /// so the default never sends faster than the tool it replaces.
@@ -25,7 +29,8 @@ package struct ScanPlan: Sendable {
     /// re-ask) at the rate, plus every timeout at its largest. Saturating, so no plan overflows the clock;
     /// `arp scan` refuses plans whose bound exceeds `longestRunNs`.
     package var longestRunNs: UInt64 {
-        let addresses = network.prefixLength >= 31 ? network.size : network.size - 2
+        let addresses =
+            targets.map { UInt64($0.count) } ?? (network.prefixLength >= 31 ? network.size : network.size - 2)
         let attempts = Nanoseconds.sum(UInt64(clamping: maxRetries), 2)
         let intervalNs = 1_000_000_000 / UInt64(clamping: max(ratePerSecond, 1))
         let frames = Nanoseconds.product(Nanoseconds.product(addresses, attempts), intervalNs)
@@ -65,9 +70,12 @@ package func arpScan(
     on link: ARPLink,
     _ plan: ScanPlan,
     stop: StopRequest? = nil,
+    progress: (_ asked: Int, _ of: Int) -> Void = { _, _ in },
     onResponder: (Responder) -> Void = { _ in }
 ) throws -> ScanReport {
-    let targets = plan.network.hosts.filter { $0 != link.ip }
+    var targets = (plan.targets ?? Array(plan.network.hosts)).filter { $0 != link.ip }
+    if plan.randomOrder { targets.shuffle() }
+    let asked = plan.targets.map(Set.init)
     var scheduler = ScanScheduler(
         targets: targets,
         ratePerSecond: plan.ratePerSecond,
@@ -85,6 +93,7 @@ package func arpScan(
             interrupted = true
             break
         }
+        progress(scheduler.addressesAsked, scheduler.targetCount)
         switch scheduler.next(nowNs: monotonicNanoseconds()) {
         case .finished:
             break loop
@@ -100,7 +109,8 @@ package func arpScan(
                     if !announcements.contains(heard) { announcements.append(heard) }
                     continue
                 }
-                guard packet.operation == .reply, packet.targetIP == link.ip, plan.network.contains(packet.senderIP)
+                guard packet.operation == .reply, packet.targetIP == link.ip, plan.network.contains(packet.senderIP),
+                    asked?.contains(packet.senderIP) ?? true
                 else { continue }
                 // Every MAC's reply is timed from the latest request; only the scheduler's learning follows Karn.
                 let sentNs = scheduler.lastSent(to: packet.senderIP)

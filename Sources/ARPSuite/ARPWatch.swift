@@ -1,6 +1,6 @@
 import Foundation
 package import LinuxNet
-internal import PacketCodec
+package import PacketCodec
 
 /// One interface `arp watch` listens on.
 package struct WatchPoint: Sendable, Hashable {
@@ -70,6 +70,9 @@ package final class ARPWatch: @unchecked Sendable {
 
     /// Stops every listener within about 100 ms.
     package func stop() { lock.withLock { stopped = true } }
+
+    /// The stations known now: those the state started with and every one heard since, at their current MAC.
+    package var knownStations: [IPv4Address: MACAddress] { lock.withLock { state.knownStations } }
 
     /// How many events went to `onEvent` so far.
     package var eventCount: Int { lock.withLock { reported } }

@@ -61,6 +61,12 @@ package struct WatchState: Sendable {
     /// The addresses known so far and their current MAC.
     package var knownStations: [IPv4Address: MACAddress] { stations.mapValues(\.mac) }
 
+    /// Knows `ip` at `mac` from an earlier run (the station database) without reporting it: only a change, a
+    /// flip-flop or a duplicate of it is news.
+    package mutating func remember(_ ip: IPv4Address, at mac: MACAddress) {
+        stations[ip] = Station(mac: mac, previous: [], lastReplyNs: nil, lastReplyMAC: nil)
+    }
+
     /// Takes one ARP packet seen at `location` at monotonic `timeNs`.
     package mutating func observe(_ packet: ARPPacket, at location: String, timeNs: UInt64) -> [WatchEvent] {
         var events = expire(nowNs: timeNs)

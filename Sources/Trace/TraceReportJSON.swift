@@ -1,4 +1,5 @@
 package import Foundation
+internal import JSONConvention
 internal import KernelDrops
 
 // The `lxcdiag.trace/1` document. Encoders are written out so that absent values are `null`, never missing;
@@ -34,11 +35,9 @@ extension TraceReport: Encodable {
         try container.encode(durationNs, forKey: .durationNs)
     }
 
-    /// The report as a pretty-printed `lxcdiag.trace/1` JSON document.
+    /// The report as a pretty-printed `lxcdiag.trace/1` JSON document (docs/json.md's convention).
     package func jsonDocument() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        Data(try JSONDocuments.tree(of: self).text.utf8)
     }
 }
 
@@ -103,6 +102,7 @@ extension Sighting: Encodable {
     private enum CodingKeys: String, CodingKey {
         case seen
         case timestampNs = "t_ns"
+        case timestampText = "t_ns_string"
         case offsetNs = "offset_ns"
         case vlanIDs = "vlan_ids"
     }
@@ -111,6 +111,8 @@ extension Sighting: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(seen, forKey: .seen)
         try container.encode(timestampNs, forKey: .timestampNs)
+        // t_ns exceeds 2^53, where jq and JavaScript round; the string keeps every digit.
+        try container.encode(timestampNs.map(String.init), forKey: .timestampText)
         try container.encode(offsetNs, forKey: .offsetNs)
         try container.encode(vlanIDs, forKey: .vlanIDs)
     }

@@ -208,13 +208,55 @@ private final class KernelDropOutcome: @unchecked Sendable {
 }
 
 extension TraceOutcome {
-    /// Every capture point's frames as one pcapng file, one interface block per point named `node:interface`.
+    /// Every capture point's frames as one pcapng file, as Wireshark users expect it: one interface block per
+    /// point named `node:interface` and described (namespace, role, hop number); the run in the section comment;
+    /// each probe frame commented with its kind and request/reply, and its direction where it is certain.
     package func pcapng() -> PcapngFile {
-        var file = PcapngFile()
+        var file = PcapngFile(
+            comment: "lxcdiag trace run \(report.runID): from \(report.from.endpoint) to \(report.to.endpoint), "
+                + "verdict \(report.verdict.rawValue)"
+        )
+        let frames = ProbeFrames(
+            marker: evidence.marker,
+            sourceMAC: evidence.source.mac ?? .zero,
+            sourceIP: evidence.source.ip ?? .any,
+            targetIP: evidence.target.ip ?? .any
+        )
+        // Room for the largest frame the path carries (its MTU plus an Ethernet header and an 802.1Q tag), never
+        // less than the 2048 bytes lxcdiag captures.
+        let snapLength = UInt32(max(2048, (evidence.sourceMTU ?? 1500) + 18))
+        let onPath = captures.filter { !$0.point.isSide }.count
+        var hopNumber = 0
         for capture in captures {
-            let index = file.addInterface(PcapngFile.Interface(name: capture.point.label))
-            for frame in capture.frames { file.append(frame, interface: index) }
+            let point = capture.point
+            if !point.isSide { hopNumber += 1 }
+            let place = point.isSide ? "side port off the path" : "hop \(hopNumber) of \(onPath)"
+            let description = "\(point.namespace), role \(point.role.rawValue), \(place)"
+            let index = file.addInterface(
+                PcapngFile.Interface(name: point.label, description: description, snapLength: snapLength)
+            )
+            let ownMAC = ownMAC(of: point)
+            for frame in capture.frames {
+                let probe = frames.classify(frame.bytes)
+                var note = PcapngFile.PacketNote()
+                if let probe { note.comment = "\(probe.probe.rawValue) \(probe.direction.rawValue)" }
+                if let ownMAC, let ethernet = try? EthernetFrame(decoding: frame.bytes) {
+                    note.direction = ethernet.source == ownMAC ? .outbound : .inbound
+                }
+                file.append(frame, interface: index, note: note)
+            }
         }
         return file
+    }
+
+    /// The MAC of `point` when it is the source's or the target's own interface: there a frame from that MAC was
+    /// sent by it and any other was received. Elsewhere (bridge ports, uplinks) the direction is not known from
+    /// the frame alone, and is left out.
+    private func ownMAC(of point: CapturePoint) -> MACAddress? {
+        for end in [evidence.source, evidence.target]
+        where end.namespace == point.namespace && end.interface == point.interface {
+            return end.mac
+        }
+        return nil
     }
 }

@@ -30,7 +30,8 @@ struct ARPEndpointOptions: ParsableArguments {
             "Where to work from: host (default), a container, an endpoint-file name, netns:NAME, pid:PID, "
                 + "iface:NAME or ip:ADDR.",
             valueName: "endpoint"
-        )
+        ),
+        completion: Completions.endpoints
     )
     var from: String = "host"
 
@@ -67,13 +68,14 @@ struct ARPVantageOptions: ParsableArguments {
     }
 
     /// Resolves the endpoint and opens the link, towards `target` when no interface is named.
-    func openLink(towards target: IPv4Address?) throws -> ARPLink {
+    func openLink(towards target: IPv4Address?, firstConfigured: Bool = false) throws -> ARPLink {
         try ARPLink.open(
             at: endpoint.resolve(),
             interface: interface,
             towards: target,
             vlan: vlan,
-            source: source.flatMap(IPv4Address.init)
+            source: source.flatMap(IPv4Address.init),
+            firstConfigured: firstConfigured
         )
     }
 }

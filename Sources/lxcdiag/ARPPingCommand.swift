@@ -12,13 +12,17 @@ extension LXCDiag.ARP {
                 Requests are broadcast every time (unless --unicast), so every station answering for the \
                 address is heard; more than one MAC answering is reported (a duplicate address or ARP flux). \
                 Round trips run from just before the request goes to the kernel to the kernel's receive \
-                timestamp of the reply, as ping(8) measures. Exit status as arping's: 0 when answered, 1 when not.
+                timestamp of the reply, as ping(8) measures, and summed up as ping prints them \
+                (`rtt min/avg/max/mdev = ... ms`). Exit status as Habets arping's with -d: 0 when one MAC \
+                answered, 1 when none did or when two or more MACs answered (a duplicate address or ARP flux); \
+                -q prints nothing and only sets it.
 
                 A run is bounded: it ends after -w, else after -c × -i (at most 24h). Ctrl-C stops it early; \
                 the summary is printed, with "interrupted", and the exit status is 130.
 
                 Example:
                   lxcdiag arp ping 192.0.2.10 --from netns:lab-ext -c 3 -i 0.2
+                  lxcdiag arp ping 192.0.2.10 --from ext -q -c 2 || echo "silent or duplicated"
                 """
         )
 
@@ -48,13 +52,17 @@ extension LXCDiag.ARP {
         @Flag(help: "After the first reply, send to its MAC instead of broadcasting (like iputils arping).")
         var unicast = false
 
-        @Flag(help: "Print one JSON document.")
+        @Flag(help: "Print one JSON document (schema lxcdiag.arpping/1, see docs/arp.md).")
         var json = false
+
+        @Flag(name: [.short, .long], help: "Print nothing; only the exit status says what happened (as arping -q).")
+        var quiet = false
 
         static let counts = 1...1_000_000
 
         func validate() throws {
             guard IPv4Address(target) != nil else { throw ValidationError("\(target) is not an IPv4 address") }
+            if quiet && json { throw ValidationError("-q prints nothing and --json prints a document; choose one") }
             _ = try usageChecked { () throws(ARPError) in try plan(for: .any) }
         }
 
@@ -88,23 +96,24 @@ extension LXCDiag.ARP {
                 let plan = try plan(for: address)
                 try interruptible { stop in
                     let link = try vantage.openLink(towards: address)
-                    if !json {
+                    if !json && !quiet {
                         printLine(
                             "ARPING \(address) from \(link.ip) \(link.mac) on \(link.label)/\(link.interface)"
                                 + vlanNote(link)
                         )
                     }
                     let report = try arpPing(on: link, plan, stop: stop) { reply in
-                        guard !json else { return }
+                        guard !json && !quiet else { return }
                         printLine(
                             "reply from \(address) [\(reply.mac)]  seq=\(reply.sequence)  \(milliseconds(reply.rttNs))"
                         )
                     }
                     if json {
                         try printJSON(PingDocument(report, link: link))
-                    } else {
+                    } else if !quiet {
                         let how = report.interrupted ? ", interrupted" : ""
                         print("sent \(report.sent) requests, received \(report.replies.count) replies\(how)")
+                        if let rtt = report.rtt { print("rtt min/avg/max/mdev = \(rtt.millisecondsText) ms") }
                         if report.macs.count > 1 {
                             print(
                                 "warning: \(address) answered by \(report.macs.count) MACs: "
@@ -112,7 +121,7 @@ extension LXCDiag.ARP {
                             )
                         }
                     }
-                    if !report.answered { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+                    if !report.answered || report.macs.count > 1 { throw ExitCode(ExitStatus.checkFailed.rawValue) }
                 }
             }
         }
@@ -137,6 +146,12 @@ struct PingDocument: Encodable {
     var replies: [Reply]
     var macs: [String]
     var interrupted: Bool
+    /// min/avg/max/mdev in ns (as ping's summary line); null when nothing answered.
+    var rtt: RTT?
+
+    struct RTT: Encodable {
+        var minNs, avgNs, maxNs, mdevNs: UInt64
+    }
 
     init(_ report: PingReport, link: ARPLink) {
         target = report.target.description
@@ -146,5 +161,6 @@ struct PingDocument: Encodable {
         replies = report.replies.map { Reply(sequence: $0.sequence, mac: $0.mac.description, rtt_ns: $0.rttNs) }
         macs = report.macs.map(\.description)
         interrupted = report.interrupted
+        rtt = report.rtt.map { RTT(minNs: $0.minNs, avgNs: $0.avgNs, maxNs: $0.maxNs, mdevNs: $0.mdevNs) }
     }
 }

@@ -22,15 +22,53 @@ extension LXCDiag.ARP {
                 how many addresses were asked; --json then prints the document with "interrupted": true. The exit \
                 status is 130 after Ctrl-C.
 
-                Example:
+                What to sweep, as arp-scan takes it: a CIDR, --localnet (the interface's own network) or -f FILE \
+                (one address or CIDR per line; # starts a comment). --random asks in random order. A MAC with the \
+                locally administered bit (veth, macvlan and most container MACs) shows "(locally administered)" \
+                where a vendor would be. --plain prints only the responder lines; --format prints each with \
+                arp-scan's fields: ${ip}, ${mac}, ${vendor}, ${rtt}, ${dup} (a second MAC for one address), each \
+                with an optional width (${ip;-15} pads to 15, left-aligned; ${ip;15} right-aligned).
+
+                Examples:
                   lxcdiag arp scan 192.0.2.0/24 --from netns:lab-ext -I eth0 --json
+                  lxcdiag arp scan --localnet --from ext --plain
+                  lxcdiag arp scan -f targets.txt --from ext --random --format '${ip;-15} ${mac}'
                 """
         )
 
         @OptionGroup var vantage: ARPVantageOptions
 
-        @Argument(help: "The subnet to sweep, like 192.0.2.0/24.")
-        var cidr: String
+        @Argument(help: "The subnet to sweep, like 192.0.2.0/24 (or --localnet, or -f FILE).")
+        var cidr: String?
+
+        @Flag(name: [.short, .long], help: "Sweep the network of the interface's own address (as arp-scan -l).")
+        var localnet = false
+
+        @Option(
+            name: [.short, .customLong("file")],
+            help: ArgumentHelp(
+                "Ask the addresses and CIDRs listed in FILE, one per line (as arp-scan -f).",
+                valueName: "FILE"
+            )
+        )
+        var file: String?
+
+        @Flag(name: [.customShort("R"), .long], help: "Ask the addresses in random order (as arp-scan -R).")
+        var random = false
+
+        @Flag(
+            name: [.customShort("x"), .long],
+            help: "Print only the responder lines, no header or summary (as arp-scan -x)."
+        )
+        var plain = false
+
+        @Option(
+            help: ArgumentHelp(
+                "Print each responder with arp-scan's fields, e.g. '${ip}\\t${mac}'.",
+                valueName: "FORMAT"
+            )
+        )
+        var format: String?
 
         @Option(help: "Frames per second at most, \(Self.rates).")
         var rate: Int = ScanPlan.defaultRate
@@ -56,30 +94,46 @@ extension LXCDiag.ARP {
         static let largestPrefix = 8
 
         func validate() throws {
-            guard IPv4Network(cidr) != nil else { throw ValidationError("\(cidr) is not an IPv4 CIDR") }
+            let sources = [cidr != nil, localnet, file != nil].filter { $0 }.count
+            guard sources == 1 else {
+                throw ValidationError("name what to sweep once: a CIDR, --localnet or -f FILE")
+            }
+            if let cidr, IPv4Network(cidr) == nil { throw ValidationError("\(cidr) is not an IPv4 CIDR") }
             guard RetryPolicy(rawValue: retryPolicy) != nil else {
                 throw ValidationError("--retry-policy must be adaptive or always")
             }
-            _ = try usageChecked { () throws(ARPError) in try plan() }
+            if json && (plain || format != nil) {
+                throw ValidationError("--json prints a document; drop --plain/--format")
+            }
+            if let format { _ = try usageChecked { () throws(ARPError) in try ResponderFormat(format) } }
+            if let file {
+                let (network, targets) = try usageChecked { () throws(ARPError) in try ScanTargets.read(file) }
+                _ = try usageChecked { () throws(ARPError) in try plan(network, targets: targets) }
+            } else if let network = cidr.flatMap(IPv4Network.init) {
+                _ = try usageChecked { () throws(ARPError) in try plan(network) }
+            }
         }
 
         /// The checked plan: the range, rate and retries within bounds, and the sweep's hard bound within a day.
-        func plan() throws(ARPError) -> ScanPlan {
-            guard let network = IPv4Network(cidr), let policy = RetryPolicy(rawValue: retryPolicy) else {
-                throw ARPError(.usage, "\(cidr) is not an IPv4 CIDR")
+        func plan(_ network: IPv4Network, targets: [IPv4Address]? = nil) throws(ARPError) -> ScanPlan {
+            let cidr = targets == nil ? network.description : file ?? network.description
+            guard let policy = RetryPolicy(rawValue: retryPolicy) else {
+                throw ARPError(.usage, "--retry-policy must be adaptive or always")
             }
-            if network.prefixLength < ScanPlan.largestUnforcedPrefix && !force {
+            if targets == nil && network.prefixLength < ScanPlan.largestUnforcedPrefix && !force {
                 throw ARPError(.usage, "\(cidr) holds \(network.size) addresses; ranges beyond a /16 need --force")
             }
-            if network.prefixLength < Self.largestPrefix {
+            if targets == nil && network.prefixLength < Self.largestPrefix {
                 throw ARPError(.usage, "\(cidr) holds \(network.size) addresses; arp scan sweeps at most a /8")
             }
-            let plan = ScanPlan(
+            var plan = ScanPlan(
                 network: network,
                 ratePerSecond: try checkCount(rate, Self.rates, option: "--rate"),
                 maxRetries: try checkCount(retries, Self.retryCounts, option: "--retries"),
                 policy: policy
             )
+            plan.targets = targets
+            plan.randomOrder = random
             guard plan.longestRunNs <= longestRunNs else {
                 throw ARPError(
                     .usage,
@@ -94,27 +148,47 @@ extension LXCDiag.ARP {
         func run() throws {
             try reportingErrors {
                 try requireRoot("arp scan")
-                let plan = try plan()
+                // --localnet learns its network from the link, so its plan is made once the link is open.
+                let given = try file.map(ScanTargets.read) ?? cidr.flatMap(IPv4Network.init).map { ($0, nil) }
+                let format = try format.map(ResponderFormat.init)
                 try interruptible { stop in
-                    let link = try vantage.openLink(towards: plan.network.networkAddress)
-                    let vendors = json ? nil : VendorLookup(path: ouiFile)
-                    if !json {
-                        printLine(
-                            "scanning \(plan.network) on \(link.label)/\(link.interface)\(vlanNote(link)) from \(link.ip)"
+                    let link = try vantage.openLink(towards: given?.0.networkAddress, firstConfigured: localnet)
+                    guard let network = given?.0 ?? link.network else {
+                        throw CommandFailure(
+                            message: "--localnet: \(link.interface) at \(link.label) has no IPv4 network to sweep",
+                            status: .usage
                         )
                     }
-                    var report = try arpScan(on: link, plan, stop: stop) { responder in
+                    let plan = try plan(network, targets: given?.1)
+                    let vendors = json ? nil : VendorLookup(path: ouiFile)
+                    if !json && !plain {
+                        let what = plan.targets.map { "\($0.count) addresses from \(file ?? "-")" } ?? "\(plan.network)"
+                        printLine(
+                            "scanning \(what) on \(link.label)/\(link.interface)\(vlanNote(link)) from \(link.ip)"
+                        )
+                    }
+                    var macsPerAddress: [IPv4Address: Int] = [:]
+                    // A /16 takes minutes at the default rate: how far it got, on stderr when that is a terminal.
+                    let line = ProgressLine()
+                    let progress = { (asked: Int, total: Int) in
+                        line.update("asked \(asked) of \(total) addresses, \(macsPerAddress.count) answered")
+                    }
+                    var report = try arpScan(on: link, plan, stop: stop, progress: progress) { responder in
+                        line.clear()
+                        macsPerAddress[responder.ip, default: 0] += 1
                         guard let vendors else { return }
                         var named = responder
                         named.vendor = vendors.vendor(of: responder.mac)
-                        printLine(describeResponder(named))
+                        let duplicate = macsPerAddress[responder.ip] ?? 1
+                        printLine(format?.render(named, duplicate: duplicate) ?? describeResponder(named))
                     }
+                    line.clear()
                     if json {
                         report.table.attachVendors(
                             OUIRegistry.load(path: ouiFile, for: report.table.responders.map(\.mac))
                         )
                         try printJSON(ScanDocument(report))
-                    } else {
+                    } else if !plain {
                         printScanEnd(report)
                     }
                 }
@@ -151,7 +225,7 @@ extension LXCDiag.ARP {
 func describeResponder(_ responder: Responder) -> String {
     let rtt = responder.rttNs.map(milliseconds) ?? "-"
     let padded = responder.ip.description.padding(toLength: 16, withPad: " ", startingAt: 0)
-    return "\(padded)\(responder.mac)  \(rtt)  \(responder.vendor ?? "(unknown vendor)")"
+    return "\(padded)\(responder.mac)  \(rtt)  \(responder.vendorOrOrigin)"
 }
 
 /// `arp scan --json`: `lxcdiag.arpscan/1`.
@@ -161,19 +235,8 @@ struct ScanDocument: Encodable {
         var mac: String
         var rtt_ns: UInt64?
         var vendor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case ip, mac, rtt_ns, vendor
-        }
-
-        /// Writes every key, null included, as the schema promises.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(ip, forKey: .ip)
-            try container.encode(mac, forKey: .mac)
-            try container.encode(rtt_ns, forKey: .rtt_ns)
-            try container.encode(vendor, forKey: .vendor)
-        }
+        /// The MAC's U/L bit: no vendor owns it (veth, macvlan, most containers).
+        var locallyAdministered: Bool
     }
 
     struct Duplicate: Encodable {
@@ -203,7 +266,13 @@ struct ScanDocument: Encodable {
         interface = report.interface
         network = report.network.description
         responders = report.table.responders.map {
-            Responder(ip: $0.ip.description, mac: $0.mac.description, rtt_ns: $0.rttNs, vendor: $0.vendor)
+            Responder(
+                ip: $0.ip.description,
+                mac: $0.mac.description,
+                rtt_ns: $0.rttNs,
+                vendor: $0.vendor,
+                locallyAdministered: $0.mac.isLocallyAdministered
+            )
         }
         duplicates = report.table.conflicts.map {
             Duplicate(ip: $0.ip.description, macs: $0.macs.map(\.description), cause: $0.cause.rawValue)

@@ -14,10 +14,16 @@ extension LXCDiag.ARP {
                 every interface of every namespace under /run/netns and of every running LXC container that \
                 lxc-ls lists from here. Ends on Ctrl-C (exit 130) or after --duration; it only opens sockets, \
                 so nothing is left behind. The text output ends with a summary line ("interrupted" after Ctrl-C); \
-                --json prints only the events.
+                --json prints only the events. The first line says what is watched ("watching 3 interfaces: ..."), \
+                before any event.
 
-                Example:
+                --database FILE keeps the stations between runs, as arpwatch's arp.dat does (same tab-separated \
+                lines: MAC, address, time, where last heard): a station it lists is no "new station" next time, \
+                only a change, flip-flop or duplicate of it is. The file is written when the watch ends.
+
+                Examples:
                   lxcdiag arp watch --all-namespaces --duration 30s --json
+                  lxcdiag arp watch --from ext --database /var/lib/lxcdiag/arp.dat
                 """
         )
 
@@ -32,8 +38,13 @@ extension LXCDiag.ARP {
         @Option(help: "Stop after this long (like 30s), \(DurationRange.run); default until Ctrl-C.")
         var duration: String?
 
-        @Flag(help: "Print one JSON object per event.")
+        @Flag(help: "Print one JSON object per event (schema lxcdiag.arpwatch/1, see docs/arp.md).")
         var json = false
+
+        @Option(
+            help: ArgumentHelp("Keep the stations known between runs in FILE (arpwatch's arp.dat).", valueName: "FILE")
+        )
+        var database: String?
 
         func validate() throws {
             _ = try usageChecked { () throws(ARPError) in try durationNs() }
@@ -69,25 +80,47 @@ extension LXCDiag.ARP {
                 let json = json
                 let start = monotonicNanoseconds()
                 let startWall = realtimeNanoseconds()
-                let watch = ARPWatch { event in
+                var state = WatchState()
+                var known = StationDatabase()
+                if let database {
+                    let (loaded, skipped) = try StationDatabase.load(database)
+                    if skipped > 0 {
+                        FileHandle.standardError.write(
+                            Data(
+                                "lxcdiag: note: --database \(database): \(skipped) lines not understood, skipped\n".utf8
+                            )
+                        )
+                    }
+                    known = loaded
+                    for (ip, mac) in loaded.stations { state.remember(ip, at: mac) }
+                }
+                let heardAt = LockedLocations()
+                let watch = ARPWatch(state: state) { event in
+                    heardAt.note(event.ip, event.location)
                     let wallNs = startWall + (event.timeNs >= start ? event.timeNs - start : 0)
                     // One write per event: lines from several listener threads never interleave, and each
                     // reaches a pipe at once rather than when a buffer fills.
-                    let line = json ? jsonLine(WatchEventDocument(event, wallNs: wallNs)) : describeEvent(event)
+                    let line =
+                        json ? (try? jsonLine(WatchEventDocument(event, wallNs: wallNs))) ?? "" : describeEvent(event)
                     FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 }
                 try interruptible { stop in
                     if !json {
                         printLine(
-                            "watching \(points.count) interfaces: " + points.map(\.location).joined(separator: " ")
+                            "watching \(interfaces(points.count)): " + points.map(\.location).joined(separator: " ")
                         )
                     }
                     let failures = try watch.run(on: points, durationNs: durationNs, stopRequest: stop)
+                    if let database {
+                        known.stations = watch.knownStations
+                        known.locations.merge(heardAt.all) { _, new in new }
+                        try known.save(database, writtenAt: Int(Date().timeIntervalSince1970))
+                    }
                     for failure in failures { FileHandle.standardError.write(Data("lxcdiag: \(failure)\n".utf8)) }
                     if !json {
                         let seconds = String(format: "%.3f", Double(monotonicNanoseconds() - start) / 1e9)
                         let how = stop.isStopped ? ", interrupted" : ""
-                        print("watched \(points.count) interfaces for \(seconds) s: \(watch.eventCount) events\(how)")
+                        print("watched \(interfaces(points.count)) for \(seconds) s: \(watch.eventCount) events\(how)")
                     }
                 }
             }
@@ -113,11 +146,17 @@ private func namespaceNames() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).sorted()
 }
 
-/// A document as one line of JSON.
-private func jsonLine(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+/// `1 interface`, `3 interfaces`.
+private func interfaces(_ count: Int) -> String { count == 1 ? "1 interface" : "\(count) interfaces" }
+
+/// Where each station was last heard, filled from the listener threads.
+private final class LockedLocations: @unchecked Sendable {
+    // Safe: `locations` is only touched while holding `lock`.
+    private let lock = NSLock()
+    private var locations: [IPv4Address: String] = [:]
+
+    func note(_ ip: IPv4Address, _ location: String) { lock.withLock { locations[ip] = location } }
+    var all: [IPv4Address: String] { lock.withLock { locations } }
 }
 
 /// One line for a watch event.
@@ -145,6 +184,8 @@ struct WatchEventDocument: Encodable {
     var previous_mac: String?
     var location: String
     var time_ns: UInt64
+    /// `time_ns` as a string: it exceeds 2^53, where jq and JavaScript round.
+    var time_ns_string: String
 
     init(_ event: WatchEvent, wallNs: UInt64) {
         self.event = event.kind.rawValue
@@ -153,5 +194,6 @@ struct WatchEventDocument: Encodable {
         previous_mac = event.previousMAC?.description
         location = event.location
         time_ns = wallNs
+        time_ns_string = String(wallNs)
     }
 }

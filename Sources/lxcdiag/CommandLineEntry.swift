@@ -17,7 +17,7 @@ func runCommandLine() -> Never {
         TerminationCleanup.shared.willExit()
         let code = LXCDiag.exitCode(for: error)
         if code == .validationFailure {
-            FileHandle.standardError.write(Data((usageLine(for: error, arguments: arguments) + "\n").utf8))
+            reportError(usageLine(for: error, arguments: arguments), status: ExitStatus.usage.rawValue)
             Glibc.exit(ExitStatus.usage.rawValue)
         }
         LXCDiag.exit(withError: error)

@@ -33,6 +33,8 @@ extension LXCDiag {
 
         @OptionGroup var endpoints: EndpointOptions
 
+        @OptionGroup var terminalOptions: TerminalOptions
+
         @Flag(help: "Print the lxcdiag.doctor/1 JSON document.")
         var json = false
 
@@ -51,15 +53,8 @@ extension LXCDiag {
                 if json {
                     try printJSON(report)
                 } else {
-                    print(
-                        DoctorTextRenderer.render(
-                            report,
-                            colour: TraceTextRenderer.wantsColour(
-                                isTerminal: isatty(1) == 1,
-                                environment: ProcessInfo.processInfo.environment
-                            )
-                        )
-                    )
+                    let terminal = terminalOptions.terminal
+                    print(terminal.render(DoctorTextRenderer.render(report, colour: terminal.colour)))
                 }
                 if report.hasErrors { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }

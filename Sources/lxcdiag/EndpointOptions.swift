@@ -12,7 +12,8 @@ struct EndpointOptions: ParsableArguments {
         help: ArgumentHelp(
             "Treat the named namespace under /run/netns as the host (as `ip -n`).",
             valueName: "NAME"
-        )
+        ),
+        completion: Completions.namespaces
     )
     var netns: String?
 

@@ -15,9 +15,7 @@ extension LXCDiag {
             discussion: """
                 Lists host, the names in the endpoint file, every LXC container (running ones are found from the \
                 process table, even when started from another network namespace, where lxc-info cannot see \
-                them), the containers of Docker, Podman, LXD and Proxmox as docker:NAME, podman:NAME, lxd:NAME \
-                and pve:VMID (read from each engine's own state, with the networks it records), and the named \
-                namespaces under /run/netns. Each resolves to the namespace, interface, \
+                them), and the named namespaces under /run/netns. Each resolves to the namespace, interface, \
                 address and MAC a probe would use. For running containers, every interface the LXC config \
                 declares is compared with the kernel's: absent, other MAC, MTU, bridge, macvlan mode, or a \
                 missing declared address is shown under the container.
@@ -25,10 +23,14 @@ extension LXCDiag {
                 Examples:
                   lxcdiag endpoints
                   lxcdiag endpoints -n lab-host --endpoints ./endpoints.json
+                  lxcdiag endpoints --json | jq -r '.endpoints[].name'     schema lxcdiag.endpoint-list/1
                 """
         )
 
         @OptionGroup var endpoints: EndpointOptions
+
+        @Flag(help: "Print the lxcdiag.endpoint-list/1 JSON document (see docs/endpoints.md).")
+        var json = false
 
         func run() throws {
             try reportingErrors {
@@ -37,12 +39,11 @@ extension LXCDiag {
                 let topology = try HostTopology.capture(resolver.topologyTargets())
                 let snapshots = CapturedSnapshots(topology: topology)
                 let names = resolver.knownNames.map { $0.hasSuffix(" (stopped)") ? String($0.dropLast(10)) : $0 }
-                var rows: [[String]] = []
-                var details: [String: [String]] = [:]
+                var list: [EndpointEntry] = []
                 for name in names {
-                    rows.append(row(name, resolver: resolver, snapshots: snapshots))
+                    var entry = entry(name, resolver: resolver, snapshots: snapshots)
                     if let engine = resolver.inventory.engineContainers.first(where: { $0.endpointName == name }) {
-                        details[name] = engine.networks.map(Self.describe)
+                        entry.engineNetworks = engine.networks.map(Self.describe)
                     }
                     if let container = resolver.inventory.container(named: name), let pid = container.initPid,
                         resolver.registry.endpoint(named: name) == nil
@@ -50,22 +51,34 @@ extension LXCDiag {
                         // The capture may know the namespace under a registered name (ct1), so match by inode.
                         let inode = try? NetworkNamespace.pid(pid).identity().inode
                         let node = topology.namespaces.first { $0.node.namespaceInode == inode }?.node.name ?? name
-                        details[name] = container.checkDeclaredNetworks(in: topology, node: node).map { check in
-                            let declared = check.declaration
-                            let label =
-                                "lxc.net.\(declared.index) \(declared.type ?? "?") \(declared.name ?? "eth\(declared.index)")"
-                            return check.problems.isEmpty
-                                ? "\(label): as declared" : "\(label): " + check.problems.joined(separator: "; ")
+                        entry.declaredNetworks = container.checkDeclaredNetworks(in: topology, node: node).map {
+                            let declared = $0.declaration
+                            return EndpointEntry.DeclaredNetwork(
+                                index: declared.index,
+                                type: declared.type,
+                                name: declared.name ?? "eth\(declared.index)",
+                                problems: $0.problems
+                            )
                         }
                     }
+                    list.append(entry)
                 }
+                if json {
+                    try printJSON(
+                        EndpointList(endpoints: list, notes: topology.problems),
+                        schema: "lxcdiag.endpoint-list/1"
+                    )
+                    return
+                }
+                let rows = list.map(\.columns)
                 let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
-                for (name, columns) in zip(names, rows) {
+                for (entry, columns) in zip(list, rows) {
                     let padded = columns.enumerated().map { index, text in
                         text + String(repeating: " ", count: widths[index] - text.count)
                     }
                     print(padded.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-                    for line in details[name] ?? [] { print("    \(line)") }
+                    for network in entry.engineNetworks ?? [] { print("    \(network)") }
+                    for declared in entry.declaredNetworks ?? [] { print("    \(declared.line)") }
                 }
                 for problem in topology.problems { print("note: \(problem)") }
             }
@@ -82,8 +95,8 @@ extension LXCDiag {
             return words.joined(separator: " ")
         }
 
-        /// name, what it is, its namespace, interface, and address/MAC (or why it does not resolve).
-        private func row(_ name: String, resolver: EndpointResolver, snapshots: CapturedSnapshots) -> [String] {
+        /// What `name` is and where it resolves to (or why it does not).
+        private func entry(_ name: String, resolver: EndpointResolver, snapshots: CapturedSnapshots) -> EndpointEntry {
             let kind: String
             if name == "host" {
                 kind = "host"
@@ -96,15 +109,70 @@ extension LXCDiag {
             } else {
                 kind = "lxc"
             }
+            var entry = EndpointEntry(name: name, kind: kind, state: "resolved")
             do {
                 let resolved = try resolver.resolve(name, snapshots: snapshots)
-                let address = [resolved.ip.map { "\($0)" }, resolved.mac.map { "\($0)" }].compactMap { $0 }
-                return [name, kind, "\(resolved.namespace)", resolved.interface, address.joined(separator: " ")]
+                entry.namespace = "\(resolved.namespace)"
+                entry.interface = resolved.interface
+                entry.ip = resolved.ip.map { "\($0)" }
+                entry.mac = resolved.mac.map { "\($0)" }
             } catch let error as EndpointError where error.kind == .notRunning {
-                return [name, kind, "-", "-", "(stopped)"]
+                entry.state = "stopped"
             } catch {
-                return [name, kind, "-", "-", "(\(error))"]
+                entry.state = "unresolved"
+                entry.error = "\(error)"
             }
+            return entry
+        }
+    }
+}
+
+/// `lxcdiag endpoints --json`.
+struct EndpointList: Encodable {
+    var endpoints: [EndpointEntry]
+    /// Namespaces that could not be read, and why.
+    var notes: [String]
+}
+
+/// One row of `lxcdiag endpoints`, and one entry of `lxcdiag.endpoint-list/1`.
+struct EndpointEntry: Encodable {
+    /// An `lxc.net.N` of a running container compared with the kernel's interface.
+    struct DeclaredNetwork: Encodable {
+        var index: Int
+        var type: String?
+        var name: String
+        /// Empty when the interface is as declared.
+        var problems: [String]
+
+        var line: String {
+            let label = "lxc.net.\(index) \(type ?? "?") \(name)"
+            return problems.isEmpty ? "\(label): as declared" : "\(label): " + problems.joined(separator: "; ")
+        }
+    }
+
+    var name: String
+    /// `host`, `file:KIND` (the endpoint file), `netns`, `lxc`, `docker`, `podman`.
+    var kind: String
+    /// `resolved`, `stopped` (a container not running) or `unresolved` (see `error`).
+    var state: String
+    var namespace: String?
+    var interface: String?
+    var ip: String?
+    var mac: String?
+    var error: String?
+    /// For running LXC containers not in the endpoint file; null otherwise.
+    var declaredNetworks: [DeclaredNetwork]?
+    /// For Docker and Podman containers: each network as the engine records it; null otherwise.
+    var engineNetworks: [String]?
+
+    /// name, kind, namespace, interface, and address/MAC (or why it does not resolve).
+    var columns: [String] {
+        switch state {
+        case "stopped": return [name, kind, "-", "-", "(stopped)"]
+        case "unresolved": return [name, kind, "-", "-", "(\(error ?? "?"))"]
+        default:
+            let address = [ip, mac].compactMap { $0 }.joined(separator: " ")
+            return [name, kind, namespace ?? "-", interface ?? "-", address]
         }
     }
 }

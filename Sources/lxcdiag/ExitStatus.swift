@@ -43,7 +43,7 @@ extension ParsableCommand {
             throw error
         } catch {
             let (message, status) = describe(error)
-            FileHandle.standardError.write(Data("lxcdiag: \(message)\n".utf8))
+            reportError("lxcdiag: \(message)", status: status.rawValue)
             throw ExitCode(status.rawValue)
         }
     }

@@ -120,7 +120,8 @@ extension LXCDiag {
                             teardownNs: recorder.teardownNs,
                             lostEvents: recorder.lostEvents,
                             drops: drops
-                        )
+                        ),
+                        schema: "lxcdiag.kernel-drops/1"
                     )
                 } else {
                     printed = printNew(drops, after: printed)

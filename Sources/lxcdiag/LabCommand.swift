@@ -44,7 +44,8 @@ struct LabNameOptions: ParsableArguments {
             discussion: "Tests use it to run isolated labs side by side. Its endpoints go to "
                 + "/run/lxcdiag/labs/<name>.endpoints.json instead of the default endpoint file.",
             valueName: "name"
-        )
+        ),
+        completion: Completions.labs
     )
     var name = LabConfiguration.defaultName
 

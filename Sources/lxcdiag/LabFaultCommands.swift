@@ -24,13 +24,13 @@ extension LXCDiag {
                 """
         )
 
-        @Argument(help: "The fault to make (see --list).")
+        @Argument(help: "The fault to make (see --list).", completion: Completions.faults)
         var fault: String?
 
         @Flag(help: "List the faults the lab can make, with the finding each produces.")
         var list = false
 
-        @Option(help: "The lab's name (its namespaces are NAME-ext, NAME-host, ...).")
+        @Option(help: "The lab's name (its namespaces are NAME-ext, NAME-host, ...).", completion: Completions.labs)
         var name = "lxcdiag"
 
         @Flag(help: "Print the commands instead of running them.")
@@ -124,13 +124,13 @@ extension LXCDiag {
                 """
         )
 
-        @Argument(help: "The fault to undo.")
+        @Argument(help: "The fault to undo.", completion: Completions.faults)
         var fault: String?
 
         @Flag(help: "Undo every recorded fault, the last made first.")
         var all = false
 
-        @Option(help: "The lab's name.")
+        @Option(help: "The lab's name.", completion: Completions.labs)
         var name = "lxcdiag"
 
         func validate() throws {

@@ -20,7 +20,7 @@ extension LXCDiag.LabCommand {
                 """
         )
 
-        @Flag(help: "Print the status as JSON.")
+        @Flag(help: "Print the status as the lxcdiag.lab-status/1 JSON document (see docs/lab-status-schema.md).")
         var json = false
 
         @OptionGroup(title: "Advanced options")
@@ -31,7 +31,7 @@ extension LXCDiag.LabCommand {
                 try requireRoot("lxcdiag lab status")
                 let status = try Lab(LabConfiguration(name: lab.name)).status()
                 if json {
-                    try printJSON(status)
+                    try printJSON(status, schema: "lxcdiag.lab-status/1")
                 } else {
                     print(status.report)
                 }

@@ -27,10 +27,13 @@ extension LXCDiag {
                 """
         )
 
-        @Option(help: ArgumentHelp("Where the frame starts.", valueName: "ENDPOINT"))
+        @Option(help: ArgumentHelp("Where the frame starts.", valueName: "ENDPOINT"), completion: Completions.endpoints)
         var from: String
 
-        @Option(help: ArgumentHelp("Where the frame should arrive.", valueName: "ENDPOINT"))
+        @Option(
+            help: ArgumentHelp("Where the frame should arrive.", valueName: "ENDPOINT"),
+            completion: Completions.endpoints
+        )
         var to: String
 
         @Flag(help: "Print the path as JSON (schema lxcdiag.path/1, see docs/path-schema.md).")
@@ -49,7 +52,7 @@ extension LXCDiag {
                 if json {
                     try printJSON(path)
                 } else {
-                    print(PathText.render(path), terminator: "")
+                    print(Terminal.standardOutput(color: .never).render(PathText.render(path)), terminator: "")
                 }
                 if !path.reachable { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }

@@ -26,10 +26,13 @@ extension LXCDiag {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Endpoints whose namespaces to show (default: host).", valueName: "ENDPOINT"))
+        @Argument(
+            help: ArgumentHelp("Endpoints whose namespaces to show (default: host).", valueName: "ENDPOINT"),
+            completion: Completions.endpoints
+        )
         var names: [String] = []
 
-        @Flag(help: "Print JSON: an array of {node, sysctls, netfilter}.")
+        @Flag(help: "Print the lxcdiag.settings/1 JSON document (see docs/settings-schema.md).")
         var json = false
 
         @OptionGroup var endpoints: EndpointOptions
@@ -70,7 +73,7 @@ extension LXCDiag {
                     entries.append(entry)
                 }
                 if json {
-                    try printJSON(entries)
+                    try printJSON(["namespaces": entries], schema: "lxcdiag.settings/1")
                     return
                 }
                 for entry in entries {

@@ -104,7 +104,7 @@ extension LXCDiag {
                 try ExternalCommand.check(["dot", "-Tsvg", "-o", svg], input: topology.dotGraph())
                 print("wrote \(svg) (\(topology.namespaces.count) namespaces)")
             } else {
-                print(topology.textTree(), terminator: "")
+                print(Terminal.standardOutput(color: .never).render(topology.textTree()), terminator: "")
             }
         }
     }

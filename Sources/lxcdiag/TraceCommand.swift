@@ -55,10 +55,13 @@ extension LXCDiag {
                 """
         )
 
-        @Option(help: ArgumentHelp("Where the probes start.", valueName: "ENDPOINT"))
+        @Option(help: ArgumentHelp("Where the probes start.", valueName: "ENDPOINT"), completion: Completions.endpoints)
         var from: String
 
-        @Option(help: ArgumentHelp("What the probes are for.", valueName: "ENDPOINT"))
+        @Option(
+            help: ArgumentHelp("What the probes are for.", valueName: "ENDPOINT"),
+            completion: Completions.endpoints
+        )
         var to: String
 
         @Option(
@@ -80,6 +83,8 @@ extension LXCDiag {
 
         @Flag(help: "Print the lxcdiag.trace/1 JSON document instead of the text view.")
         var json = false
+
+        @OptionGroup var terminalOptions: TerminalOptions
 
         @Option(help: "Also write every hop's frames to this pcapng file (one interface per hop).")
         var pcap: String?
@@ -171,14 +176,11 @@ extension LXCDiag {
                     }
                 }
                 if json {
-                    FileHandle.standardOutput.write(try outcome.report.jsonDocument())
-                    FileHandle.standardOutput.write(Data("\n".utf8))
+                    try printJSON(outcome.report)
                 } else {
-                    let colour = TraceTextRenderer.wantsColour(
-                        isTerminal: isatty(STDOUT_FILENO) == 1,
-                        environment: ProcessInfo.processInfo.environment
-                    )
-                    FileHandle.standardOutput.write(Data(TraceTextRenderer(colour: colour).render(outcome.report).utf8))
+                    let terminal = terminalOptions.terminal
+                    let text = TraceTextRenderer(colour: terminal.colour).render(outcome.report)
+                    FileHandle.standardOutput.write(Data(terminal.render(text).utf8))
                 }
                 // 0 only for a reachable path with no error-level finding (README, "Exit status").
                 if investigation.failed { throw ExitCode(ExitStatus.checkFailed.rawValue) }

@@ -23,7 +23,7 @@ struct CLITests {
         for name in ["ping", "scan", "dad", "announce", "watch"] { #expect(top.standardOutput.contains(name)) }
         for name in ["ping", "scan", "dad", "announce", "watch"] {
             let text = try lxcdiag("arp", name, "--help").standardOutput
-            #expect(text.contains("Example:"), "arp \(name) --help")
+            #expect(text.contains("Example:") || text.contains("Examples:"), "arp \(name) --help")
             #expect(text.contains("lxcdiag arp \(name)"), "arp \(name) --help")
         }
     }
@@ -76,7 +76,8 @@ struct CLITests {
         let responders = try #require(document["responders"] as? [[String: Any]])
         #expect(responders.count == 2)
         for responder in responders {
-            #expect(Set(responder.keys) == ["ip", "mac", "rtt_ns", "vendor"])
+            #expect(Set(responder.keys) == ["ip", "mac", "rtt_ns", "vendor", "locally_administered"])
+            #expect(responder["locally_administered"] as? Bool == true)
             #expect(responder["ip"] as? String == "198.51.100.2")
             #expect(responder["rtt_ns"] is Int)
             #expect(responder["vendor"] is NSNull)

@@ -70,9 +70,15 @@ struct BadInputRun: Sendable {
     /// The stderr lines, without a trailing empty one.
     var errorLines: [Substring] { standardError.split(separator: "\n", omittingEmptySubsequences: false).dropLast() }
 
-    /// A user error as the README promises it: one line naming the thing, no crash, no backtrace.
-    func behaves(expecting status: Int32) -> Bool {
-        !signalled && self.status == status && errorLines.count == 1 && errorLines[0].hasPrefix("lxcdiag: ")
+    /// A user error as the README promises it: one line naming the thing, no crash, no backtrace. With `--json`
+    /// the line is a `lxcdiag.error/1` object whose `message` is that line and whose `exit_status` is the status.
+    func behaves(expecting status: Int32, json: Bool = false) -> Bool {
+        guard !signalled, self.status == status, errorLines.count == 1 else { return false }
+        guard json else { return errorLines[0].hasPrefix("lxcdiag: ") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(errorLines[0].utf8)) as? [String: Any]
+        else { return false }
+        return object["schema"] as? String == "lxcdiag.error/1" && object["exit_status"] as? Int == Int(status)
+            && (object["message"] as? String)?.hasPrefix("lxcdiag: ") == true && object["command"] is String
     }
 }
 
@@ -151,7 +157,7 @@ struct BadInputTests {
     func badInput(_ input: BadInput) throws {
         let run = try runBadInput(input.args)
         #expect(
-            run.behaves(expecting: input.exit),
+            run.behaves(expecting: input.exit, json: input.args.prefix { $0 != "--" }.contains("--json")),
             "exit \(run.status)\(run.signalled ? " (signal)" : ""), want \(input.exit); stderr: \(run.standardError)"
         )
     }

@@ -133,14 +133,14 @@ struct IntentIntegrationTests {
 
         // Named by its netns, ct1 has no endpoint-file address: ext's neighbour entry gives the last-known one.
         let (_, byNetns) = try lab.path("ext", "netns:\(lab.name)-ct1")
-        let learned = (byNetns["to"] as? [String: Any])?["addressOrigin"] as? String
+        let learned = (byNetns["to"] as? [String: Any])?["address_origin"] as? String
         #expect(learned?.hasPrefix("a neighbour entry in ext (\(address) lladdr ") == true, "\(learned ?? "none")")
         #expect(finding(hopFindings(byNetns, at: "ct1:eth0"), "ADDRESS_NOT_CONFIGURED") != nil)
 
         let (pathStatus, path) = try lab.path("ext", "ct1")
         #expect(pathStatus == 1)
         #expect(hopNames(path).last == "ct1:eth0")
-        #expect((path["to"] as? [String: Any])?["addressOrigin"] as? String == "the endpoint file")
+        #expect((path["to"] as? [String: Any])?["address_origin"] as? String == "the endpoint file")
         let onPath = finding(hopFindings(path, at: "ct1:eth0"), "ADDRESS_NOT_CONFIGURED")
         #expect((onPath?["evidence"] as? [String])?.contains("\(address) from the endpoint file") == true)
         #expect(onPath?["fix"] as? String == "ip -n \(lab.name)-ct1 addr add \(address)/24 dev eth0")
@@ -372,7 +372,7 @@ struct HandBuiltLXCTests {
         let (status, output) = try Binary.run(["path"] + base + ["--to", site.container, "--json"], endpoints: none)
         #expect(status == 1)
         let path = try Binary.json(output)
-        #expect((path["to"] as? [String: Any])?["addressOrigin"] as? String == origin)
+        #expect((path["to"] as? [String: Any])?["address_origin"] as? String == origin)
         #expect((path["to"] as? [String: Any])?["ip"] as? String == site.address)
         #expect(hopNames(path).last == "\(site.container):eth0")
         let onPath = finding(hopFindings(path, at: "\(site.container):eth0"), "ADDRESS_NOT_CONFIGURED")

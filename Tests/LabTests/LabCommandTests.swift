@@ -1,4 +1,5 @@
 import Foundation
+import JSONConvention
 import LinuxNet
 import PacketCodec
 import TestSupport
@@ -24,7 +25,7 @@ struct LabCommandTests {
 
         let json = try LXCDiagExecutable.run(["lab", "status", "--json", "--name", name])
         #expect(json.status == 0)
-        let decoded = try JSONDecoder().decode(LabStatus.self, from: Data(json.output.utf8))
+        let decoded = try JSONDocuments.decode(LabStatus.self, from: Data(json.output.utf8))
         let direct = try test.lab.status()
         #expect(decoded.name == name)
         #expect(decoded.condition == .up)

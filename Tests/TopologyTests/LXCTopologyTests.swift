@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import JSONConvention
 import LinuxNet
 import Testing
 import Topology
@@ -97,7 +98,7 @@ struct LXCTopologyTests {
         defer { lab.tearDown() }
         let output = try LXCDiagBinary.run(["topo", "-n", lab.host, lab.name, "--json"])
         #expect(output.status == 0, "\(output.standardError)")
-        let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(output.standardOutput.utf8))
+        let document = try JSONDocuments.decode(TopologyDocument.self, from: Data(output.standardOutput.utf8))
         let container = try #require(document.namespaces.first { $0.node.name == lab.name })
         #expect(container.node.kind == .lxc)
         #expect(container.link(named: "eth0")?.peer?.name == lab.vethName)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import JSONConvention
 import LinuxNet
 import PacketCodec
 import Testing
@@ -21,19 +22,38 @@ enum LXCDiagBinary {
     /// someone else left registered does not change what the test sees.
     static func run(_ arguments: [String]) throws -> CommandOutput {
         let noEndpoints = ["--endpoints", "/nonexistent/lxcdiag-t-endpoints.json"]
-        return try ExternalCommand.run([try #require(path, "lxcdiag is not built")] + arguments + noEndpoints)
+        // The tree's glyphs are printed in a UTF-8 locale; a C locale gets ASCII (asciiLocale below).
+        let utf8 = ["/usr/bin/env", "LC_ALL=C.UTF-8"]
+        return try ExternalCommand.run(utf8 + [try #require(path, "lxcdiag is not built")] + arguments + noEndpoints)
     }
 }
 
 @Suite("lxcdiag topo against a namespace lab", .enabled(if: getuid() == 0, "needs root"))
 struct TopoCLITests {
+    @Test("the text tree is plain ASCII when the locale is not UTF-8, and keeps its glyphs when it is")
+    func asciiLocale() throws {
+        let lab = try TopologyLab()
+        defer { lab.tearDown() }
+        let binary = try #require(LXCDiagBinary.path, "lxcdiag is not built")
+        let arguments = [binary, "topo", "-n", lab.host, "--endpoints", "/nonexistent/lxcdiag-t-endpoints.json"]
+        let plain = try ExternalCommand.run(["env", "LC_ALL=C"] + arguments)
+        let utf8 = try ExternalCommand.run(["env", "LC_ALL=C.UTF-8"] + arguments)
+        #expect(plain.status == 0 && utf8.status == 0)
+        let allASCII = plain.standardOutput.unicodeScalars.allSatisfy { $0.isASCII }
+        #expect(allASCII)
+        #expect(plain.standardOutput.contains("`- ") && plain.standardOutput.contains("`- > "))
+        #expect(utf8.standardOutput.contains("└─ ") && utf8.standardOutput.contains("→"))
+        // Other namespaces come and go while the test runs; the host's line is the same in both.
+        #expect(plain.standardOutput.split(separator: "\n").first == utf8.standardOutput.split(separator: "\n").first)
+    }
+
     @Test("--json describes the lab as built, with warnings where the lab breaks things")
     func json() throws {
         let lab = try TopologyLab()
         defer { lab.tearDown() }
         let output = try LXCDiagBinary.run(["topo", "-n", lab.host, lab.ext] + lab.containers + ["--json"])
         #expect(output.status == 0, "\(output.standardError)")
-        let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(output.standardOutput.utf8))
+        let document = try JSONDocuments.decode(TopologyDocument.self, from: Data(output.standardOutput.utf8))
         #expect(document.schema == "lxcdiag.topo/1")
         #expect(document.problems.isEmpty)
         // The host first, then the named namespaces in /run/netns order.
@@ -107,7 +127,7 @@ struct TopoCLITests {
         let unknown = try LXCDiagBinary.run(["topo", "-n", lab.host, "lxcdiag-t-not-there"])
         let whole = try LXCDiagBinary.run(["topo", "-n", lab.host, "--json"])
         #expect(whole.status == 0)
-        let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(whole.standardOutput.utf8))
+        let document = try JSONDocuments.decode(TopologyDocument.self, from: Data(whole.standardOutput.utf8))
         // Unfiltered, -n's own entry under /run/netns is the host's alias, not a second node.
         #expect(document.namespaces.first?.node.aliases == [lab.host])
         #expect(!document.namespaces.dropFirst().contains { $0.node.name == lab.host })

@@ -1,4 +1,5 @@
 import Foundation
+import JSONConvention
 import Testing
 import Topology
 
@@ -18,28 +19,34 @@ struct TopologyReportTests {
 
     @Test("JSON field names of schema lxcdiag.topo/1 stay as documented")
     func jsonFields() throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(TopologyDocument(try RecordedLabTests.recordedTopology()))
+        let topology = try RecordedLabTests.recordedTopology()
+        let vct2Index = try #require(topology.namespace(named: "host")?.link(named: "vct2")).index
+        let data = Data(try JSONDocuments.text(of: TopologyDocument(try RecordedLabTests.recordedTopology())).utf8)
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(Set(root.keys) == ["schema", "namespaces", "warnings", "problems"])
         #expect(root["schema"] as? String == "lxcdiag.topo/1")
         let namespaces = try #require(root["namespaces"] as? [[String: Any]])
         let host = namespaces[0]
-        #expect(Set(host.keys) == ["node", "links", "addresses", "routes", "neighbours", "fdb", "namespaceIDs"])
-        #expect(Set(namespaces[2].keys) == ["node", "links", "addresses", "routes", "neighbours", "fdb"])
-        #expect((host["namespaceIDs"] as? [String: Int])?["ct1"] != nil)
+        #expect(Set(host.keys) == ["node", "links", "addresses", "routes", "neighbours", "fdb", "namespace_ids"])
+        #expect(
+            Set(namespaces[2].keys) == ["node", "links", "addresses", "routes", "neighbours", "fdb", "namespace_ids"]
+        )
+        // Absent is null, never a missing key (docs/json.md).
+        #expect(namespaces[2]["namespace_ids"] is NSNull)
+        #expect((host["namespace_ids"] as? [String: Int])?["ct1"] != nil)
         #expect((host["node"] as? [String: Any])?["name"] as? String == "host")
         let links = try #require(host["links"] as? [[String: Any]])
-        let vct2 = try #require(links.first { $0["name"] as? String == "vct2" })
+        let vct2 = try #require(links.first { $0["ifname"] as? String == "vct2" })
         #expect(vct2["kind"] as? String == "veth")
-        #expect((vct2["master"] as? [String: Any])?["name"] as? String == "br0")
+        #expect(vct2["ifindex"] as? Int == Int(vct2Index) && vct2["operstate"] is String && vct2["mtu"] is Int)
+        #expect(vct2["address"] is String && vct2.keys.contains("no_arp") && vct2["link_netnsid"] is Int)
+        #expect((vct2["master"] as? [String: Any])?["ifname"] as? String == "br0")
         #expect((vct2["peer"] as? [String: Any])?["node"] as? String == "ct2")
-        let port = try #require(vct2["bridgePort"] as? [String: Any])
+        let port = try #require(vct2["bridge_port"] as? [String: Any])
         #expect(port["state"] as? String == "disabled")
-        #expect(port["unicastFlood"] as? Bool == false)
-        let bridge = try #require(links.first { $0["name"] as? String == "br0" }?["bridge"] as? [String: Any])
-        #expect(bridge["stpState"] as? String == "off")
+        #expect(port["unicast_flood"] as? Bool == false)
+        let bridge = try #require(links.first { $0["ifname"] as? String == "br0" }?["bridge"] as? [String: Any])
+        #expect(bridge["stp_state"] as? String == "off")
         let fdb = try #require(host["fdb"] as? [[String: Any]])
         #expect(fdb.contains { $0["mac"] as? String == "02:00:00:00:00:aa" && $0["state"] as? String == "static" })
         let neighbours = try #require(host["neighbours"] as? [[String: Any]])

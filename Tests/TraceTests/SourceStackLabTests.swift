@@ -215,7 +215,7 @@ struct SourceStackLabTests {
         defer { try? lab.inHost("bridge", "link", "set", "dev", "veth-ct1", "state", "3") }
         let run = try lxcdiag(
             ["trace", "--from", "ext", "--to", "ct1"],
-            environment: ["LXCDIAG_ENDPOINTS": lab.configuration.endpointsPath, "NO_COLOR": "1"]
+            environment: ["LXCDIAG_ENDPOINTS": lab.configuration.endpointsPath, "NO_COLOR": "1", "LC_ALL": "C.UTF-8"]
         )
         #expect(run.status == 1)
         let lines = run.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

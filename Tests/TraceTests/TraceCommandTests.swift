@@ -26,6 +26,8 @@ func lxcdiag(
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = nil
+    // The text view's glyphs (→ ← · ✗) are printed in a UTF-8 locale; a C locale gets ASCII (TerminalTests).
+    environment["LC_ALL"] = "C.UTF-8"
     environment.merge(extra) { $1 }
     process.environment = environment
     let output = Pipe()
@@ -88,6 +90,22 @@ struct TraceCommandTests {
         // on both bridges and the side port: nothing else passed the kernel filter.
         let count = try ExternalCommand.check(["tshark", "-r", pcap, "-T", "fields", "-e", "frame.number"])
         #expect(count.split(separator: "\n").count == 6 * 8 + 6 + 3)
+        // The annotations Wireshark users read: each hop described, each probe frame commented, and at the
+        // source's own interface the request going out and the reply coming in (epb_flags).
+        let annotated = try ExternalCommand.check([
+            "tshark", "-r", pcap, "-T", "fields", "-E", "separator=|", "-e", "frame.interface_name",
+            "-e", "frame.interface_description", "-e", "frame.comment", "-e", "frame.packet_flags_direction",
+        ])
+        let rows = annotated.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false) }
+        let atSource = rows.filter { $0.first == "\(lab.ext):eth0" }
+        #expect(atSource.allSatisfy { $0[1].hasPrefix("netns \(lab.ext), role endpoint, hop 1 of ") })
+        #expect(atSource.contains { $0[2] == "icmp request" && $0[3] == "0x00000002" })
+        #expect(atSource.contains { $0[2] == "icmp reply" && $0[3] == "0x00000001" })
+        #expect(rows.filter { $0[2].isEmpty }.count <= 3, "probe frames without a comment: \(rows)")
+        let info = try ExternalCommand.check(["capinfos", "-k", "-I", pcap])
+        #expect(info.contains("from netns:\(lab.ext) to netns:\(lab.ct1), verdict reachable"))
+        // The snap length holds the path's largest frame: the source's MTU (1500 here) plus headers, at least 2048.
+        #expect(info.contains("Capture length = 2048"))
     }
 
     @Test("a dropping path: exit 1 and a text view that marks where it stopped, without colour off a terminal")

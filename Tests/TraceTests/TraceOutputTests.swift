@@ -45,6 +45,9 @@ struct TraceOutputTests {
         let veth = try #require(hops[3]["request"] as? [String: Any])
         #expect(veth["seen"] as? Bool == true)
         #expect(veth["t_ns"] as? UInt64 == SyntheticTrace.start + 1_000_000 + 1_000 + 20_000)
+        // The string twin keeps every digit where jq would round the number (docs/json.md).
+        #expect(veth["t_ns_string"] as? String == String(SyntheticTrace.start + 1_000_000 + 1_000 + 20_000))
+        #expect(request["t_ns_string"] is NSNull)
         // Per-hop latency: the veth is the third unicast hop, 20 µs after the request left the source.
         #expect(veth["offset_ns"] as? Int == 20_000)
         #expect(request["offset_ns"] is NSNull)
@@ -158,6 +161,43 @@ struct TraceOutputTests {
         #expect(rows.last?[4] == "2")
         #expect(rows.last?[5] == "1500")
         #expect(rows.last?[6] == "1" || rows.last?[6] == "True")
+    }
+
+    @Test("tshark reads the annotations: section comment, interface description, packet comment and direction")
+    func pcapngAnnotations() throws {
+        let frames = SyntheticTrace.probeFrames(RunMarker(identifier: 0x4242, nonce: 0x0102_0304))
+        var file = PcapngFile(comment: "lxcdiag trace run r1: from ext to ct1, verdict reachable")
+        let ext = file.addInterface(
+            PcapngFile.Interface(
+                name: "ext:eth0",
+                description: "netns ext, role endpoint, hop 1 of 2",
+                snapLength: 9018
+            )
+        )
+        let t0: UInt64 = 1_700_000_000_123_456_789
+        let outbound = PcapngFile.PacketNote(comment: "arp request", direction: .outbound)
+        file.append(CapturedFrame(timestampNs: t0, bytes: frames.arpRequest()), interface: ext, note: outbound)
+        let inbound = PcapngFile.PacketNote(comment: "arp reply", direction: .inbound)
+        file.append(CapturedFrame(timestampNs: t0 + 5, bytes: frames.arpRequest()), interface: ext, note: inbound)
+        file.append(CapturedFrame(timestampNs: t0 + 9, bytes: frames.arpRequest()), interface: ext)
+        let path = NSTemporaryDirectory() + "lxcdiag-trace-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        try file.write(to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try ExternalCommand.check([
+            "tshark", "-r", path, "-T", "fields", "-E", "separator=|", "-e", "frame.interface_description",
+            "-e", "frame.comment", "-e", "frame.packet_flags_direction",
+        ])
+        let rows = output.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false) }
+        #expect(rows.count == 3)
+        #expect(rows.allSatisfy { $0.first == "netns ext, role endpoint, hop 1 of 2" })
+        #expect(
+            rows.map { $0.dropFirst().map(String.init) } == [
+                ["arp request", "0x00000002"], ["arp reply", "0x00000001"], ["", ""],
+            ]
+        )
+        let info = try ExternalCommand.check(["capinfos", "-k", "-I", path])
+        #expect(info.contains("Capture comment:     lxcdiag trace run r1: from ext to ct1, verdict reachable"))
+        #expect(info.contains("Capture length = 9018"))
     }
 
     @Test("probe frames: the run's own frames classify, another run's do not")

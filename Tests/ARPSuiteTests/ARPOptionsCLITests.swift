@@ -1,0 +1,174 @@
+import Foundation
+import Glibc
+import LinuxNet
+import PacketCodec
+import Testing
+
+/// Runs `tool` inside lab node `namespace` (the reference tools: Habets arping, arp-scan).
+private func inside(_ namespace: String, _ tool: [String]) throws -> CommandOutput {
+    try ExternalCommand.run(["ip", "netns", "exec", namespace] + tool, timeoutSeconds: 60)
+}
+
+/// The (address, MAC) pairs of responder lines: the first two words of each line that starts with an address.
+private func pairs(_ text: String) -> Set<String> {
+    Set(
+        text.split(separator: "\n").compactMap { line in
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "|" })
+            guard words.count >= 2, IPv4Address(String(words[0])) != nil else { return nil }
+            return "\(words[0]) \(words[1])"
+        }
+    )
+}
+
+@Suite(
+    "arp ping/scan/watch options operators reach for, against real stations and the reference tools",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: binary) && getuid() == 0, "needs root and the binary"),
+    .serialized
+)
+struct ARPOptionsCLITests {
+    /// scanner .1, r1 and r2 both .2 (a duplicate), r3 .3, all on one bridge.
+    private func lab() throws -> ARPLab {
+        let lab = try ARPLab()
+        try lab.addNode("scanner", addresses: ["198.51.100.1/28"])
+        try lab.addNode("r1", addresses: ["198.51.100.2/28"])
+        try lab.addNode("r2", addresses: ["198.51.100.2/28"])
+        try lab.addNode("r3", addresses: ["198.51.100.3/28"])
+        return lab
+    }
+
+    @Test("ping: ping's rtt summary; exit 1 when two MACs answer, as Habets arping -d; -q prints nothing")
+    func ping() throws {
+        let lab = try lab()
+        defer { lab.tearDown() }
+        let scanner = lab.namespace("scanner")
+        let one = try lxcdiag("arp", "ping", "198.51.100.3", "-n", scanner, "-c", "3", "-i", "50ms")
+        #expect(one.status == 0, "\(one.standardError)")
+        let line = try #require(
+            one.standardOutput.split(separator: "\n").first { $0.hasPrefix("rtt min/avg/max/mdev = ") }
+        )
+        let figures = line.dropFirst("rtt min/avg/max/mdev = ".count).dropLast(" ms".count).split(separator: "/")
+            .compactMap { Double($0) }
+        #expect(figures.count == 4 && figures[0] <= figures[1] && figures[1] <= figures[2], "\(line)")
+
+        let duplicate = try lxcdiag("arp", "ping", "198.51.100.2", "-n", scanner, "-c", "2", "-i", "50ms")
+        let reference = try inside(scanner, ["arping", "-d", "-c", "2", "-i", "eth0", "198.51.100.2"])
+        #expect(reference.status == 1, "arping -d: \(reference.standardOutput)")
+        #expect(duplicate.status == reference.status)
+        #expect(duplicate.standardOutput.contains("answered by 2 MACs"))
+
+        let quiet = try lxcdiag("arp", "ping", "198.51.100.3", "-n", scanner, "-c", "1", "-q")
+        #expect(quiet.status == 0 && quiet.standardOutput.isEmpty && quiet.standardError.isEmpty)
+        let silent = try lxcdiag("arp", "ping", "198.51.100.9", "-n", scanner, "-c", "1", "-w", "300ms", "-q")
+        #expect(silent.status == 1 && silent.standardOutput.isEmpty)
+
+        let json = try lxcdiag("arp", "ping", "198.51.100.3", "-n", scanner, "-c", "2", "-i", "50ms", "--json")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        )
+        let rtt = try #require(document["rtt"] as? [String: Int])
+        #expect(Set(rtt.keys) == ["min_ns", "avg_ns", "max_ns", "mdev_ns"])
+        #expect(rtt["min_ns"]! <= rtt["avg_ns"]! && rtt["avg_ns"]! <= rtt["max_ns"]!)
+    }
+
+    @Test("scan --localnet --plain finds what arp-scan --localnet --plain finds, each MAC locally administered")
+    func localnetPlain() throws {
+        let lab = try lab()
+        defer { lab.tearDown() }
+        let scanner = lab.namespace("scanner")
+        let ours = try lxcdiag("arp", "scan", "--localnet", "-n", scanner, "--plain")
+        #expect(ours.status == 0, "\(ours.standardError)")
+        let reference = try inside(scanner, ["arp-scan", "--localnet", "--plain", "-I", "eth0", "--retry", "2"])
+        #expect(reference.status == 0, "\(reference.standardError)")
+        let macs = try ["r1", "r2", "r3"].map { try lab.mac(of: $0).description }
+        let expected = Set(["198.51.100.2 \(macs[0])", "198.51.100.2 \(macs[1])", "198.51.100.3 \(macs[2])"])
+        #expect(pairs(ours.standardOutput) == expected)
+        #expect(pairs(reference.standardOutput) == expected)
+        // --plain: the responder lines and nothing else.
+        let lines = ours.standardOutput.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.allSatisfy { $0.hasSuffix("(locally administered)") })
+    }
+
+    @Test("scan -f FILE --random --format asks only the file's addresses and prints arp-scan's fields")
+    func fileFormat() throws {
+        let lab = try lab()
+        defer { lab.tearDown() }
+        let file = NSTemporaryDirectory() + "lxcdiag-arp-targets-\(getpid())"
+        try "198.51.100.3\n# r1 and r2 are left out\n198.51.100.8/30   # .9 and .10, silent\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let output = try lxcdiag(
+            "arp",
+            "scan",
+            "-f",
+            file,
+            "-n",
+            lab.namespace("scanner"),
+            "--random",
+            "--format",
+            "${ip;-15}|${mac}|${dup}"
+        )
+        #expect(output.status == 0, "\(output.standardError)")
+        let lines = output.standardOutput.split(separator: "\n")
+        #expect(lines.first == "scanning 3 addresses from \(file) on host/eth0 from 198.51.100.1")
+        #expect(lines.contains("198.51.100.3   |\(try lab.mac(of: "r3"))|"))
+        #expect(!output.standardOutput.contains("198.51.100.2 "))
+        #expect(lines.last?.hasPrefix("1 addresses answered") == true, "\(lines.last ?? "")")
+
+        let duplicates = try lxcdiag(
+            "arp",
+            "scan",
+            "198.51.100.0/30",
+            "-n",
+            lab.namespace("scanner"),
+            "--plain",
+            "--format",
+            "${ip} ${mac} ${dup}"
+        )
+        let dup = duplicates.standardOutput.split(separator: "\n")
+        #expect(dup.count == 2 && dup.filter { $0.hasSuffix(" (DUP: 2)") }.count == 1, "\(dup)")
+    }
+
+    @Test("watch --database: a station learned in one run is no new station in the next")
+    func database() throws {
+        let lab = try ARPLab()
+        defer { lab.tearDown() }
+        try lab.addNode("watcher", addresses: ["198.51.100.1/24"])
+        try lab.addNode("a", addresses: ["198.51.100.41/24"])
+        let file = NSTemporaryDirectory() + "lxcdiag-arp-dat-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let station = try lab.mac(of: "a").description
+        func watchWhileAnnouncing() throws -> CommandOutput {
+            let box = OutputBox()
+            let done = DispatchSemaphore(value: 0)
+            let watcher = lab.namespace("watcher")
+            DedicatedThread.start(name: "lxcdiag arp watch") {
+                box.output = try? ExternalCommand.run(
+                    [binary, "arp", "watch", "-n", watcher, "-I", "eth0", "--duration", "1500ms", "--database", file],
+                    timeoutSeconds: 30
+                )
+                done.signal()
+            }
+            usleep(600_000)
+            _ = try lxcdiag("arp", "announce", "-n", lab.namespace("a"), "-I", "eth0", "-c", "1")
+            done.wait()
+            return try #require(box.output)
+        }
+        let first = try watchWhileAnnouncing()
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.hasPrefix("watching 1 interface: host/eth0\n"))
+        #expect(first.standardOutput.contains("new station 198.51.100.41 at \(station)"))
+        let saved = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(saved.contains("\(station)\t198.51.100.41\t"), "\(saved)")
+
+        let second = try watchWhileAnnouncing()
+        #expect(second.status == 0, "\(second.standardError)")
+        #expect(second.standardOutput.contains("gratuitous: 198.51.100.41 is at \(station)"))
+        #expect(!second.standardOutput.contains("new station 198.51.100.41"))
+    }
+}
+
+/// Hands a command's output from the thread that ran it. Safe: written before `signal()`, read after `wait()`.
+private final class OutputBox: @unchecked Sendable {
+    var output: CommandOutput?
+}
