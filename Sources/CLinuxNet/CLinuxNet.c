@@ -215,6 +215,15 @@ void CLinuxNet_packet_ring_release(CLinuxNet_packet_ring *ring) {
     ring->memory = NULL;
 }
 
+int CLinuxNet_packet_statistics(int fd, unsigned *packets, unsigned *drops) {
+    struct tpacket_stats stats;
+    socklen_t length = sizeof(stats);
+    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &stats, &length) != 0) return -1;
+    *packets = stats.tp_packets;
+    *drops = stats.tp_drops;
+    return 0;
+}
+
 /// Opens a raw IPv4 socket for ICMP that queues only echo replies (ICMP_FILTER), so a busy namespace's other
 /// ICMP traffic does not fill its buffer. The corresponding C function is `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)`.
 int CLinuxNet_icmp_socket(void) {

@@ -4,7 +4,7 @@ package import KernelSettings
 package import NetworkModel
 import PacketCodec
 package import Topology
-import Trace
+package import Trace
 
 /// The kernel settings read in one namespace; either part is nil when it could not be read.
 package struct NodeSettings: Sendable, Hashable {

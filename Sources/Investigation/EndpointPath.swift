@@ -51,7 +51,7 @@ package struct EndpointPath: Sendable {
     }
 
     /// `topology`, when given, is a snapshot of `targets` already taken (`check` shares one among expectations).
-    init(
+    package init(
         from: String,
         to: String,
         resolver: EndpointResolver,

@@ -1,5 +1,6 @@
 internal import CLinuxNet
 import Glibc
+import Foundation
 
 /// A frame read from a `CaptureSocket`, with the interface it passed and its direction there.
 package struct InterfaceFrame: Sendable {
@@ -45,6 +46,9 @@ package struct BPFInstruction: Sendable, Hashable {
 package final class CaptureSocket: @unchecked Sendable {
     private let fd: Int32
     private var ring: CLinuxNet_packet_ring
+    private let countersLock = NSLock()
+    private var accepted: UInt64 = 0
+    private var dropped: UInt64 = 0
 
     /// Opens the socket in the calling thread's namespace with `filter` attached before it receives anything,
     /// and a ring of about `ringBytes` for frames of up to `frameBytes` captured bytes.
@@ -85,6 +89,21 @@ package final class CaptureSocket: @unchecked Sendable {
     /// Waits until a frame is in the ring (`.readable`), `wake` is signalled, or the timeout passes.
     package func wait(wake: WakePipe, timeoutMilliseconds: Int32) throws(SystemError) -> WakePipe.WaitResult {
         try wake.wait(for: fd, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// The frames the kernel filter accepted for this socket since it opened, and how many of them it dropped
+    /// because the ring was full: each accepted frame is in the ring (or dropped) as soon as it crosses its
+    /// interface. The corresponding C function is `getsockopt(PACKET_STATISTICS)`.
+    package func statistics() -> (accepted: UInt64, dropped: UInt64) {
+        countersLock.withLock {
+            var packets: UInt32 = 0
+            var drops: UInt32 = 0
+            if CLinuxNet_packet_statistics(fd, &packets, &drops) == 0 {
+                accepted += UInt64(packets)
+                dropped += UInt64(drops)
+            }
+            return (accepted, dropped)
+        }
     }
 
     /// Takes the next frame out of the ring, cut to `buffer`'s size; nil when the ring holds none.

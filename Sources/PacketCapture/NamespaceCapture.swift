@@ -29,6 +29,7 @@ package final class NamespaceCapture: @unchecked Sendable {
     private let wake: WakePipe
     private let lock = NSLock()
     private var captured: [InterfaceCapturedFrame] = []
+    private var taken: UInt64 = 0
     private var running = false
     private var stopping = false
     private var loopError: PcapError?
@@ -103,6 +104,7 @@ package final class NamespaceCapture: @unchecked Sendable {
             do {
                 guard try socket.wait(wake: wake, timeoutMilliseconds: 200) != .woken else { break }
                 while let frame = socket.receive(into: &buffer) {
+                    defer { lock.withLock { taken += 1 } }
                     if frame.direction == .outgoing, frame.interfaceIndex == loopbackIndex { continue }
                     deliver(frame)
                 }
@@ -149,6 +151,13 @@ package final class NamespaceCapture: @unchecked Sendable {
         guard wasRunning else { return }
         wake.signal()
         loopFinished.wait()
+    }
+
+    /// Whether frames the kernel has already put in the ring are still unread: the reader thread has not taken
+    /// every frame the filter accepted (less those the full ring dropped).
+    package var hasUnreadFrames: Bool {
+        let counters = socket.statistics()
+        return lock.withLock { taken } < counters.accepted - min(counters.dropped, counters.accepted)
     }
 
     /// The frames captured so far, in arrival order.

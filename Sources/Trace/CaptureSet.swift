@@ -147,7 +147,7 @@ final class CaptureSet: @unchecked Sendable {
         }
     }
 
-    /// Waits until every capture has delivered each frame its kernel socket passed through the filter (pcap's
+    /// Waits until every capture has delivered each frame its kernel socket passed through the filter (the socket's
     /// counters), or until `deadlineNs` (monotonic), checking every 200 microseconds.
     ///
     /// A frame is counted when the kernel queues it for the capture, synchronously as it crosses the interface,
@@ -156,10 +156,7 @@ final class CaptureSet: @unchecked Sendable {
     func drain(deadlineNs: UInt64) {
         let open = captures.compactMap { $0 }
         while monotonicNanoseconds() < deadlineNs {
-            let pending = open.contains { capture in
-                let counters = capture.statistics
-                return capture.frames.count < Int(counters.received) - Int(counters.dropped)
-            }
+            let pending = open.contains { $0.hasUnreadFrames }
             if !pending { return }
             usleep(200)
         }

@@ -3,6 +3,7 @@ import Containers
 import Diagnosis
 import ExpectedPath
 import Foundation
+import Investigation
 import KernelDrops
 import LinuxNet
 import NetworkModel

@@ -1,5 +1,7 @@
+import Investigation
 import Check
 import Diagnosis
+import NetworkModel
 import Plan
 import Topology
 import Trace

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Glibc
+import LinuxNet
 
 /// `--color auto|always|never`.
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
@@ -125,9 +127,7 @@ final class ProgressLine {
 
     func update(_ text: @autoclosure () -> String) {
         guard enabled else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let nowNs = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        let nowNs = monotonicNanoseconds()
         guard nowNs - lastNs >= 250_000_000 else { return }
         lastNs = nowNs
         shown = true

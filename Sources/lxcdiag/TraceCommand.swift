@@ -154,6 +154,9 @@ extension LXCDiag {
                     (tcpPort.map { [TransportPort(.tcp, UInt16($0))] } ?? [])
                     + (udpPort.map { [TransportPort(.udp, UInt16($0))] } ?? [])
                 let endpoints = self.endpoints
+                let (from, to) = (self.from, self.to)
+                var intent: (@Sendable () throws -> EndpointPath)?
+                if let plan { intent = { try PlanIntent.path(from: from, to: to, plan: plan, endpoints: endpoints) } }
                 let investigation = try Investigation.trace(
                     TraceRequest(
                         from: from,
@@ -161,9 +164,7 @@ extension LXCDiag {
                         resolver: { try endpoints.resolver() },
                         options: options,
                         points: capture.hops.isEmpty ? [] : try capture.points(),
-                        path: plan.map { plan in
-                            { try PlanIntent.path(from: from, to: to, plan: plan, endpoints: endpoints) }
-                        }
+                        path: intent
                     )
                 )
                 let outcome = investigation.outcome

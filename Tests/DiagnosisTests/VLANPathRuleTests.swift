@@ -1,3 +1,4 @@
+import NetworkModel
 import Diagnosis
 import Testing
 import Topology

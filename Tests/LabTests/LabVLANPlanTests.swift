@@ -1,6 +1,7 @@
 import Foundation
 import NetworkModel
 import PacketCodec
+import TestSupport
 import Testing
 
 @testable import Lab

@@ -78,9 +78,9 @@ struct FrameCodecTests {
         ] {
             let ip = IPv4Packet(source: source, destination: destination, protocolNumber: number, payload: payload)
             lines.append(
-                try ScapyOracle.run(
+                try scapy(
                     """
-                    p = IP(bytes.fromhex('\(ScapyOracle.hex(ip.encoded()))'))
+                    p = IP(bytes.fromhex('\(hex(ip.encoded()))'))
                     l4 = p[TCP] if TCP in p else p[UDP]
                     sent = l4.chksum
                     del l4.chksum

@@ -82,6 +82,10 @@ ssize_t CLinuxNet_packet_ring_next(CLinuxNet_packet_ring *ring, void *buffer, si
 /// Unmaps the ring. The corresponding C function is `munmap`.
 void CLinuxNet_packet_ring_release(CLinuxNet_packet_ring *ring);
 
+/// The frames the socket's filter accepted and those it had to drop (ring full) since the last call: the kernel
+/// resets its counters when they are read. The corresponding C function is `getsockopt(PACKET_STATISTICS)`.
+int CLinuxNet_packet_statistics(int fd, unsigned *packets, unsigned *drops);
+
 /// Opens a raw IPv4 socket for ICMP that queues only echo replies (the kernel writes the IP header). The corresponding C function is
 /// `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)`.
 int CLinuxNet_icmp_socket(void);

@@ -1,3 +1,4 @@
+internal import NetworkModel
 internal import Trace
 
 /// NOTHING_LISTENS: a port probe was refused (a TCP RST, an ICMP port unreachable). The frames alone prove it,
