@@ -1,6 +1,6 @@
 internal import CLinuxNet
-import Glibc
 import Foundation
+import Glibc
 
 /// A frame read from a `CaptureSocket`, with the interface it passed and its direction there.
 package struct InterfaceFrame: Sendable {

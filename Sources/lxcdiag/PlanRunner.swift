@@ -147,14 +147,25 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
             )
         case .noFindings(let severity, let codes):
             return PlanVerdicts.noFindings(severity: severity, codes: codes, findings: snapshot.doctorFindings)
-        case .tcp, .udp:
-            // The TCP/UDP probes land with `trace --tcp/--udp`; until then these say so instead of guessing.
-            return .error("\(requirement.kind) expectations need the \(requirement.kind) probe, which this build lacks")
+        case .tcp(let from, let to, let port):
+            let transport = TransportPort(.tcp, UInt16(port))
+            let report = try trace(from, to, largeSize: nil, transport: transport, snapshot: snapshot)
+            return PlanVerdicts.judge(requirement, report: report)
+        case .udp(let from, let to, let port):
+            let transport = TransportPort(.udp, UInt16(port))
+            let report = try trace(from, to, largeSize: nil, transport: transport, snapshot: snapshot)
+            return PlanVerdicts.judge(requirement, report: report)
         }
     }
 
     /// One trace between `from` and `to`, diagnosed against the snapshot, as `trace` would report it.
-    private func trace(_ from: String, _ to: String, largeSize: Int?, snapshot: Snapshot) throws -> TraceReport {
+    private func trace(
+        _ from: String,
+        _ to: String,
+        largeSize: Int?,
+        transport: TransportPort? = nil,
+        snapshot: Snapshot
+    ) throws -> TraceReport {
         let resolved = try EndpointPath(
             from: from,
             to: to,
@@ -164,9 +175,9 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
         )
         // The kernel's drop reasons (a tracefs instance per trace) cost more than the trace when many run at
         // once, and say nothing about frames that arrive: a trace that lost a probe is traced again with them.
-        var report = try trace(resolved, largeSize: largeSize, kernelDrops: false, snapshot: snapshot)
+        var report = try trace(resolved, largeSize: largeSize, transport, kernelDrops: false, snapshot: snapshot)
         if options.recordKernelDrops, report.probes.contains(where: { $0.result == .lost }) {
-            report = try trace(resolved, largeSize: largeSize, kernelDrops: true, snapshot: snapshot)
+            report = try trace(resolved, largeSize: largeSize, transport, kernelDrops: true, snapshot: snapshot)
         }
         report.findings = TraceDiagnosis.withoutRestated(PathTraceFindings.findings(of: report, on: resolved.path))
         return report
@@ -175,11 +186,13 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
     private func trace(
         _ resolved: EndpointPath,
         largeSize: Int?,
+        _ transport: TransportPort?,
         kernelDrops: Bool,
         snapshot: Snapshot
     ) throws -> TraceReport {
         var options = self.options
         options.runMarker = .random()
+        options.transports = transport.map { [$0] } ?? []
         options.recordKernelDrops = kernelDrops
         if let largeSize { options.largeProbeSize = largeSize }
         let plan = PathCapturePoints.plan(

@@ -1,6 +1,6 @@
-import Investigation
 import Check
 import Diagnosis
+import Investigation
 import NetworkModel
 import Plan
 import Topology
@@ -55,7 +55,19 @@ enum PlanVerdicts {
                 codes: measured < underNs ? [] : ["LATENCY"],
                 findings: findings
             )
-        case .unique, .noFindings, .tcp, .udp:
+        case .tcp(_, _, let port), .udp(_, _, let port):
+            // The source's own connect (TCP) or socket (UDP) decides, as for reach; the crafted probe localizes.
+            let kind: ProbeKind = requirement.kind == "tcp" ? .tcpStack : .udpStack
+            let name = "\(requirement.kind.uppercased()) \(port)"
+            guard let probe = report.probes.first(where: { $0.kind == kind }), probe.sent else {
+                return outcome(false, "\(name): the source could not send\(lost)")
+            }
+            switch probe.result {
+            case .answered: return outcome(true, "\(name) answered\(rtt(probe))")
+            case .refused: return outcome(false, "\(name): nothing listens (refused)")
+            case .lost: return outcome(false, "\(name) unanswered\(lost)")
+            }
+        case .unique, .noFindings:
             return .error("\(requirement.kind) is not judged on a trace")
         }
     }

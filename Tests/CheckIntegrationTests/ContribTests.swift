@@ -71,7 +71,7 @@ struct ContribTests {
         #expect(FileManager.default.isExecutableFile(atPath: "\(folder)/bin/lxcdiag"))
         #expect(FileManager.default.fileExists(atPath: "\(folder)/plans/lab-veth.yaml"))
         let junit = try String(contentsOfFile: "\(folder)/junit/localhost.xml", encoding: .utf8)
-        #expect(junit.contains("<testsuite name=\"lab-veth\" tests=\"9\" failures=\"0\""))
+        #expect(junit.contains("<testsuite name=\"lab-veth\" tests=\"11\" failures=\"0\""))
         let textfile = try String(contentsOfFile: "\(folder)/textfile/lxcdiag.prom", encoding: .utf8)
         #expect(textfile.contains("lxcdiag_check_success{plan=\"lab-veth\",expectation=\"reach ext->ct1\""))
         try lab.fault("break", "container-mtu")

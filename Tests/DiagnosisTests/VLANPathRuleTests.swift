@@ -1,5 +1,5 @@
-import NetworkModel
 import Diagnosis
+import NetworkModel
 import Testing
 import Topology
 import Trace

@@ -15,11 +15,14 @@ struct Run {
     var error: String
 }
 
-/// Runs `lxcdiag` with `arguments`; `interruptAfter` sends SIGINT (Ctrl-C) that many seconds after start.
+/// Runs `lxcdiag` with `arguments`; `interruptAfter` sends SIGINT (Ctrl-C) that many seconds after start, and
+/// `interruptWhen` sends it once the predicate holds for the process's PID (checked every 20 ms, for at most
+/// 30 s: then it is sent anyway).
 func lxcdiag(
     _ arguments: [String],
     environment extra: [String: String] = [:],
-    interruptAfter: Double? = nil
+    interruptAfter: Double? = nil,
+    interruptWhen: ((Int32) -> Bool)? = nil
 ) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: lxcdiagBinary)
@@ -37,6 +40,10 @@ func lxcdiag(
     try process.run()
     if let interruptAfter {
         usleep(UInt32(interruptAfter * 1_000_000))
+        process.interrupt()
+    }
+    if let interruptWhen {
+        for _ in 0..<1_500 where process.isRunning && !interruptWhen(process.processIdentifier) { usleep(20_000) }
         process.interrupt()
     }
     let out = output.fileHandleForReading.readDataToEndOfFile()
@@ -199,8 +206,13 @@ struct TraceCommandTests {
         defer { lab.tearDown() }
         try ExternalCommand.check(["bridge", "-n", lab.host, "link", "set", "dev", "vct1", "state", "0"])
         let pcap = NSTemporaryDirectory() + "lxcdiag-trace-\(UInt32.random(in: 0...UInt32.max)).pcapng"
-        // Left alone this trace waits 2 x 5 s and exits 1; 130 says the interrupt ended it.
-        let run = try lxcdiag(arguments(lab) + ["--timeout-ms", "5000", "--pcap", pcap], interruptAfter: 0.5)
+        // Left alone this trace waits 2 x 5 s and exits 1; 130 says the interrupt ended it. The interrupt comes
+        // once the probes are under way (the kernel drop recorder's instance exists), however loaded the machine.
+        let run = try lxcdiag(arguments(lab) + ["--timeout-ms", "5000", "--pcap", pcap]) { pid in
+            let instances =
+                (try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/tracing/instances")) ?? []
+            return instances.contains { $0.hasPrefix("lxcdiag-\(pid)-") }
+        }
         #expect(run.status == 130)
         #expect(run.error.contains("interrupted"))
         #expect(!FileManager.default.fileExists(atPath: pcap))
