@@ -27,8 +27,8 @@ package struct ContainerInventory: Sendable {
     ) -> Self {
         var containers = definedContainers(lxcpath: lxcpath)
         let runningContainers = RunningContainerFinder.find(in: ProcessTable.scan())
-        let (engineContainers, lxdNames) = engines.scan(running: runningContainers)
-        for running in runningContainers where !lxdNames.contains(running.name) {
+        let (engineContainers, lxd) = engines.scan(running: runningContainers)
+        for running in runningContainers where !lxd.contains(running) {
             if let index = containers.firstIndex(where: { $0.name == running.name }) {
                 containers[index].initPid = running.initPid
             } else {

@@ -24,19 +24,23 @@ package struct EngineLocations: Sendable, Hashable {
     package static let standard = EngineLocations()
 
     /// The containers of every engine here. `running` is what the LXC monitors showed (LXD's and Proxmox's
-    /// containers run through liblxc); it returns those of them that belong to LXD, to leave out of plain LXC.
-    func scan(running: [RunningContainerFinder.Found]) -> (containers: [EngineContainer], lxdNames: Set<String>) {
+    /// containers run through liblxc); it returns those of them that belong to LXD, to leave out of plain LXC
+    /// (by lxcpath and name: a plain LXC container may share an LXD container's name).
+    func scan(
+        running: [RunningContainerFinder.Found]
+    ) -> (containers: [EngineContainer], lxd: Set<RunningContainerFinder.Found>) {
         var found: [EngineContainer] = []
         for root in dockerDataRoots { found += DockerEngine.scan(dataRoot: root) }
         for paths in podman { found += PodmanEngine.scan(paths) }
-        var lxdNames: Set<String> = []
+        var ofLXD: Set<RunningContainerFinder.Found> = []
         for container in running {
-            guard let path = container.lxcpath, let installation = LXDEngine.installation(forLXCPath: path, among: lxd)
+            guard let path = container.lxcpath,
+                let installation = LXDEngine.installation(forLXCPath: path, among: lxd)
             else { continue }
-            lxdNames.insert(container.name)
+            ofLXD.insert(container)
             found.append(LXDEngine.container(name: container.name, pid: container.initPid, installation: installation))
         }
-        let plain = running.filter { !lxdNames.contains($0.name) }
+        let plain = running.filter { !ofLXD.contains($0) }
         let pids = Dictionary(plain.map { ($0.name, $0.initPid) }, uniquingKeysWith: { first, _ in first })
         found += ProxmoxEngine.scan(directory: proxmoxConfigs, running: pids)
         for index in found.indices {
@@ -44,7 +48,7 @@ package struct EngineLocations: Sendable, Hashable {
                 found[index].namespaceFile = nil
             }
         }
-        return (found, lxdNames)
+        return (found, ofLXD)
     }
 
     /// Whether `path` is a namespace mount in lxcdiag's mount namespace. A daemon started in another one
