@@ -102,6 +102,8 @@ struct CheckLabTests {
                 "lab-veth: reach ct1->ct2": "BRIDGE_PORT_NOT_FORWARDING",
                 "lab-veth: mtu ext->ct1>=1500": "BRIDGE_PORT_NOT_FORWARDING",
                 "lab-veth: latency ext->ct1<50ms": "BRIDGE_PORT_NOT_FORWARDING",
+                "lab-veth: tcp ext->ct1:443": "BRIDGE_PORT_NOT_FORWARDING",
+                "lab-veth: udp ext->ct1:443": "BRIDGE_PORT_NOT_FORWARDING",
                 "lab-veth: no_findings error": "BRIDGE_PORT_NOT_FORWARDING",
                 "lab-macvlan: reach ct1->ct3": "BRIDGE_PORT_NOT_FORWARDING",
             ]
@@ -222,7 +224,7 @@ struct CheckLabTests {
         #expect(verdict.status == 0, "\(verdict.error)")
         #expect(
             verdict.output
-                == "junit 15 tests 7 failures\nprometheus 15 success samples, 8 ones, timestamp set\njson valid\n"
+                == "junit 17 tests 9 failures\nprometheus 17 success samples, 8 ones, timestamp set\njson valid\n"
         )
     }
 
@@ -252,7 +254,7 @@ struct CheckLabTests {
             "trace", "--from", "ext", "--to", "ct1", "--endpoints", lab.endpoints, "--plan", file, "--json",
         ])
         #expect(status == 1, "\(error)")
-        #expect(output.contains("\"ip\" : \"\(intended)\""))
+        #expect(output.contains("\"ip\": \"\(intended)\""))
         #expect(output.contains("ADDRESS_NOT_CONFIGURED"))
         let plain = try Binary.run(["trace", "--from", "ext", "--to", "ct1", "--endpoints", lab.endpoints])
         #expect(plain.status == 0, "\(plain.error)")

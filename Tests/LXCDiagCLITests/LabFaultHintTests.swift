@@ -111,8 +111,9 @@ struct LabFaultHintTests {
         defer { lab.tearDown() }
         let list = try lxcdiag(["lab", "break", "--list"])
         #expect(list.status == 0)
-        let faults = list.standardOutput.split(separator: "\n").compactMap { $0.split(separator: " ").first }
-            .map(String.init)
+        // Faults that need a VLAN lab or netem (`(needs ...)` in the list) run in the VM suite (probes/vm.sh).
+        let faults = list.standardOutput.split(separator: "\n").filter { !$0.contains("(needs ") }
+            .compactMap { $0.split(separator: " ").first }.map(String.init)
         #expect(faults.count >= 19)
         for fault in faults {
             let broken = try lxcdiag(["lab", "break", fault, "--name", lab.name])

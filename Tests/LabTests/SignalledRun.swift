@@ -88,7 +88,9 @@ struct SignalledRun {
 enum Leftovers {
     /// `pid command line` of every process but this one whose command line or environment mentions `word`
     /// (a lab's name: lxcdiag's own forks, the tools it runs and their children inherit one or the other).
-    static func processes(mentioning word: String) -> [String] {
+    /// A lab's listener (`NAME.listener.py`, which `lab up` starts in ct1 and `lab down` stops) belongs to the
+    /// lab while it exists and is left out here unless `listeners`; `ofLab` counts one that outlives its lab.
+    static func processes(mentioning word: String, listeners: Bool = false) -> [String] {
         let me = getpid()
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { entry -> String? in
@@ -96,6 +98,7 @@ enum Leftovers {
             let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") ?? Data()
             let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ") ?? Data()
             let text = String(decoding: command, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
+            if !listeners, text.contains("\(word).listener.py") { return nil }
             guard text.contains(word) || String(decoding: environment, as: UTF8.self).contains(word) else {
                 return nil
             }
@@ -144,6 +147,7 @@ enum Leftovers {
             "\(configuration.stateDirectory)/\(configuration.name).lock",
         ]
         left += files.filter { FileManager.default.fileExists(atPath: $0) }
+        left += processes(mentioning: configuration.name, listeners: true).filter { $0.contains(".listener.py") }
         if let folder = try? LXCTool.containerFolder() {
             let prefix = configuration.name + "-"
             let folders = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
