@@ -109,8 +109,9 @@ struct LabFaultHintTests {
         defer { lab.tearDown() }
         let list = try lxcdiag(["lab", "break", "--list"])
         #expect(list.status == 0)
-        let faults = list.standardOutput.split(separator: "\n").compactMap { $0.split(separator: " ").first }
-            .map(String.init)
+        // Faults that need VLANs or netem run in the VM suite (probes/vm/vlan-suite.sh).
+        let faults = list.standardOutput.split(separator: "\n").filter { !$0.contains("(needs ") }
+            .compactMap { $0.split(separator: " ").first }.map(String.init)
         #expect(faults.count >= 19)
         for fault in faults {
             let broken = try lxcdiag(["lab", "break", fault, "--name", lab.name])
