@@ -29,6 +29,15 @@ if [ -x probes/fuzz/run.sh ]; then
     echo "== fuzz (bounded)"
     probes/fuzz/run.sh || status=$?
 fi
+# What needs a full kernel (802.1Q, VLAN-filtering bridges, netem) runs in a VM, one boot, bounded in time.
+echo "== VM suite (probes/vm.sh probes/vm/vlan-suite.sh)"
+vm_status=0
+LXCDIAG_VM_TIMEOUT=${LXCDIAG_VM_TIMEOUT:-780} probes/vm.sh probes/vm/vlan-suite.sh || vm_status=$?
+case "$vm_status" in
+    0) ;;
+    3) echo "check.sh: VM suite skipped: no VM could be booted here (the line above says why)" ;;
+    *) status=1 ;;
+esac
 echo "== leftovers"
 left=$(comm -13 <(echo "$before") <(snapshot) | tr '\n' ' ')
 if [ -n "${left// /}" ]; then

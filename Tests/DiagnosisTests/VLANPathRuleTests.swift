@@ -52,6 +52,21 @@ struct VLANPathRuleTests {
         #expect(finding.fix == "bridge vlan add dev vct1 vid 103", "\(finding.fix)")
     }
 
+    @Test("the walk stops inside the bridge: the side trunk that does not carry the frame's VLAN is named")
+    func sideTrunkWithoutVLAN() throws {
+        // The frame enters untagged on em1 (PVID 103); the path has no egress port, vct2 is a trunk of 211 only.
+        var lab = lab(em1: [PortVLAN(vid: 103, pvid: true, untagged: true)], vct1: [PortVLAN(vid: 211)])
+        ConstructedLab.change(&lab.host, "vct2") { $0.bridgePort?.vlans = [PortVLAN(vid: 211)] }
+        // Seen up to em1 only: the flooded copy never reaches vct2 either.
+        var report = ConstructedTrace.report([.init(kind: .arp, requestReached: 1, replied: false)])
+        report.probes[0].hops.removeAll { $0.interface == "vct1" }
+        let found = mismatches(report, lab)
+        let finding = try #require(found.first)
+        #expect(found.count == 1)
+        #expect(finding.location == HopName(node: "host", interface: "vct2"))
+        #expect(finding.fix == "bridge vlan add dev vct2 vid 103", "\(finding.fix)")
+    }
+
     @Test("an untagged frame on a port without a PVID: named at the port it entered")
     func noPVID() throws {
         let found = mismatches(stoppedAtBridge(tag: nil), lab(em1: [PortVLAN(vid: 211)], vct1: []))

@@ -111,7 +111,7 @@ struct LabFaultHintTests {
         defer { lab.tearDown() }
         let list = try lxcdiag(["lab", "break", "--list"])
         #expect(list.status == 0)
-        // Faults that need a VLAN lab or netem (`(needs ...)` in the list) run in the VM suite (probes/vm.sh).
+        // Faults that need VLANs or netem run in the VM suite (probes/vm/vlan-suite.sh).
         let faults = list.standardOutput.split(separator: "\n").filter { !$0.contains("(needs ") }
             .compactMap { $0.split(separator: " ").first }.map(String.init)
         #expect(faults.count >= 19)

@@ -75,6 +75,35 @@ enum VLANRules {
                 )
             }
         }
+        // The walk stopped inside the bridge (no egress port on the path): a trunk of that bridge that does
+        // not carry the frame's VLAN is where it stops matching.
+        if let current = vlan, findings.isEmpty {
+            for hop in probe.hops where hop.isSide && hop.node == current.at.node && !hop.request.seen {
+                let name = HopName(node: hop.node, interface: hop.interface)
+                guard let link = context.link(name), let vlans = link.bridgePort?.vlans, !vlans.isEmpty,
+                    vlans.allSatisfy({ !$0.untagged }), !vlans.contains(where: { $0.vid == current.vid }),
+                    link.master == context.link(current.at)?.master
+                else { continue }
+                findings.append(
+                    Finding(
+                        .vlanMismatch,
+                        at: name,
+                        summary: "the trunk \(name) does not carry VLAN \(current.vid), the VLAN the frame is in "
+                            + "(\(current.how)), so the bridge sends it nowhere on",
+                        evidence: [
+                            "\(current.at): the frame is in VLAN \(current.vid) (\(current.how))",
+                            "\(name) carries " + vlans.map { "\($0.vid)" }.joined(separator: ", ") + ", all tagged",
+                            "the request was seen at \(current.at) and not at \(name)",
+                        ],
+                        fix: NodeCommand.tool(
+                            "bridge",
+                            context.snapshot(hop.node)?.node,
+                            "vlan add dev \(hop.interface) vid \(current.vid)"
+                        )
+                    )
+                )
+            }
+        }
         return findings
     }
 
