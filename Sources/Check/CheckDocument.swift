@@ -103,10 +103,4 @@ package struct CheckDocument: Encodable, Sendable {
         }
     }
 
-    /// The document, pretty-printed with sorted keys, as every lxcdiag `--json` prints.
-    package func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
-    }
 }

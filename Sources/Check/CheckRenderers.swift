@@ -21,7 +21,9 @@ package enum CheckRenderers {
             )
             if result.outcome.status != .pass {
                 lines.append("    \(result.outcome.message)")
-                if let fix = result.outcome.findings.first?.fix, !fix.isEmpty { lines.append("    fix: \(fix)") }
+                if let first = result.outcome.findings.first, !first.fix.isEmpty {
+                    lines.append("    \(first.fixLabel): \(first.fix)")
+                }
             }
         }
         lines.append(summary(run, plans: plans))
@@ -62,11 +64,12 @@ package enum CheckRenderers {
                 if outcome.status != .pass {
                     let tag = outcome.status == .fail ? "failure" : "error"
                     let first = outcome.findings.first
-                    let message = first.map { "\($0.code): \($0.summary); fix: \($0.fix)" } ?? outcome.message
+                    let message =
+                        first.map { "\($0.code): \($0.summary); \($0.fixLabel): \($0.fix)" } ?? outcome.message
                     let body =
                         [outcome.message]
                         + outcome.findings.map {
-                            "\($0.severity) \($0.code) at \($0.location ?? "-"): \($0.summary)\n  fix: \($0.fix)"
+                            "\($0.severity) \($0.code) at \($0.location ?? "-"): \($0.summary)\n  \($0.fixLabel): \($0.fix)"
                         }
                     out.append(
                         "      <\(tag) message=\"\(xml(message))\" type=\"\(xml(outcome.codes.first ?? outcome.status.rawValue))\">"
@@ -140,7 +143,9 @@ package enum CheckRenderers {
             out.append("  result: \(result.outcome.status.rawValue)")
             out.append("  message: \(yamlString(result.outcome.message))")
             out.append("  codes: [\(result.outcome.codes.map(yamlString).joined(separator: ", "))]")
-            if let fix = result.outcome.findings.first?.fix { out.append("  fix: \(yamlString(fix))") }
+            if let first = result.outcome.findings.first {
+                out.append("  \(first.fixLabel): \(yamlString(first.fix))")
+            }
             out.append("  at: \(yamlString(result.expectation.location.description))")
             out.append("  ...")
         }

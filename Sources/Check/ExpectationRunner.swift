@@ -54,8 +54,21 @@ package struct FindingSummary: Sendable, Hashable, Codable {
     package var location: String?
     package var summary: String
     package var fix: String
+    /// Whether `fix` is a command that runs as printed (`fix:`); advice otherwise (`check:`).
+    package var fixIsCommand: Bool
 
-    package init(code: String, severity: String, location: String?, summary: String, fix: String) {
+    /// The label `fix` is printed under: `fix` for a command, `check` for advice.
+    package var fixLabel: String { fixIsCommand ? "fix" : "check" }
+
+    package init(
+        code: String,
+        severity: String,
+        location: String?,
+        summary: String,
+        fix: String,
+        fixIsCommand: Bool = true
+    ) {
+        self.fixIsCommand = fixIsCommand
         self.code = code
         self.severity = severity
         self.location = location

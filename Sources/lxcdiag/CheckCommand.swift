@@ -129,10 +129,7 @@ extension LXCDiag {
                 let started = Date()
                 let run = blockingRun { await CheckScheduler.run(parsed, runner: runner, options: options) }
                 if json {
-                    FileHandle.standardOutput.write(
-                        try CheckDocument(run: run, plans: parsed, startedAt: started).json()
-                    )
-                    FileHandle.standardOutput.write(Data("\n".utf8))
+                    try printJSON(CheckDocument(run: run, plans: parsed, startedAt: started))
                 } else if tap {
                     FileHandle.standardOutput.write(Data(CheckRenderers.tap(run).utf8))
                 } else {

@@ -159,7 +159,8 @@ enum PlanVerdicts {
                 severity: $0.severity.rawValue,
                 location: $0.location?.description,
                 summary: $0.summary,
-                fix: $0.fix
+                fix: $0.fix,
+                fixIsCommand: $0.fixIsCommand
             )
         }
     }

@@ -113,6 +113,13 @@ struct CheckLabTests {
             ["lab-veth: mtu ext->ct1>=1500": "MTU_MISMATCH", "lab-veth: no_findings error": "MTU_MISMATCH"]
         ),
         ("arp-flux", ["lab-veth: unique br0": "ARP_FLUX"]),
+        // ICMP passes; only the port's expectation fails, named by the hop that dropped it or by the refusal.
+        ("tcp-forward-drop", ["lab-veth: tcp ext->ct1:443": "NETFILTER_DROP"]),
+        ("udp-input-drop", ["lab-veth: udp ext->ct1:443": "NETFILTER_DROP"]),
+        (
+            "closed-port",
+            ["lab-veth: tcp ext->ct1:443": "NOTHING_LISTENS", "lab-veth: udp ext->ct1:443": "NOTHING_LISTENS"]
+        ),
         (
             "duplicate-mac",
             [

@@ -110,3 +110,37 @@ struct RenderersTests {
         #expect(back.endpoints[0].mac == "00:16:3e:00:00:11" && back.endpoints[1].netns == "1")
     }
 }
+
+@Suite("Check's table: a fix that runs as printed is fix:, advice is check:")
+struct FixLabelTests {
+    static func run(fixIsCommand: Bool) -> CheckRun {
+        let reach = Expectation(check: .tcp(from: "ext", to: "ct1", port: 443), location: RenderersTests.at)
+        let finding = FindingSummary(
+            code: "NOTHING_LISTENS",
+            severity: "error",
+            location: "ct1:eth0",
+            summary: "nothing listens on TCP 443",
+            fix: fixIsCommand ? "ip netns exec ct1 nft flush ruleset" : "Start the service that should answer",
+            fixIsCommand: fixIsCommand
+        )
+        let outcome = ExpectationOutcome(status: .fail, message: "refused", codes: [finding.code], findings: [finding])
+        let result = ExpectationResult(
+            planName: "p",
+            planFile: "p.yaml",
+            expectation: reach,
+            outcome: outcome,
+            attempts: 1,
+            durationNs: 1_000_000
+        )
+        return CheckRun(results: [result], durationNs: 1_000_000)
+    }
+
+    @Test("advice is printed under check:, a command under fix:", arguments: [true, false])
+    func label(fixIsCommand: Bool) {
+        let reach = Self.run(fixIsCommand: fixIsCommand)
+        let plan = Plan(file: "p.yaml", name: "p", expectations: reach.results.map(\.expectation))
+        let text = CheckRenderers.table(reach, plans: [plan])
+        #expect(text.contains(fixIsCommand ? "    fix: ip netns exec" : "    check: Start the service"))
+        #expect(!text.contains(fixIsCommand ? "check:" : "fix:"))
+    }
+}
