@@ -71,8 +71,18 @@ extension LXCDiag {
                         status: .environment
                     )
                 }
-                let declared = try RecordedWiring.declare(members, resolver: resolver, file: output ?? "-")
-                let candidates = RecordedWiring.candidates(vantage: vantage, members: members, declared: declared)
+                let (declared, mtus) = try RecordedWiring.declare(
+                    members,
+                    measuring: vantage.map { [$0] } ?? [],
+                    resolver: resolver,
+                    file: output ?? "-"
+                )
+                let candidates = RecordedWiring.candidates(
+                    vantage: vantage,
+                    members: members,
+                    declared: declared,
+                    mtus: mtus
+                )
                 let plan = Plan(file: output ?? "-", name: name, endpoints: declared, expectations: candidates)
                 DropRecorder.removeStaleInstances()
                 var trace = TraceOptions()
@@ -104,14 +114,29 @@ extension LXCDiag {
 
 /// What `record` declares and proposes, and what it keeps of the answers.
 enum RecordedWiring {
-    /// Each endpoint as it is now: where it lives, its interface, address, MAC and attachment.
-    static func declare(_ names: [String], resolver: EndpointResolver, file: String) throws -> [DeclaredEndpoint] {
+    /// Each endpoint as it is now: where it lives, its interface, address, MAC and attachment; and the MTU of
+    /// the interface of each of them and of `measuring` (the vantage), which bounds the path MTU between them.
+    static func declare(
+        _ names: [String],
+        measuring: [String] = [],
+        resolver: EndpointResolver,
+        file: String
+    ) throws -> (declared: [DeclaredEndpoint], mtus: [String: Int]) {
         let targets = InvestigationRunner.scope(resolver, plan: Plan(file: file, name: "-")).map {
             TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace)
         }
         let topology = try HostTopology.capture(targets)
         let snapshots = CapturedSnapshots(topology: topology)
         var declared: [DeclaredEndpoint] = []
+        var mtus: [String: Int] = [:]
+        for name in measuring {
+            guard let resolved = try? resolver.resolve(name, snapshots: snapshots),
+                let inode = try? resolved.namespace.identity().inode,
+                let link = topology.namespaces.first(where: { $0.node.namespaceInode == inode })?
+                    .link(named: resolved.interface)
+            else { continue }
+            mtus[name] = link.mtu
+        }
         for name in names {
             guard let entry = resolver.registry.endpoint(named: name) else { continue }
             let resolved = try resolver.resolve(name, snapshots: snapshots)
@@ -121,6 +146,7 @@ enum RecordedWiring {
             var attachment: String?
             if let link, link.kind == .macvlan { attachment = link.parent?.name }
             if let peer = link?.peer { attachment = topology.link(peer)?.master?.name }
+            if let link { mtus[name] = link.mtu }
             declared.append(
                 DeclaredEndpoint(
                     name: name,
@@ -134,11 +160,18 @@ enum RecordedWiring {
                 )
             )
         }
-        return declared
+        return (declared, mtus)
     }
 
-    /// Every expectation worth asking about the endpoints.
-    static func candidates(vantage: String?, members: [String], declared: [DeclaredEndpoint]) -> [Expectation] {
+    /// Every expectation worth asking about the endpoints. An `mtu` expectation asks for the smaller of the two
+    /// ends' interface MTUs (1500 when unknown); a hop between them with a smaller one fails it while recording,
+    /// and it is left out with a note.
+    static func candidates(
+        vantage: String?,
+        members: [String],
+        declared: [DeclaredEndpoint],
+        mtus: [String: Int] = [:]
+    ) -> [Expectation] {
         let at = SourceLocation(file: "-", line: 1, column: 1)
         var checks: [Requirement] = []
         for member in members {
@@ -149,7 +182,10 @@ enum RecordedWiring {
             for second in members.dropFirst(index + 1) { checks.append(.reach(from: first, to: second)) }
         }
         if let vantage {
-            for member in members { checks.append(.mtu(from: vantage, to: member, atLeast: 1500)) }
+            for member in members {
+                let ends = [mtus[vantage], mtus[member]].compactMap { $0 }
+                checks.append(.mtu(from: vantage, to: member, atLeast: ends.min() ?? 1500))
+            }
         }
         let bridges = declared.compactMap(\.link).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         checks += bridges.map { .unique(segment: $0, allow: []) }

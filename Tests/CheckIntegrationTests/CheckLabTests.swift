@@ -203,6 +203,16 @@ struct CheckLabTests {
             drifted.failed.keys.sorted() == ["rec: mtu ext->ct1>=1500", "rec: no_findings error"],
             "\(drifted.failed)"
         )
+        // Recorded while ct1's MTU is 1400: the mtu expectation asks for what the ends carry, and passes.
+        try lab.fault("break", "container-mtu")
+        let small = try Binary.run(["record", "--endpoints", lab.endpoints, "--name", "rec", "-o", file])
+        let smallText = try String(contentsOfFile: file, encoding: .utf8)
+        let smallCheck = try lab.check([file])
+        try lab.fault("fix", "container-mtu")
+        #expect(small.status == 0, "\(small.error)")
+        #expect(smallText.contains("mtu: {from: ext, to: ct1, at_least: 1400}"), "\(smallText)")
+        #expect(smallText.contains("mtu: {from: ext, to: ct2, at_least: 1500}"))
+        #expect(smallCheck.status == 0 && smallCheck.failed.isEmpty, "\(smallCheck.failed)")
     }
 
     @Test(
