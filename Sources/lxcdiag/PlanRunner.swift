@@ -78,7 +78,15 @@ final class InvestigationRunner: ExpectationRunner, @unchecked Sendable {
         do {
             return try await DedicatedThread.run(name: "check") { () throws -> ExpectationOutcome in
                 let snapshot = try self.snapshot(for: plan, fresh: attempt > 1)
-                return try self.judge(expectation.check, snapshot: snapshot)
+                let outcome = try self.judge(expectation.check, snapshot: snapshot)
+                let ends = expectation.check.ends.map { [$0.from, $0.to] } ?? []
+                let drift = RecordedWiring.drift(
+                    ends,
+                    plan: plan,
+                    resolver: snapshot.resolver,
+                    topology: snapshot.topology
+                )
+                return PlanVerdicts.withDrift(outcome, drift)
             }
         } catch {
             return .error(describe(error).0)

@@ -165,6 +165,16 @@ enum PlanVerdicts {
         }
     }
 
+    /// `outcome` failed with `DECLARED_MISMATCH` when an end's MAC or attachment is not what the plan declares.
+    static func withDrift(_ outcome: ExpectationOutcome, _ drift: [String]) -> ExpectationOutcome {
+        guard !drift.isEmpty, outcome.status != .error else { return outcome }
+        var failed = outcome
+        failed.status = .fail
+        failed.message = drift.joined(separator: "; ") + (outcome.status == .fail ? "; \(outcome.message)" : "")
+        failed.codes = distinct(["DECLARED_MISMATCH"] + outcome.codes)
+        return failed
+    }
+
     /// `codes` without repeats, first occurrence kept.
     static func distinct(_ codes: [String]) -> [String] {
         var seen: Set<String> = []

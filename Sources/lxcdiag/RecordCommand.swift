@@ -126,26 +126,16 @@ enum RecordedWiring {
             TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace)
         }
         let topology = try HostTopology.capture(targets)
-        let snapshots = CapturedSnapshots(topology: topology)
         var declared: [DeclaredEndpoint] = []
         var mtus: [String: Int] = [:]
         for name in measuring {
-            guard let resolved = try? resolver.resolve(name, snapshots: snapshots),
-                let inode = try? resolved.namespace.identity().inode,
-                let link = topology.namespaces.first(where: { $0.node.namespaceInode == inode })?
-                    .link(named: resolved.interface)
-            else { continue }
-            mtus[name] = link.mtu
+            guard let wiring = try? Self.wiring(of: name, resolver: resolver, topology: topology) else { continue }
+            mtus[name] = wiring.link?.mtu
         }
         for name in names {
             guard let entry = resolver.registry.endpoint(named: name) else { continue }
-            let resolved = try resolver.resolve(name, snapshots: snapshots)
-            let inode = try resolved.namespace.identity().inode
-            let link = topology.namespaces.first { $0.node.namespaceInode == inode }?.link(named: resolved.interface)
-            // The attachment: a macvlan's parent, or the bridge the veth's other end is a port of.
-            var attachment: String?
-            if let link, link.kind == .macvlan { attachment = link.parent?.name }
-            if let peer = link?.peer { attachment = topology.link(peer)?.master?.name }
+            let wiring = try Self.wiring(of: name, resolver: resolver, topology: topology)
+            let (resolved, link, attachment) = (wiring.resolved, wiring.link, wiring.attachment)
             if let link { mtus[name] = link.mtu }
             declared.append(
                 DeclaredEndpoint(
@@ -161,6 +151,42 @@ enum RecordedWiring {
             )
         }
         return (declared, mtus)
+    }
+
+    /// Where `name` resolves in `topology`: its interface there, and its attachment (a macvlan's parent, or the
+    /// bridge the veth's other end is a port of).
+    static func wiring(
+        of name: String,
+        resolver: EndpointResolver,
+        topology: HostTopology
+    ) throws -> (resolved: ResolvedEndpoint, link: Link?, attachment: String?) {
+        let resolved = try resolver.resolve(name, snapshots: CapturedSnapshots(topology: topology))
+        let inode = try resolved.namespace.identity().inode
+        let link = topology.namespaces.first { $0.node.namespaceInode == inode }?.link(named: resolved.interface)
+        var attachment: String?
+        if let link, link.kind == .macvlan { attachment = link.parent?.name }
+        if let peer = link?.peer { attachment = topology.link(peer)?.master?.name }
+        return (resolved, link, attachment)
+    }
+
+    /// How the declared endpoints among `names` differ from the wiring now: a MAC or an attachment other than the
+    /// plan declares (the address is the trace's intent, and a missing one is its own finding).
+    static func drift(_ names: [String], plan: Plan, resolver: EndpointResolver, topology: HostTopology) -> [String] {
+        var differences: [String] = []
+        for name in names {
+            guard let declared = plan.endpoint(named: name), declared.mac != nil || declared.link != nil else {
+                continue
+            }
+            guard let wiring = try? Self.wiring(of: name, resolver: resolver, topology: topology) else { continue }
+            let mac = wiring.resolved.mac?.description
+            if let want = declared.mac, want.lowercased() != mac {
+                differences.append("\(name): declared MAC \(want), \(wiring.resolved.interface) has \(mac ?? "none")")
+            }
+            if let want = declared.link, want != wiring.attachment {
+                differences.append("\(name): declared on \(want), attached to \(wiring.attachment ?? "nothing")")
+            }
+        }
+        return differences
     }
 
     /// Every expectation worth asking about the endpoints. An `mtu` expectation asks for the smaller of the two

@@ -213,6 +213,20 @@ struct CheckLabTests {
         #expect(smallText.contains("mtu: {from: ext, to: ct1, at_least: 1400}"), "\(smallText)")
         #expect(smallText.contains("mtu: {from: ext, to: ct2, at_least: 1500}"))
         #expect(smallCheck.status == 0 && smallCheck.failed.isEmpty, "\(smallCheck.failed)")
+        // ct1's MAC drifts from the recorded one: every expectation towards ct1 fails naming it.
+        let ct1 = "\(lab.name)-ct1"
+        let mac = try Binary.command(["/usr/sbin/ip", "-n", ct1, "-br", "link", "show", "eth0"], [])
+        let original = try #require(
+            mac.output.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first
+        )
+        _ = try Binary.command(["/usr/sbin/ip", "-n", ct1, "link", "set", "eth0", "address", "02:00:5e:10:99:99"], [])
+        let moved = try lab.check([file])
+        _ = try Binary.command(["/usr/sbin/ip", "-n", ct1, "link", "set", "eth0", "address", String(original)], [])
+        #expect(moved.status == 1)
+        for name in ["rec: reach ext->ct1", "rec: reach host->ct1", "rec: mtu ext->ct1>=1400"] {
+            #expect(moved.failed[name]?.first == "DECLARED_MISMATCH", "\(name): \(moved.failed)")
+        }
+        #expect(moved.failed.keys.allSatisfy { $0.contains("ct1") || $0.contains("no_findings") }, "\(moved.failed)")
     }
 
     @Test(
