@@ -36,7 +36,9 @@ own_imports='/^(@_implementationOnly |public |internal |package )?import (ARPSui
 # stage TARGET FILE [SED-SCRIPT]: copies FILE into TARGET's module, own imports stripped, SED-SCRIPT applied.
 stage() {
     mkdir -p "$work/$1/src"
-    sed -E "$own_imports" "$2" | sed -E "${3:-}" > "$work/$1/src/$(basename "$2")"
+    # One module: every import at the default level, so no two files import one module at different levels.
+    sed -E "$own_imports" "$2" | sed -E 's/^(package|internal|public) import /import /' | sed -E "${3:-}" \
+        > "$work/$1/src/$(basename "$2")"
 }
 
 stage_codec() { for file in "$root"/Sources/PacketCodec/*.swift; do stage "$1" "$file"; done; }
@@ -60,16 +62,17 @@ stage_netlink() {
         stage netlink "$file"
     done
     # The recorded form of a dump, without the initializer that dumps through a socket.
-    stage netlink "$root/Sources/Topology/Capture/NamespaceDump.swift" '/public init\(socket: NetlinkSocket\)/,/^    }$/d'
+    stage netlink "$root/Sources/Topology/Capture/NamespaceDump.swift" '/package init\(socket: NetlinkSocket\)/,/^    }$/d'
     stage netlink "$fuzz/NetlinkDecodersFuzz.swift"
 }
 
 stage_tracefs() {
     for name in TraceRecord KernelDrop DropMatcher; do stage tracefs "$root/Sources/KernelDrops/$name.swift"; done
-    stage tracefs "$root/Sources/LinuxNet/InterfaceName.swift"
+    # Without index(of:), which asks the kernel (LinuxNet's syscalls).
+    stage tracefs "$root/Sources/LinuxNet/InterfaceName.swift" '/package static func index\(of name: String\)/d'
     stage tracefs "$root/Sources/KernelDrops/TracingError.swift"
     # Without `running()`, which reads /proc/kallsyms through TracefsFiles (Glibc).
-    stage tracefs "$root/Sources/KernelDrops/KernelSymbols.swift" '/public static func running\(\)/,/^    }$/d'
+    stage tracefs "$root/Sources/KernelDrops/KernelSymbols.swift" '/package static func running\(\)/,/^    }$/d'
     stage tracefs "$fuzz/TraceRecordsFuzz.swift"
 }
 
@@ -78,16 +81,20 @@ stage_endpoints() {
     for file in "$root"/Sources/NetworkModel/*.swift; do stage endpoints "$file"; done
     # NetworkNamespace (RegisteredEndpoint.namespace) without identity(), which needs LinuxNet's syscalls.
     stage endpoints "$root/Sources/LinuxNet/NetworkNamespace.swift" \
-        '/^public enum NetworkNamespace/,/^}$/!d; /public func identity\(\)/,/^    }$/d'
+        '/^package enum NetworkNamespace/,/^}$/!d; /package func identity\(\)/,/^    }$/d'
     stage endpoints "$fuzz/EndpointFileFuzz.swift"
 }
 
 stage_frames() {
     stage_codec frames
     stage frames "$root/Sources/Trace/ProbeFrames.swift"
+    # The probes' frames and matching, without the probes through the source's own stack (they need sockets).
+    local stack='/^(package |private )?(struct|protocol) (Stack[A-Za-z]*|TCPStackProbe|UDPStackProbe|TransportExchange)[:( ]/,/^}$/d'
+    stage frames "$root/Sources/Trace/TraceProbe.swift" "$stack; /StackEchoProbe\(size:/d; s/, (TCP|UDP)StackProbe\(port: port.number\)\]/]/"
+    for name in ICMPProbes TCPProbe UDPProbe; do stage frames "$root/Sources/Trace/$name.swift" "$stack"; done
     stage frames "$root/Sources/PacketCapture/PcapngFile.swift"
     # CapturedFrame, the one pure type of PacketCapture.swift (the rest needs CPcap).
-    stage frames "$root/Sources/PacketCapture/PacketCapture.swift" '/^public struct CapturedFrame/,/^}$/!d'
+    stage frames "$root/Sources/PacketCapture/PacketCapture.swift" '/^package struct CapturedFrame/,/^}$/!d'
     stage frames "$fuzz/CapturedFramesFuzz.swift"
 }
 
@@ -135,7 +142,7 @@ for target in arp netlink tracefs endpoints frames; do
     seed "$target"
     binary="$work/$target/$target-fuzz"
     # ld.gold warns for every ASan symbol it cannot export; those warnings say nothing about the target.
-    if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name "${target^}Fuzz" \
+    if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name "${target^}Fuzz" -package-name lxcdiag \
         "$work/$target"/src/*.swift -o "$binary" 2> >(grep -v 'Cannot export local symbol' >&2); then
         printf '%-10s %10s %8s  %s\n' "$target" - - "BUILD FAILED" >> "$work/summary"
         failed=1
