@@ -9,7 +9,9 @@ import Glibc
 package enum ExitBarrier {
     private static let pending = DispatchGroup()
     private static let installed: Bool = {
-        atexit { ExitBarrier.waitForAll() }
+        // The signal thread's exit does not wait: the owners' cleanup actions have run, and a barrier thread
+        // that was tearing down at that moment parks (`parkIfTerminating`), so waiting for it would never end.
+        atexit { if !TerminationCleanup.shared.isTerminating { ExitBarrier.waitForAll() } }
         return true
     }()
 
