@@ -82,7 +82,12 @@ final class TracePathLab {
                 let output = try ExternalCommand.check(["bridge", "-n", ns, "-j", "link", "show"])
                 let links = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] ?? []
                 let forwarding = links.filter { $0["state"] as? String == "forwarding" }.count
-                if forwarding >= ports { break }
+                // The bridge device's own carrier follows its ports a moment later (LINK_DOWN until it does).
+                let bridges = links.compactMap { $0["master"] as? String }
+                let carrier = try Set(bridges).allSatisfy { bridge in
+                    try ExternalCommand.check(["ip", "-n", ns, "link", "show", "dev", bridge]).contains("LOWER_UP")
+                }
+                if forwarding >= ports, carrier { break }
                 if monotonicNanoseconds() > deadline { throw LabTimeout(what: "bridge ports in \(ns) forwarding") }
                 usleep(20_000)
             }
