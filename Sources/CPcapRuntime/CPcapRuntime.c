@@ -28,7 +28,6 @@ static int (*p_get_selectable_fd)(pcap_t *p);
 static const struct timeval * (*p_get_required_select_timeout)(pcap_t *p);
 static int (*p_dispatch)(pcap_t *p, int count, pcap_handler callback, u_char *user);
 static void (*p_breakloop)(pcap_t *p);
-static int (*p_stats)(pcap_t *p, struct pcap_stat *stats);
 static pcap_t * (*p_open_dead)(int linktype, int snaplen);
 
 static void load_library(void) {
@@ -116,10 +115,6 @@ static void load_library(void) {
         snprintf(load_error, sizeof(load_error), "libpcap has no pcap_breakloop");
         return;
     }
-    if ((p_stats = dlsym(library, "pcap_stats")) == NULL) {
-        snprintf(load_error, sizeof(load_error), "libpcap has no pcap_stats");
-        return;
-    }
     if ((p_open_dead = dlsym(library, "pcap_open_dead")) == NULL) {
         snprintf(load_error, sizeof(load_error), "libpcap has no pcap_open_dead");
         return;
@@ -150,7 +145,6 @@ int CPcapRuntime_get_selectable_fd(pcap_t *p) { return p_get_selectable_fd(p); }
 const struct timeval * CPcapRuntime_get_required_select_timeout(pcap_t *p) { return p_get_required_select_timeout(p); }
 int CPcapRuntime_dispatch(pcap_t *p, int count, pcap_handler callback, u_char *user) { return p_dispatch(p, count, callback, user); }
 void CPcapRuntime_breakloop(pcap_t *p) { p_breakloop(p); }
-int CPcapRuntime_stats(pcap_t *p, struct pcap_stat *stats) { return p_stats(p, stats); }
 
 int CPcapRuntime_compile_ethernet(const char *text, int snaplen, struct bpf_program *program, char *error, size_t capacity) {
     pcap_t *dead = p_open_dead(DLT_EN10MB, snaplen);

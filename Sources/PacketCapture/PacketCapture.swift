@@ -233,13 +233,6 @@ package final class PacketCapture: @unchecked Sendable {
 
     /// The error that ended the loop early (the interface vanished, say), if any.
     package var error: PcapError? { lock.withLock { loopError } }
-
-    /// Kernel counters: frames received by the filter and dropped for lack of buffer space.
-    package var statistics: (received: UInt32, dropped: UInt32) {
-        var stats = pcap_stat()
-        guard CPcapRuntime_stats(handle, &stats) == 0 else { return (0, 0) }
-        return (stats.ps_recv, stats.ps_drop)
-    }
 }
 
 extension String {
