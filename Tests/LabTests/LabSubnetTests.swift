@@ -126,7 +126,10 @@ struct LabSubnetTests {
         try #require(stat("/proc/self/ns/net", &status) == 0)
         let run = try ExternalCommand.run(
             [
-                "env", "\(SendingGuard.variable)=\(status.st_ino)", LXCDiagExecutable.path, "arp", "ping", "-I", "lo",
+                // No endpoint file: with the default lab up, `host` would be the lab's host namespace, not this one.
+                "env", "\(SendingGuard.variable)=\(status.st_ino)",
+                "LXCDIAG_ENDPOINTS=/nonexistent/lxcdiag-endpoints.json",
+                LXCDiagExecutable.path, "arp", "ping", "-I", "lo",
                 "127.0.0.2", "-c", "1",
             ]
         )
