@@ -45,6 +45,9 @@ package struct NetfilterHook: Sendable, Hashable, Codable {
     /// `accept` or `drop`.
     package var policy: String
     package var dropRules: [NetfilterRule]
+    /// The interfaces X whose own bridged traffic (in X, out X) the chain accepts before any rule could drop
+    /// it, as br_netfilter hands it to FORWARD (Docker's `iifname br0 oifname br0 accept`).
+    package var bridgedTrafficAccepted: [String]
 
     package init(
         family: String,
@@ -54,7 +57,8 @@ package struct NetfilterHook: Sendable, Hashable, Codable {
         type: String,
         priority: Int,
         policy: String,
-        dropRules: [NetfilterRule]
+        dropRules: [NetfilterRule],
+        bridgedTrafficAccepted: [String] = []
     ) {
         self.family = family
         self.table = table
@@ -64,6 +68,7 @@ package struct NetfilterHook: Sendable, Hashable, Codable {
         self.priority = priority
         self.policy = policy
         self.dropRules = dropRules
+        self.bridgedTrafficAccepted = bridgedTrafficAccepted
     }
 
     /// True when the chain can drop something: a drop policy or at least one drop rule.

@@ -25,6 +25,7 @@ package enum NftRulesetParser {
         var hooks: [NetfilterHook] = []
         for chain in chains {
             guard let hook = chain["hook"]?.string, let key = ChainKey(chain, nameKey: "name") else { continue }
+            let policy = chain["policy"]?.string ?? "accept"
             hooks.append(
                 NetfilterHook(
                     family: key.family,
@@ -33,8 +34,13 @@ package enum NftRulesetParser {
                     hook: hook,
                     type: chain["type"]?.string ?? "filter",
                     priority: chain["prio"]?.integer ?? 0,
-                    policy: chain["policy"]?.string ?? "accept",
-                    dropRules: dropRules(reachableFrom: key, rulesByChain: rulesByChain)
+                    policy: policy,
+                    dropRules: dropRules(reachableFrom: key, rulesByChain: rulesByChain),
+                    bridgedTrafficAccepted: BridgedTrafficVerdict.acceptedBridges(
+                        from: key,
+                        policy: policy,
+                        rulesByChain: rulesByChain
+                    )
                 )
             )
         }

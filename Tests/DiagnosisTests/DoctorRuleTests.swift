@@ -34,6 +34,14 @@ struct DoctorRuleTests {
         harmless.dropRules = []
         lab.settings["host"]?.netfilter = NetfilterRuleset(hooks: [harmless])
         #expect(!codes(lab).contains("BR_NETFILTER_DROP"))
+        // A chain that drops but accepts br0's own traffic first (Docker's rule, or the remedy printed) is too.
+        var accepting = TraceRuleTests.forwardDrop
+        accepting.bridgedTrafficAccepted = ["br0"]
+        lab.settings["host"]?.netfilter = NetfilterRuleset(hooks: [accepting])
+        #expect(!codes(lab).contains("BR_NETFILTER_DROP"))
+        accepting.bridgedTrafficAccepted = ["docker0"]
+        lab.settings["host"]?.netfilter = NetfilterRuleset(hooks: [accepting])
+        #expect(codes(lab).contains("BR_NETFILTER_DROP"))
     }
 
     @Test("ARP flux risk: two interfaces of the host in one subnet with arp_ignore=0")

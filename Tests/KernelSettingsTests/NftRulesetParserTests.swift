@@ -67,6 +67,76 @@ struct NftRulesetParserTests {
         }
         #expect(error?.description.contains("nft") == true)
     }
+
+    /// Recorded from a namespace where iptables-nft was given Docker 20.10's FORWARD wiring for a network on
+    /// br0 beside docker0: policy drop, DOCKER-USER and the isolation chains (a drop out of docker0) jumped to
+    /// first, then `-i br0 -o br0 -j ACCEPT`.
+    @Test("Docker's FORWARD chain accepts br0's own traffic before anything drops it; not docker0's")
+    func dockerForward() throws {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/nft-docker-forward", withExtension: "json"))
+        let forward = try #require(
+            try NftRulesetParser.parse(Data(contentsOf: url)).hooks(family: "ip", hook: "forward").first
+        )
+        #expect(forward.canDrop)
+        #expect(forward.dropRules.map(\.text) == ["oifname docker0 counter packets 0 bytes 0 drop"])
+        #expect(forward.bridgedTrafficAccepted == ["br0"])
+    }
+
+    @Test("bridged traffic: a drop that might apply comes first, a conditional accept, a return, a wildcard")
+    func bridgedTrafficOrder() throws {
+        func hook(_ rules: [String], policy: String = "drop") throws -> NetfilterHook {
+            let items =
+                [#"{"chain": {"family": "ip", "table": "t", "name": "f", "hook": "forward", "policy": "\#(policy)"}}"#]
+                + [#"{"chain": {"family": "ip", "table": "t", "name": "sub"}}"#]
+                + rules.enumerated().map { index, rule in
+                    let chain = rule.hasPrefix("sub:") ? "sub" : "f"
+                    let body = rule.hasPrefix("sub:") ? String(rule.dropFirst(4)) : rule
+                    return
+                        #"{"rule": {"family": "ip", "table": "t", "chain": "\#(chain)", "handle": \#(index + 1), "expr": [\#(body)]}}"#
+                }
+            let document = #"{"nftables": ["# + items.joined(separator: ", ") + "]}"
+            return try #require(try NftRulesetParser.parse(Data(document.utf8)).hooks.first)
+        }
+        let iif = #"{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "br0"}}"#
+        let oif = #"{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "br0"}}"#
+        let daddr =
+            #"{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "192.0.2.9"}}"#
+        let accept = #"{"accept": null}"#
+        let drop = #"{"drop": null}"#
+        // The plain accept decides.
+        #expect(try hook([[iif, oif, accept].joined(separator: ", ")]).bridgedTrafficAccepted == ["br0"])
+        // A drop on an address might apply to br0's traffic and comes first.
+        #expect(
+            try hook([[daddr, drop].joined(separator: ", "), [iif, oif, accept].joined(separator: ", ")])
+                .bridgedTrafficAccepted.isEmpty
+        )
+        // An accept with another condition is not counted on; the policy drops the rest.
+        #expect(try hook([[iif, oif, daddr, accept].joined(separator: ", ")]).bridgedTrafficAccepted.isEmpty)
+        // A drop inside a jumped-to chain counts where the jump stands; after a return the base chain goes on.
+        let jump = #"{"jump": {"target": "sub"}}"#
+        #expect(
+            try hook([
+                jump, "sub:" + [daddr, drop].joined(separator: ", "), [iif, oif, accept].joined(separator: ", "),
+            ])
+            .bridgedTrafficAccepted.isEmpty
+        )
+        #expect(
+            try hook([jump, "sub:" + #"{"return": null}"#, "sub:" + drop, [iif, oif, accept].joined(separator: ", ")])
+                .bridgedTrafficAccepted == ["br0"]
+        )
+        // nft's wildcard `br*` covers br0; a name the wildcard excludes is judged never to match.
+        let wildcard = #"{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "br*"}}"#
+        #expect(try hook([[iif, wildcard, accept].joined(separator: ", ")]).bridgedTrafficAccepted == ["br0"])
+        // With an accept policy, drops that exclude br0 leave its traffic accepted.
+        let docker0 = #"{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "docker0"}}"#
+        #expect(
+            try hook(
+                [[docker0, drop].joined(separator: ", "), [iif, oif, #"{"counter": null}"#].joined(separator: ", ")],
+                policy: "accept"
+            )
+            .bridgedTrafficAccepted == ["br0"]
+        )
+    }
 }
 
 @Suite("Whether a namespace has nftables tables, from an NFT_MSG_GETTABLE dump (recorded, no root)")

@@ -184,15 +184,19 @@ enum FilterRules {
         )
     }
 
-    /// br_netfilter switched on in a namespace with a bridge and a FORWARD chain that can drop.
+    /// br_netfilter switched on in a namespace with a bridge and a FORWARD chain that can drop that bridge's traffic.
     static func doctor(_ context: DiagnosisContext) -> [Finding] {
         var findings: [Finding] = []
         for snapshot in context.topology.namespaces {
             let bridges = snapshot.links.filter { $0.kind == .bridge && !snapshot.ports(of: $0).isEmpty }
-            guard let bridge = bridges.first, let settings = context.settings[snapshot.node.name],
+            guard !bridges.isEmpty, let settings = context.settings[snapshot.node.name],
                 let bridgeNF = settings.sysctls?.bridgeNetfilter, bridgeNF.callIptables || bridgeNF.callArptables
             else { continue }
             for hook in settings.netfilter?.hooks ?? [] where hook.hook == "forward" && hook.canDrop {
+                // A bridge whose own traffic the chain accepts first (Docker's rule, or the remedy below) is safe.
+                guard let bridge = bridges.first(where: { !hook.bridgedTrafficAccepted.contains($0.name) }) else {
+                    continue
+                }
                 let switchName: String
                 if hook.family == "arp", bridgeNF.callArptables {
                     switchName = "bridge-nf-call-arptables"
