@@ -19,9 +19,6 @@ package struct EndpointPath: Sendable {
     /// The namespaces read for the path (the diagnosis reads them too: a macvlan child's parent lives in the
     /// host even when no capture point does).
     package var targets: [TopologyTarget]
-    /// The sysctls and netfilter rulesets of `targets`, read beside the wiring when asked for (a trace's rules
-    /// read them; `path` does not).
-    package var settings: SettingsReading?
 
     /// Which namespaces to read: all the resolver knows, or only the host, the endpoint file's entries and the
     /// two endpoints' own (enough for any path through the host; all are read again when the walk stops at a veth whose peer was not
@@ -34,14 +31,7 @@ package struct EndpointPath: Sendable {
     /// Reads the namespaces `scope` names through rtnetlink, resolves `from` and `to` there, and walks the path.
     /// Throws `EndpointError`s for names that resolve to nothing, and `InvestigationError` (exit 3) when no
     /// address of the destination can be known at all (none held, declared or seen in a neighbour entry).
-    /// With `readSettings`, the namespaces' sysctls and netfilter rulesets are read while their wiring is.
-    package init(
-        from: String,
-        to: String,
-        resolver: EndpointResolver,
-        scope: Scope = .everything,
-        readSettings: Bool = false
-    ) throws {
+    package init(from: String, to: String, resolver: EndpointResolver, scope: Scope = .everything) throws {
         let all = resolver.searchTargets()
         var targets = all
         if scope == .endpoints, let ends = try? [from, to].map({ spec in try resolver.target(spec) }) {
@@ -51,12 +41,12 @@ package struct EndpointPath: Sendable {
                 index == 0 || registered.contains(target.endpoint) || files.contains(target.namespace.filePath ?? "")
             }.map(\.element)
         }
-        self = try Self(from: from, to: to, resolver: resolver, targets: targets, readSettings: readSettings)
+        self = try Self(from: from, to: to, resolver: resolver, targets: targets)
         // A walk that did not arrive may have stopped at a namespace left out (a veth whose peer was not read):
         // then read them all and walk again.
         let peerUnread = topology.namespaces.contains { $0.links.contains { $0.kind == .veth && $0.peer == nil } }
         if targets.count < all.count, !path.reachable, peerUnread {
-            self = try Self(from: from, to: to, resolver: resolver, targets: all, readSettings: readSettings)
+            self = try Self(from: from, to: to, resolver: resolver, targets: all)
         }
     }
 
@@ -66,12 +56,10 @@ package struct EndpointPath: Sendable {
         to: String,
         resolver: EndpointResolver,
         targets: [EndpointTarget],
-        topology snapshot: HostTopology? = nil,
-        readSettings: Bool = false
+        topology snapshot: HostTopology? = nil
     ) throws {
         containers = resolver.inventory.containers
         self.targets = targets.map { TopologyTarget(name: $0.node.name, kind: $0.node.kind, namespace: $0.namespace) }
-        settings = readSettings ? SettingsReading.start(self.targets) : nil
         topology = try snapshot ?? HostTopology.capture(self.targets)
         let snapshots = CapturedSnapshots(topology: topology)
         source = try resolver.resolve(from, snapshots: snapshots)

@@ -14,10 +14,10 @@ package import Trace
 /// endpoints, read the host, walk the expected path, plan the captures, probe and capture, correlate,
 /// diagnose. `trace`, `path` and `doctor` call it; the command line only parses and renders.
 ///
-/// A trace reads the host once: the wiring of the namespaces it may cross, with their sysctls and netfilter
-/// rulesets read beside it (the wiring and the rulesets before any probe leaves). That one snapshot resolves the
-/// endpoints, gives the expected path and the capture plan, and is what the rules diagnose (ordered as the plan
-/// names its nodes).
+/// A trace reads the host once: the wiring of the namespaces it may cross, before any probe leaves. That one
+/// snapshot resolves the endpoints, gives the expected path and the capture plan, and is what the rules diagnose
+/// (ordered as the plan names its nodes), with the settings of the namespaces the plan touches, the only ones
+/// the trace rules read: their netfilter rulesets before the probes, their sysctls while the probes run.
 ///
 /// Every entry point is reentrant: it keeps no state between calls, so several traces can run at once in one
 /// process (each has its own sockets, captures, run marker and tracefs instance).
@@ -32,17 +32,11 @@ package enum Investigation {
         let plan: TracePlan
         let snapshot: () -> (context: DiagnosisContext, problems: [String])?
         if request.points.isEmpty {
-            // One reading of the host: the wiring resolves the endpoints and gives the path; the settings, read
-            // beside it, complete the rules' snapshot.
+            // One reading of the host: the wiring resolves the endpoints and gives the path and the plan; the
+            // settings of the namespaces the plan touches (all that the trace rules read) complete the snapshot.
             let resolved =
                 try request.path?()
-                ?? EndpointPath(
-                    from: request.from,
-                    to: request.to,
-                    resolver: request.resolver(),
-                    scope: .endpoints,
-                    readSettings: true
-                )
+                ?? EndpointPath(from: request.from, to: request.to, resolver: request.resolver(), scope: .endpoints)
             expected = resolved.path
             let tracePlan = PathCapturePoints.plan(
                 for: resolved.path,
@@ -52,7 +46,7 @@ package enum Investigation {
                 options: request.options
             )
             plan = tracePlan
-            let settings = resolved.settings ?? SettingsReading.start(resolved.targets)
+            let settings = SettingsReading.start(DoctorInspection.targets(for: tracePlan))
             // The rulesets' counters are evidence: read before any probe leaves. The sysctls, which no probe
             // changes, may still be on their way while the probes run.
             settings.waitForNetfilter()
