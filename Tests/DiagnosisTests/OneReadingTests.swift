@@ -36,7 +36,7 @@ struct OneReadingTests {
             )
         }
         var options = TraceOptions()
-        options.transports = transports(fault.traceArguments)
+        options.transports = fault.traceTransports
         let once = try Investigation.trace(
             TraceRequest(from: fault.traceFrom, to: fault.traceTo, resolver: resolver, options: options)
         )
@@ -89,15 +89,5 @@ struct OneReadingTests {
         )
         let context = DoctorInspection.context(for: plan, topology: topology, settings: [:], containers: [])
         #expect(context.topology.namespaces.map(\.node.name) == ["ext", "ct1", "host", "ct2", "ct4"])
-    }
-
-    /// The ports a fault's trace arguments name (`--tcp 443`).
-    private func transports(_ arguments: [String]) -> [TransportPort] {
-        stride(from: 0, to: arguments.count - 1, by: 2).compactMap { index in
-            guard let transport = TransportPort.Transport(rawValue: String(arguments[index].dropFirst(2))),
-                let port = UInt16(arguments[index + 1])
-            else { return nil }
-            return TransportPort(transport, port)
-        }
     }
 }
