@@ -49,26 +49,108 @@ package enum DoctorInspection {
     ) throws
         -> (context: DiagnosisContext, problems: [String])
     {
+        // The settings are read while the wiring is: both only read, and neither waits for the other.
+        let settings = SettingsReading.start(targets)
         let topology = try HostTopology.capture(targets)
-        var problems = topology.problems
-        var settings: [String: NodeSettings] = [:]
-        let byName = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let read = topology.namespaces.compactMap { byName[$0.node.name] }
-        // A host with a thousand containers: the namespaces are read a few at a time, not one after another.
-        let sysctls = DedicatedThread.map(read.count, name: "read sysctls", maxThreads: 8) { index in
-            try SysctlReader.read(in: read[index].namespace)
+        let (nodes, problems) = settings.settings(for: topology)
+        return (
+            DiagnosisContext(topology: topology, settings: nodes, containers: containers),
+            topology.problems + problems
+        )
+    }
+
+    /// The context a trace's rules read, from the snapshot its endpoints were resolved in: the namespaces the plan
+    /// touches first, in the plan's order (source, target, then the capture points), then the others as read.
+    package static func context(
+        for plan: TracePlan,
+        topology: HostTopology,
+        settings: [String: NodeSettings],
+        containers: [LXCContainer]
+    ) -> DiagnosisContext {
+        let first = targets(for: plan).map(\.name)
+        let rank = Dictionary(first.enumerated().map { ($1, $0) }, uniquingKeysWith: { earlier, _ in earlier })
+        var ordered = topology
+        ordered.namespaces = topology.namespaces.enumerated().sorted { lhs, rhs in
+            let left = rank[lhs.element.node.name].map { ($0, 0) } ?? (first.count, lhs.offset)
+            let right = rank[rhs.element.node.name].map { ($0, 0) } ?? (first.count, rhs.offset)
+            return left < right
+        }.map(\.element)
+        return DiagnosisContext(topology: ordered, settings: settings, containers: containers)
+    }
+}
+
+/// The sysctls and netfilter rulesets of some namespaces, read on threads of their own while the caller reads the
+/// wiring, and named afterwards as the wiring's snapshot names its nodes (by namespace inode: one namespace under
+/// two names is read once).
+///
+/// A trace waits for the netfilter rulesets before its probes leave (their counters are evidence, and must not
+/// count the probes), and for the sysctls, which the probes do not change, only when it diagnoses.
+///
+/// Safe to share: `sysctls` and `netfilter` are written by their reading thread before it leaves its group, and
+/// read only after that group's `wait()`.
+package final class SettingsReading: @unchecked Sendable {
+    private let namespaces: [(inode: UInt64, namespace: NetworkNamespace)]
+    private var sysctls: [Result<NamespaceSysctls, any Error>] = []
+    private var netfilter: [Result<NetfilterRuleset, any Error>] = []
+    private let sysctlsDone = DispatchGroup()
+    private let netfilterDone = DispatchGroup()
+
+    private init(_ namespaces: [(inode: UInt64, namespace: NetworkNamespace)]) {
+        self.namespaces = namespaces
+    }
+
+    /// Starts reading every namespace of `targets`; returns at once. A namespace whose file cannot be read now is
+    /// left out (the wiring's capture names why).
+    package static func start(_ targets: [TopologyTarget]) -> SettingsReading {
+        var seen: Set<UInt64> = []
+        var namespaces: [(inode: UInt64, namespace: NetworkNamespace)] = []
+        for target in targets {
+            guard let inode = try? target.namespace.identity().inode, seen.insert(inode).inserted else { continue }
+            namespaces.append((inode, target.namespace))
         }
-        let netfilter = NetfilterReader.read(in: read.map(\.namespace))
-        for (index, target) in read.enumerated() {
+        let reading = SettingsReading(namespaces)
+        let places = namespaces.map(\.namespace)
+        reading.sysctlsDone.enter()
+        DedicatedThread.start(name: "read sysctls") {
+            // A host with a thousand containers: the namespaces are read a few at a time, not one after another.
+            reading.sysctls = DedicatedThread.map(places.count, name: "read sysctls", maxThreads: 8) { index in
+                try SysctlReader.read(in: places[index])
+            }
+            reading.sysctlsDone.leave()
+        }
+        reading.netfilterDone.enter()
+        DedicatedThread.start(name: "read netfilter") {
+            reading.netfilter = NetfilterReader.read(in: places)
+            reading.netfilterDone.leave()
+        }
+        return reading
+    }
+
+    /// Waits until the netfilter rulesets are read: before a trace's probes leave, which rules' counters count.
+    package func waitForNetfilter() { netfilterDone.wait() }
+
+    /// Waits for the reads and gives them under the node names of `topology`, with what could not be read.
+    package func settings(for topology: HostTopology) -> (settings: [String: NodeSettings], problems: [String]) {
+        netfilterDone.wait()
+        sysctlsDone.wait()
+        let position = Dictionary(
+            namespaces.enumerated().map { ($1.inode, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        var settings: [String: NodeSettings] = [:]
+        var problems: [String] = []
+        for snapshot in topology.namespaces {
+            let name = snapshot.node.name
+            guard let inode = snapshot.node.namespaceInode, let index = position[inode] else { continue }
             var node = NodeSettings()
             do { node.sysctls = try sysctls[index].get() } catch {
-                problems.append("\(target.name): sysctls unreadable: \(error)")
+                problems.append("\(name): sysctls unreadable: \(error)")
             }
             do { node.netfilter = try netfilter[index].get() } catch {
-                problems.append("\(target.name): netfilter ruleset unreadable: \(error)")
+                problems.append("\(name): netfilter ruleset unreadable: \(error)")
             }
-            settings[target.name] = node
+            settings[name] = node
         }
-        return (DiagnosisContext(topology: topology, settings: settings, containers: containers), problems)
+        return (settings, problems)
     }
 }

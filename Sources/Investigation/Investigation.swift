@@ -14,10 +14,10 @@ package import Trace
 /// endpoints, read the host, walk the expected path, plan the captures, probe and capture, correlate,
 /// diagnose. `trace`, `path` and `doctor` call it; the command line only parses and renders.
 ///
-/// A trace still reads the wiring twice: once to resolve the endpoints and walk the path, and once more with
-/// the sysctls and netfilter rulesets, named and ordered as the plan names its nodes, just before the probes
-/// (`DiagnosedTrace`). The rules' findings follow that order and those names, so the second read stays until
-/// the diagnosis can take the first snapshot with the same result.
+/// A trace reads the host once: the wiring of the namespaces it may cross, before any probe leaves. That one
+/// snapshot resolves the endpoints, gives the expected path and the capture plan, and is what the rules diagnose
+/// (ordered as the plan names its nodes), with the settings of the namespaces the plan touches, the only ones
+/// the trace rules read: their netfilter rulesets before the probes, their sysctls while the probes run.
 ///
 /// Every entry point is reentrant: it keeps no state between calls, so several traces can run at once in one
 /// process (each has its own sockets, captures, run marker and tracefs instance).
@@ -29,36 +29,51 @@ package enum Investigation {
     package static func trace(_ request: TraceRequest) throws -> InvestigationReport {
         if request.options.recordKernelDrops { DropRecorder.removeStaleInstances() }
         var expected: ExpectedPath?
-        var containers: [LXCContainer] = []
-        var pathNamespaces: [TopologyTarget] = []
         let plan: TracePlan
+        let snapshot: () -> (context: DiagnosisContext, problems: [String])?
         if request.points.isEmpty {
+            // One reading of the host: the wiring resolves the endpoints and gives the path and the plan; the
+            // settings of the namespaces the plan touches (all that the trace rules read) complete the snapshot.
             let resolved =
                 try request.path?()
                 ?? EndpointPath(from: request.from, to: request.to, resolver: request.resolver(), scope: .endpoints)
             expected = resolved.path
-            containers = resolved.containers
-            pathNamespaces = resolved.targets
-            plan = PathCapturePoints.plan(
+            let tracePlan = PathCapturePoints.plan(
                 for: resolved.path,
                 in: resolved.topology,
                 source: resolved.source,
                 target: resolved.destination,
                 options: request.options
             )
+            plan = tracePlan
+            let settings = SettingsReading.start(DoctorInspection.targets(for: tracePlan))
+            // The rulesets' counters are evidence: read before any probe leaves. The sysctls, which no probe
+            // changes, may still be on their way while the probes run.
+            settings.waitForNetfilter()
+            snapshot = {
+                let (nodes, problems) = settings.settings(for: resolved.topology)
+                let context = DoctorInspection.context(
+                    for: tracePlan,
+                    topology: resolved.topology,
+                    settings: nodes,
+                    containers: resolved.containers
+                )
+                return (context, resolved.topology.problems + problems)
+            }
         } else {
             plan = try explicitPlan(request)
+            // No path was resolved: the namespaces the plan touches are read now, before the probes.
+            let read = try? DoctorInspection.read(DoctorInspection.targets(for: plan))
+            snapshot = { read }
         }
-        // The rules read every namespace the plan touches first, then the probes run, then the catalogue and
-        // the path explain what the captures saw.
+        // The probes run after the reading, then the catalogue and the path explain what the captures saw.
         let (outcome, problems) = try DiagnosedTrace.run(
             plan,
             tracer: Tracer(queries: request.queries),
-            alsoRead: pathNamespaces,
-            containers: containers,
+            snapshot: snapshot,
             path: expected
         )
-        return InvestigationReport(outcome: outcome, problems: problems, path: expected)
+        return InvestigationReport(outcome: outcome, problems: problems, path: expected, plan: plan)
     }
 
     /// The plan `--hop`/`--side` spell out: both ends resolved (endpoint names, or PLACE[/IFACE][@ADDRESS]),
@@ -204,6 +219,8 @@ package struct InvestigationReport: Sendable {
     /// What could not be read (a namespace's sysctls, the wiring), one line each.
     package var problems: [String]
     package var path: ExpectedPath?
+    /// The ends and capture points the trace ran with.
+    package var plan: TracePlan
 
     package var report: TraceReport { outcome.report }
 

@@ -23,6 +23,10 @@ struct ProbeSequence {
     /// MAC is known anyway (`fallbackMAC`), the crafted probes leave at once, so a dropping path costs one
     /// timeout, not two; the ARP answer is still awaited until the others' deadline.
     ///
+    /// The timeout counts from the first frame sent (the ARP request): on a dropping path the verdict comes one
+    /// timeout after the run began, not one timeout after the grace. A probe that left late, after an ARP answer
+    /// that was slow to come, still gets the timeout less the grace.
+    ///
     /// The stack probes leave after the crafted ARP was answered or given up on, so the answer to the crafted
     /// request cannot resolve the kernel's own neighbour entry for it (the kernel ignores an ARP reply it has
     /// no entry for); the kernel resolves the target itself, as it would for `ping`.
@@ -31,13 +35,15 @@ struct ProbeSequence {
         var attempts = [ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent, destination: .broadcast)]
         let arpDeadline = monotonicNanoseconds() + timeoutNs
         let grace = min(arpDeadline, monotonicNanoseconds() + arpGraceNs)
+        let lateAllowanceNs = timeoutNs - min(arpGraceNs, timeoutNs)
         var arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: grace)
         if !arpAnswered, fallbackMAC == nil {
             arpAnswered = log.waitForReplies([.arp], since: arpSent, deadlineNs: arpDeadline)
         }
         let destination = log.firstARPAnswer(since: arpSent) ?? fallbackMAC
+        let deadline = max(arpDeadline, monotonicNanoseconds() + lateAllowanceNs)
         let running = RunningStackProbes(stack, log: log)
-        running.start(timeoutNs: timeoutNs)
+        running.start(deadlineNs: deadline)
         if let destination {
             for probe in crafted {
                 let sentAt: UInt64
@@ -56,7 +62,7 @@ struct ProbeSequence {
                 )
             }
             let awaited = crafted.map(\.kind) + (arpAnswered ? [] : [.arp]) + stack.map(\.probe.kind)
-            _ = log.waitForReplies(awaited, since: arpSent, deadlineNs: monotonicNanoseconds() + timeoutNs)
+            _ = log.waitForReplies(awaited, since: arpSent, deadlineNs: deadline)
         } else {
             attempts += crafted.map {
                 ProbeAttempt(kind: $0.kind, size: $0.size, sentAtNs: nil, destination: nil, port: $0.port)
@@ -90,9 +96,8 @@ private final class RunningStackProbes: @unchecked Sendable {
         outcomes = Array(repeating: nil, count: probes.count)
     }
 
-    /// Sends every stack probe, each on its own thread, which waits up to `timeoutNs` for the answer.
-    func start(timeoutNs: UInt64) {
-        let deadline = monotonicNanoseconds() + timeoutNs
+    /// Sends every stack probe, each on its own thread, which waits until `deadline` (monotonic) for the answer.
+    func start(deadlineNs deadline: UInt64) {
         for index in probes.indices {
             done.enter()
             DedicatedThread.start(name: "trace \(probes[index].probe.kind) probe") { [self] in

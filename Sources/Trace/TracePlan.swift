@@ -21,6 +21,11 @@ package struct TraceOptions: Sendable, Hashable {
     /// Whether to record the kernel's own account of dropped echo frames (tracefs `skb:kfree_skb`, see
     /// KernelDrops) and attach it to the drop. Costs the recorder's setup and teardown (tens of ms).
     package var recordKernelDrops = false
+    /// Whether the captures close on a thread of their own, which the process's exit waits for, instead of before
+    /// the run returns. Closing a packet socket waits for an RCU grace period (some 25 ms): a one-shot command
+    /// (`trace`) overlaps it with its output; a process that runs many traces keeps the default, so that its
+    /// descriptors are back when each run returns.
+    package var closeCapturesAtExit = false
     /// Marks this run's frames; random unless a test fixes it.
     package var runMarker: RunMarker = .random()
 

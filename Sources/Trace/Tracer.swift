@@ -35,7 +35,8 @@ package struct Tracer: Sendable {
     ///
     /// Opens every capture at once, each in its namespace; sends the ARP request, then both echo requests to
     /// the MAC that answered and one echo request through the source namespace's own stack; returns once the source has every reply and the captures drained, or a lost
-    /// probe's timeout passed. Captures are closed on return, on error, and on Ctrl-C.
+    /// probe's timeout passed. Captures are closed on return, on error, and on Ctrl-C (after a finished run, with
+    /// `closeCapturesAtExit`, on a thread of their own that the process's exit waits for).
     package func run(_ plan: TracePlan) throws(TraceError) -> TraceOutcome {
         let started = monotonicNanoseconds()
         guard let targetIP = plan.target.ip else {
@@ -95,8 +96,9 @@ package struct Tracer: Sendable {
         )
         let captures = try CaptureSet.open(plan.hops, filter: filterFrames.captureFilter)
         let cleanup = TerminationCleanup.shared.register { captures.stopAll() }
+        var closing = false
         defer {
-            captures.close()
+            if !closing { captures.close() }
             TerminationCleanup.shared.unregister(cleanup)
         }
 
@@ -154,7 +156,13 @@ package struct Tracer: Sendable {
                 recorderDone.leave()
             }
         }
-        captures.close()
+        if plan.options.closeCapturesAtExit {
+            // The close's RCU wait overlaps the rest of the run (correlation, diagnosis, output).
+            closing = true
+            ExitBarrier.start(name: "trace captures close") { captures.close() }
+        } else {
+            captures.close()
+        }
         recorderDone.wait()
 
         var reportedSource = source

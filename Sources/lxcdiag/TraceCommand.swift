@@ -150,6 +150,7 @@ extension LXCDiag {
                 var options = TraceOptions()
                 options.lossTimeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
                 options.recordKernelDrops = kernelDrops
+                options.closeCapturesAtExit = true
                 options.transports =
                     (tcpPort.map { [TransportPort(.tcp, UInt16($0))] } ?? [])
                     + (udpPort.map { [TransportPort(.udp, UInt16($0))] } ?? [])

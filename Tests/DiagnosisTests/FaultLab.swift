@@ -187,3 +187,15 @@ final class FaultLab {
         return try DoctorInspection.inspect(targets, containers: [])
     }
 }
+
+extension LabFault {
+    /// The ports the fault's trace arguments name (`--tcp 443`).
+    var traceTransports: [TransportPort] {
+        stride(from: 0, to: traceArguments.count - 1, by: 2).compactMap { index in
+            guard let transport = TransportPort.Transport(rawValue: String(traceArguments[index].dropFirst(2))),
+                let port = UInt16(traceArguments[index + 1])
+            else { return nil }
+            return TransportPort(transport, port)
+        }
+    }
+}

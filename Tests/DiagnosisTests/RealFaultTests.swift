@@ -38,7 +38,7 @@ struct RealFaultTests {
         let fault = try #require(LabFaultCatalogue.fault(named: name))
         let lab = try FaultLab()
         defer { lab.tearDown() }
-        let ports = transports(fault.traceArguments)
+        let ports = fault.traceTransports
         let before = Set(
             try lab.diagnose(from: fault.traceFrom, to: fault.traceTo, transports: ports).findings.map(\.code)
         )
@@ -62,16 +62,6 @@ struct RealFaultTests {
             try lab.diagnose(from: fault.traceFrom, to: fault.traceTo, transports: ports).findings.map(\.code)
         )
         #expect(after == before, "\(name): before \(before.sorted()), after the fix \(after.sorted())")
-    }
-
-    /// The ports a fault's trace arguments name (`--tcp 443`).
-    private func transports(_ arguments: [String]) -> [TransportPort] {
-        stride(from: 0, to: arguments.count - 1, by: 2).compactMap { index in
-            guard let transport = TransportPort.Transport(rawValue: String(arguments[index].dropFirst(2))),
-                let port = UInt16(arguments[index + 1])
-            else { return nil }
-            return TransportPort(transport, port)
-        }
     }
 
     @Test("DiagnosedTrace: one call reads the wiring, traces, and puts the rules' findings first")
