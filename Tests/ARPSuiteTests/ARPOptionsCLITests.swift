@@ -129,6 +129,74 @@ struct ARPOptionsCLITests {
         #expect(dup.count == 2 && dup.filter { $0.hasSuffix(" (DUP: 2)") }.count == 1, "\(dup)")
     }
 
+    @Test("scan -W FILE: a pcapng tshark reads, with every request sent and every reply received, by direction")
+    func scanCaptureFile() throws {
+        let lab = try lab()
+        defer { lab.tearDown() }
+        let file = NSTemporaryDirectory() + "lxcdiag-t-scan-\(getpid()).pcapng"
+        defer { unlink(file) }
+        let scan = try lxcdiag("arp", "scan", "198.51.100.0/28", "-n", lab.namespace("scanner"), "-W", file, "--json")
+        #expect(scan.status == 0, "\(scan.standardError)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(scan.standardOutput.utf8)) as? [String: Any]
+        )
+        let sent = try #require(document["frames_sent"] as? Int)
+        let responders = try #require(document["responders"] as? [[String: Any]])
+        let answered = Set(
+            responders.compactMap { responder in
+                (responder["ip"] as? String).flatMap { ip in (responder["mac"] as? String).map { "\(ip) \($0)" } }
+            }
+        )
+        #expect(answered.count == 3)
+
+        // tshark: opcode, direction (0x1 inbound, 0x2 outbound), sender address and MAC of every frame.
+        let fields = try ExternalCommand.run(
+            [
+                "tshark", "-r", file, "-T", "fields", "-e", "arp.opcode", "-e", "frame.packet_flags_direction",
+                "-e", "arp.src.proto_ipv4", "-e", "arp.src.hw_mac",
+            ],
+            timeoutSeconds: 60
+        )
+        #expect(fields.status == 0, "\(fields.standardError)")
+        let rows = fields.standardOutput.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        let requests = rows.filter { $0.count == 4 && $0[0] == "1" && $0[1] == "0x00000002" }
+        let replies = rows.filter { $0.count == 4 && $0[0] == "2" && $0[1] == "0x00000001" }
+        #expect(requests.count == sent, "tshark counted \(requests.count) requests sent, the scan \(sent)")
+        #expect(requests.allSatisfy { $0[2] == "198.51.100.1" })
+        // Each of the three answered every time it was asked: once, and once more when re-asked for loss.
+        #expect(replies.count >= 3)
+        #expect(Set(replies.map { "\($0[2]) \($0[3])" }) == answered)
+        #expect(rows.count == requests.count + replies.count, "\(fields.standardOutput)")
+        // tcpdump reads it too, one line per frame.
+        let tcpdump = try ExternalCommand.run(["tcpdump", "-nn", "-r", file], timeoutSeconds: 60)
+        #expect(tcpdump.status == 0, "\(tcpdump.standardError)")
+        #expect(tcpdump.standardOutput.split(separator: "\n").count == rows.count)
+    }
+
+    @Test("scan -W into a missing folder, a directory or /proc: one line, exit 2, and nothing sent")
+    func scanCaptureFileRefused() throws {
+        let lab = try lab()
+        defer { lab.tearDown() }
+        let scanner = lab.namespace("scanner")
+        // The kernel's own IPv6 traffic (MLD, DAD) off, so the interface's transmit counter moves only for ARP.
+        _ = try inside(
+            scanner,
+            ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.eth0.disable_ipv6=1"]
+        )
+        usleep(300_000)
+        // A missing folder and a directory are refused by the option check, /proc by creating the file before sending.
+        for path in ["/nonexistent-lxcdiag/scan.pcapng", NSTemporaryDirectory(), "/proc/lxcdiag-scan.pcapng"] {
+            let before = try ExternalCommand.run(["ip", "-n", scanner, "-s", "-j", "link", "show", "eth0"])
+            let refused = try lxcdiag("arp", "scan", "198.51.100.0/28", "-n", scanner, "-W", path)
+            #expect(refused.status == 2)
+            #expect(refused.standardError.hasPrefix("lxcdiag: ") && refused.standardError.contains("-W"))
+            #expect(refused.standardError.split(separator: "\n").count == 1, "\(refused.standardError)")
+            #expect(refused.standardOutput.isEmpty)
+            let after = try ExternalCommand.run(["ip", "-n", scanner, "-s", "-j", "link", "show", "eth0"])
+            #expect(transmitted(before.standardOutput) == transmitted(after.standardOutput))
+        }
+    }
+
     @Test("watch --database: a station learned in one run is no new station in the next")
     func database() throws {
         let lab = try ARPLab()
@@ -171,4 +239,11 @@ struct ARPOptionsCLITests {
 /// Hands a command's output from the thread that ran it. Safe: written before `signal()`, read after `wait()`.
 private final class OutputBox: @unchecked Sendable {
     var output: CommandOutput?
+}
+
+/// The `tx_packets` of `ip -s -j link show` output.
+private func transmitted(_ json: String) -> Int? {
+    let links = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
+    let stats = links?.first?["stats64"] as? [String: Any]
+    return (stats?["tx"] as? [String: Any])?["packets"] as? Int
 }
