@@ -28,6 +28,8 @@ package struct PcapError: Error, Sendable, CustomStringConvertible {
         case interfaceDown
         case permissionDenied
         case badFilter
+        /// A capture file that is missing, not pcap/pcapng, or cut short (`interface` holds its path).
+        case unreadableFile
         case failed
     }
 
@@ -43,6 +45,7 @@ package struct PcapError: Error, Sendable, CustomStringConvertible {
         case .interfaceDown: "capture on \(interface): the interface is down (ip link set dev \(interface) up)"
         case .permissionDenied: "capture on \(interface): permission denied; run as root or grant CAP_NET_RAW"
         case .badFilter: "capture filter for \(interface) does not compile: \(message)"
+        case .unreadableFile: "cannot read \(interface): \(message)"
         case .failed: "capture on \(interface): \(message)"
         }
     }

@@ -197,6 +197,49 @@ struct ARPOptionsCLITests {
         }
     }
 
+    @Test("watch -r of tcpdump's capture gives the events watching live gave (new station, change, flip-flop)")
+    func watchFileMatchesLive() throws {
+        let lab = try ARPLab()
+        defer { lab.tearDown() }
+        let watcher = try lab.addNode("watcher", addresses: ["198.51.100.1/28"])
+        try lab.addNode("a", addresses: ["198.51.100.5/28"])
+        try lab.addNode("b", addresses: ["198.51.100.5/28"])
+        let file = NSTemporaryDirectory() + "lxcdiag-t-watchlive-\(getpid()).pcap"
+        defer { unlink(file) }
+        let live = OutputBox()
+        let recorded = OutputBox()
+        let done = DispatchGroup()
+        done.enter()
+        DedicatedThread.start(name: "tcpdump") {
+            recorded.output = try? inside(
+                watcher,
+                ["timeout", "-s", "INT", "5", "tcpdump", "-U", "-i", "eth0", "-w", file, "arp"]
+            )
+            done.leave()
+        }
+        done.enter()
+        DedicatedThread.start(name: "lxcdiag arp watch") {
+            live.output = try? ExternalCommand.run(
+                [binary, "arp", "watch", "-n", watcher, "-I", "eth0", "--duration", "4s"],
+                timeoutSeconds: 30
+            )
+            done.leave()
+        }
+        usleep(1_200_000)
+        for node in ["a", "b", "a"] {
+            _ = try lxcdiag("arp", "announce", "-n", lab.namespace(node), "-I", "eth0", "-c", "1")
+            usleep(300_000)
+        }
+        done.wait()
+        let watched = try #require(live.output)
+        #expect(watched.status == 0, "\(watched.standardError)")
+        let replayed = try lxcdiag("arp", "watch", "-r", file)
+        #expect(replayed.status == 0, "\(replayed.standardError)")
+        let liveEvents = eventLines(watched.standardOutput)
+        #expect(liveEvents.contains { $0.hasPrefix("flip-flop: 198.51.100.5 back to") }, "\(watched.standardOutput)")
+        #expect(eventLines(replayed.standardOutput) == liveEvents, "\(replayed.standardOutput)")
+    }
+
     @Test("watch --database: a station learned in one run is no new station in the next")
     func database() throws {
         let lab = try ARPLab()
