@@ -204,39 +204,41 @@ struct ARPOptionsCLITests {
         let watcher = try lab.addNode("watcher", addresses: ["198.51.100.1/28"])
         try lab.addNode("a", addresses: ["198.51.100.5/28"])
         try lab.addNode("b", addresses: ["198.51.100.5/28"])
-        let file = NSTemporaryDirectory() + "lxcdiag-t-watchlive-\(getpid()).pcap"
-        defer { unlink(file) }
-        let live = OutputBox()
-        let recorded = OutputBox()
-        let done = DispatchGroup()
-        done.enter()
-        DedicatedThread.start(name: "tcpdump") {
-            recorded.output = try? inside(
-                watcher,
-                ["timeout", "-s", "INT", "5", "tcpdump", "-U", "-i", "eth0", "-w", file, "arp"]
-            )
-            done.leave()
-        }
-        done.enter()
-        DedicatedThread.start(name: "lxcdiag arp watch") {
-            live.output = try? ExternalCommand.run(
-                [binary, "arp", "watch", "-n", watcher, "-I", "eth0", "--duration", "4s"],
-                timeoutSeconds: 30
-            )
-            done.leave()
-        }
-        usleep(1_200_000)
+        let folder = NSTemporaryDirectory() + "lxcdiag-t-watchlive-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = "\(folder)/arp.pcap"
+        // Both run until interrupted once the announcements are done (no time window to miss on a loaded machine),
+        // and the announcements start once both say they listen.
+        let recorder = try BackgroundTool(
+            ["ip", "netns", "exec", watcher, "tcpdump", "-U", "-i", "eth0", "-w", file, "arp"],
+            folder: folder,
+            name: "tcpdump"
+        )
+        // The test's threads block SIGINT and SIGTERM, and a child inherits that mask: tcpdump, which keeps it,
+        // is stopped with SIGKILL; -U has written every frame as it came.
+        defer { recorder.stop(SIGKILL) }
+        let live = try BackgroundTool(
+            [binary, "arp", "watch", "-n", watcher, "-I", "eth0"],
+            folder: folder,
+            name: "watch"
+        )
+        defer { live.stop() }
+        #expect(recorder.waitFor("listening on", inStandardError: true))
+        #expect(live.waitFor("watching 1 interface"))
         for node in ["a", "b", "a"] {
-            _ = try lxcdiag("arp", "announce", "-n", lab.namespace(node), "-I", "eth0", "-c", "1")
+            let announce = try lxcdiag("arp", "announce", "-n", lab.namespace(node), "-I", "eth0", "-c", "1")
+            #expect(announce.status == 0, "\(announce.standardError)")
             usleep(300_000)
         }
-        done.wait()
-        let watched = try #require(live.output)
-        #expect(watched.status == 0, "\(watched.standardError)")
+        usleep(500_000)
+        #expect(live.stop() == 130)
+        recorder.stop(SIGKILL)
+        let watched = live.standardOutput
         let replayed = try lxcdiag("arp", "watch", "-r", file)
         #expect(replayed.status == 0, "\(replayed.standardError)")
-        let liveEvents = eventLines(watched.standardOutput)
-        #expect(liveEvents.contains { $0.hasPrefix("flip-flop: 198.51.100.5 back to") }, "\(watched.standardOutput)")
+        let liveEvents = eventLines(watched)
+        #expect(liveEvents.contains { $0.hasPrefix("flip-flop: 198.51.100.5 back to") }, "\(watched)")
         #expect(eventLines(replayed.standardOutput) == liveEvents, "\(replayed.standardOutput)")
     }
 
@@ -289,4 +291,47 @@ private func transmitted(_ json: String) -> Int? {
     let links = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
     let stats = links?.first?["stats64"] as? [String: Any]
     return (stats?["tx"] as? [String: Any])?["packets"] as? Int
+}
+
+/// A tool run in the background with its output in files, stopped by a signal (SIGINT, as Ctrl-C, by default),
+/// and by `deinit` too.
+private final class BackgroundTool {
+    private let process = Process()
+    private let outputPath: String
+    private let errorPath: String
+
+    init(_ arguments: [String], folder: String, name: String) throws {
+        outputPath = "\(folder)/\(name).out"
+        errorPath = "\(folder)/\(name).err"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        process.standardError = FileHandle(forWritingAtPath: errorPath)
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    var standardOutput: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    private var standardError: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+
+    /// Whether `text` appears in its output within 60 s (checked every 100 ms).
+    func waitFor(_ text: String, inStandardError: Bool = false) -> Bool {
+        for _ in 0..<600 {
+            if (inStandardError ? standardError : standardOutput).contains(text) { return true }
+            guard process.isRunning else { return false }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    /// Sends `signal` (SIGINT, as Ctrl-C) if it runs, waits for it, and returns its exit status.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGINT) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }
