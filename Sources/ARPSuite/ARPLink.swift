@@ -89,6 +89,12 @@ package final class ARPLink: Sendable {
     /// The next ARP frame on this link's VLAN (or untagged) before `deadlineNs` (monotonic), with its receive time:
     /// the kernel's receive timestamp moved onto the monotonic clock, so a round trip excludes the reader's wake-up.
     package func receive(untilNs deadlineNs: UInt64) throws(SystemError) -> (frame: ARPFrame, receivedNs: UInt64)? {
+        try receiveRecord(untilNs: deadlineNs).map { ($0.frame, $0.monotonicNs) }
+    }
+
+    /// As `receive`, with the frame as it was on the wire (an offloaded 802.1Q tag put back, as libpcap does) and
+    /// its wall-clock receive time, for a capture file of what the link heard.
+    package func receiveRecord(untilNs deadlineNs: UInt64) throws(SystemError) -> LinkFrame? {
         while true {
             let now = monotonicNanoseconds()
             guard now < deadlineNs else { return nil }
@@ -100,9 +106,32 @@ package final class ARPLink: Sendable {
             }
             guard let frame = ARPFrame(bytes: received.bytes, strippedTCI: received.vlanTag) else { continue }
             guard frame.vlan == vlan else { continue }
-            return (frame, Self.monotonicReceiveTime(received))
+            var bytes = received.bytes
+            if let tci = received.vlanTag, bytes.count >= 12 {
+                bytes.insert(contentsOf: [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)], at: 12)
+            }
+            return LinkFrame(
+                frame: frame,
+                bytes: bytes,
+                monotonicNs: Self.monotonicReceiveTime(received),
+                wallNs: received.kernelTimestampNs ?? realtimeNanoseconds(),
+                outbound: false
+            )
         }
     }
+}
+
+/// A frame a link sent or received, as a capture file keeps it.
+package struct LinkFrame: Sendable {
+    package var frame: ARPFrame
+    /// The bytes on the wire.
+    package var bytes: [UInt8]
+    /// Monotonic time it was sent or received (see `ARPLink.receive`).
+    package var monotonicNs: UInt64
+    /// Wall-clock time, nanoseconds since the epoch.
+    package var wallNs: UInt64
+    /// Whether the link sent it.
+    package var outbound: Bool
 }
 
 extension ARPLink {

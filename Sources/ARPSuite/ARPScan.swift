@@ -65,12 +65,14 @@ package struct ScanReport: Sendable {
 
 /// Sweeps `plan.network` from `link`: paced requests, replies timed, silent addresses retried per the policy.
 /// `onResponder` hears each new address-and-MAC pair as its first reply arrives; `stop` ends the sweep early
-/// (within 100 ms) with what was found so far and `interrupted` set.
+/// (within 100 ms) with what was found so far and `interrupted` set. `record` hears every frame the sweep sent
+/// and every ARP frame the link received (`arp scan -W`).
 package func arpScan(
     on link: ARPLink,
     _ plan: ScanPlan,
     stop: StopRequest? = nil,
     progress: (_ asked: Int, _ of: Int) -> Void = { _, _ in },
+    record: ((LinkFrame) -> Void)? = nil,
     onResponder: (Responder) -> Void = { _ in }
 ) throws -> ScanReport {
     var targets = (plan.targets ?? Array(plan.network.hosts)).filter { $0 != link.ip }
@@ -98,12 +100,19 @@ package func arpScan(
         case .finished:
             break loop
         case .send(let target):
-            let sentNs = try link.send(ARPFrame.request(for: target, from: link.mac, ip: link.ip, vlan: link.vlan))
+            let request = ARPFrame.request(for: target, from: link.mac, ip: link.ip, vlan: link.vlan)
+            let wallNs = realtimeNanoseconds()
+            let sentNs = try link.send(request)
             scheduler.sent(target, atNs: sentNs)
+            record?(
+                LinkFrame(frame: request, bytes: request.encoded(), monotonicNs: sentNs, wallNs: wallNs, outbound: true)
+            )
         case .wait(let until):
             let listenEnd = min(until, hardEnd, Nanoseconds.sum(monotonicNanoseconds(), StopRequest.pollNs))
-            while let (frame, receivedNs) = try link.receive(untilNs: listenEnd) {
-                let packet = frame.packet
+            while let heard = try link.receiveRecord(untilNs: listenEnd) {
+                record?(heard)
+                let packet = heard.frame.packet
+                let receivedNs = heard.monotonicNs
                 if packet.isGratuitous {
                     let heard = OverheardAnnouncement(ip: packet.senderIP, mac: packet.senderMAC)
                     if !announcements.contains(heard) { announcements.append(heard) }

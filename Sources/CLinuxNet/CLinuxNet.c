@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -49,6 +50,28 @@ int CLinuxNet_CLONE_NEWNET(void) { return CLONE_NEWNET; }
 
 /// The kernel thread id of the caller.
 pid_t CLinuxNet_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+/// Opens a Unix datagram socket connected to `path` (a syslog socket such as /dev/log); -1 with errno on failure,
+/// ENAMETOOLONG when the path does not fit a sockaddr_un.
+int CLinuxNet_unix_datagram_connect(const char *path) {
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
 
 /// Opens an AF_PACKET raw socket for `protocol` (host byte order, e.g. ETH_P_ALL).
 int CLinuxNet_packet_socket(uint16_t protocol) {

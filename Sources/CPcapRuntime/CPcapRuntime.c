@@ -29,6 +29,8 @@ static const struct timeval * (*p_get_required_select_timeout)(pcap_t *p);
 static int (*p_dispatch)(pcap_t *p, int count, pcap_handler callback, u_char *user);
 static void (*p_breakloop)(pcap_t *p);
 static pcap_t * (*p_open_dead)(int linktype, int snaplen);
+static pcap_t * (*p_open_offline_with_tstamp_precision)(const char *path, u_int precision, char *errbuf);
+static int (*p_next_ex)(pcap_t *p, struct pcap_pkthdr **header, const u_char **data);
 
 static void load_library(void) {
     const char *override = getenv("LXCDIAG_LIBPCAP");
@@ -119,6 +121,14 @@ static void load_library(void) {
         snprintf(load_error, sizeof(load_error), "libpcap has no pcap_open_dead");
         return;
     }
+    if ((p_open_offline_with_tstamp_precision = dlsym(library, "pcap_open_offline_with_tstamp_precision")) == NULL) {
+        snprintf(load_error, sizeof(load_error), "libpcap has no pcap_open_offline_with_tstamp_precision");
+        return;
+    }
+    if ((p_next_ex = dlsym(library, "pcap_next_ex")) == NULL) {
+        snprintf(load_error, sizeof(load_error), "libpcap has no pcap_next_ex");
+        return;
+    }
     load_status = 0;
 }
 
@@ -145,6 +155,8 @@ int CPcapRuntime_get_selectable_fd(pcap_t *p) { return p_get_selectable_fd(p); }
 const struct timeval * CPcapRuntime_get_required_select_timeout(pcap_t *p) { return p_get_required_select_timeout(p); }
 int CPcapRuntime_dispatch(pcap_t *p, int count, pcap_handler callback, u_char *user) { return p_dispatch(p, count, callback, user); }
 void CPcapRuntime_breakloop(pcap_t *p) { p_breakloop(p); }
+pcap_t * CPcapRuntime_open_offline_nano(const char *path, char *errbuf) { return p_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf); }
+int CPcapRuntime_next_ex(pcap_t *p, struct pcap_pkthdr **header, const u_char **data) { return p_next_ex(p, header, data); }
 
 int CPcapRuntime_compile_ethernet(const char *text, int snaplen, struct bpf_program *program, char *error, size_t capacity) {
     pcap_t *dead = p_open_dead(DLT_EN10MB, snaplen);

@@ -132,7 +132,12 @@ package final class NamespaceCapture: @unchecked Sendable {
         let frame = InterfaceCapturedFrame(
             interfaceIndex: received.interfaceIndex,
             direction: received.direction,
-            frame: CapturedFrame(timestampNs: received.timestampNs, bytes: bytes, originalLength: length)
+            frame: CapturedFrame(
+                timestampNs: received.timestampNs,
+                bytes: bytes,
+                originalLength: length,
+                direction: received.direction
+            )
         )
         let callback = lock.withLock { () -> (@Sendable (InterfaceCapturedFrame) -> Void)? in
             captured.append(frame)

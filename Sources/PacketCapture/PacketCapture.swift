@@ -1,7 +1,7 @@
 internal import CPcap
 internal import CPcapRuntime
 import Foundation
-import LinuxNet
+package import LinuxNet
 
 /// A frame captured by libpcap, copied out of libpcap's buffer inside the callback.
 package struct CapturedFrame: Sendable {
@@ -11,11 +11,20 @@ package struct CapturedFrame: Sendable {
     package var bytes: [UInt8]
     /// The frame's length on the wire.
     package var originalLength: Int
+    /// How the kernel's packet tap saw it (`sll_pkttype`: outgoing, or for whom it arrived), when the capture
+    /// reports it (`NamespaceCapture` does, per frame); nil when unknown.
+    package var direction: PacketDirection?
 
-    package init(timestampNs: UInt64, bytes: [UInt8], originalLength: Int? = nil) {
+    package init(
+        timestampNs: UInt64,
+        bytes: [UInt8],
+        originalLength: Int? = nil,
+        direction: PacketDirection? = nil
+    ) {
         self.timestampNs = timestampNs
         self.bytes = bytes
         self.originalLength = originalLength ?? bytes.count
+        self.direction = direction
     }
 }
 
@@ -28,6 +37,8 @@ package struct PcapError: Error, Sendable, CustomStringConvertible {
         case interfaceDown
         case permissionDenied
         case badFilter
+        /// A capture file that is missing, not pcap/pcapng, or cut short (`interface` holds its path).
+        case unreadableFile
         case failed
     }
 
@@ -43,6 +54,7 @@ package struct PcapError: Error, Sendable, CustomStringConvertible {
         case .interfaceDown: "capture on \(interface): the interface is down (ip link set dev \(interface) up)"
         case .permissionDenied: "capture on \(interface): permission denied; run as root or grant CAP_NET_RAW"
         case .badFilter: "capture filter for \(interface) does not compile: \(message)"
+        case .unreadableFile: "cannot read \(interface): \(message)"
         case .failed: "capture on \(interface): \(message)"
         }
     }

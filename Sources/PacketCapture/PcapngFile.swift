@@ -1,4 +1,5 @@
 import Foundation
+package import LinuxNet
 
 /// A pcapng file in memory: one interface block per capture point, then every frame as an enhanced packet
 /// block with nanosecond timestamps. Wireshark and `tshark -r` read it; `frame.interface_name` is the
@@ -62,8 +63,27 @@ package struct PcapngFile: Sendable {
 
     /// The file's bytes (little-endian); frames in timestamp order across interfaces.
     package func encoded() -> [UInt8] {
-        var bytes: [UInt8] = []
-        // Section header: byte-order magic, version 1.0, section length unknown, the writing application.
+        var bytes = PcapngBlocks.sectionHeader(comment: comment)
+        for interface in interfaces { bytes += PcapngBlocks.interfaceDescription(interface) }
+        let ordered = packets.enumerated().sorted {
+            ($0.element.frame.timestampNs, $0.offset) < ($1.element.frame.timestampNs, $1.offset)
+        }
+        for (_, packet) in ordered {
+            bytes += PcapngBlocks.enhancedPacket(packet.frame, interface: packet.interface, note: packet.note)
+        }
+        return bytes
+    }
+
+    /// Writes the file to `path`, replacing it.
+    package func write(to path: String) throws {
+        try Data(encoded()).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+/// The three pcapng blocks lxcdiag writes, little-endian, shared by the in-memory file and the streaming writer.
+enum PcapngBlocks {
+    /// Section header: byte-order magic, version 1.0, section length unknown, the comment, the writing application.
+    static func sectionHeader(comment: String?) -> [UInt8] {
         var section: [UInt8] = []
         section.appendLittleEndian(UInt32(0x1A2B_3C4D))
         section.appendLittleEndian(UInt16(1))
@@ -72,47 +92,86 @@ package struct PcapngFile: Sendable {
         if let comment { section.appendOption(code: 1, value: Array(comment.utf8)) }
         section.appendOption(code: 4, value: Array("lxcdiag".utf8))
         section.appendOption(code: 0, value: [])
+        var bytes: [UInt8] = []
         bytes.appendBlock(type: 0x0A0D_0D0A, body: section)
-        for interface in interfaces {
-            var body: [UInt8] = []
-            body.appendLittleEndian(interface.linkType)
-            body.appendLittleEndian(UInt16(0))
-            body.appendLittleEndian(interface.snapLength)
-            body.appendOption(code: 2, value: Array(interface.name.utf8))
-            if let description = interface.description { body.appendOption(code: 3, value: Array(description.utf8)) }
-            body.appendOption(code: 9, value: [9])  // if_tsresol: 10^-9 s
-            body.appendOption(code: 0, value: [])
-            bytes.appendBlock(type: 1, body: body)
-        }
-        let ordered = packets.enumerated().sorted {
-            ($0.element.frame.timestampNs, $0.offset) < ($1.element.frame.timestampNs, $1.offset)
-        }
-        for (_, packet) in ordered {
-            var body: [UInt8] = []
-            body.appendLittleEndian(UInt32(packet.interface))
-            body.appendLittleEndian(UInt32(truncatingIfNeeded: packet.frame.timestampNs >> 32))
-            body.appendLittleEndian(UInt32(truncatingIfNeeded: packet.frame.timestampNs))
-            body.appendLittleEndian(UInt32(packet.frame.bytes.count))
-            body.appendLittleEndian(UInt32(packet.frame.originalLength))
-            body += packet.frame.bytes
-            body.padToFourBytes()
-            if let note = packet.note, note.comment != nil || note.direction != nil {
-                if let comment = note.comment { body.appendOption(code: 1, value: Array(comment.utf8)) }
-                if let direction = note.direction {
-                    var flags: [UInt8] = []
-                    flags.appendLittleEndian(UInt32(direction == .inbound ? 0b01 : 0b10))
-                    body.appendOption(code: 2, value: flags)  // epb_flags
-                }
-                body.appendOption(code: 0, value: [])
-            }
-            bytes.appendBlock(type: 6, body: body)
-        }
         return bytes
     }
 
-    /// Writes the file to `path`, replacing it.
-    package func write(to path: String) throws {
-        try Data(encoded()).write(to: URL(fileURLWithPath: path), options: .atomic)
+    /// Interface description: link type, snap length, name, description, nanosecond timestamps.
+    static func interfaceDescription(_ interface: PcapngFile.Interface) -> [UInt8] {
+        var body: [UInt8] = []
+        body.appendLittleEndian(interface.linkType)
+        body.appendLittleEndian(UInt16(0))
+        body.appendLittleEndian(interface.snapLength)
+        body.appendOption(code: 2, value: Array(interface.name.utf8))
+        if let description = interface.description { body.appendOption(code: 3, value: Array(description.utf8)) }
+        body.appendOption(code: 9, value: [9])  // if_tsresol: 10^-9 s
+        body.appendOption(code: 0, value: [])
+        var bytes: [UInt8] = []
+        bytes.appendBlock(type: 1, body: body)
+        return bytes
+    }
+
+    /// Enhanced packet: interface index, nanosecond timestamp, lengths, bytes, comment and direction flags.
+    static func enhancedPacket(_ frame: CapturedFrame, interface: Int, note: PcapngFile.PacketNote?) -> [UInt8] {
+        var body: [UInt8] = []
+        body.appendLittleEndian(UInt32(interface))
+        body.appendLittleEndian(UInt32(truncatingIfNeeded: frame.timestampNs >> 32))
+        body.appendLittleEndian(UInt32(truncatingIfNeeded: frame.timestampNs))
+        body.appendLittleEndian(UInt32(frame.bytes.count))
+        body.appendLittleEndian(UInt32(frame.originalLength))
+        body += frame.bytes
+        body.padToFourBytes()
+        if let note, note.comment != nil || note.direction != nil {
+            if let comment = note.comment { body.appendOption(code: 1, value: Array(comment.utf8)) }
+            if let direction = note.direction {
+                var flags: [UInt8] = []
+                flags.appendLittleEndian(UInt32(direction == .inbound ? 0b01 : 0b10))
+                body.appendOption(code: 2, value: flags)  // epb_flags
+            }
+            body.appendOption(code: 0, value: [])
+        }
+        var bytes: [UInt8] = []
+        bytes.appendBlock(type: 6, body: body)
+        return bytes
+    }
+}
+
+/// A pcapng file written as frames arrive, for captures too long to hold in memory (`arp scan -W` of a /16):
+/// the section and interface blocks when opened, then one block per `append`. The file is created (replacing
+/// one) when opened, so an unwritable path fails before anything is sent.
+/// Safe to share: every write happens under `lock`.
+package final class PcapngWriter: @unchecked Sendable {
+    private let file: FileDescriptor
+    private let lock = NSLock()
+    private let interfaceCount: Int
+    private var failure: SystemError?
+
+    /// Creates `path` (mode 0644, replacing a file there) and writes the section and interface blocks.
+    package init(path: String, comment: String?, interfaces: [PcapngFile.Interface]) throws(SystemError) {
+        file = try FileDescriptor.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        interfaceCount = interfaces.count
+        var header = PcapngBlocks.sectionHeader(comment: comment)
+        for interface in interfaces { header += PcapngBlocks.interfaceDescription(interface) }
+        try file.write(header, "write \(path)")
+    }
+
+    /// Appends one frame on the interface at `interface`. A failed write is kept for `close` to throw, so a
+    /// full disk does not stop the work being recorded.
+    package func append(_ frame: CapturedFrame, interface: Int, note: PcapngFile.PacketNote? = nil) {
+        precondition((0..<interfaceCount).contains(interface), "pcapng: unknown interface \(interface)")
+        let block = PcapngBlocks.enhancedPacket(frame, interface: interface, note: note)
+        lock.withLock {
+            guard failure == nil else { return }
+            do throws(SystemError) { try file.write(block) } catch { failure = error }
+        }
+    }
+
+    /// Closes the file; throws the first write that failed.
+    package func close() throws(SystemError) {
+        let failed = lock.withLock { failure }
+        file.close()
+        if let failed { throw failed }
     }
 }
 

@@ -42,8 +42,9 @@ final class CaptureSet: @unchecked Sendable {
     }
 
     /// Opens one capture per namespace of `points` at once (one thread per namespace), never promiscuous, all
-    /// with `filter`. A point whose interface does not exist fails the whole set, naming the point.
-    static func open(_ points: [CapturePoint], filter: String) throws(TraceError) -> CaptureSet {
+    /// with `filter`, each keeping `snapLength` bytes of a frame. A point whose interface does not exist fails the
+    /// whole set, naming the point.
+    static func open(_ points: [CapturePoint], filter: String, snapLength: Int32) throws(TraceError) -> CaptureSet {
         var groups: [NamespaceGroup] = []
         for (index, point) in points.enumerated() {
             if let existing = groups.firstIndex(where: { $0.namespace == point.namespace }) {
@@ -52,7 +53,7 @@ final class CaptureSet: @unchecked Sendable {
                 groups.append(NamespaceGroup(namespace: point.namespace, points: [index]))
             }
         }
-        let options = CaptureOptions(filter: filter)
+        let options = CaptureOptions(filter: filter, snapLength: snapLength)
         let compiled: Result<[BPFInstruction], PcapError> = Result { () throws(PcapError) in
             try NamespaceCapture.compile(filter)
         }
@@ -72,7 +73,8 @@ final class CaptureSet: @unchecked Sendable {
             if opened.missing.isEmpty {
                 // A broadcast crosses every port of a bridge at once: a ring slot for a few copies per point.
                 var sized = options
-                sized.bufferSize = Int32(min(max(frozenGroups[group].points.count * 4 * 2304, 256 * 1024), 16 << 20))
+                let slot = Int(snapLength) + 256
+                sized.bufferSize = Int32(min(max(frozenGroups[group].points.count * 4 * slot, 256 * 1024), 16 << 20))
                 opened.capture = try NamespaceCapture(options: sized)
             }
             return opened

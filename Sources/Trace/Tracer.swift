@@ -94,7 +94,11 @@ package struct Tracer: Sendable {
             targetIP: targetIP,
             probes: probes
         )
-        let captures = try CaptureSet.open(plan.hops, filter: filterFrames.captureFilter)
+        let captures = try CaptureSet.open(
+            plan.hops,
+            filter: filterFrames.captureFilter,
+            snapLength: Int32(TraceOutcome.snapLength(sourceMTU: facts.mtu))
+        )
         let cleanup = TerminationCleanup.shared.register { captures.stopAll() }
         var closing = false
         defer {
@@ -218,7 +222,8 @@ private final class KernelDropOutcome: @unchecked Sendable {
 extension TraceOutcome {
     /// Every capture point's frames as one pcapng file, as Wireshark users expect it: one interface block per
     /// point named `node:interface` and described (namespace, role, hop number); the run in the section comment;
-    /// each probe frame commented with its kind and request/reply, and its direction where it is certain.
+    /// each probe frame commented with its kind and request/reply, and its direction at every hop: the kernel's
+    /// `sll_pkttype` (PACKET_OUTGOING is outbound, anything else inbound) as the namespace capture reported it.
     package func pcapng() -> PcapngFile {
         var file = PcapngFile(
             comment: "lxcdiag trace run \(report.runID): from \(report.from.endpoint) to \(report.to.endpoint), "
@@ -230,9 +235,7 @@ extension TraceOutcome {
             sourceIP: evidence.source.ip ?? .any,
             targetIP: evidence.target.ip ?? .any
         )
-        // Room for the largest frame the path carries (its MTU plus an Ethernet header and an 802.1Q tag), never
-        // less than the 2048 bytes lxcdiag captures.
-        let snapLength = UInt32(max(2048, (evidence.sourceMTU ?? 1500) + 18))
+        let snapLength = UInt32(Self.snapLength(sourceMTU: evidence.sourceMTU ?? 1500))
         let onPath = captures.filter { !$0.point.isSide }.count
         var hopNumber = 0
         for capture in captures {
@@ -248,7 +251,9 @@ extension TraceOutcome {
                 let probe = frames.classify(frame.bytes)
                 var note = PcapngFile.PacketNote()
                 if let probe { note.comment = "\(probe.probe.rawValue) \(probe.direction.rawValue)" }
-                if let ownMAC, let ethernet = try? EthernetFrame(decoding: frame.bytes) {
+                if let direction = frame.direction, direction != .unknown {
+                    note.direction = direction == .outgoing ? .outbound : .inbound
+                } else if let ownMAC, let ethernet = try? EthernetFrame(decoding: frame.bytes) {
                     note.direction = ethernet.source == ownMAC ? .outbound : .inbound
                 }
                 file.append(frame, interface: index, note: note)
@@ -256,6 +261,11 @@ extension TraceOutcome {
         }
         return file
     }
+
+    /// What the captures keep of a frame: the largest frame the path carries (the source's MTU, which no hop's
+    /// path MTU exceeds, plus an Ethernet header and two 802.1Q tags), never less than 2048 bytes, so a jumbo
+    /// probe is captured whole at every hop.
+    package static func snapLength(sourceMTU: Int) -> Int { max(2048, sourceMTU + 22) }
 
     /// The MAC of `point` when it is the source's or the target's own interface: there a frame from that MAC was
     /// sent by it and any other was received. Elsewhere (bridge ports, uplinks) the direction is not known from

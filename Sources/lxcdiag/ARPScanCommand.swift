@@ -1,6 +1,7 @@
 import ARPSuite
 import ArgumentParser
 import Foundation
+import PacketCapture
 import PacketCodec
 
 extension LXCDiag.ARP {
@@ -70,6 +71,15 @@ extension LXCDiag.ARP {
         )
         var format: String?
 
+        @Option(
+            name: [.customShort("W"), .customLong("pcapsavefile")],
+            help: ArgumentHelp(
+                "Write every frame the scan sent and received to FILE, a pcapng file (as arp-scan -W).",
+                valueName: "FILE"
+            )
+        )
+        var pcapSaveFile: String?
+
         @Option(help: "Frames per second at most, \(Self.rates).")
         var rate: Int = ScanPlan.defaultRate
 
@@ -105,6 +115,7 @@ extension LXCDiag.ARP {
             if json && (plain || format != nil) {
                 throw ValidationError("--json prints a document; drop --plain/--format")
             }
+            if let pcapSaveFile { try OutputFile.validate(pcapSaveFile, option: "-W") }
             if let format { _ = try usageChecked { () throws(ARPError) in try ResponderFormat(format) } }
             if let file {
                 let (network, targets) = try usageChecked { () throws(ARPError) in try ScanTargets.read(file) }
@@ -160,6 +171,8 @@ extension LXCDiag.ARP {
                         )
                     }
                     let plan = try plan(network, targets: given?.1)
+                    // Created before the first frame is sent: a path that cannot be written stops the scan unsent.
+                    let capture = try pcapSaveFile.map { try scanCapture($0, link: link, plan: plan) }
                     let vendors = json ? nil : VendorLookup(path: ouiFile)
                     if !json && !plain {
                         let what = plan.targets.map { "\($0.count) addresses from \(file ?? "-")" } ?? "\(plan.network)"
@@ -173,7 +186,17 @@ extension LXCDiag.ARP {
                     let progress = { (asked: Int, total: Int) in
                         line.update("asked \(asked) of \(total) addresses, \(macsPerAddress.count) answered")
                     }
-                    var report = try arpScan(on: link, plan, stop: stop, progress: progress) { responder in
+                    let record = capture.map { writer in
+                        { (heard: LinkFrame) in
+                            writer.append(
+                                CapturedFrame(timestampNs: heard.wallNs, bytes: heard.bytes),
+                                interface: 0,
+                                note: PcapngFile.PacketNote(direction: heard.outbound ? .outbound : .inbound)
+                            )
+                        }
+                    }
+                    var report = try arpScan(on: link, plan, stop: stop, progress: progress, record: record) {
+                        responder in
                         line.clear()
                         macsPerAddress[responder.ip, default: 0] += 1
                         guard let vendors else { return }
@@ -183,6 +206,11 @@ extension LXCDiag.ARP {
                         printLine(format?.render(named, duplicate: duplicate) ?? describeResponder(named))
                     }
                     line.clear()
+                    if let capture, let pcapSaveFile {
+                        do { try capture.close() } catch {
+                            throw CommandFailure(message: "-W \(pcapSaveFile): \(error)", status: .environment)
+                        }
+                    }
                     if json {
                         report.table.attachVendors(
                             OUIRegistry.load(path: ouiFile, for: report.table.responders.map(\.mac))
@@ -192,6 +220,26 @@ extension LXCDiag.ARP {
                         printScanEnd(report)
                     }
                 }
+            }
+        }
+
+        /// The `-W` file, created with one interface block for the link: a path that cannot be created is a usage
+        /// error (exit 2), as `OutputFile.validate` makes every other one.
+        private func scanCapture(_ path: String, link: ARPLink, plan: ScanPlan) throws -> PcapngWriter {
+            let swept = plan.targets.map { "\($0.count) addresses from \(file ?? "-")" } ?? "\(plan.network)"
+            do {
+                return try PcapngWriter(
+                    path: path,
+                    comment: "lxcdiag arp scan of \(swept) on \(link.label)/\(link.interface) from \(link.ip)",
+                    interfaces: [
+                        PcapngFile.Interface(
+                            name: "\(link.label):\(link.interface)",
+                            description: "\(link.label), the scanning interface\(vlanNote(link))"
+                        )
+                    ]
+                )
+            } catch {
+                throw CommandFailure(message: "-W: cannot create the file: \(error)", status: .usage)
             }
         }
 

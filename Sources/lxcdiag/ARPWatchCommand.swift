@@ -2,6 +2,7 @@ import ARPSuite
 import ArgumentParser
 import Foundation
 import LinuxNet
+import PacketCapture
 import PacketCodec
 
 extension LXCDiag.ARP {
@@ -21,9 +22,19 @@ extension LXCDiag.ARP {
                 lines: MAC, address, time, where last heard): a station it lists is no "new station" next time, \
                 only a change, flip-flop or duplicate of it is. The file is written when the watch ends.
 
+                -r FILE reads a capture instead of listening (as arpwatch -r): pcap or pcapng, as tcpdump -w, \
+                tshark -w or dumpcap write it, of Ethernet or of tcpdump -i any (Linux cooked). Its frames are \
+                taken in file order at their capture times and give the events watching live would have given; \
+                events name the file as where they were seen. Reading needs no privileges.
+
+                --syslog also sends every event to the local syslog socket (/dev/log, or $LXCDIAG_SYSLOG_SOCKET), \
+                as arpwatch does: LOG_DAEMON, info for new stations, gratuitous ARP and unanswered requests, notice \
+                for changes and flip-flops, warning for duplicates, tagged lxcdiag-arpwatch.
+
                 Examples:
                   lxcdiag arp watch --all-namespaces --duration 30s --json
-                  lxcdiag arp watch --from ext --database /var/lib/lxcdiag/arp.dat
+                  lxcdiag arp watch --from ext --database /var/lib/lxcdiag/arp.dat --syslog
+                  lxcdiag arp watch -r /tmp/arp.pcap
                 """
         )
 
@@ -46,8 +57,20 @@ extension LXCDiag.ARP {
         )
         var database: String?
 
+        @Option(
+            name: [.customShort("r"), .customLong("read")],
+            help: ArgumentHelp("Read the frames of a pcap or pcapng file instead of listening.", valueName: "FILE")
+        )
+        var readFile: String?
+
+        @Flag(help: "Also send every event to syslog (/dev/log, or $LXCDIAG_SYSLOG_SOCKET).")
+        var syslog = false
+
         func validate() throws {
             _ = try usageChecked { () throws(ARPError) in try durationNs() }
+            if readFile != nil && (allNamespaces || interface != nil || duration != nil) {
+                throw ValidationError("-r reads a file; drop --all-namespaces, -I and --duration")
+            }
         }
 
         /// The checked `--duration`, nil for until Ctrl-C.
@@ -58,28 +81,9 @@ extension LXCDiag.ARP {
 
         func run() throws {
             try reportingErrors {
-                try requireRoot("arp watch")
-                let vantage = try endpoint.resolve()
-                var points = try WatchPoint.all(in: vantage.namespace, label: vantage.label)
-                if allNamespaces {
-                    // The endpoint's own namespace may also be listed under /run/netns (as with -n): watch it once.
-                    let own = try? vantage.namespace.identity()
-                    var others: [(NetworkNamespace, String)] = []
-                    for name in namespaceNames() where (try? NetworkNamespace.named(name).identity()) != own {
-                        others.append((.named(name), "netns:\(name)"))
-                    }
-                    for (name, pid) in runningContainers() { others.append((.pid(pid), name)) }
-                    // A host with a thousand containers: listed a few namespaces at a time, not one by one.
-                    points += WatchPoint.all(in: others)
-                }
-                if let interface { points = points.filter { $0.interface == interface } }
-                guard !points.isEmpty else {
-                    throw CommandFailure(message: "no interface to watch at \(vantage.label)", status: .usage)
-                }
-                let durationNs = try durationNs()
-                let json = json
-                let start = monotonicNanoseconds()
-                let startWall = realtimeNanoseconds()
+                if readFile == nil { try requireRoot("arp watch") }
+                // Opened first: a missing syslog socket stops the watch before it starts.
+                let syslogSocket = try syslog ? openSyslog() : nil
                 var state = WatchState()
                 var known = StationDatabase()
                 if let database {
@@ -95,35 +99,125 @@ extension LXCDiag.ARP {
                     for (ip, mac) in loaded.stations { state.remember(ip, at: mac) }
                 }
                 let heardAt = LockedLocations()
-                let watch = ARPWatch(state: state) { event in
+                let json = json
+                let report = { @Sendable (event: WatchEvent, wallNs: UInt64) in
                     heardAt.note(event.ip, event.location)
-                    let wallNs = startWall + (event.timeNs >= start ? event.timeNs - start : 0)
                     // One write per event: lines from several listener threads never interleave, and each
                     // reaches a pipe at once rather than when a buffer fills.
                     let line =
                         json ? (try? jsonLine(WatchEventDocument(event, wallNs: wallNs))) ?? "" : describeEvent(event)
                     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                    syslogSocket?.send(describeEvent(event), severity: event.kind.syslogSeverity)
                 }
-                try interruptible { stop in
-                    if !json {
-                        printLine(
-                            "watching \(interfaces(points.count)): " + points.map(\.location).joined(separator: " ")
-                        )
-                    }
-                    let failures = try watch.run(on: points, durationNs: durationNs, stopRequest: stop)
-                    if let database {
-                        known.stations = watch.knownStations
-                        known.locations.merge(heardAt.all) { _, new in new }
-                        try known.save(database, writtenAt: Int(Date().timeIntervalSince1970))
-                    }
-                    for failure in failures { FileHandle.standardError.write(Data("lxcdiag: \(failure)\n".utf8)) }
-                    if !json {
-                        let seconds = String(format: "%.3f", Double(monotonicNanoseconds() - start) / 1e9)
-                        let how = stop.isStopped ? ", interrupted" : ""
-                        print("watched \(interfaces(points.count)) for \(seconds) s: \(watch.eventCount) events\(how)")
-                    }
+                // Called before the summary, inside the watch: after Ctrl-C the process exits once it returns.
+                let saveStations = { (stations: [IPv4Address: MACAddress]) throws in
+                    guard let database else { return }
+                    known.stations = stations
+                    known.locations.merge(heardAt.all) { _, new in new }
+                    try known.save(database, writtenAt: Int(Date().timeIntervalSince1970))
+                }
+                if let readFile {
+                    try replay(readFile, state: state, report: report, save: saveStations)
+                } else {
+                    try watchLive(state: state, report: report, save: saveStations)
                 }
             }
+        }
+
+        private func openSyslog() throws -> SyslogSocket {
+            do { return try SyslogSocket(tag: "lxcdiag-arpwatch") } catch {
+                throw CommandFailure(
+                    message: "--syslog: \(error) (is a syslog daemon running?)",
+                    status: .environment
+                )
+            }
+        }
+
+        /// `-r FILE`: every frame of the file through the watch state; `save` gets the stations known at its end.
+        private func replay(
+            _ path: String,
+            state initial: WatchState,
+            report: (WatchEvent, UInt64) -> Void,
+            save: ([IPv4Address: MACAddress]) throws -> Void
+        ) throws {
+            let reader = try CaptureFileReader(path: path)
+            guard let linkName = ARPFrame.readableLinkTypes[reader.linkType] else {
+                throw CommandFailure(
+                    message: "-r \(path): link type \(reader.linkType) is not Ethernet or Linux cooked capture",
+                    status: .usage
+                )
+            }
+            var state = initial
+            var replay = CaptureReplay(location: path, linkType: reader.linkType)
+            var events = 0
+            if !json { printLine("reading \(path) (\(linkName))") }
+            while let frame = try reader.next() {
+                for event in replay.take(frame.bytes, timeNs: frame.timestampNs, into: &state) {
+                    events += 1
+                    report(event, event.timeNs)
+                }
+            }
+            try save(state.knownStations)
+            if !json {
+                print("read \(replay.frameCount) frames (\(replay.arpCount) ARP) from \(path): \(events) events")
+            }
+        }
+
+        /// Listens on the endpoint's interfaces (and with --all-namespaces every namespace's) until Ctrl-C or
+        /// --duration; `save` gets the stations known at the end.
+        private func watchLive(
+            state: WatchState,
+            report: @escaping @Sendable (WatchEvent, UInt64) -> Void,
+            save: ([IPv4Address: MACAddress]) throws -> Void
+        ) throws {
+            let vantage = try endpoint.resolve()
+            var points = try WatchPoint.all(in: vantage.namespace, label: vantage.label)
+            if allNamespaces {
+                // The endpoint's own namespace may also be listed under /run/netns (as with -n): watch it once.
+                let own = try? vantage.namespace.identity()
+                var others: [(NetworkNamespace, String)] = []
+                for name in namespaceNames() where (try? NetworkNamespace.named(name).identity()) != own {
+                    others.append((.named(name), "netns:\(name)"))
+                }
+                for (name, pid) in runningContainers() { others.append((.pid(pid), name)) }
+                // A host with a thousand containers: listed a few namespaces at a time, not one by one.
+                points += WatchPoint.all(in: others)
+            }
+            if let interface { points = points.filter { $0.interface == interface } }
+            guard !points.isEmpty else {
+                throw CommandFailure(message: "no interface to watch at \(vantage.label)", status: .usage)
+            }
+            let durationNs = try durationNs()
+            let json = json
+            let start = monotonicNanoseconds()
+            let startWall = realtimeNanoseconds()
+            let watch = ARPWatch(state: state) { event in
+                report(event, startWall + (event.timeNs >= start ? event.timeNs - start : 0))
+            }
+            try interruptible { stop in
+                if !json {
+                    printLine("watching \(interfaces(points.count)): " + points.map(\.location).joined(separator: " "))
+                }
+                let failures = try watch.run(on: points, durationNs: durationNs, stopRequest: stop)
+                try save(watch.knownStations)
+                for failure in failures { FileHandle.standardError.write(Data("lxcdiag: \(failure)\n".utf8)) }
+                if !json {
+                    let seconds = String(format: "%.3f", Double(monotonicNanoseconds() - start) / 1e9)
+                    let how = stop.isStopped ? ", interrupted" : ""
+                    print("watched \(interfaces(points.count)) for \(seconds) s: \(watch.eventCount) events\(how)")
+                }
+            }
+        }
+    }
+}
+
+extension WatchEvent.Kind {
+    /// The syslog severity arpwatch would give it: news is info, a change notice, two MACs at once a warning.
+    var syslogSeverity: SyslogSocket.Severity {
+        switch self {
+        case .newStation, .gratuitous, .unanswered: .info
+        case .changed, .flipFlop: .notice
+        case .duplicate: .warning
         }
     }
 }

@@ -36,7 +36,7 @@ extension LXCDiag {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Plan files (YAML).", valueName: "PLAN"))
+        @Argument(help: ArgumentHelp("Plan files (YAML).", valueName: "PLAN"), completion: Completions.planFiles)
         var plans: [String] = []
 
         @Flag(help: "Print the lxcdiag.check/1 JSON document instead of the table.")

@@ -31,6 +31,32 @@ enum Completions {
         return matching(prefix, names)
     }
 
+    /// `check PLAN...` and `trace --plan`: YAML plan files (`*.yaml`, `*.yml`) and the folders on the way to
+    /// them (with a trailing `/`), under the folder typed so far; hidden entries only when a `.` is typed.
+    static let planFiles = CompletionKind.custom { _, _, prefix in planFileCandidates(prefix) }
+
+    /// The plan files and folders `prefix` can grow into, sorted, folders with a trailing `/`.
+    static func planFileCandidates(_ prefix: String, in base: String = ".") -> [String] {
+        let folder = prefix.contains("/") ? String(prefix[...(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
+        let partial = String(prefix.dropFirst(folder.count))
+        let listed = folder.hasPrefix("/") ? folder : base + "/" + folder
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: listed.isEmpty ? "/" : listed)) ?? []
+        var candidates: [String] = []
+        for entry in entries.sorted() where entry.hasPrefix(partial) {
+            if entry.hasPrefix(".") && !partial.hasPrefix(".") { continue }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: listed + "/" + entry, isDirectory: &isDirectory) else {
+                continue
+            }
+            if isDirectory.boolValue {
+                candidates.append(folder + entry + "/")
+            } else if entry.hasSuffix(".yaml") || entry.hasSuffix(".yml") {
+                candidates.append(folder + entry)
+            }
+        }
+        return candidates
+    }
+
     /// Every endpoint name the commands accept here, `host` first.
     static func endpointNames(endpointFile: String?) -> [String] {
         let path =

@@ -93,7 +93,8 @@ extension LXCDiag {
             help: ArgumentHelp(
                 "A plan whose declared endpoints (interface, address) are the intent for --from and --to.",
                 valueName: "FILE"
-            )
+            ),
+            completion: Completions.planFiles
         )
         var plan: String?
 

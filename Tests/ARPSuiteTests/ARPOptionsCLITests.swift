@@ -129,6 +129,119 @@ struct ARPOptionsCLITests {
         #expect(dup.count == 2 && dup.filter { $0.hasSuffix(" (DUP: 2)") }.count == 1, "\(dup)")
     }
 
+    @Test("scan -W FILE: a pcapng tshark reads, with every request sent and every reply received, by direction")
+    func scanCaptureFile() throws {
+        let lab = try lab()
+        defer { lab.tearDown() }
+        let file = NSTemporaryDirectory() + "lxcdiag-t-scan-\(getpid()).pcapng"
+        defer { unlink(file) }
+        let scan = try lxcdiag("arp", "scan", "198.51.100.0/28", "-n", lab.namespace("scanner"), "-W", file, "--json")
+        #expect(scan.status == 0, "\(scan.standardError)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(scan.standardOutput.utf8)) as? [String: Any]
+        )
+        let sent = try #require(document["frames_sent"] as? Int)
+        let responders = try #require(document["responders"] as? [[String: Any]])
+        let answered = Set(
+            responders.compactMap { responder in
+                (responder["ip"] as? String).flatMap { ip in (responder["mac"] as? String).map { "\(ip) \($0)" } }
+            }
+        )
+        #expect(answered.count == 3)
+
+        // tshark: opcode, direction (0x1 inbound, 0x2 outbound), sender address and MAC of every frame.
+        let fields = try ExternalCommand.run(
+            [
+                "tshark", "-r", file, "-T", "fields", "-e", "arp.opcode", "-e", "frame.packet_flags_direction",
+                "-e", "arp.src.proto_ipv4", "-e", "arp.src.hw_mac",
+            ],
+            timeoutSeconds: 60
+        )
+        #expect(fields.status == 0, "\(fields.standardError)")
+        let rows = fields.standardOutput.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        let requests = rows.filter { $0.count == 4 && $0[0] == "1" && $0[1] == "0x00000002" }
+        let replies = rows.filter { $0.count == 4 && $0[0] == "2" && $0[1] == "0x00000001" }
+        #expect(requests.count == sent, "tshark counted \(requests.count) requests sent, the scan \(sent)")
+        #expect(requests.allSatisfy { $0[2] == "198.51.100.1" })
+        // Each of the three answered every time it was asked: once, and once more when re-asked for loss.
+        #expect(replies.count >= 3)
+        #expect(Set(replies.map { "\($0[2]) \($0[3])" }) == answered)
+        #expect(rows.count == requests.count + replies.count, "\(fields.standardOutput)")
+        // tcpdump reads it too, one line per frame.
+        let tcpdump = try ExternalCommand.run(["tcpdump", "-nn", "-r", file], timeoutSeconds: 60)
+        #expect(tcpdump.status == 0, "\(tcpdump.standardError)")
+        #expect(tcpdump.standardOutput.split(separator: "\n").count == rows.count)
+    }
+
+    @Test("scan -W into a missing folder, a directory or /proc: one line, exit 2, and nothing sent")
+    func scanCaptureFileRefused() throws {
+        let lab = try lab()
+        defer { lab.tearDown() }
+        let scanner = lab.namespace("scanner")
+        // The kernel's own IPv6 traffic (MLD, DAD) off, so the interface's transmit counter moves only for ARP.
+        _ = try inside(
+            scanner,
+            ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.eth0.disable_ipv6=1"]
+        )
+        usleep(300_000)
+        // A missing folder and a directory are refused by the option check, /proc by creating the file before sending.
+        for path in ["/nonexistent-lxcdiag/scan.pcapng", NSTemporaryDirectory(), "/proc/lxcdiag-scan.pcapng"] {
+            let before = try ExternalCommand.run(["ip", "-n", scanner, "-s", "-j", "link", "show", "eth0"])
+            let refused = try lxcdiag("arp", "scan", "198.51.100.0/28", "-n", scanner, "-W", path)
+            #expect(refused.status == 2)
+            #expect(refused.standardError.hasPrefix("lxcdiag: ") && refused.standardError.contains("-W"))
+            #expect(refused.standardError.split(separator: "\n").count == 1, "\(refused.standardError)")
+            #expect(refused.standardOutput.isEmpty)
+            let after = try ExternalCommand.run(["ip", "-n", scanner, "-s", "-j", "link", "show", "eth0"])
+            #expect(transmitted(before.standardOutput) == transmitted(after.standardOutput))
+        }
+    }
+
+    @Test("watch -r of tcpdump's capture gives the events watching live gave (new station, change, flip-flop)")
+    func watchFileMatchesLive() throws {
+        let lab = try ARPLab()
+        defer { lab.tearDown() }
+        let watcher = try lab.addNode("watcher", addresses: ["198.51.100.1/28"])
+        try lab.addNode("a", addresses: ["198.51.100.5/28"])
+        try lab.addNode("b", addresses: ["198.51.100.5/28"])
+        let folder = NSTemporaryDirectory() + "lxcdiag-t-watchlive-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = "\(folder)/arp.pcap"
+        // Both run until interrupted once the announcements are done (no time window to miss on a loaded machine),
+        // and the announcements start once both say they listen.
+        let recorder = try BackgroundTool(
+            ["ip", "netns", "exec", watcher, "tcpdump", "-U", "-i", "eth0", "-w", file, "arp"],
+            folder: folder,
+            name: "tcpdump"
+        )
+        // The test's threads block SIGINT and SIGTERM, and a child inherits that mask: tcpdump, which keeps it,
+        // is stopped with SIGKILL; -U has written every frame as it came.
+        defer { recorder.stop(SIGKILL) }
+        let live = try BackgroundTool(
+            [binary, "arp", "watch", "-n", watcher, "-I", "eth0"],
+            folder: folder,
+            name: "watch"
+        )
+        defer { live.stop() }
+        #expect(recorder.waitFor("listening on", inStandardError: true))
+        #expect(live.waitFor("watching 1 interface"))
+        for node in ["a", "b", "a"] {
+            let announce = try lxcdiag("arp", "announce", "-n", lab.namespace(node), "-I", "eth0", "-c", "1")
+            #expect(announce.status == 0, "\(announce.standardError)")
+            usleep(300_000)
+        }
+        usleep(500_000)
+        #expect(live.stop() == 130)
+        recorder.stop(SIGKILL)
+        let watched = live.standardOutput
+        let replayed = try lxcdiag("arp", "watch", "-r", file)
+        #expect(replayed.status == 0, "\(replayed.standardError)")
+        let liveEvents = eventLines(watched)
+        #expect(liveEvents.contains { $0.hasPrefix("flip-flop: 198.51.100.5 back to") }, "\(watched)")
+        #expect(eventLines(replayed.standardOutput) == liveEvents, "\(replayed.standardOutput)")
+    }
+
     @Test("watch --database: a station learned in one run is no new station in the next")
     func database() throws {
         let lab = try ARPLab()
@@ -171,4 +284,54 @@ struct ARPOptionsCLITests {
 /// Hands a command's output from the thread that ran it. Safe: written before `signal()`, read after `wait()`.
 private final class OutputBox: @unchecked Sendable {
     var output: CommandOutput?
+}
+
+/// The `tx_packets` of `ip -s -j link show` output.
+private func transmitted(_ json: String) -> Int? {
+    let links = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
+    let stats = links?.first?["stats64"] as? [String: Any]
+    return (stats?["tx"] as? [String: Any])?["packets"] as? Int
+}
+
+/// A tool run in the background with its output in files, stopped by a signal (SIGINT, as Ctrl-C, by default),
+/// and by `deinit` too.
+private final class BackgroundTool {
+    private let process = Process()
+    private let outputPath: String
+    private let errorPath: String
+
+    init(_ arguments: [String], folder: String, name: String) throws {
+        outputPath = "\(folder)/\(name).out"
+        errorPath = "\(folder)/\(name).err"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        process.standardError = FileHandle(forWritingAtPath: errorPath)
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    var standardOutput: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    private var standardError: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+
+    /// Whether `text` appears in its output within 60 s (checked every 100 ms).
+    func waitFor(_ text: String, inStandardError: Bool = false) -> Bool {
+        for _ in 0..<600 {
+            if (inStandardError ? standardError : standardOutput).contains(text) { return true }
+            guard process.isRunning else { return false }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    /// Sends `signal` (SIGINT, as Ctrl-C) if it runs, waits for it, and returns its exit status.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGINT) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }

@@ -117,4 +117,116 @@ struct ManualAndCompletionTests {
         #expect(status == 0, "\(errors)")
         #expect(output.split(separator: "\n") == ["port-blocking"])
     }
+
+    /// A folder of plan files and others: `other.yaml`, `notes.txt`, `plans/{lab.yaml,lab2.yml,notes.txt,
+    /// .hidden.yaml,sub/}`; removed by the caller.
+    private func planFolder() throws -> String {
+        let folder =
+            NSTemporaryDirectory() + "lxcdiag-completion-plans-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder + "/plans/sub", withIntermediateDirectories: true)
+        for file in [
+            "other.yaml", "notes.txt", "plans/lab.yaml", "plans/lab2.yml", "plans/notes.txt", "plans/.hidden.yaml",
+        ] {
+            try "reach: []\n".write(toFile: "\(folder)/\(file)", atomically: true, encoding: .utf8)
+        }
+        return folder
+    }
+
+    @Test(
+        "the plan-file completer offers *.yaml and *.yml files and folders under what is typed, for check and trace --plan"
+    )
+    func planFileCompleter() throws {
+        let folder = try planFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // What the generated scripts run, from the folder the user is in.
+        func complete(_ command: String, _ option: String, _ typed: String) throws -> [String] {
+            let words = ["lxcdiag", command] + (option.hasPrefix("--") ? [option] : []) + [typed]
+            let (status, output, errors) = try run(
+                [
+                    "-C", folder, binaryUnderTest, "---completion", command, "--", option, "\(words.count - 1)",
+                    "\(typed.count)",
+                ] + words
+            )
+            #expect(status == 0, "\(errors)")
+            return output.split(separator: "\n").map(String.init)
+        }
+        #expect(try complete("check", "positional@0", "") == ["other.yaml", "plans/"])
+        #expect(try complete("check", "positional@0", "plans/") == ["plans/lab.yaml", "plans/lab2.yml", "plans/sub/"])
+        #expect(try complete("check", "positional@0", "plans/la") == ["plans/lab.yaml", "plans/lab2.yml"])
+        #expect(try complete("check", "positional@0", "plans/.") == ["plans/.hidden.yaml"])
+        #expect(try complete("trace", "--plan", "plans/lab2") == ["plans/lab2.yml"])
+        #expect(try complete("trace", "--plan", "\(folder)/pl") == ["\(folder)/plans/"])
+    }
+
+    @Test("bash, zsh and fish complete plan files through their generated scripts (check PLAN, trace --plan)")
+    func planFilesInEveryShell() throws {
+        let folder = try planFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let binaries = URL(fileURLWithPath: binaryUnderTest).deletingLastPathComponent().path
+        for shell in ["bash", "zsh", "fish"] where installed(shell) {
+            let (_, script, _) = try run([binaryUnderTest, "--generate-completion-script", shell])
+            let file = "\(folder)/completion.\(shell)"
+            try script.write(toFile: file, atomically: true, encoding: .utf8)
+            let probe: String
+            switch shell {
+            case "bash":
+                probe = """
+                    source \(file)
+                    complete_line() {
+                        COMP_LINE="$1"; COMP_POINT=${#COMP_LINE}; read -ra COMP_WORDS <<< "$COMP_LINE"
+                        COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMPREPLY=()
+                        _lxcdiag lxcdiag "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+                        printf '%s\\n' "${COMPREPLY[@]}"
+                    }
+                    complete_line 'lxcdiag check plans/la'
+                    complete_line 'lxcdiag trace --from ext --to ct1 --plan plans/la'
+                    """
+            case "zsh":
+                // zsh's completion widgets need a terminal; the script's own helper is run as a widget runs it,
+                // with what compadd would be given printed instead.
+                let check = try #require(script.range(of: "---completion check -- positional@0"))
+                let plan = try #require(script.range(of: "---completion trace -- --plan"))
+                #expect(!check.isEmpty && !plan.isEmpty)
+                probe = """
+                    compdef() { : }
+                    source \(file)
+                    __lxcdiag_complete() { print -l -- "$@" }
+                    complete_line() {
+                        local -x SAP_SHELL=zsh; local command_name=lxcdiag; local -a command_line
+                        command_line=(${(z)1})
+                        __lxcdiag_custom_complete ---completion $2 -- $3 $(( ${#command_line} - 1 )) ${#command_line[-1]}
+                    }
+                    complete_line 'lxcdiag check plans/la' check positional@0
+                    complete_line 'lxcdiag trace --from ext --to ct1 --plan plans/la' trace --plan
+                    """
+            default:
+                // Off a terminal, fish 3.6 gives `complete -C` no cursor position (`commandline -tC` is empty and
+                // the script passes no cursor argument); the probe supplies the token's length, the cursor at
+                // its end, and otherwise runs the script as generated.
+                probe = """
+                    source \(file)
+                    functions -c __lxcdiag_tokens __lxcdiag_tokens_generated
+                    function __lxcdiag_tokens
+                        if contains -- -tC $argv
+                            string length -- (commandline -t)
+                        else
+                            __lxcdiag_tokens_generated $argv
+                        end
+                    end
+                    complete -C 'lxcdiag check plans/la'
+                    complete -C 'lxcdiag trace --from ext --to ct1 --plan plans/la'
+                    """
+            }
+            let (status, output, errors) = try run(
+                ["-C", folder, "HOME=\(folder)", "PATH=\(binaries):/usr/bin:/bin", shell]
+                    + (shell == "fish" ? ["-i"] : []) + ["-c", probe]
+            )
+            #expect(status == 0, "\(shell): \(errors)")
+            let offered = output.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }
+            #expect(
+                offered == ["plans/lab.yaml", "plans/lab2.yml", "plans/lab.yaml", "plans/lab2.yml"],
+                "\(shell): \(output) \(errors)"
+            )
+        }
+    }
 }

@@ -109,10 +109,59 @@ struct TraceCommandTests {
         #expect(atSource.contains { $0[2] == "icmp request" && $0[3] == "0x00000002" })
         #expect(atSource.contains { $0[2] == "icmp reply" && $0[3] == "0x00000001" })
         #expect(rows.filter { $0[2].isEmpty }.count <= 3, "probe frames without a comment: \(rows)")
+        // Every frame at every hop carries its direction, the middle hops too (the capture socket's PACKET_OUTGOING
+        // or not): the request enters the hops facing the source and leaves the ones facing the target, and the
+        // reply the other way round.
+        #expect(rows.allSatisfy { $0[3] == "0x00000001" || $0[3] == "0x00000002" }, "\(rows)")
+        let inbound = "0x00000001"
+        let outbound = "0x00000002"
+        for (hop, requestWay) in [
+            ("\(lab.sw):p-ext", inbound), ("\(lab.sw):p-host", outbound), ("\(lab.host):em1", inbound),
+            ("\(lab.host):vct1", outbound), ("\(lab.ct1):eth0", inbound),
+        ] {
+            let replyWay = requestWay == inbound ? outbound : inbound
+            let here = rows.filter { $0[0] == hop }
+            for kind in ["icmp", "icmp-mtu"] {
+                #expect(here.contains { $0[2] == "\(kind) request" && $0[3] == requestWay }, "\(hop) \(kind)")
+                #expect(here.contains { $0[2] == "\(kind) reply" && $0[3] == replyWay }, "\(hop) \(kind)")
+                #expect(!here.contains { $0[2] == "\(kind) request" && $0[3] == replyWay }, "\(hop) \(kind)")
+            }
+        }
         let info = try ExternalCommand.check(["capinfos", "-k", "-I", pcap])
         #expect(info.contains("from netns:\(lab.ext) to netns:\(lab.ct1), verdict reachable"))
         // The snap length holds the path's largest frame: the source's MTU (1500 here) plus headers, at least 2048.
         #expect(info.contains("Capture length = 2048"))
+    }
+
+    @Test("jumbo frames: on MTU 9000 links the 9000-byte probe is captured whole at every hop, snap length 9022")
+    func jumboFramesCapturedWhole() throws {
+        let lab = try TracePathLab()
+        defer { lab.tearDown() }
+        let links: [(String, [String])] = [
+            (lab.ext, ["eth0"]), (lab.sw, ["p-ext", "p-host", "sw0"]), (lab.host, ["em1", "vct1", "vct2", "br0"]),
+            (lab.ct1, ["eth0"]), (lab.ct2, ["eth0"]),
+        ]
+        for (namespace, interfaces) in links {
+            for interface in interfaces {
+                try ExternalCommand.check(["ip", "-n", namespace, "link", "set", "dev", interface, "mtu", "9000"])
+            }
+        }
+        let pcap = NSTemporaryDirectory() + "lxcdiag-trace-jumbo-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: pcap) }
+        let run = try lxcdiag(arguments(lab) + ["--json", "--pcap", pcap])
+        #expect(run.status == 0, "\(run.error)\n\(run.output)")
+        let fields = try ExternalCommand.check([
+            "tshark", "-r", pcap, "-T", "fields", "-E", "separator=|", "-e", "frame.interface_name",
+            "-e", "frame.comment", "-e", "frame.len", "-e", "frame.cap_len",
+        ])
+        let rows = fields.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false) }
+        let large = rows.filter { $0[1] == "icmp-mtu request" || $0[1] == "icmp-mtu reply" }
+        // Both ways on the six hops that see unicast, each 9000 bytes of IP plus the Ethernet header, none cut.
+        #expect(large.count == 12, "\(rows)")
+        #expect(large.allSatisfy { $0[2] == "9014" && $0[3] == "9014" }, "\(large)")
+        #expect(Set(large.map { String($0[0]) }).count == 6)
+        let info = try ExternalCommand.check(["capinfos", "-I", pcap])
+        #expect(info.contains("Capture length = 9022"), "\(info)")
     }
 
     @Test("a dropping path: exit 1 and a text view that marks where it stopped, without colour off a terminal")

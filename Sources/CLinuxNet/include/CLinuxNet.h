@@ -33,6 +33,9 @@ int CLinuxNet_CLONE_NEWNET(void);
 /// The kernel thread id of the caller.
 pid_t CLinuxNet_gettid(void);
 
+/// Opens a Unix datagram socket connected to `path` (a syslog socket such as /dev/log); -1 with errno on failure.
+int CLinuxNet_unix_datagram_connect(const char *path);
+
 /// Opens an AF_PACKET raw socket for `protocol` (host byte order, e.g. ETH_P_ALL).
 int CLinuxNet_packet_socket(uint16_t protocol);
 

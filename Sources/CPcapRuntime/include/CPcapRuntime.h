@@ -27,6 +27,9 @@ int CPcapRuntime_get_selectable_fd(pcap_t *p);
 const struct timeval * CPcapRuntime_get_required_select_timeout(pcap_t *p);
 int CPcapRuntime_dispatch(pcap_t *p, int count, pcap_handler callback, u_char *user);
 void CPcapRuntime_breakloop(pcap_t *p);
+/// Opens a pcap or pcapng file for reading, timestamps in nanoseconds (pcap_open_offline_with_tstamp_precision).
+pcap_t * CPcapRuntime_open_offline_nano(const char *path, char *errbuf);
+int CPcapRuntime_next_ex(pcap_t *p, struct pcap_pkthdr **header, const u_char **data);
 /// Compiles `text` for Ethernet frames without opening a capture (pcap_open_dead): the program a socket of one's
 /// own can attach. Returns 0, or -1 with libpcap's message in `error`; free the program with CPcapRuntime_freecode.
 int CPcapRuntime_compile_ethernet(const char *text, int snaplen, struct bpf_program *program, char *error, size_t capacity);
