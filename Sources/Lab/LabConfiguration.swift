@@ -1,20 +1,26 @@
 import Foundation
 internal import NetworkModel
 
-/// How the lab's containers are made: real LXC containers or plain network namespaces.
+/// How the lab's containers are made: real LXC containers, plain network namespaces, or another engine's.
 package enum LabBackend: String, Codable, Sendable, CaseIterable {
     /// LXC containers from the busybox template, started inside the host namespace.
     case lxc
     /// Plain network namespaces with the same interfaces, for machines without LXC.
     case namespaces
+    /// Docker containers of a dockerd the lab runs inside its host namespace (`lab up --engine docker`).
+    case docker
 
     /// How `status` names the backend.
     package var label: String {
         switch self {
         case .lxc: "LXC containers (busybox)"
         case .namespaces: "plain network namespaces"
+        case .docker: "Docker containers (busybox image) of the lab's own dockerd"
         }
     }
+
+    /// The engine `lab up --engine` names, for the backends that are another engine's containers.
+    package var engine: String? { self == .docker ? rawValue : nil }
 }
 
 /// The macvlan mode of the ct3/ct4 children of br0.
