@@ -122,7 +122,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ContainersTests",
-            dependencies: ["Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"],
+            dependencies: [
+                "Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology", "TestSupport",
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import LinuxNet
 import PacketCodec
+import TestSupport
 import Testing
 import Topology
 
