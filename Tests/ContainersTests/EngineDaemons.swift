@@ -33,7 +33,7 @@ final class EngineDaemon {
         self.kind = kind
         let global: [String] =
             switch kind {
-            case .docker: ["/etc/docker/key.json", "/run/docker", "/run/containerd"]
+            case .docker: ["/etc/docker", "/etc/docker/key.json", "/run/docker", "/run/containerd"]
             case .podman: ["/var/lib/containers", "/run/containers", "/run/runc"]
             case .lxd: []
             }
