@@ -160,23 +160,24 @@ package struct Lab: Sendable {
     }
 
     private func chooseBackend(existing: LabState?) throws(LabError) -> LabBackend {
-        switch configuration.backend {
+        guard let backend = configuration.backend else {
+            if let existing, existing.complete,
+                existing.backend == .namespaces || (existing.backend == .lxc && LXCTool.isInstalled)
+                    || (existing.backend.engine != nil && existing.backend.engineInstalled)
+            {
+                return existing.backend
+            }
+            return LXCTool.isInstalled ? .lxc : .namespaces
+        }
+        switch backend {
         case .lxc:
             guard LXCTool.isInstalled else { throw LabError.lxcMissing }
             return .lxc
         case .namespaces:
             return .namespaces
-        case .docker:
-            guard LabDocker.isInstalled else { throw LabError.engineMissing("docker") }
-            return .docker
-        case nil:
-            if let existing, existing.complete,
-                existing.backend == .namespaces || (existing.backend == .lxc && LXCTool.isInstalled)
-                    || (existing.backend == .docker && LabDocker.isInstalled)
-            {
-                return existing.backend
-            }
-            return LXCTool.isInstalled ? .lxc : .namespaces
+        case .docker, .podman:
+            guard backend.engineInstalled else { throw LabError.engineMissing(backend.rawValue) }
+            return backend
         }
     }
 
@@ -218,10 +219,10 @@ package struct Lab: Sendable {
     func remove(_ state: LabState) throws {
         var failures: [String] = []
         LabListener(configuration: configuration).stop()
-        if state.backend == .docker {
-            // Before the namespaces: dockerd and its containers' processes are found by the host namespace too.
+        if let engine = state.backend.engine(configuration) {
+            // Before the namespaces: the engine's processes are found by the host namespace too.
             let host = "/run/netns/\(configuration.hostNamespace)"
-            failures += LabDocker(configuration: configuration).remove(
+            failures += engine.remove(
                 madeGlobalPaths: state.madeGlobalPaths ?? [],
                 hostNamespaceInode: state.namespaces.contains(configuration.hostNamespace)
                     ? LabProcesses.namespaceInode(host) : nil
@@ -273,9 +274,9 @@ package struct Lab: Sendable {
 }
 
 extension Lab {
-    /// The init pid of container `member` (`ct1`) of a lab built with `--engine docker`, asked of the lab's own
-    /// daemon; nil when it does not run (or the lab has no such engine).
+    /// The init pid of container `member` (`ct1`) of a lab built with `--engine`, asked of the lab's engine;
+    /// nil when it does not run (or the configuration names no engine).
     package func engineContainerPID(_ member: String) -> Int32? {
-        LabDocker(configuration: configuration).runningPID(configuration.containerName(member))
+        configuration.backend?.engine(configuration)?.runningPID(configuration.containerName(member))
     }
 }

@@ -100,8 +100,8 @@ final class LabBuild: @unchecked Sendable {
                 }
             case .lxc:
                 try buildContainers()
-            case .docker:
-                try buildDockerContainers()
+            case .docker, .podman:
+                try buildEngineContainers()
             }
             try perform("starting the lab listener in \(LabListener.container)") { try startListener(plan) }
             // LXC makes the veth host ends only when a container starts, so their VLANs are set after.
@@ -154,18 +154,20 @@ final class LabBuild: @unchecked Sendable {
         if let first = failures.first { throw first }
     }
 
-    /// Starts the lab's own dockerd in the host namespace, then its networks and containers. What dockerd makes
-    /// outside its folder is recorded first, so that `down` removes it even after a SIGKILL.
-    private func buildDockerContainers() throws {
-        let docker = LabDocker(configuration: plan.configuration)
-        try record { $0.madeGlobalPaths = LabDocker.globalPaths.filter { !FileManager.default.fileExists(atPath: $0) } }
-        try docker.register()
-        try perform("starting dockerd in \(plan.configuration.hostNamespace)") { try docker.startDaemon() }
+    /// Starts the lab's engine in the host namespace (dockerd), then its networks and containers. What the
+    /// engine makes outside its folder is recorded first, so that `down` removes it even after a SIGKILL.
+    private func buildEngineContainers() throws {
+        guard let engine = plan.backend.engine(plan.configuration) else { return }
+        let made = type(of: engine).globalPaths.filter { !FileManager.default.fileExists(atPath: $0) }
+        try record { $0.madeGlobalPaths = made }
+        try engine.register()
+        let starting = type(of: engine).daemonName.map { "starting \($0)" } ?? "preparing \(type(of: engine).name)"
+        try perform("\(starting) in \(plan.configuration.hostNamespace)") { try engine.prepare() }
         try interruption.step {
-            try perform("importing the busybox image") { try docker.importImage() }
+            try perform("importing the busybox image") { try engine.importImage() }
         }
         try interruption.step {
-            try perform("creating the Docker networks on br0") { try docker.createNetworks(plan) }
+            try perform("creating the \(type(of: engine).name) networks on br0") { try engine.createNetworks(plan) }
         }
         let members = plan.members
         let failures = ErrorCollector()
@@ -174,8 +176,10 @@ final class LabBuild: @unchecked Sendable {
             do {
                 try interruption.step {
                     let name = plan.configuration.containerName(member.name)
-                    try perform("starting Docker container \(name)") { try docker.startContainer(member) }
-                    try perform("naming \(name)'s veth") { try docker.renameHostEnd(of: member) }
+                    try perform("starting \(type(of: engine).name) container \(name)") {
+                        try engine.startContainer(member)
+                    }
+                    try perform("naming \(name)'s veth") { try engine.renameHostEnd(of: member) }
                 }
             } catch {
                 failures.add(error)
@@ -197,9 +201,9 @@ final class LabBuild: @unchecked Sendable {
                 throw LabError.stepFailed(step: "finding \(name)'s namespace", reason: "it does not run")
             }
             prefix = ["nsenter", "--net=/proc/\(pid)/ns/net"]
-        case .docker:
+        case .docker, .podman:
             let name = configuration.containerName(LabListener.container)
-            guard let pid = LabDocker(configuration: configuration).runningPID(name) else {
+            guard let pid = plan.backend.engine(configuration)?.runningPID(name) else {
                 throw LabError.stepFailed(step: "finding \(name)'s namespace", reason: "it does not run")
             }
             prefix = ["nsenter", "--net=/proc/\(pid)/ns/net"]

@@ -9,6 +9,8 @@ package enum LabBackend: String, Codable, Sendable, CaseIterable {
     case namespaces
     /// Docker containers of a dockerd the lab runs inside its host namespace (`lab up --engine docker`).
     case docker
+    /// Podman containers (runc, netavark) made inside the host namespace (`lab up --engine podman`).
+    case podman
 
     /// How `status` names the backend.
     package var label: String {
@@ -16,11 +18,17 @@ package enum LabBackend: String, Codable, Sendable, CaseIterable {
         case .lxc: "LXC containers (busybox)"
         case .namespaces: "plain network namespaces"
         case .docker: "Docker containers (busybox image) of the lab's own dockerd"
+        case .podman: "Podman containers (busybox image, runc, netavark) in the lab's own storage"
         }
     }
 
     /// The engine `lab up --engine` names, for the backends that are another engine's containers.
-    package var engine: String? { self == .docker ? rawValue : nil }
+    package var engine: String? {
+        switch self {
+        case .lxc, .namespaces: nil
+        case .docker, .podman: rawValue
+        }
+    }
 }
 
 /// The macvlan mode of the ct3/ct4 children of br0.

@@ -16,11 +16,11 @@ internal import PacketCodec
 /// the lab's subnet; each takes an `--ip-range` of it, which is what lets Docker's address management accept
 /// two networks of one subnet. The host ends of ct1's and ct2's veths are renamed `veth-ct1` and `veth-ct2`,
 /// so the lab's faults and output name the same ports with every engine.
-struct LabDocker: Sendable {
+struct LabDocker: LabEngine {
     let configuration: LabConfiguration
 
-    /// Where everything of this lab's dockerd lives.
-    var root: String { "\(configuration.stateDirectory)/\(configuration.name).docker" }
+    static let name = "docker"
+    static let daemonName: String? = "dockerd"
     var dataRoot: String { "\(root)/data" }
     var execRoot: String { "\(root)/exec" }
     var pidFile: String { "\(root)/dockerd.pid" }
@@ -38,7 +38,6 @@ struct LabDocker: Sendable {
     static var clientPath: String? { ExternalCommand.locate("/usr/bin/docker") ?? ExternalCommand.locate("docker") }
     static var isInstalled: Bool { daemonPath != nil && clientPath != nil }
 
-    /// The bridge and macvlan networks' names.
     var bridgeNetwork: String { "\(configuration.name)-bridge" }
     var macvlanNetwork: String { "\(configuration.name)-macvlan" }
 
@@ -56,21 +55,11 @@ struct LabDocker: Sendable {
     /// Whether the daemon answers (within 5 s).
     var answers: Bool { (try? ExternalCommand.run(client(["version"]), timeoutSeconds: 5).status) == 0 }
 
-    /// The name of the registration that tells every lxcdiag command where this daemon keeps its containers.
-    var registrationName: String { "lab-\(configuration.name)" }
-
-    /// Registers the data root (in /run/lxcdiag/engines), so `docker:NAME` finds the lab's containers.
-    func register() throws(LabError) {
-        do {
-            try EngineRegistration(dockerDataRoot: dataRoot).save(name: registrationName)
-        } catch {
-            throw LabError.stepFailed(step: "registering the lab's dockerd", reason: "\(error)")
-        }
-    }
+    var registration: EngineRegistration { EngineRegistration(dockerDataRoot: dataRoot) }
 
     /// Starts dockerd detached (it outlives `lab up`) inside the host namespace and waits (at most 90 s) until it
     /// answers. `--bridge none`: no docker0 and no default pool in use; the lab's networks name their subnet.
-    func startDaemon() throws(LabError) {
+    func prepare() throws(LabError) {
         guard let daemon = Self.daemonPath else { throw LabError.engineMissing("docker") }
         do {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -100,27 +89,11 @@ struct LabDocker: Sendable {
         }
     }
 
-    /// Imports the busybox image from /bin/busybox (no registry needed).
     func importImage() throws {
-        let rootfs = "\(root)/image"
-        try? FileManager.default.removeItem(atPath: rootfs)
-        try FileManager.default.createDirectory(atPath: "\(rootfs)/bin", withIntermediateDirectories: true)
-        guard let busybox = ExternalCommand.locate("busybox") else {
-            throw LabError.stepFailed(step: "making the busybox image", reason: "busybox is not installed")
-        }
-        try FileManager.default.copyItem(atPath: busybox, toPath: "\(rootfs)/bin/busybox")
-        for applet in ["sh", "sleep", "ip", "ping", "nc"] {
-            try FileManager.default.createSymbolicLink(
-                atPath: "\(rootfs)/bin/\(applet)",
-                withDestinationPath: "busybox"
-            )
-        }
-        try ExternalCommand.check(["tar", "-C", rootfs, "-cf", "\(root)/image.tar", "."], timeoutSeconds: 60)
-        try run(["import", "\(root)/image.tar", Self.image], timeoutSeconds: 120)
+        try run(["import", try makeImageTarball(), Self.image], timeoutSeconds: 120)
     }
 
-    /// The bridge network on br0 and the macvlan network whose parent is br0, both in the lab's subnet.
-    func createNetworks(_ plan: LabPlan) throws(CommandError) {
+    func createNetworks(_ plan: LabPlan) throws {
         let addressing = plan.addressing
         let subnet = addressing.subnet.description
         try run([
@@ -139,23 +112,16 @@ struct LabDocker: Sendable {
     /// fault uses (the lab's subnet is at most a /26).
     static func bridgeGateway(_ addressing: LabAddressing) -> IPv4Address { addressing.address(62) }
 
-    /// Starts container `member` on its network with its lab address, sleeping.
-    func startContainer(_ member: LabMember) throws(CommandError) {
-        let network: String
-        switch member.attachment {
-        case .veth: network = bridgeNetwork
-        case .macvlan: network = macvlanNetwork
-        }
+    func startContainer(_ member: LabMember) throws {
         try run(
             [
                 "run", "-d", "--name", configuration.containerName(member.name), "--hostname", member.name,
-                "--network", network, "--ip", "\(member.address)", Self.image, "/bin/sleep", "1000000000",
+                "--network", network(of: member), "--ip", "\(member.address)", Self.image, "/bin/sleep", "1000000000",
             ],
             timeoutSeconds: 120
         )
     }
 
-    /// The pid of a running container's init, asked of the daemon; nil when it does not run or does not answer.
     func runningPID(_ container: String) -> Int32? {
         guard
             let output = try? ExternalCommand.run(
@@ -168,44 +134,8 @@ struct LabDocker: Sendable {
         return pid
     }
 
-    /// Renames the host end of a bridge member's veth (Docker's `vethXXXXXXX`) to the lab's name for it.
-    func renameHostEnd(of member: LabMember) throws {
-        guard case .veth(let hostEnd) = member.attachment else { return }
-        let container = configuration.containerName(member.name)
-        guard let pid = runningPID(container) else {
-            throw LabError.stepFailed(step: "finding \(container)'s namespace", reason: "it does not run")
-        }
-        // "2: eth0@if7: <...": the peer's ifindex follows "@if".
-        let line = try ExternalCommand.check([
-            "nsenter", "--net=/proc/\(pid)/ns/net", "ip", "-o", "link", "show", "dev", "eth0",
-        ])
-        guard let marker = line.range(of: "@if"),
-            let peer = Int(line[marker.upperBound...].prefix(while: \.isNumber))
-        else {
-            throw LabError.stepFailed(step: "finding \(container)'s veth peer", reason: "no @ifN in '\(line)'")
-        }
-        let host = configuration.hostNamespace
-        let links = try ExternalCommand.check(["ip", "-n", host, "-o", "link", "show"])
-        guard
-            let name = links.split(separator: "\n").first(where: { $0.hasPrefix("\(peer): ") })?
-                .split(separator: ":").dropFirst().first?.trimmingCharacters(in: .whitespaces)
-                .split(separator: "@").first.map(String.init)
-        else {
-            throw LabError.stepFailed(step: "finding \(container)'s veth in \(host)", reason: "no link \(peer)")
-        }
-        guard name != hostEnd else { return }
-        try IPTool.batch(
-            ["link set dev \(name) down", "link set dev \(name) name \(hostEnd)", "link set dev \(hostEnd) up"],
-            in: host
-        )
-    }
-
-    /// Removes everything of the lab's dockerd, whatever state it is in: containers and networks through the
-    /// daemon when it answers, then the daemon, every process still running from its roots or in its
-    /// containers, the mounts under its roots, the roots, and the global paths `made` lists (only when no other
-    /// dockerd runs). Each step runs whatever the previous did; returns what could not be removed.
-    func remove(madeGlobalPaths made: [String], hostNamespaceInode: UInt64?) -> [String] {
-        var failures: [String] = []
+    /// Through the daemon when it answers; then the daemon, TERM (at most 20 s), then KILL.
+    func removeThroughEngine() {
         if answers {
             let names = ["ct1", "ct2", "ct3", "ct4"].map(configuration.containerName)
             _ = try? ExternalCommand.run(client(["rm", "-f"] + names), timeoutSeconds: 60)
@@ -217,27 +147,6 @@ struct LabDocker: Sendable {
             while daemonPID != nil, monotonicNanoseconds() < deadline { usleep(100_000) }
             if let pid = daemonPID { kill(pid, SIGKILL) }
         }
-        // containerd, its shims and the containers' processes (their root is an overlay under the data root)
-        // outlive a dockerd that was killed.
-        for _ in 0..<10 {
-            let left = LabProcesses.find(mentioning: root, rootUnder: root, netnsInode: hostNamespaceInode)
-            if left.isEmpty { break }
-            for pid in left { kill(pid, SIGKILL) }
-            usleep(200_000)
-        }
-        let left = LabProcesses.find(mentioning: root, rootUnder: root, netnsInode: hostNamespaceInode)
-        if !left.isEmpty { failures.append("processes \(left.map(String.init).joined(separator: ", ")) still run") }
-        LabProcesses.unmountAll(under: root)
-        if FileManager.default.fileExists(atPath: root) {
-            do { try FileManager.default.removeItem(atPath: root) } catch {
-                failures.append("removing \(root): \(error)")
-            }
-        }
-        EngineRegistration.remove(name: registrationName)
-        if !LabProcesses.anyRunning(named: "dockerd") {
-            for path in made { try? FileManager.default.removeItem(atPath: path) }
-        }
-        return failures
     }
 
     /// The daemon's pid, from its pid file, when that process still runs dockerd.

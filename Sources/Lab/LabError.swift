@@ -35,8 +35,9 @@ package enum LabError: Error, Sendable, CustomStringConvertible {
             "LXC is not installed (lxc-create not found); install it with `apt-get install lxc busybox-static`, "
                 + "or use --no-lxc for plain namespaces"
         case .engineMissing(let engine):
-            "\(engine) is not installed (\(engine == "docker" ? "dockerd and docker" : engine) not found); install it "
-                + "(Debian: `apt-get install \(engine == "docker" ? "docker.io" : engine)`), or leave out --engine"
+            "\(engine) is not installed (\(engine == "docker" ? "dockerd and docker" : "podman and runc") not found); "
+                + "install it (Debian: `apt-get install \(engine == "docker" ? "docker.io" : "podman runc")`), "
+                + "or leave out --engine"
         case .namespaceTaken(let name):
             "network namespace \(name) exists but was not made by this lab; remove it with `ip netns del \(name)` "
                 + "or pick another lab with --name"

@@ -132,15 +132,16 @@ package struct LabPlan: Sendable, Hashable {
                         starterNetns: configuration.hostNamespace
                     )
                 )
-            case .docker:
+            case .docker, .podman:
+                let engine = backend.rawValue
                 list.append(
                     RegisteredEndpoint(
                         name: member.name,
-                        kind: "docker",
+                        kind: engine,
                         container: configuration.containerName(member.name),
                         interface: "eth0",
                         ip: member.address,
-                        note: note + ", Docker container docker:\(configuration.containerName(member.name))"
+                        note: note + ", \(engine) container \(engine):\(configuration.containerName(member.name))"
                     )
                 )
             case .namespaces:

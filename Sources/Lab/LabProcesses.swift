@@ -48,7 +48,9 @@ enum LabProcesses {
     /// Unmounts, deepest first, everything mounted at or under `root` (overlays, namespace files, the data root's
     /// bind mount of itself).
     static func unmountAll(under root: String) {
-        let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        // Read to the end: procfs files report size 0, and a read by size gets nothing.
+        let data = FileHandle(forReadingAtPath: "/proc/self/mountinfo").map { $0.readDataToEndOfFile() } ?? Data()
+        let table = String(decoding: data, as: UTF8.self)
         let points = table.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { return nil }

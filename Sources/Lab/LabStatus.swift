@@ -25,7 +25,7 @@ package struct LabStatus: Codable, Sendable, Equatable {
     /// An endpoint of the lab (`ext`, `host`, `ct1`...) and its interface as found.
     package struct Node: Codable, Sendable, Equatable {
         package var name: String
-        /// `netns`, `lxc` or `docker`.
+        /// `netns`, `lxc`, `docker` or `podman`.
         package var kind: String
         package var netns: String?
         package var container: String?
@@ -107,7 +107,7 @@ package struct LabStatus: Codable, Sendable, Equatable {
         let hostExists = existing.contains(recorded.hostNamespace)
         let hostInterfaces = hostExists ? (try? IPTool.interfaces(namespace: recorded.hostNamespace)) ?? [] : []
         status.problems += Self.hostProblems(hostInterfaces, hostExists: hostExists, plan: plan)
-        let docker = LabDocker(configuration: recorded)
+        let engine = state.backend.engine(recorded)
         let defined = state.backend == .lxc ? (try? LXCTool.definedContainers()) ?? [] : []
 
         for endpoint in plan.endpoints {
@@ -130,18 +130,14 @@ package struct LabStatus: Codable, Sendable, Equatable {
                 } else {
                     node.problems.append("namespace \(netns) is missing")
                 }
-            } else if let container = endpoint.container, state.backend == .docker {
-                if let pid = docker.runningPID(container) {
+            } else if let container = endpoint.container, let engine {
+                if let pid = engine.runningPID(container) {
                     node.running = true
                     node.pid = pid
                     interfaces = try? IPTool.interfaces(pid: pid)
                 } else {
                     node.running = false
-                    node.problems.append(
-                        docker.answers
-                            ? "Docker container \(container) is not running"
-                            : "the lab's dockerd does not answer on \(docker.socket)"
-                    )
+                    node.problems.append("\(state.backend.rawValue) container \(container) is not running")
                 }
             } else if let container = endpoint.container {
                 if !defined.contains(container) {

@@ -66,10 +66,10 @@ package struct LabLayout: Sendable, Hashable {
     /// inside the host namespace (LXC's command socket is abstract, so it lives there), and the tool runs
     /// through `nsenter`. Host tools are used because the busybox containers have no `nft`.
     package func inContainer(_ container: String, _ command: [String]) throws(LabFaultError) -> [String] {
-        if backend == .docker {
+        if let engine = backend?.engine {
             let lab = Lab(LabConfiguration(name: name, backend: backend, stateDirectory: stateDirectory))
             guard let pid = lab.engineContainerPID(container) else {
-                throw LabFaultError("Docker container \(container) of lab \(name) is not running")
+                throw LabFaultError("\(engine) container \(container) of lab \(name) is not running")
             }
             return ["nsenter", "--net=/proc/\(pid)/ns/net"] + command
         }

@@ -78,7 +78,7 @@ extension LXCDiag.LabCommand {
 
         @Option(
             help: ArgumentHelp(
-                "Make ct1..ct4 another engine's containers: docker (exit 3 if it is not installed).",
+                "Make ct1..ct4 another engine's containers: docker or podman (exit 3 if it is not installed).",
                 valueName: "engine"
             ),
             transform: LabBackend.engineArgument

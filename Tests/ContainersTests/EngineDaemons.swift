@@ -269,7 +269,11 @@ final class EngineDaemon {
 
     /// Unmounts, deepest first, what the engine left mounted under `roots` (overlays, namespace files, shm).
     private func unmountAll(under roots: [String]) {
-        let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        // Read to the end: procfs files report size 0, and a read by size gets nothing.
+        let table = String(
+            decoding: FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() ?? Data(),
+            as: UTF8.self
+        )
         let points = table.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { return nil }
