@@ -35,7 +35,8 @@ extension LXCDiag.LabCommand {
                 are registered as ct1..ct4 (kind docker) and also answer to Docker's own names \
                 (docker:NAME-ct1, or docker:ct1 in the default lab). Without --engine a lab that is up keeps its \
                 kind of containers; otherwise LXC as above. `up` says on stderr which step it is in when one \
-                takes more than a second.
+                takes more than a second. --engine podman does the same with Podman (runc, netavark) and its \
+                state under /run/lxcdiag/labs/NAME.podman.
 
                 Examples:
                   lxcdiag lab up
