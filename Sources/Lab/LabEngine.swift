@@ -159,7 +159,11 @@ extension LabEngine {
             try? FileManager.default.removeItem(atPath: file)
         }
         EngineRegistration.remove(name: registrationName)
-        if !LabProcesses.anyRunning(named: Self.daemonName ?? Self.name) {
+        // A daemon killed just before may take a moment to go: wait for it (at most 2 s) before deciding that
+        // another one runs and still needs the global paths.
+        let program = Self.daemonName ?? Self.name
+        for _ in 0..<10 where LabProcesses.anyRunning(named: program) { usleep(200_000) }
+        if !LabProcesses.anyRunning(named: program) {
             for path in made { try? FileManager.default.removeItem(atPath: path) }
         }
         return failures
