@@ -123,15 +123,7 @@ struct LabDocker: LabEngine {
     }
 
     func runningPID(_ container: String) -> Int32? {
-        guard
-            let output = try? ExternalCommand.run(
-                client(["inspect", "-f", "{{.State.Pid}}", container]),
-                timeoutSeconds: 10
-            ),
-            output.status == 0, let pid = Int32(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)),
-            pid > 0
-        else { return nil }
-        return pid
+        inspectedPID(client(["inspect", "-f", "{{.State.Pid}}", container]))
     }
 
     /// Through the daemon when it answers; then the daemon, TERM (at most 20 s), then KILL.

@@ -74,6 +74,15 @@ extension LabEngine {
 
     func namespaceFiles() -> [String] { [] }
 
+    /// The pid an engine's `inspect -f {{.State.Pid}} CONTAINER` command line prints; nil when the container
+    /// does not run (0) or the engine does not answer.
+    func inspectedPID(_ command: [String]) -> Int32? {
+        guard let output = try? ExternalCommand.run(command, timeoutSeconds: 20), output.status == 0,
+            let pid = Int32(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
+        else { return nil }
+        return pid
+    }
+
     /// The engine's networks of the lab's members: the bridge one for veth members, the macvlan one otherwise.
     func network(of member: LabMember) -> String {
         switch member.attachment {

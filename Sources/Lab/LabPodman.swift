@@ -129,15 +129,7 @@ struct LabPodman: LabEngine {
     }
 
     func runningPID(_ container: String) -> Int32? {
-        guard
-            let output = try? ExternalCommand.run(
-                command(["inspect", "-f", "{{.State.Pid}}", container]),
-                timeoutSeconds: 20
-            ),
-            output.status == 0, let pid = Int32(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)),
-            pid > 0
-        else { return nil }
-        return pid
+        inspectedPID(command(["inspect", "-f", "{{.State.Pid}}", container]))
     }
 
     /// The containers' namespace files under /run/netns (`netns-UUID`), as the containers' own configs name

@@ -31,25 +31,7 @@ private func leftovers(of lab: String, engine: String) -> [String] {
     ] where FileManager.default.fileExists(atPath: path) {
         left.append(path)
     }
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    for entry in entries where Int32(entry) != nil && Int32(entry) != getpid() {
-        let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline").map {
-            String(decoding: $0, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
-        }
-        let root = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/root")
-        if command?.contains(folder) == true || root?.hasPrefix(folder + "/") == true {
-            left.append("process \(entry) \(command ?? "")")
-        }
-    }
-    // Read to the end: procfs files report size 0, and a read by size gets nothing.
-    let mounts = String(
-        decoding: FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() ?? Data(),
-        as: UTF8.self
-    )
-    left += mounts.split(separator: "\n").compactMap { line in
-        let point = line.split(separator: " ").dropFirst(4).first.map(String.init) ?? ""
-        return point.hasPrefix(folder) ? "mount \(point)" : nil
-    }
+    left += engineFolderLeftovers(folder)
     return left.sorted()
 }
 

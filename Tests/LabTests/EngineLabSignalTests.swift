@@ -14,20 +14,7 @@ private func engineLeftovers(_ test: TestLab, engine: LabBackend) throws -> [Str
     if FileManager.default.fileExists(atPath: folder) { left.append(folder) }
     let registration = "/run/lxcdiag/engines/lab-\(test.configuration.name).json"
     if FileManager.default.fileExists(atPath: registration) { left.append(registration) }
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    for entry in entries where Int32(entry) != nil && Int32(entry) != getpid() {
-        let root = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/root")
-        if root?.hasPrefix(folder + "/") == true { left.append("container process \(entry)") }
-    }
-    // Read to the end: procfs files report size 0, and a read by size gets nothing.
-    let mounts = String(
-        decoding: FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() ?? Data(),
-        as: UTF8.self
-    )
-    left += mounts.split(separator: "\n").compactMap { line in
-        let point = line.split(separator: " ").dropFirst(4).first.map(String.init) ?? ""
-        return point.hasPrefix(folder) ? "mount \(point)" : nil
-    }
+    left += engineFolderLeftovers(folder)
     return left.sorted()
 }
 
