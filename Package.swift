@@ -34,7 +34,7 @@ let package = Package(
         // and their roles, findings with their severities and catalogue codes.
         .target(name: "NetworkModel", dependencies: ["LinuxNet", "PacketCodec"]),
         // The built-in lab: outside world, container host, veth and macvlan containers (LXC or plain netns).
-        .target(name: "Lab", dependencies: ["LinuxNet", "Netlink", "PacketCodec", "NetworkModel"]),
+        .target(name: "Lab", dependencies: ["LinuxNet", "Netlink", "PacketCodec", "NetworkModel", "Containers"]),
         // The kernel's own account of dropped probe frames: a private tracefs instance with skb:kfree_skb.
         .target(name: "KernelDrops", dependencies: ["LinuxNet"]),
         // Per-namespace sysctls (forwarding, rp_filter, ARP) and netfilter hooks that can drop, read from the kernel.
@@ -122,7 +122,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ContainersTests",
-            dependencies: ["Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology"],
+            dependencies: [
+                "Containers", "ExpectedPath", "LinuxNet", "NetworkModel", "PacketCodec", "Topology", "TestSupport",
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -380,7 +380,10 @@ package struct EndpointResolver: Sendable {
 
     private func registeredTarget(_ registered: RegisteredEndpoint) throws(EndpointError) -> EndpointTarget {
         var target: EndpointTarget
-        if let name = registered.container {
+        if let name = registered.container, let engine = ContainerEngine(rawValue: registered.kind) {
+            // A lab built with `--engine` registers its containers by the engine's own names.
+            target = try engineTarget(engine, name, endpoint: registered.name)
+        } else if let name = registered.container {
             guard let container = inventory.container(named: name) else {
                 throw EndpointError(endpoint: registered.name, kind: .unknown(known: knownNames))
             }

@@ -43,17 +43,18 @@ package struct Lab: Sendable {
     }
 
     /// Makes the lab, or completes/rebuilds a half-made one, and registers its endpoints.
-    package func up() throws -> UpResult {
-        try up(through: .endpoints)
+    /// `progress` hears of every step that takes more than a second.
+    package func up(progress: LabProgress? = nil) throws -> UpResult {
+        try up(through: .endpoints, progress: progress)
     }
 
     /// `up`, stopping after `stage` (tests use this to get a half-made lab).
-    func up(through stage: LabBuildStage) throws -> UpResult {
+    func up(through stage: LabBuildStage, progress: LabProgress? = nil) throws -> UpResult {
         try configuration.validate()
-        return try LabLock.holding(configuration) { try lockedUp(through: stage) }
+        return try LabLock.holding(configuration) { try lockedUp(through: stage, progress: progress) }
     }
 
-    private func lockedUp(through stage: LabBuildStage) throws -> UpResult {
+    private func lockedUp(through stage: LabBuildStage, progress: LabProgress?) throws -> UpResult {
         let started = monotonicNanoseconds()
         let existing = try LabState.load(from: configuration.statePath)
         let backend = try chooseBackend(existing: existing)
@@ -89,7 +90,7 @@ package struct Lab: Sendable {
             outcome = .rebuilt
         }
 
-        let build = LabBuild(plan: plan)
+        let build = LabBuild(plan: plan, progress: progress)
         let undo: @Sendable () -> Void = { build.undo(remove) }
         do {
             try TerminationCleanup.shared.guarding(undo: undo) {
@@ -159,17 +160,24 @@ package struct Lab: Sendable {
     }
 
     private func chooseBackend(existing: LabState?) throws(LabError) -> LabBackend {
-        switch configuration.backend {
+        guard let backend = configuration.backend else {
+            if let existing, existing.complete,
+                existing.backend == .namespaces || (existing.backend == .lxc && LXCTool.isInstalled)
+                    || (existing.backend.engine != nil && existing.backend.engineInstalled)
+            {
+                return existing.backend
+            }
+            return LXCTool.isInstalled ? .lxc : .namespaces
+        }
+        switch backend {
         case .lxc:
             guard LXCTool.isInstalled else { throw LabError.lxcMissing }
             return .lxc
         case .namespaces:
             return .namespaces
-        case nil:
-            if let existing, existing.complete, existing.backend == .namespaces || LXCTool.isInstalled {
-                return existing.backend
-            }
-            return LXCTool.isInstalled ? .lxc : .namespaces
+        case .docker, .podman:
+            guard backend.engineInstalled else { throw LabError.engineMissing(backend.rawValue) }
+            return backend
         }
     }
 
@@ -211,6 +219,15 @@ package struct Lab: Sendable {
     func remove(_ state: LabState) throws {
         var failures: [String] = []
         LabListener(configuration: configuration).stop()
+        if let engine = state.backend.engine(configuration) {
+            // Before the namespaces: the engine's processes are found by the host namespace too.
+            let host = "/run/netns/\(configuration.hostNamespace)"
+            failures += engine.remove(
+                madeGlobalPaths: state.madeGlobalPaths ?? [],
+                hostNamespaceInode: state.namespaces.contains(configuration.hostNamespace)
+                    ? LabProcesses.namespaceInode(host) : nil
+            )
+        }
         if !state.containers.isEmpty {
             let defined = (try? LXCTool.definedContainers()) ?? Set(state.containers)
             let folder = try? LXCTool.containerFolder()
@@ -253,5 +270,13 @@ package struct Lab: Sendable {
 
     private static func seconds(since start: UInt64) -> Double {
         Double(monotonicNanoseconds() - start) / 1e9
+    }
+}
+
+extension Lab {
+    /// The init pid of container `member` (`ct1`) of a lab built with `--engine`, asked of the lab's engine;
+    /// nil when it does not run (or the configuration names no engine).
+    package func engineContainerPID(_ member: String) -> Int32? {
+        configuration.backend?.engine(configuration)?.runningPID(configuration.containerName(member))
     }
 }

@@ -17,13 +17,16 @@ enum LabBuildStage: Int, CaseIterable, Comparable {
 final class LabBuild: @unchecked Sendable {
     let plan: LabPlan
     let interruption = BuildInterruption()
+    /// Reports the steps that take more than a second; nil says nothing.
+    let progress: LabProgress?
     private let lock = NSLock()
     private var state: LabState
     private let undoLock = NSLock()
     private var undone = false
 
-    init(plan: LabPlan) {
+    init(plan: LabPlan, progress: LabProgress? = nil) {
         self.plan = plan
+        self.progress = progress
         self.state = LabState(plan: plan)
     }
 
@@ -97,6 +100,8 @@ final class LabBuild: @unchecked Sendable {
                 }
             case .lxc:
                 try buildContainers()
+            case .docker, .podman:
+                try buildEngineContainers()
             }
             try perform("starting the lab listener in \(LabListener.container)") { try startListener(plan) }
             // LXC makes the veth host ends only when a container starts, so their VLANs are set after.
@@ -149,6 +154,40 @@ final class LabBuild: @unchecked Sendable {
         if let first = failures.first { throw first }
     }
 
+    /// Starts the lab's engine in the host namespace (dockerd), then its networks and containers. What the
+    /// engine makes outside its folder is recorded first, so that `down` removes it even after a SIGKILL.
+    private func buildEngineContainers() throws {
+        guard let engine = plan.backend.engine(plan.configuration) else { return }
+        let made = type(of: engine).globalPaths.filter { !FileManager.default.fileExists(atPath: $0) }
+        try record { $0.madeGlobalPaths = made }
+        try engine.register()
+        let starting = type(of: engine).daemonName.map { "starting \($0)" } ?? "preparing \(type(of: engine).name)"
+        try perform("\(starting) in \(plan.configuration.hostNamespace)") { try engine.prepare() }
+        try interruption.step {
+            try perform("importing the busybox image") { try engine.importImage() }
+        }
+        try interruption.step {
+            try perform("creating the \(type(of: engine).name) networks on br0") { try engine.createNetworks(plan) }
+        }
+        let members = plan.members
+        let failures = ErrorCollector()
+        _ = DedicatedThread.map(members.count, name: "lab container") { [self] index in
+            let member = members[index]
+            do {
+                try interruption.step {
+                    let name = plan.configuration.containerName(member.name)
+                    try perform("starting \(type(of: engine).name) container \(name)") {
+                        try engine.startContainer(member)
+                    }
+                    try perform("naming \(name)'s veth") { try engine.renameHostEnd(of: member) }
+                }
+            } catch {
+                failures.add(error)
+            }
+        }
+        if let first = failures.first { throw first }
+    }
+
     /// Starts the lab's listener in ct1's namespace (a plain namespace, or the LXC container's).
     func startListener(_ plan: LabPlan) throws {
         let configuration = plan.configuration
@@ -162,6 +201,12 @@ final class LabBuild: @unchecked Sendable {
                 throw LabError.stepFailed(step: "finding \(name)'s namespace", reason: "it does not run")
             }
             prefix = ["nsenter", "--net=/proc/\(pid)/ns/net"]
+        case .docker, .podman:
+            let name = configuration.containerName(LabListener.container)
+            guard let pid = plan.backend.engine(configuration)?.runningPID(name) else {
+                throw LabError.stepFailed(step: "finding \(name)'s namespace", reason: "it does not run")
+            }
+            prefix = ["nsenter", "--net=/proc/\(pid)/ns/net"]
         }
         try LabListener(configuration: configuration).start(in: prefix)
     }
@@ -169,7 +214,8 @@ final class LabBuild: @unchecked Sendable {
     @discardableResult
     private func perform<T>(_ step: String, _ body: () throws -> T) throws -> T {
         do {
-            return try body()
+            guard let progress else { return try body() }
+            return try progress.step(step, body)
         } catch let error as LabError {
             throw error
         } catch {

@@ -1,18 +1,32 @@
 import Foundation
 internal import NetworkModel
 
-/// How the lab's containers are made: real LXC containers or plain network namespaces.
+/// How the lab's containers are made: real LXC containers, plain network namespaces, or another engine's.
 package enum LabBackend: String, Codable, Sendable, CaseIterable {
     /// LXC containers from the busybox template, started inside the host namespace.
     case lxc
     /// Plain network namespaces with the same interfaces, for machines without LXC.
     case namespaces
+    /// Docker containers of a dockerd the lab runs inside its host namespace (`lab up --engine docker`).
+    case docker
+    /// Podman containers (runc, netavark) made inside the host namespace (`lab up --engine podman`).
+    case podman
 
     /// How `status` names the backend.
     package var label: String {
         switch self {
         case .lxc: "LXC containers (busybox)"
         case .namespaces: "plain network namespaces"
+        case .docker: "Docker containers (busybox image) of the lab's own dockerd"
+        case .podman: "Podman containers (busybox image, runc, netavark) in the lab's own storage"
+        }
+    }
+
+    /// The engine `lab up --engine` names, for the backends that are another engine's containers.
+    package var engine: String? {
+        switch self {
+        case .lxc, .namespaces: nil
+        case .docker, .podman: rawValue
         }
     }
 }

@@ -8,6 +8,8 @@ package enum LabError: Error, Sendable, CustomStringConvertible {
     case namespaceTaken(String)
     /// An LXC container with the lab's name exists that this lab did not make.
     case containerTaken(String)
+    /// `--engine` names an engine whose tools are not installed here.
+    case engineMissing(String)
     /// A step of building or removing the lab failed.
     case stepFailed(step: String, reason: String)
     /// The state file cannot be read or written.
@@ -32,6 +34,10 @@ package enum LabError: Error, Sendable, CustomStringConvertible {
         case .lxcMissing:
             "LXC is not installed (lxc-create not found); install it with `apt-get install lxc busybox-static`, "
                 + "or use --no-lxc for plain namespaces"
+        case .engineMissing(let engine):
+            "\(engine) is not installed (\(engine == "docker" ? "dockerd and docker" : "podman and runc") not found); "
+                + "install it (Debian: `apt-get install \(engine == "docker" ? "docker.io" : "podman runc")`), "
+                + "or leave out --engine"
         case .namespaceTaken(let name):
             "network namespace \(name) exists but was not made by this lab; remove it with `ip netns del \(name)` "
                 + "or pick another lab with --name"

@@ -74,7 +74,7 @@ package struct LabPlan: Sendable, Hashable {
     package var namespaces: [String] {
         var infrastructure = [configuration.externalNamespace, configuration.hostNamespace]
         if configuration.vlan != nil { infrastructure.append(configuration.externalVLAN103Namespace) }
-        guard backend == .namespaces else { return infrastructure }
+        guard backend == .namespaces else { return infrastructure }  // LXC and engine containers make their own
         return infrastructure + members.map { configuration.containerNamespace($0.name) }
     }
 
@@ -130,6 +130,18 @@ package struct LabPlan: Sendable, Hashable {
                         ip: member.address,
                         note: note,
                         starterNetns: configuration.hostNamespace
+                    )
+                )
+            case .docker, .podman:
+                let engine = backend.rawValue
+                list.append(
+                    RegisteredEndpoint(
+                        name: member.name,
+                        kind: engine,
+                        container: configuration.containerName(member.name),
+                        interface: "eth0",
+                        ip: member.address,
+                        note: note + ", \(engine) container \(engine):\(configuration.containerName(member.name))"
                     )
                 )
             case .namespaces:

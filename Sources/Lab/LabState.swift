@@ -30,6 +30,10 @@ package struct LabState: Codable, Sendable, Equatable {
     package var subnet: String?
     /// How the lab carries VLANs (`subinterfaces`, `vlan-aware`); absent for the untagged lab.
     package var vlan: LabVLANStyle?
+    /// Paths outside the lab's folder that its engine daemon creates whatever its options say (dockerd's
+    /// /etc/docker/key.json, /run/docker...) and that did not exist before; `down` removes them when no other
+    /// daemon of that engine runs. Absent for LXC and namespace labs.
+    package var madeGlobalPaths: [String]?
 
     /// The lab's addressing, from `subnet`.
     package var addressing: LabAddressing {

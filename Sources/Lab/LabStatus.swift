@@ -25,11 +25,11 @@ package struct LabStatus: Codable, Sendable, Equatable {
     /// An endpoint of the lab (`ext`, `host`, `ct1`...) and its interface as found.
     package struct Node: Codable, Sendable, Equatable {
         package var name: String
-        /// `netns` or `lxc`.
+        /// `netns`, `lxc`, `docker` or `podman`.
         package var kind: String
         package var netns: String?
         package var container: String?
-        /// For LXC containers: whether it runs, and its init pid.
+        /// For LXC and Docker containers: whether it runs, and its init pid.
         package var running: Bool?
         package var pid: Int32?
         package var attachment: String
@@ -107,6 +107,7 @@ package struct LabStatus: Codable, Sendable, Equatable {
         let hostExists = existing.contains(recorded.hostNamespace)
         let hostInterfaces = hostExists ? (try? IPTool.interfaces(namespace: recorded.hostNamespace)) ?? [] : []
         status.problems += Self.hostProblems(hostInterfaces, hostExists: hostExists, plan: plan)
+        let engine = state.backend.engine(recorded)
         let defined = state.backend == .lxc ? (try? LXCTool.definedContainers()) ?? [] : []
 
         for endpoint in plan.endpoints {
@@ -128,6 +129,15 @@ package struct LabStatus: Codable, Sendable, Equatable {
                     interfaces = try? IPTool.interfaces(namespace: netns)
                 } else {
                     node.problems.append("namespace \(netns) is missing")
+                }
+            } else if let container = endpoint.container, let engine {
+                if let pid = engine.runningPID(container) {
+                    node.running = true
+                    node.pid = pid
+                    interfaces = try? IPTool.interfaces(pid: pid)
+                } else {
+                    node.running = false
+                    node.problems.append("\(state.backend.rawValue) container \(container) is not running")
                 }
             } else if let container = endpoint.container {
                 if !defined.contains(container) {

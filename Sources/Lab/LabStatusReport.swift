@@ -28,7 +28,7 @@ extension LabStatus {
             lines.append("endpoints" + (endpointsFile.map { " (\($0))" } ?? "") + ":")
             var rows = [["NAME", "WHERE", "STATE", "INTERFACE", "ADDRESS", "ATTACHMENT"]]
             for node in nodes {
-                let place = node.container.map { "lxc \($0)" } ?? node.netns.map { "netns \($0)" } ?? "?"
+                let place = node.container.map { "\(node.kind) \($0)" } ?? node.netns.map { "netns \($0)" } ?? "?"
                 let state: String =
                     switch node.running {
                     case true?: "running" + (node.pid.map { " (pid \($0))" } ?? "")

@@ -11,11 +11,23 @@ package struct LabLayout: Sendable, Hashable {
     package var netnsDirectory: String
     /// The lab's subnet and addresses, as `lab up` recorded them.
     package var addressing: LabAddressing
+    /// How the lab's containers were made, as `lab up` recorded it (nil: look for namespaces, then LXC).
+    package var backend: LabBackend?
+    /// Where the lab's record is (an engine lab's daemon state lives next to it).
+    package var stateDirectory: String
 
-    package init(name: String = "lxcdiag", netnsDirectory: String = "/run/netns", addressing: LabAddressing = .legacy) {
+    package init(
+        name: String = "lxcdiag",
+        netnsDirectory: String = "/run/netns",
+        addressing: LabAddressing = .legacy,
+        backend: LabBackend? = nil,
+        stateDirectory: String = LabConfiguration.defaultStateDirectory
+    ) {
         self.name = name
         self.netnsDirectory = netnsDirectory
         self.addressing = addressing
+        self.backend = backend
+        self.stateDirectory = stateDirectory
     }
 
     /// The layout of lab `name` with the subnet its state file records; throws when the lab was never built.
@@ -30,7 +42,12 @@ package struct LabLayout: Sendable, Hashable {
             let flag = name == LabConfiguration.defaultName ? "" : " --name \(name)"
             throw LabFaultError("lab \(name) is not up (no \(path)); build it with `lxcdiag lab up\(flag)`")
         }
-        return LabLayout(name: name, addressing: state.addressing)
+        return LabLayout(
+            name: name,
+            addressing: state.addressing,
+            backend: state.backend,
+            stateDirectory: stateDirectory
+        )
     }
 
     /// The outside client's namespace.
@@ -49,6 +66,13 @@ package struct LabLayout: Sendable, Hashable {
     /// inside the host namespace (LXC's command socket is abstract, so it lives there), and the tool runs
     /// through `nsenter`. Host tools are used because the busybox containers have no `nft`.
     package func inContainer(_ container: String, _ command: [String]) throws(LabFaultError) -> [String] {
+        if let engine = backend?.engine {
+            let lab = Lab(LabConfiguration(name: name, backend: backend, stateDirectory: stateDirectory))
+            guard let pid = lab.engineContainerPID(container) else {
+                throw LabFaultError("\(engine) container \(container) of lab \(name) is not running")
+            }
+            return ["nsenter", "--net=/proc/\(pid)/ns/net"] + command
+        }
         let plain = "\(name)-\(container)"
         if FileManager.default.fileExists(atPath: "\(netnsDirectory)/\(plain)") {
             return inNamespace(plain, command)

@@ -55,7 +55,8 @@ package struct EndpointRegistry: Codable, Sendable, Equatable {
     }
 
     /// The kinds an entry may have.
-    package static let kinds: Set<String> = ["netns", "lxc", "host", "outside"]
+    /// `docker`, `podman` and `lxd` name a container by its engine's own name in `container` (labs built with `--engine`).
+    package static let kinds: Set<String> = ["netns", "lxc", "docker", "podman", "lxd", "host", "outside"]
     /// Larger files are refused: an endpoint file names a host's endpoints, not a data set.
     package static let largestFile = 64 << 20
 

@@ -61,6 +61,17 @@ extension LabAddressing {
     }
 }
 
+extension LabBackend {
+    /// Parses `--engine`: the backends that are another engine's containers.
+    static func engineArgument(_ text: String) throws -> LabBackend {
+        guard let backend = LabBackend(rawValue: text), backend.engine != nil else {
+            let accepted = allCases.compactMap(\.engine).joined(separator: ", ")
+            throw ValidationError("unknown engine '\(text)'; use one of \(accepted)")
+        }
+        return backend
+    }
+}
+
 extension MacvlanMode {
     /// Parses `--macvlan-mode`, naming the accepted values when the word is not one of them.
     static func argument(_ text: String) throws -> MacvlanMode {

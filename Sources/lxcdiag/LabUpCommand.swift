@@ -29,8 +29,18 @@ extension LXCDiag.LabCommand {
                 containers of 211. Both need a kernel with 802.1Q and VLAN filtering (exit 3 naming the missing \
                 one otherwise; probes/vm.sh boots such a kernel).
 
+                --engine docker builds the same wiring with Docker containers: the lab runs its own dockerd \
+                inside the host namespace (all its state under /run/lxcdiag/labs/NAME.docker), ct1 and ct2 on a \
+                Docker bridge network whose bridge is br0, ct3 and ct4 on a Docker macvlan network on br0. They \
+                are registered as ct1..ct4 (kind docker) and also answer to Docker's own names \
+                (docker:NAME-ct1, or docker:ct1 in the default lab). Without --engine a lab that is up keeps its \
+                kind of containers; otherwise LXC as above. `up` says on stderr which step it is in when one \
+                takes more than a second. --engine podman does the same with Podman (runc, netavark) and its \
+                state under /run/lxcdiag/labs/NAME.podman.
+
                 Examples:
                   lxcdiag lab up
+                  lxcdiag lab up --engine docker --name lxcdiag-d
                   lxcdiag lab up --no-lxc --macvlan-mode private
                   lxcdiag lab up --subnet 203.0.113.0/24
                   lxcdiag lab up --no-lxc --vlan
@@ -67,17 +77,30 @@ extension LXCDiag.LabCommand {
         @Flag(help: "Carry VLANs 211 and 103 on a VLAN-aware br0 (vlan_filtering 1, a PVID per port).")
         var vlanAware = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Make ct1..ct4 another engine's containers: docker or podman (exit 3 if it is not installed).",
+                valueName: "engine"
+            ),
+            transform: LabBackend.engineArgument
+        )
+        var engine: LabBackend?
+
         @OptionGroup(title: "Advanced options")
         var lab: LabNameOptions
 
         func validate() throws {
             if vlan, vlanAware { throw ValidationError("--vlan and --vlan-aware exclude each other; pick one") }
+            if engine != nil, lxc != nil { throw ValidationError("--engine and --lxc/--no-lxc exclude each other") }
+            if engine != nil, vlan || vlanAware {
+                throw ValidationError("--engine builds the untagged lab only; leave out --vlan and --vlan-aware")
+            }
         }
 
         func run() throws {
             try reportingErrors {
                 try requireRoot("lxcdiag lab up")
-                let backend: LabBackend? = lxc.map { $0 ? .lxc : .namespaces }
+                let backend: LabBackend? = engine ?? lxc.map { $0 ? .lxc : .namespaces }
                 let lab = Lab(
                     LabConfiguration(
                         name: lab.name,
@@ -89,7 +112,9 @@ extension LXCDiag.LabCommand {
                 )
                 let result: Lab.UpResult
                 do {
-                    result = try lab.up()
+                    result = try lab.up(
+                        progress: LabProgress { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                    )
                 } catch LabError.interrupted {
                     // Only a termination signal interrupts a build; its handler sets the status (130 or 143).
                     throw ExitCode(130)

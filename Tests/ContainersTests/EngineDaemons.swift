@@ -3,32 +3,6 @@ import Foundation
 import Glibc
 import LinuxNet
 
-/// What the engines must not change outside their lab namespace: the root namespace's firewall, forwarding
-/// and links, read before and compared after.
-struct RootNamespaceState: Equatable {
-    var nftables: String
-    var iptables: String
-    var forwarding: String
-    var links: [String]
-
-    static func read() -> RootNamespaceState {
-        func output(_ arguments: [String]) -> String {
-            (try? ExternalCommand.run(arguments).standardOutput) ?? "(\(arguments[0]) failed)"
-        }
-        let links = output(["ip", "-o", "link", "show"]).split(separator: "\n").map {
-            // Counters and states change; the set of names does not.
-            String($0.split(separator: ":").dropFirst().first ?? "").trimmingCharacters(in: .whitespaces)
-        }
-        return RootNamespaceState(
-            nftables: output(["nft", "list", "ruleset"]),
-            iptables: output(["iptables-save"]).split(separator: "\n").filter { !$0.hasPrefix("#") }
-                .joined(separator: "\n"),
-            forwarding: (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8)) ?? "?",
-            links: links.sorted()
-        )
-    }
-}
-
 /// A container engine run for one test inside its own namespace `lxcdiag-e<random>` (holding bridge br0, the
 /// macvlan parent), with every state folder of its own, so that it rewrites only that namespace's firewall and
 /// sysctls. `tearDown` removes its containers, daemon, mounts, folders and the namespace.
@@ -59,7 +33,7 @@ final class EngineDaemon {
         self.kind = kind
         let global: [String] =
             switch kind {
-            case .docker: ["/etc/docker/key.json", "/run/docker", "/run/containerd"]
+            case .docker: ["/etc/docker", "/etc/docker/key.json", "/run/docker", "/run/containerd"]
             case .podman: ["/var/lib/containers", "/run/containers", "/run/runc"]
             case .lxd: []
             }
@@ -295,7 +269,11 @@ final class EngineDaemon {
 
     /// Unmounts, deepest first, what the engine left mounted under `roots` (overlays, namespace files, shm).
     private func unmountAll(under roots: [String]) {
-        let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        // Read to the end: procfs files report size 0, and a read by size gets nothing.
+        let table = String(
+            decoding: FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() ?? Data(),
+            as: UTF8.self
+        )
         let points = table.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { return nil }

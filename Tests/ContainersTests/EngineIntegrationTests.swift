@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import LinuxNet
 import PacketCodec
+import TestSupport
 import Testing
 import Topology
 
@@ -64,6 +65,11 @@ struct EngineIntegrationTests {
         .enabled(if: EngineDaemon.isInstalled(.docker), "Debian's docker.io is not installed")
     )
     func docker() throws {
+        // One engine test at a time across suites: their leftover checks look at global state.
+        try withEngineTestLock { try dockerLocked() }
+    }
+
+    private func dockerLocked() throws {
         let before = RootNamespaceState.read()
         do {
             let engine = try EngineDaemon(.docker)
@@ -80,6 +86,11 @@ struct EngineIntegrationTests {
         .enabled(if: EngineDaemon.isInstalled(.podman), "podman and runc are not installed")
     )
     func podman() throws {
+        // One engine test at a time across suites: their leftover checks look at global state.
+        try withEngineTestLock { try podmanLocked() }
+    }
+
+    private func podmanLocked() throws {
         let before = RootNamespaceState.read()
         do {
             let engine = try EngineDaemon(.podman)
@@ -98,6 +109,11 @@ struct EngineIntegrationTests {
         .enabled(if: EngineDaemon.isInstalled(.lxd), "lxd is not installed")
     )
     func lxd() throws {
+        // One engine test at a time across suites: their leftover checks look at global state.
+        try withEngineTestLock { try lxdLocked() }
+    }
+
+    private func lxdLocked() throws {
         let before = RootNamespaceState.read()
         do {
             let engine = try EngineDaemon(.lxd)
