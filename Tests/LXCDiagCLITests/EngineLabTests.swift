@@ -66,9 +66,9 @@ struct EngineLabTests {
         let lab = "lxen-d" + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         // Listing the networks through the lab's own daemon, by its socket.
         let list = ["/usr/bin/docker", "-H", "unix:///run/lxcdiag/labs/\(lab).docker/docker.sock", "ps", "--format"]
-        // dockerd turns br_netfilter on with FORWARD policy drop, and doctor does not yet see Docker's
-        // `iifname br0 oifname br0 accept` ahead of the policy (the traffic passes, as the reach lines show).
-        try engineLab("docker", lab: lab, list: list + ["{{.Names}} {{.Networks}}"], knownFalse: ["BR_NETFILTER_DROP"])
+        // dockerd turns br_netfilter on with FORWARD policy drop and accepts br0's own traffic ahead of it
+        // (`iifname br0 oifname br0 accept`): doctor must see that, so no_findings passes here too.
+        try engineLab("docker", lab: lab, list: list + ["{{.Names}} {{.Networks}}"])
     }
 
     @Test(
@@ -87,17 +87,16 @@ struct EngineLabTests {
             "\(folder)/run", "--network-config-dir", "\(folder)/networks", "--runtime", "runc", "--cgroup-manager",
             "cgroupfs", "--events-backend", "file", "ps", "--format", "{{.Names}} {{.Networks}}",
         ]
-        try engineLab("podman", lab: lab, list: list, knownFalse: [])
+        try engineLab("podman", lab: lab, list: list)
     }
 
     /// Builds lab `lab` with `engine`, traces, pings, breaks and fixes it, runs the veth plan, and removes it.
-    /// `list` prints each container's name and networks by the engine's own tool; `knownFalse` are the error
-    /// codes the plan's no_findings line may show that the traffic proves wrong.
-    private func engineLab(_ engine: String, lab: String, list: [String], knownFalse: Set<String>) throws {
-        try withEngineTestLock { try engineLabLocked(engine, lab: lab, list: list, knownFalse: knownFalse) }
+    /// `list` prints each container's name and networks by the engine's own tool.
+    private func engineLab(_ engine: String, lab: String, list: [String]) throws {
+        try withEngineTestLock { try engineLabLocked(engine, lab: lab, list: list) }
     }
 
-    private func engineLabLocked(_ engine: String, lab: String, list: [String], knownFalse: Set<String>) throws {
+    private func engineLabLocked(_ engine: String, lab: String, list: [String]) throws {
         let endpoints = "/run/lxcdiag/labs/\(lab).endpoints.json"
         let before = RootNamespaceState.read()
         let namespaceFiles = Set((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? [])
@@ -146,17 +145,12 @@ struct EngineLabTests {
         #expect(try kernelPing(in: "\(lab)-ext", address))
 
         // The lab's veth plan: every reach, MTU, latency, TCP, UDP and uniqueness expectation passes, and its
-        // no_findings line too unless only with a known false finding.
+        // no_findings line too.
         let plan = try lxcdiag(["check", "probes/lab-veth.yaml", "--endpoints", endpoints])
         let results = planResults(plan.standardOutput)
         #expect(results.count == 11, "\(plan.standardOutput)")
-        for result in results where !result.expectation.hasPrefix("no_findings") || knownFalse.isEmpty {
-            #expect(result.passed, "\(result.line)")
-        }
-        if let findings = results.first(where: { $0.expectation.hasPrefix("no_findings") }), !findings.passed {
-            let codes = findings.line.split(separator: " ").last.map { $0.split(separator: ",").map(String.init) } ?? []
-            #expect(Set(codes).isSubset(of: knownFalse), "\(findings.line)")
-        }
+        for result in results { #expect(result.passed, "\(result.line)") }
+        #expect(plan.status == 0, "\(plan.standardOutput)")
 
         let down = try lxcdiag(["lab", "down", "--name", lab])
         #expect(down.status == 0, "\(down.standardError)")
