@@ -55,9 +55,7 @@ package enum DoctorInspection {
         let byName = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let read = topology.namespaces.compactMap { byName[$0.node.name] }
         // A host with a thousand containers: the namespaces are read a few at a time, not one after another.
-        let sysctls = DedicatedThread.map(read.count, name: "read sysctls", maxThreads: 8) { index in
-            try SysctlReader.read(in: read[index].namespace)
-        }
+        let sysctls = SysctlReader.read(in: read.map(\.namespace))
         let netfilter = NetfilterReader.read(in: read.map(\.namespace))
         for (index, target) in read.enumerated() {
             var node = NodeSettings()
