@@ -132,15 +132,7 @@ extension FileDescriptor {
             _ = Glibc.close(fd)
             throw error
         }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return FileSystem.names(readingAndClosing: directory)
     }
 
     /// Reads a small file `name` in this directory whole (a sysctl, at most `capacity` bytes).
@@ -210,6 +202,11 @@ package enum FileSystem {
     /// The names in a directory, without `.` and `..`. The corresponding C functions are `opendir`, `readdir`.
     package static func names(in path: String) throws(SystemError) -> [String] {
         guard let directory = opendir(path) else { throw SystemError.current("list \(path)") }
+        return FileSystem.names(readingAndClosing: directory)
+    }
+
+    /// The names `directory` lists, without `.` and `..`; closes it. The corresponding C function is `readdir`.
+    fileprivate static func names(readingAndClosing directory: OpaquePointer) -> [String] {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
