@@ -21,13 +21,24 @@ extension EndpointResolver {
 /// Answers snapshot requests from a topology already captured, matching namespaces by inode, and captures
 /// live only a namespace the topology lacks. Saves a second rtnetlink round per endpoint.
 package struct CapturedSnapshots: NamespaceSnapshotSource {
-    package var topology: HostTopology
+    package let topology: HostTopology
+    /// The position of the first snapshot of each namespace inode: `endpoints` asks once per endpoint, and a
+    /// host can have a thousand.
+    private let positionByInode: [UInt64: Int]
 
-    package init(topology: HostTopology) { self.topology = topology }
+    package init(topology: HostTopology) {
+        self.topology = topology
+        var positions: [UInt64: Int] = [:]
+        for (position, snapshot) in topology.namespaces.enumerated() {
+            if let inode = snapshot.node.namespaceInode, positions[inode] == nil { positions[inode] = position }
+        }
+        positionByInode = positions
+    }
 
     package func snapshot(of namespace: NetworkNamespace, node: NetworkNode) throws -> NamespaceSnapshot {
         let inode = try namespace.identity().inode
-        if var snapshot = topology.namespaces.first(where: { $0.node.namespaceInode == inode }) {
+        if let position = positionByInode[inode] {
+            var snapshot = topology.namespaces[position]
             snapshot.node = node
             return snapshot
         }

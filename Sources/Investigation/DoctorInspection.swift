@@ -113,9 +113,7 @@ package final class SettingsReading: @unchecked Sendable {
         reading.sysctlsDone.enter()
         DedicatedThread.start(name: "read sysctls") {
             // A host with a thousand containers: the namespaces are read a few at a time, not one after another.
-            reading.sysctls = DedicatedThread.map(places.count, name: "read sysctls", maxThreads: 8) { index in
-                try SysctlReader.read(in: places[index])
-            }
+            reading.sysctls = SysctlReader.read(in: places)
             reading.sysctlsDone.leave()
         }
         reading.netfilterDone.enter()

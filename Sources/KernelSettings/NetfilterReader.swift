@@ -8,12 +8,18 @@ package import LinuxNet
 package enum NetfilterReader {
     /// The base chains of `namespace` and what can drop in them.
     package static func read(in namespace: NetworkNamespace) throws -> NetfilterRuleset {
+        try parse(withNetworkNamespace(namespace) { try readCurrent() }, of: namespace)
+    }
+
+    /// `nft -j list ruleset` of the calling thread's namespace, or nil when it has no table.
+    private static func readCurrent() throws -> String? {
+        // No table (netlink says so at once): nothing can drop, and no process is started.
+        if NftablesPresence.inCurrentNamespace() == false { return nil }
         // The tool starts from a thread inside the namespace, so it inherits that thread's namespace.
-        let output = try withNetworkNamespace(namespace) { () throws -> String? in
-            // No table (netlink says so at once): nothing can drop, and no process is started.
-            if NftablesPresence.inCurrentNamespace() == false { return nil }
-            return try ExternalCommand.check(["nft", "-j", "list", "ruleset"])
-        }
+        return try ExternalCommand.check(["nft", "-j", "list", "ruleset"])
+    }
+
+    private static func parse(_ output: String?, of namespace: NetworkNamespace) throws -> NetfilterRuleset {
         guard let output else { return NetfilterRuleset(hooks: []) }
         do {
             return try NftRulesetParser.parse(Data(output.utf8))
@@ -29,8 +35,8 @@ package enum NetfilterReader {
         in namespaces: [NetworkNamespace],
         maxConcurrent: Int = 8
     ) -> [Result<NetfilterRuleset, any Error>] {
-        DedicatedThread.map(namespaces.count, name: "read netfilter", maxThreads: maxConcurrent) { index in
-            try read(in: namespaces[index])
+        mapInNetworkNamespaces(namespaces, name: "read netfilter", maxThreads: maxConcurrent) { index in
+            try parse(readCurrent(), of: namespaces[index])
         }
     }
 }

@@ -28,7 +28,8 @@ package enum DedicatedThread {
     /// many at once as there are cores: the work this is for (opening captures in other namespaces, waiting for
     /// `lxc-*` tools, closing packet sockets that wait out an RCU grace period) is mostly waiting. `maxThreads`
     /// bounds the threads instead; each then takes the next index until none is left, so one thread may run
-    /// several calls: bounded callers must not change their thread (no namespace switch).
+    /// several calls: bounded callers must not change their thread (no namespace switch; `mapInNetworkNamespaces`
+    /// with `maxThreads` switches anew for every call).
     package static func map<T>(
         _ count: Int,
         name: String,

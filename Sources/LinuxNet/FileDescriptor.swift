@@ -109,6 +109,37 @@ package final class FileDescriptor: @unchecked Sendable {
 }
 
 extension FileDescriptor {
+    /// Opens `name` relative to this directory (close-on-exec always added). Resolving a path component by
+    /// component costs the kernel a scan of every namespace's entry of that name under /proc/sys (they share
+    /// one directory entry name), so a namespace's sysctls are read from one open directory instead of by
+    /// full paths. The corresponding C function is `openat`.
+    package func open(_ name: String, flags: Int32) throws(SystemError) -> FileDescriptor {
+        let directory = rawValue
+        let fd = try retryingOnInterrupt("open \(name)") { Glibc.openat(directory, name, flags | O_CLOEXEC) }
+        return FileDescriptor(owning: fd)
+    }
+
+    /// The names in this directory, without `.` and `..`; the descriptor itself stays where it was.
+    /// The corresponding C functions are `openat` (of "."), `fdopendir` and `readdir`.
+    package func names() throws(SystemError) -> [String] {
+        let own = try open(".", flags: O_RDONLY | O_DIRECTORY)
+        let fd = own.lock.withLock { () -> Int32 in
+            defer { own.descriptor = -1 }
+            return own.descriptor
+        }
+        guard let directory = fdopendir(fd) else {
+            let error = SystemError.current("list directory")
+            _ = Glibc.close(fd)
+            throw error
+        }
+        return FileSystem.names(readingAndClosing: directory)
+    }
+
+    /// Reads a small file `name` in this directory whole (a sysctl, at most `capacity` bytes).
+    package func contents(of name: String, capacity: Int = 64) throws(SystemError) -> [UInt8] {
+        try open(name, flags: O_RDONLY).read(upTo: capacity, "read \(name)")
+    }
+
     /// Which file this descriptor is open on (its device and inode). The corresponding C function is `fstat`.
     package func identity() throws(SystemError) -> FileIdentity {
         var status = stat()
@@ -171,6 +202,11 @@ package enum FileSystem {
     /// The names in a directory, without `.` and `..`. The corresponding C functions are `opendir`, `readdir`.
     package static func names(in path: String) throws(SystemError) -> [String] {
         guard let directory = opendir(path) else { throw SystemError.current("list \(path)") }
+        return FileSystem.names(readingAndClosing: directory)
+    }
+
+    /// The names `directory` lists, without `.` and `..`; closes it. The corresponding C function is `readdir`.
+    fileprivate static func names(readingAndClosing directory: OpaquePointer) -> [String] {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {

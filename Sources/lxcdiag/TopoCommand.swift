@@ -91,7 +91,8 @@ extension LXCDiag {
                     status: .usage
                 )
             }
-            return Array(all.prefix(1)) + all.dropFirst().filter { only.contains($0.name) }
+            let wanted = Set(only)
+            return Array(all.prefix(1)) + all.dropFirst().filter { wanted.contains($0.name) }
         }
 
         /// Prints or writes `topology` in the format the flags ask for.

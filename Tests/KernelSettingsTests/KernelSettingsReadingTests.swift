@@ -42,6 +42,28 @@ struct KernelSettingsReadingTests {
         #expect(lo.arp.filter.effective == 0)
     }
 
+    @Test("many namespaces read on a few threads give each namespace's own values, in order")
+    func batchRead() throws {
+        let first = try ScratchNamespace("a")
+        defer { first.tearDown() }
+        let second = try ScratchNamespace("b")
+        defer { second.tearDown() }
+        try first.run(["ip", "link", "add", "va", "type", "veth", "peer", "name", "vb"])
+        try first.run(["sysctl", "-qw", "net.ipv4.conf.va.arp_ignore=2", "net.ipv4.ip_forward=1"])
+        try second.run(["sysctl", "-qw", "net.ipv4.conf.lo.arp_announce=2"])
+        let namespaces: [NetworkNamespace] = [
+            .named(first.name), .named(second.name), .named("lxsc-no-such-ns"), .named(first.name), .current,
+        ]
+        let batch = SysctlReader.read(in: namespaces, maxConcurrent: 2)
+        #expect(try batch[0].get() == (try SysctlReader.read(in: .named(first.name))))
+        #expect(try batch[1].get() == (try SysctlReader.read(in: .named(second.name))))
+        #expect(throws: (any Error).self) { try batch[2].get() }
+        #expect(try batch[3].get().interface(named: "va")?.arp.ignore.effective == 2)
+        #expect(try batch[3].get().ipForward == 1)
+        #expect(try batch[1].get().interface(named: "lo")?.arp.announce.interface == 2)
+        #expect(try batch[4].get() == (try SysctlReader.read(in: .current)))
+    }
+
     @Test("bridge-nf-call switches are read per namespace")
     func bridgeNetfilterPerNamespace() throws {
         let scratch = try ScratchNamespace("n")

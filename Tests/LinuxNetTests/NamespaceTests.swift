@@ -45,6 +45,34 @@ struct NamespaceTests {
         #expect(try results[3].get() == (try NetworkNamespace.named(lab.right).identity()))
     }
 
+    @Test("mapInNetworkNamespaces with maxThreads: threads switch per call, .current is the caller's, errors in place")
+    func boundedMapSwitchesPerCall() throws {
+        let lab = try VethPairLab()
+        defer { lab.tearDown() }
+        let left = try NetworkNamespace.named(lab.left).identity()
+        let right = try NetworkNamespace.named(lab.right).identity()
+        let here = try NetworkNamespace.current.identity()
+        let namespaces: [NetworkNamespace] = [
+            .named(lab.left), .current, .named(lab.right), .named("lxsc-no-such-ns"), .named(lab.left), .current,
+            .named(lab.right), .current,
+        ]
+        let expected: [NamespaceIdentity?] = [left, here, right, nil, left, here, right, here]
+        // One thread takes every call in turn, so each one must switch from where the previous left it.
+        for threads in [1, 2] {
+            let results = mapInNetworkNamespaces(namespaces, name: "test", maxThreads: threads) { _ in
+                try NetworkNamespace.current.identity()
+            }
+            for (result, want) in zip(results, expected) {
+                if let want {
+                    #expect(try result.get() == want)
+                } else {
+                    #expect(throws: NamespaceError.self) { try result.get() }
+                }
+            }
+        }
+        #expect(try NetworkNamespace.current.identity() == here)
+    }
+
     @Test("a missing namespace is a clear error naming it")
     func missingNamespace() throws {
         let error = #expect(throws: NamespaceError.self) {

@@ -82,4 +82,63 @@ struct PeerResolutionTests {
         topology.resolveCrossNamespaceLinks { _, _ in nil }
         #expect(topology.namespaces[0].links[0].parent == nil)
     }
+
+    @Test("a thousand containers whose ends all have index 2 each pair with their own host port")
+    func thousandContainers() {
+        let count: Int32 = 1000
+        let host = NamespaceSnapshot(
+            node: NetworkNode(name: "host", kind: .host),
+            links: (1...count).map { Self.veth("c\($0)", 10 + $0, peer: 2, netnsID: $0) }
+        )
+        let containers = (1...count).map { number in
+            NamespaceSnapshot(
+                node: NetworkNode(name: "ct\(number)", kind: .netns),
+                links: [
+                    Link(index: 1, name: "lo", kind: .loopback, mtu: 65536),
+                    Self.veth("eth0", 2, peer: 10 + number, netnsID: 0),
+                ]
+            )
+        }
+        var topology = HostTopology(namespaces: [host] + containers)
+        var asked = false
+        topology.resolveCrossNamespaceLinks { _, _ in
+            asked = true
+            return nil
+        }
+        // Every veth fits exactly one namespace: nothing needs the kernel.
+        #expect(!asked)
+        for number in 1...count {
+            let port = topology.namespaces[0].links[Int(number) - 1]
+            #expect(port.peer == LinkReference(node: "ct\(number)", index: 2, name: "eth0"))
+            #expect(
+                topology.namespaces[Int(number)].links[1].peer
+                    == LinkReference(node: "host", index: 10 + number, name: "c\(number)")
+            )
+        }
+    }
+
+    @Test("links are found by index in any order, and namespaces by name after a rename")
+    func lookups() {
+        let links = [Int32(7), 3, 9, 1].map { Link(index: $0, name: "l\($0)", kind: .veth, mtu: 1500) }
+        let unsorted = NamespaceSnapshot(node: NetworkNode(name: "a", kind: .netns), links: links)
+        for index in [Int32(1), 3, 7, 9] { #expect(unsorted.link(index: index)?.name == "l\(index)") }
+        #expect(unsorted.link(index: 5) == nil)
+        let sorted = NamespaceSnapshot(
+            node: NetworkNode(name: "b", kind: .netns),
+            links: links.sorted { $0.index < $1.index }
+        )
+        for index in [Int32(1), 3, 7, 9] { #expect(sorted.link(index: index)?.name == "l\(index)") }
+        #expect(sorted.link(index: 0) == nil && sorted.link(index: 10) == nil && sorted.link(index: 4) == nil)
+
+        var topology = HostTopology(namespaces: [unsorted, sorted])
+        #expect(topology.namespace(named: "b")?.links.count == 4)
+        topology.namespaces[1].node.name = "c"
+        #expect(topology.namespace(named: "b") == nil)
+        #expect(topology.link(LinkReference(node: "c", index: 9, name: "l9"))?.name == "l9")
+        let copy = topology
+        topology.namespaces.append(NamespaceSnapshot(node: NetworkNode(name: "d", kind: .netns)))
+        #expect(copy.namespace(named: "d") == nil)
+        #expect(topology.namespace(named: "d") != nil)
+        #expect(copy == HostTopology(namespaces: [unsorted, copy.namespaces[1]]))
+    }
 }

@@ -2,15 +2,17 @@
 # Scale: a host with many containers on one bridge (issue 15). Builds, in namespaces of its own, the issue's
 # table and prints it, for this build and (with --before BIN) an older one, in one run:
 #
-#   scale.sh [--before BIN] [--ports "0 50 200 1000"] [--containers "100 1000"]
+#   scale.sh [--before BIN] [--ports "0 50 200 1000"] [--containers "100 1000"] [--check "100"]
 #
 # Ports: PREFIX-host holds br0 with the uplink em1 (from PREFIX-ext), veth-ct1 (to PREFIX-ct1) and N other
 # veth ports whose peers sit in PREFIX-peers; `trace --from netns:PREFIX-ext --to netns:PREFIX-ct1` is timed
 # (the first run after the ports were made, then the median of 3 more), with its peak RSS and its lines of text;
 # the hand-made equivalent is tcpdump on the path's five interfaces and one ping (tcpdump-per-hop.sh).
 # Containers: PREFIX-chost holds br0 with C veth ports, each to eth0 of its own namespace PREFIX-cNNNN (a
-# container as a namespace); `topo`, `doctor`, `endpoints` and `arp watch --all-namespaces --duration 1s` are
-# timed, and `ip -d link` + `nft -j list ruleset` per namespace (the hand-made read) beside them.
+# container as a namespace); `topo`, `doctor`, `endpoints`, `arp watch --all-namespaces --duration 1s` and
+# `check` of a plan with one `reach` per container (from PREFIX-c0001; only for the counts --check names, as
+# it sends a trace per container) are timed. The hand-made reads beside them: for topo `ip -d -j link` +
+# `bridge -j link` + `ip -j addr` per namespace, for doctor `ip -d link` + `nft -j list ruleset` per namespace.
 # Wall is the median of 3 (ms), peak memory /usr/bin/time -v's maximum RSS (MiB). Everything made is removed
 # on exit, also on Ctrl-C. Runs as root; sends only inside its own namespaces.
 set -uo pipefail
@@ -19,13 +21,15 @@ new=${LXCDIAG:-$here/../../.build/debug/lxcdiag}
 before=""
 port_counts="0 50 200 1000"
 container_counts="100 1000"
+check_counts="100"
 prefix=${SCALE_PREFIX:-lxs-sc}
 while [ $# -gt 0 ]; do
     case $1 in
     --before) before=$2; shift 2 ;;
     --ports) port_counts=$2; shift 2 ;;
     --containers) container_counts=$2; shift 2 ;;
-    *) echo "usage: $0 [--before BIN] [--ports \"N...\"] [--containers \"N...\"]" >&2; exit 2 ;;
+    --check) check_counts=$2; shift 2 ;;
+    *) echo "usage: $0 [--before BIN] [--ports \"N...\"] [--containers \"N...\"] [--check \"N...\"]" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "scale.sh: run as root" >&2; exit 3; }
@@ -157,7 +161,24 @@ for count in $container_counts; do
     [ -n "$before" ] && report "$count" "before: arp watch --all-ns" -- \
         "$before" -n "$chost" arp watch --all-namespaces --duration 1s
     printf '%s\n' "$chost" "${names[@]}" >"$work/names"
+    report "$count" "hand-made topo, each ns" -- bash -c \
+        'while read -r ns; do ip -n "$ns" -d -j link show; bridge -n "$ns" -j link show; ip -n "$ns" -j addr show; done <"$1" >/dev/null' \
+        _ "$work/names"
     report "$count" "ip -d link + nft, each ns" -- bash -c \
         'while read -r ns; do ip -n "$ns" -d link show >/dev/null; ip netns exec "$ns" nft -j list ruleset >/dev/null; done <"$1"' \
         _ "$work/names"
+    if [[ " $check_counts " == *" $count "* ]]; then
+        # One reach per container, from the first one.
+        {
+            echo "version: 1"
+            echo "name: scale-$count"
+            echo "expect:"
+            for ((i = 2; i <= count; i++)); do
+                echo "  - reach: {from: netns:${names[0]}, to: netns:${names[i - 1]}}"
+            done
+        } >"$work/plan.yaml"
+        report "$count" "check, a reach each" -- "$new" -n "$chost" check "$work/plan.yaml"
+        [ -n "$before" ] && report "$count" "before: check, a reach each" -- \
+            "$before" -n "$chost" check "$work/plan.yaml"
+    fi
 done

@@ -8,27 +8,49 @@ internal import Trace
 enum SegmentRules {
     static func doctor(_ context: DiagnosisContext) -> [Finding] {
         var segments = SegmentMap(context.topology)
-        return duplicateAddresses(context, &segments) + staleNeighbours(context, &segments) + wrongFDBPorts(context)
+        let index = SegmentIndex(context.topology)
+        return duplicateAddresses(context, &segments, index) + staleNeighbours(context, &segments, index)
+            + wrongFDBPorts(context, index)
     }
 
-    /// Every interface holding `address`, across namespaces.
-    private static func holders(of address: IPv4Address, _ context: DiagnosisContext) -> [(NamespaceSnapshot, Link)] {
-        context.topology.namespaces.flatMap { snapshot in
-            snapshot.addresses.filter { $0.address == address }.compactMap { held in
-                snapshot.link(index: held.interface.index).map { (snapshot, $0) }
+    /// The holders of each address and the unenslaved veths of each MAC, across namespaces, in namespace order:
+    /// read once, as a host with a thousand containers would otherwise scan every namespace per address.
+    struct SegmentIndex {
+        var holders: [IPv4Address: [(NamespaceSnapshot, Link)]] = [:]
+        var vethsByMAC: [MACAddress: [(NamespaceSnapshot, Link)]] = [:]
+
+        init(_ topology: HostTopology) {
+            for snapshot in topology.namespaces {
+                for held in snapshot.addresses {
+                    if let link = snapshot.link(index: held.interface.index) {
+                        holders[held.address, default: []].append((snapshot, link))
+                    }
+                }
+                for link in snapshot.links where link.kind == .veth && link.master == nil {
+                    if let mac = link.mac { vethsByMAC[mac, default: []].append((snapshot, link)) }
+                }
             }
         }
     }
 
+    /// Every interface holding `address`, across namespaces.
+    private static func holders(of address: IPv4Address, _ index: SegmentIndex) -> [(NamespaceSnapshot, Link)] {
+        index.holders[address] ?? []
+    }
+
     /// One address on interfaces of two namespaces that share a segment: both answer ARP for it.
-    private static func duplicateAddresses(_ context: DiagnosisContext, _ segments: inout SegmentMap) -> [Finding] {
+    private static func duplicateAddresses(
+        _ context: DiagnosisContext,
+        _ segments: inout SegmentMap,
+        _ index: SegmentIndex
+    ) -> [Finding] {
         var findings: [Finding] = []
         var reported: Set<IPv4Address> = []
         for snapshot in context.topology.namespaces {
             for held in snapshot.addresses where held.scope == "global" && !reported.contains(held.address) {
                 guard let link = snapshot.link(index: held.interface.index) else { continue }
                 let here = snapshot.reference(link)
-                let others = holders(of: held.address, context).filter { other in
+                let others = holders(of: held.address, index).filter { other in
                     other.0.node.name != snapshot.node.name && segments.sameSegment(here, other.0.reference(other.1))
                 }
                 guard let other = others.first else { continue }
@@ -61,12 +83,16 @@ enum SegmentRules {
     }
 
     /// A neighbour entry whose MAC no interface holding that address on the same segment has.
-    private static func staleNeighbours(_ context: DiagnosisContext, _ segments: inout SegmentMap) -> [Finding] {
+    private static func staleNeighbours(
+        _ context: DiagnosisContext,
+        _ segments: inout SegmentMap,
+        _ index: SegmentIndex
+    ) -> [Finding] {
         var findings: [Finding] = []
         for snapshot in context.topology.namespaces {
             for entry in snapshot.neighbours {
                 guard let mac = entry.mac, ![.failed, .incomplete, .noarp].contains(entry.state) else { continue }
-                let owners = holders(of: entry.address, context).filter {
+                let owners = holders(of: entry.address, index).filter {
                     segments.sameSegment(entry.interface, $0.0.reference($0.1))
                 }
                 guard !owners.isEmpty, !owners.contains(where: { $0.1.mac == mac }) else { continue }
@@ -97,11 +123,11 @@ enum SegmentRules {
     }
 
     /// A forwarding-table entry that sends a MAC to a port other than the one its owner hangs off.
-    private static func wrongFDBPorts(_ context: DiagnosisContext) -> [Finding] {
+    private static func wrongFDBPorts(_ context: DiagnosisContext, _ index: SegmentIndex) -> [Finding] {
         var findings: [Finding] = []
         for snapshot in context.topology.namespaces {
             for entry in snapshot.fdb where entry.state != .permanent {
-                guard let bridge = entry.bridge, let owner = attachment(of: entry.mac, to: bridge, context),
+                guard let bridge = entry.bridge, let owner = attachment(of: entry.mac, to: bridge, context, index),
                     owner.port.name != entry.port.name
                 else { continue }
                 findings.append(
@@ -127,17 +153,16 @@ enum SegmentRules {
     private static func attachment(
         of mac: MACAddress,
         to bridge: LinkReference,
-        _ context: DiagnosisContext
+        _ context: DiagnosisContext,
+        _ index: SegmentIndex
     )
         -> (link: LinkReference, port: LinkReference)?
     {
-        for snapshot in context.topology.namespaces {
-            for link in snapshot.links where link.mac == mac && link.kind == .veth && link.master == nil {
-                guard let peer = link.peer, let port = context.topology.link(peer), port.master == bridge else {
-                    continue
-                }
-                return (snapshot.reference(link), peer)
+        for (snapshot, link) in index.vethsByMAC[mac] ?? [] {
+            guard let peer = link.peer, let port = context.topology.link(peer), port.master == bridge else {
+                continue
             }
+            return (snapshot.reference(link), peer)
         }
         return nil
     }

@@ -35,8 +35,11 @@ extension HostTopology {
             used.insert(targets[index].name)
         }
         let unique = targets
-        let results = DedicatedThread.map(unique.count, name: "topology capture", maxThreads: workers) { position in
-            try NamespaceSnapshot.capture(unique[position], others: unique)
+        // A few threads, each switching from namespace to namespace: a host with a thousand containers costs a
+        // setns and one netlink socket per namespace, not a thread each.
+        let results = mapInNetworkNamespaces(unique.map(\.namespace), name: "topology capture", maxThreads: workers) {
+            position in
+            try NamespaceSnapshot.captureCurrent(unique[position], others: unique)
         }
 
         var namespaces: [NamespaceSnapshot] = []

@@ -11,28 +11,31 @@ extension NamespaceSnapshot {
     /// When the namespace's links reach into two or more other namespaces, it is also asked which id it gives
     /// each of `others` (`namespaceIDs`), which makes resolving its veth peers exact.
     package static func capture(_ target: TopologyTarget, others: [TopologyTarget] = []) throws -> NamespaceSnapshot {
-        let files = others.filter { $0.name != target.name }.map { ($0.name, $0.namespaceFile) }
-        return try withNetworkNamespace(target.namespace) {
-            let socket = try NetlinkSocket()
-            let dump = try NamespaceDump(socket: socket)
-            // Inside the namespace, .current names it: thread-self is the switched thread.
-            let identity = try? NetworkNamespace.current.identity()
-            let node = NetworkNode(
-                name: target.name,
-                kind: target.kind,
-                namespacePath: target.namespace.filePath,
-                namespaceInode: identity?.inode
-            )
-            var snapshot = try NamespaceSnapshot(node: node, dump: dump)
-            if Set(snapshot.links.compactMap(\.linkNetnsID)).count >= 2 {
-                var ids: [String: Int32] = [:]
-                for (name, file) in files {
-                    if let id = try? socket.namespaceID(ofNamespaceFile: file) { ids[name] = id }
-                }
-                snapshot.namespaceIDs = ids
+        try withNetworkNamespace(target.namespace) { try captureCurrent(target, others: others) }
+    }
+
+    /// Captures as `capture(_:others:)` does, on the calling thread, which must be inside `target`'s namespace
+    /// (a worker of `mapInNetworkNamespaces`).
+    static func captureCurrent(_ target: TopologyTarget, others: [TopologyTarget]) throws -> NamespaceSnapshot {
+        let socket = try NetlinkSocket()
+        let dump = try NamespaceDump(socket: socket)
+        // Inside the namespace, .current names it: thread-self is the switched thread.
+        let identity = try? NetworkNamespace.current.identity()
+        let node = NetworkNode(
+            name: target.name,
+            kind: target.kind,
+            namespacePath: target.namespace.filePath,
+            namespaceInode: identity?.inode
+        )
+        var snapshot = try NamespaceSnapshot(node: node, dump: dump)
+        if Set(snapshot.links.compactMap(\.linkNetnsID)).count >= 2 {
+            var ids: [String: Int32] = [:]
+            for other in others where other.name != target.name {
+                if let id = try? socket.namespaceID(ofNamespaceFile: other.namespaceFile) { ids[other.name] = id }
             }
-            return snapshot
+            snapshot.namespaceIDs = ids
         }
+        return snapshot
     }
 
     /// Captures `namespace` under the name `name` (by default how lxcdiag describes the namespace).

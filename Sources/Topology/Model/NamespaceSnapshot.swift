@@ -35,8 +35,22 @@ package struct NamespaceSnapshot: Codable, Sendable, Hashable {
     /// The interface called `name`.
     package func link(named name: String) -> Link? { links.first { $0.name == name } }
 
-    /// The interface with index `index`.
-    package func link(index: Int32) -> Link? { links.first { $0.index == index } }
+    /// The interface with index `index` (the first, should two share it).
+    ///
+    /// Links are decoded in index order, so a host with a thousand ports is searched by halves; links built in
+    /// another order are still found, by a scan.
+    package func link(index: Int32) -> Link? {
+        var low = 0
+        var high = links.count
+        while low < high {
+            let middle = (low + high) / 2
+            if links[middle].index < index { low = middle + 1 } else { high = middle }
+        }
+        if low < links.count, links[low].index == index, low == 0 || links[low - 1].index < index {
+            return links[low]
+        }
+        return links.first { $0.index == index }
+    }
 
     /// The ports of the bridge `bridge`, in index order.
     package func ports(of bridge: Link) -> [Link] {

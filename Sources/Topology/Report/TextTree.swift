@@ -50,6 +50,11 @@ private struct TreeRenderer {
     let warnings: [LinkReference: [TopologyWarning]]
     /// Macvlan and vlan children by parent, from every namespace.
     let children: [LinkReference: [LinkReference]]
+    /// The snapshot of each node name (the first, as `HostTopology.namespace(named:)`): a bridge with a
+    /// thousand ports leads into a thousand namespaces, each found without a scan.
+    let snapshotByName: [String: NamespaceSnapshot]
+    /// Per node, how many learned (non-permanent) forwarding entries each port index has.
+    let learnedEntries: [String: [Int32: Int]]
     private(set) var reachedNodes: Set<String> = []
     /// The interfaces already drawn in the current namespace's tree.
     private var shown: Set<LinkReference> = []
@@ -66,6 +71,17 @@ private struct TreeRenderer {
             }
         }
         self.children = children
+        snapshotByName = Dictionary(
+            topology.namespaces.map { ($0.node.name, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        var learnedEntries: [String: [Int32: Int]] = [:]
+        for snapshot in topology.namespaces where learnedEntries[snapshot.node.name] == nil {
+            var counts: [Int32: Int] = [:]
+            for entry in snapshot.fdb where entry.state != .permanent { counts[entry.port.index, default: 0] += 1 }
+            learnedEntries[snapshot.node.name] = counts
+        }
+        self.learnedEntries = learnedEntries
     }
 
     /// The tree of one namespace: NICs (with their VLANs and the bridges those are ports of), then bridges no
@@ -111,7 +127,7 @@ private struct TreeRenderer {
         shown.insert(snapshot.reference(link))
         var branch = node(for: link, in: snapshot, label: label ?? (link.isUplink ? "uplink" : "port"))
         if let peerReference = link.peer, !shown.contains(peerReference),
-            let peerSnapshot = topology.namespace(named: peerReference.node),
+            let peerSnapshot = snapshotByName[peerReference.node],
             let peer = peerSnapshot.link(index: peerReference.index)
         {
             reachedNodes.insert(peerReference.node)
@@ -138,7 +154,7 @@ private struct TreeRenderer {
     private mutating func childNodes(of link: Link, in snapshot: NamespaceSnapshot) -> [TreeNode] {
         var nodes: [TreeNode] = []
         for reference in children[snapshot.reference(link)] ?? [] where !shown.contains(reference) {
-            guard let childSnapshot = topology.namespace(named: reference.node),
+            guard let childSnapshot = snapshotByName[reference.node],
                 let child = childSnapshot.link(index: reference.index)
             else { continue }
             reachedNodes.insert(reference.node)
@@ -162,8 +178,8 @@ private struct TreeRenderer {
         if !addresses.isEmpty { fields.append(addresses.joined(separator: ",")) }
         if let mac = link.mac { fields.append("\(mac)") }
         if link.bridgePort != nil {
-            let entries = snapshot.fdb.filter { $0.port.index == link.index && $0.state != .permanent }
-            if !entries.isEmpty { fields.append("fdb \(entries.count)") }
+            let learned = learnedEntries[snapshot.node.name]?[link.index] ?? 0
+            if learned > 0 { fields.append("fdb \(learned)") }
         }
         let notes = (warnings[snapshot.reference(link)] ?? []).map(\.message)
         return TreeNode(text: fields.filter { !$0.isEmpty }.joined(separator: "  "), notes: notes)
