@@ -21,6 +21,11 @@ package struct TraceOptions: Sendable, Hashable {
     /// Whether to record the kernel's own account of dropped echo frames (tracefs `skb:kfree_skb`, see
     /// KernelDrops) and attach it to the drop. Costs the recorder's setup and teardown (tens of ms).
     package var recordKernelDrops = false
+    /// `--count N`: how many echo requests the burst sends through the source's own stack after the other
+    /// probes (0: no burst). See `StackBurst`.
+    package var burstCount = 0
+    /// The gap between two of the burst's requests.
+    package var burstIntervalNs: UInt64 = 5_000_000
     /// Marks this run's frames; random unless a test fixes it.
     package var runMarker: RunMarker = .random()
 
