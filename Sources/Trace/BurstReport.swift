@@ -141,12 +141,16 @@ package enum BurstCorrelation {
         return direction == .request ? forward : forward.reversed()
     }
 
+    /// A frame a hop further on saw went by every hop before it too: a capture that counted fewer than a later
+    /// hop lost copies itself (a busy machine), so each hop counts as at least as many as any later hop saw.
     static func lossPoint(_ hops: [BurstHop], sent: Int, _ evidence: TraceEvidence) -> BurstLossPoint? {
         func name(_ index: Int) -> HopName { HopName(node: hops[index].node, interface: hops[index].interface) }
         var previous: (hop: Int?, count: Int) = (nil, sent)
         for direction in [ProbeDirection.request, .reply] {
-            for hop in walk(direction, evidence) {
-                let count = direction == .request ? hops[hop].requestsSeen : hops[hop].repliesSeen
+            let order = walk(direction, evidence)
+            let seen = order.map { direction == .request ? hops[$0].requestsSeen : hops[$0].repliesSeen }
+            for (position, hop) in order.enumerated() {
+                let count = seen[position...].max() ?? 0
                 if count < previous.count {
                     return BurstLossPoint(
                         direction: direction,

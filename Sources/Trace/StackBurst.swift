@@ -11,13 +11,16 @@ package enum StackBurst {
     package static let firstSequence: UInt16 = 1000
     /// The largest burst `--count` accepts.
     package static let maxCount = 1000
+    /// How long the burst waits for replies after its last request at least.
+    static let minimumWaitNs: UInt64 = 1_000_000_000
 
     /// The sequence number of the burst's request `index`.
     static func sequence(_ index: Int) -> UInt16 { firstSequence + UInt16(index) }
 
     /// Sends `count` echo requests of `size` bytes on `socket` (opened in the source's namespace), one every
     /// `intervalNs`, while a thread of its own reads the answers; returns once every request was answered or
-    /// `timeoutNs` passed after the last one left.
+    /// `timeoutNs`, and at least `minimumWaitNs`, passed after the last one left (a request counts as lost only
+    /// after a second, as ping's; a delay or a busy machine must not look like loss).
     static func run(
         socket: ICMPSocket,
         frames: ProbeFrames,
@@ -32,8 +35,10 @@ package enum StackBurst {
         DedicatedThread.start(name: "trace burst replies") {
             defer { answered.leave() }
             while !state.complete, let deadline = state.receiveDeadline {
+                // Until the last request left the deadline is a short wait that is renewed, and a quiet moment
+                // (a slow machine) is no reason to stop: only the deadline after the last request ends the wait.
                 guard let datagram = try? socket.receive(deadlineNs: deadline, capacity: 4096) else {
-                    if monotonicNanoseconds() >= deadline { return }
+                    if state.pastFinalDeadline { return }
                     continue
                 }
                 if let index = frames.burstReplyIndex(datagram.bytes, count: count) {
@@ -54,7 +59,7 @@ package enum StackBurst {
                 state.refused(index, "\(error)")
             }
         }
-        state.lastSent(at: monotonicNanoseconds(), timeoutNs: timeoutNs)
+        state.lastSent(at: monotonicNanoseconds(), timeoutNs: max(timeoutNs, minimumWaitNs))
         answered.wait()
         return state.sends
     }
@@ -181,6 +186,11 @@ private final class BurstState: @unchecked Sendable {
             deadline = ns + timeoutNs
             finished = true
         }
+    }
+
+    /// The last request left and the wait after it is over.
+    var pastFinalDeadline: Bool {
+        lock.withLock { deadline.map { monotonicNanoseconds() >= $0 } ?? false }
     }
 
     /// Every sent request was answered, once the last one left.

@@ -140,7 +140,9 @@ package struct Tracer: Sendable {
         let burstSends = try sendBurst(plan, frames: frames)
         // Every frame a capture point will see of this run has passed it by now (the answers reached the source,
         // or the timeout passed): stop once each capture has handed over what its kernel socket took in.
-        captures.drain(deadlineNs: monotonicNanoseconds() + plan.options.drainNs)
+        // A burst's hundreds of frames may still sit in the capture sockets: up to half a second more to take them.
+        let drainNs = burstSends == nil ? plan.options.drainNs : max(plan.options.drainNs, 500_000_000)
+        captures.drain(deadlineNs: monotonicNanoseconds() + drainNs)
         captures.stopAll()
         try captures.checkErrors()
         let hopCaptures = captures.hopCaptures

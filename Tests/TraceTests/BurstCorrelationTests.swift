@@ -12,6 +12,8 @@ private struct RecordedBurst {
     var repliesDroppedBefore: [Int: Set<Int>] = [:]
     /// Extra delay a hop adds to every request it forwards.
     var requestDelayAt: [Int: UInt64] = [:]
+    /// Requests a hop's capture misses although they go on (a busy capture thread).
+    var requestsMissedBy: [Int: Set<Int>] = [:]
 
     func evidence(_ trace: SyntheticTrace) -> TraceEvidence {
         var sends: [BurstSend] = []
@@ -26,7 +28,11 @@ private struct RecordedBurst {
                 if requestsDroppedBefore[hop]?.contains(index) == true { alive = false }
                 guard alive else { break }
                 time += requestDelayAt[hop] ?? 0
-                sightings.append(BurstSighting(hop: hop, sequence: sequence, direction: .request, timestampNs: time))
+                if requestsMissedBy[hop]?.contains(index) != true {
+                    sightings.append(
+                        BurstSighting(hop: hop, sequence: sequence, direction: .request, timestampNs: time)
+                    )
+                }
                 time += 10_000
             }
             var answered: UInt64?
@@ -87,6 +93,20 @@ struct BurstCorrelationTests {
         #expect(loss.code == "PACKET_LOSS" && loss.severity == .error)
         #expect(loss.location == HopName(node: "host", interface: "vct1"))
         #expect(loss.evidence.contains("host:em1 saw 20 requests, host:vct1 10 (50% lost there)"))
+    }
+
+    @Test("captures that missed copies of frames a later hop saw are not loss; loss after them still is")
+    func captureMisses() throws {
+        var recorded = RecordedBurst()
+        recorded.requestsMissedBy[0] = [2, 5, 8]
+        recorded.requestsMissedBy[1] = [2, 3]
+        let clean = TraceCorrelation.report(recorded.evidence(healthyTrace()))
+        #expect(clean.burst?.lossStartsAt == nil)
+        #expect(clean.verdict == .reachable && clean.findings.isEmpty)
+        recorded.requestsDroppedBefore[5] = [1, 11]
+        let lossy = TraceCorrelation.report(recorded.evidence(healthyTrace()))
+        #expect(lossy.burst?.lossStartsAt?.firstShort == HopName(node: "ct1", interface: "eth0"))
+        #expect(lossy.burst?.lossStartsAt?.before == 20 && lossy.burst?.lossStartsAt?.after == 18)
     }
 
     @Test("replies lost on the way back at em1: the loss starts there, in the reply direction")
