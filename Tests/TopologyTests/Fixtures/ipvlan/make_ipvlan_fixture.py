@@ -16,25 +16,14 @@ Namespace: eth0 and eth1 (NICs); ipv-l2 (ipvlan l2 on eth0, Docker's default) an
 eth1, Docker's ipvlan_mode=l3 with ipvlan_flag=private), each with its parent's MAC.
 Run: python3 make_ipvlan_fixture.py  (writes links.bin and empty addresses/routes/neighbours/fdb dumps)
 """
+import os
 import struct
+import sys
 
-SEQ = 1
-NESTED = 0x8000
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from netlink_fixture import COMMON, LOOPBACK, NESTED, UP, attr, link, message, write  # noqa: E402
 
-
-def attr(kind, payload):
-    length = 4 + len(payload)
-    return struct.pack("<HH", length, kind) + payload + b"\0" * ((4 - length % 4) % 4)
-
-
-def message(kind, flags, payload):
-    return struct.pack("<IHHII", 16 + len(payload), kind, flags, SEQ, 0) + payload
-
-
-def link(index, name, arphrd, flags, attrs):
-    ifinfomsg = struct.pack("<BBHiII", 0, 0, arphrd, index, flags, 0)
-    body = attr(3, name.encode() + b"\0") + b"".join(attrs)
-    return message(16, 2, ifinfomsg + body)
+os.chdir(os.path.dirname(os.path.abspath(__file__)))
 
 
 def ipvlan_info(mode, flags):
@@ -42,20 +31,15 @@ def ipvlan_info(mode, flags):
     return attr(18 | NESTED, attr(1, b"ipvlan\0") + attr(2 | NESTED, data))
 
 
-UP = 0x1 | 0x2 | 0x40 | 0x1000 | 0x10000  # IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST | IFF_LOWER_UP
 NOARP = 0x80
-common = [attr(4, struct.pack("<I", 1500)), attr(16, bytes([6])), attr(33, bytes([1]))]
+common = COMMON
 mac = lambda last: attr(1, bytes([0x02, 0, 0, 0, 0x31, last]))
 
-links = b"".join([
-    link(1, "lo", 772, 0x1 | 0x8 | 0x10000, [attr(4, struct.pack("<I", 65536)), attr(16, bytes([0]))]),
+write([
+    LOOPBACK,
     link(2, "eth0", 1, UP, [mac(2)] + common),
     link(3, "eth1", 1, UP, [mac(3)] + common),
     link(4, "ipv-l2", 1, UP, [mac(2), attr(5, struct.pack("<i", 2))] + common + [ipvlan_info(0, 0)]),
     link(5, "ipv-l3", 1, UP | NOARP, [mac(3), attr(5, struct.pack("<i", 3))] + common + [ipvlan_info(1, 0x01)]),
-    message(3, 2, struct.pack("<i", 0)),
 ])
 
-open("links.bin", "wb").write(links)
-for name in ["addresses", "routes", "neighbours", "fdb"]:
-    open(f"{name}.bin", "wb").write(message(3, 2, struct.pack("<i", 0)))
