@@ -55,6 +55,8 @@ package struct BurstHop: Sendable, Hashable {
     package var replyLatency: LatencyFigures?
 
     package var label: String { "\(node):\(interface)" }
+
+    func count(_ direction: ProbeDirection) -> Int { direction == .request ? requestsSeen : repliesSeen }
 }
 
 /// The hop where the burst's frames start going missing, and in which direction.
@@ -145,23 +147,26 @@ package enum BurstCorrelation {
     /// hop lost copies itself (a busy machine), so each hop counts as at least as many as any later hop saw.
     static func lossPoint(_ hops: [BurstHop], sent: Int, _ evidence: TraceEvidence) -> BurstLossPoint? {
         func name(_ index: Int) -> HopName { HopName(node: hops[index].node, interface: hops[index].interface) }
-        var previous: (hop: Int?, count: Int) = (nil, sent)
-        for direction in [ProbeDirection.request, .reply] {
-            let order = walk(direction, evidence)
-            let seen = order.map { direction == .request ? hops[$0].requestsSeen : hops[$0].repliesSeen }
-            for (position, hop) in order.enumerated() {
-                let count = seen[position...].max() ?? 0
-                if count < previous.count {
-                    return BurstLossPoint(
-                        direction: direction,
-                        lastComplete: previous.hop.map(name),
-                        firstShort: name(hop),
-                        before: previous.count,
-                        after: count
-                    )
-                }
-                previous = (hop, count)
+        // The walk out (requests) and back (replies) as one trail; the source's interface sent every request its
+        // kernel took (a refusal is a send error, not sent), and a reply seen anywhere proves its request arrived.
+        let trail = [ProbeDirection.request, .reply].flatMap { direction in
+            walk(direction, evidence).map { hop in
+                (direction, hop, direction == .request && hop == evidence.sourceHop ? sent : hops[hop].count(direction))
             }
+        }
+        var previous: (hop: Int?, count: Int) = (nil, sent)
+        for (position, (direction, hop, _)) in trail.enumerated() {
+            let count = trail[position...].map(\.2).max() ?? 0
+            if count < previous.count {
+                return BurstLossPoint(
+                    direction: direction,
+                    lastComplete: previous.hop.map(name),
+                    firstShort: name(hop),
+                    before: previous.count,
+                    after: count
+                )
+            }
+            previous = (hop, count)
         }
         return nil
     }

@@ -95,11 +95,12 @@ struct BurstCorrelationTests {
         #expect(loss.evidence.contains("host:em1 saw 20 requests, host:vct1 10 (50% lost there)"))
     }
 
-    @Test("captures that missed copies of frames a later hop saw are not loss; loss after them still is")
+    @Test("captures that missed frames a later hop (or a reply) proves went by are not loss; loss after them still is")
     func captureMisses() throws {
         var recorded = RecordedBurst()
         recorded.requestsMissedBy[0] = [2, 5, 8]
         recorded.requestsMissedBy[1] = [2, 3]
+        recorded.requestsMissedBy[5] = [4]
         let clean = TraceCorrelation.report(recorded.evidence(healthyTrace()))
         #expect(clean.burst?.lossStartsAt == nil)
         #expect(clean.verdict == .reachable && clean.findings.isEmpty)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The VLAN suite: runs inside the VM (probes/vm.sh probes/vm/vlan-suite.sh), where the kernel has 802.1Q,
 # VLAN-filtering bridges and netem. Builds both VLAN labs with plain namespaces, traces across both VLANs,
-# makes every fault that needs this kernel for real (the netem ones, loss and delay, on the --vlan lab with
-# trace --count) and checks what trace names. Prints one line per check
+# makes every fault that needs this kernel for real (the netem ones, loss and delay, on a plain lab with
+# trace --count), traces ipvlan children (l2, l3) and checks what trace names. Prints one line per check
 # (PASS/FAIL), a table of the faults, the seconds each part took; exits 1 when a check fails.
-#   probes/vm/vlan-suite.sh [subinterfaces] [vlan-aware] [ipvlan]     (all when none is named)
+#   probes/vm/vlan-suite.sh [subinterfaces] [vlan-aware] [netem] [ipvlan]     (all when none is named)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 command -v lxcdiag >/dev/null || { echo "vlan-suite: lxcdiag is not on PATH (build first)" >&2; exit 1; }
@@ -15,7 +15,7 @@ failures=0
 table=()
 started=$(date +%s)
 trap 'lxcdiag lab down --name $lab >/dev/null 2>&1; ipvlan_down' EXIT
-parts=${*:-subinterfaces vlan-aware ipvlan}
+parts=${*:-subinterfaces vlan-aware netem ipvlan}
 
 check() { # check NAME EXPRESSION-ON-JSON FILE: a jq expression that must be true
     if jq -e "$2" "$3" >/dev/null 2>&1; then echo "PASS $1"; else echo "FAIL $1 ($2)"; failures=$((failures + 1)); fi
@@ -106,10 +106,6 @@ lxcdiag topo >"$out/topo-vlan.txt" 2>&1
 grep -q "em1.211" "$out/topo-vlan.txt" || { echo "FAIL topo does not show em1.211"; failures=$((failures + 1)); }
 healthy vlan ext ct1 211
 healthy vlan ext103 ct2 103
-# The netem faults first: after the VLAN faults' remade subinterface the path walk loses the host's hops.
-t=$(date +%s)
-netem_faults
-echo "netem faults: $(( $(date +%s) - t )) s"
 t=$(date +%s)
 fault vlan-wrong-vid ext ct1
 check "vlan-wrong-vid: VLAN_MISMATCH at host:em1" \
@@ -138,6 +134,18 @@ check "vlan-missing-pvid: VLAN_MISMATCH at host:veth-ct1" \
     '.findings[0].code == "VLAN_MISMATCH" and .findings[0].where.interface == "veth-ct1"' \
     "$out/fault-vlan-missing-pvid.json"
 
+}
+
+# The netem faults on the plain lab (its path walk is the tested one; on the --vlan lab the walk loses the host's
+# hops once sw0 has learned ct1's MAC in VLAN 211).
+netem() {
+echo "== lab up (plain) for the netem faults"
+t=$(date +%s)
+lxcdiag lab up --no-lxc --name "$lab" >/dev/null || { echo "FAIL lab up"; failures=$((failures + 1)); return; }
+echo "lab up: $(( $(date +%s) - t )) s"
+netem_faults
+echo "netem faults: $(( $(date +%s) - t )) s (lab up included)"
+lxcdiag lab down --name "$lab" >/dev/null
 }
 
 # ipvlan as Docker's driver makes it: a child of a parent in another namespace, with the parent's MAC. Plain
@@ -196,8 +204,9 @@ for part in $parts; do
     case $part in
         subinterfaces) subinterfaces ;;
         vlan-aware) vlan_aware ;;
+        netem) netem ;;
         ipvlan) ipvlan ;;
-        *) echo "vlan-suite: no part called $part (subinterfaces, vlan-aware, ipvlan)" >&2; exit 2 ;;
+        *) echo "vlan-suite: no part called $part (subinterfaces, vlan-aware, netem, ipvlan)" >&2; exit 2 ;;
     esac
 done
 echo "== faults made for real: fault | verdict | findings (code@hop)"
