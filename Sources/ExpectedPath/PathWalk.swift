@@ -371,9 +371,9 @@ struct PathWalk {
     private func ipvlanChildHop(_ child: PlacedLink, parent: PlacedLink, mac: MACAddress?) -> PathHop {
         let settings = child.link.ipvlan ?? IpvlanSettings(mode: .unknown)
         let arp =
-            settings.mode.deliversBroadcast
+            settings.mode.answersARP
             ? "it answers ARP with the parent's MAC"
-            : "L3 mode: no ARP or broadcast reaches it (NOARP), so the sender needs a route or neighbour entry for "
+            : "L3 mode: it answers no ARP (NOARP), so the sender needs a route or neighbour entry for "
                 + "\(destination) via \(parent.label)'s MAC"
         return PathHop(
             node: child.node,

@@ -43,7 +43,7 @@ struct IpvlanPathTests {
         #expect(path.hops[2].detail.contains("(mode l2) holds 192.0.2.11; it answers ARP with the parent's MAC"))
     }
 
-    @Test("outside -> L3 child: the same hops; the hop says no ARP reaches it (a neighbour entry or route is needed)")
+    @Test("outside -> L3 child: the same hops; the hop says it answers no ARP (a neighbour entry or route is needed)")
     func outsideToL3Child() throws {
         let path = PathFinder.path(
             from: endpoint("out", "192.0.2.1"),
@@ -52,7 +52,7 @@ struct IpvlanPathTests {
         )
         #expect(steps(path).last == "c1:eth0 ipvlan-child")
         #expect(path.reachable)
-        #expect(path.hops.last?.detail.contains("L3 mode: no ARP or broadcast reaches it") == true)
+        #expect(path.hops.last?.detail.contains("L3 mode: it answers no ARP (NOARP)") == true)
     }
 
     @Test("the host's own stack cannot reach a child through the parent: blocked by design")

@@ -44,8 +44,8 @@ package struct MacvlanSettings: Codable, Sendable, Hashable {
 package enum IpvlanMode: String, Codable, Sendable, Hashable {
     /// Layer 2: the children answer ARP and get broadcasts and multicasts (Docker's default, ipvlan_mode=l2).
     case l2
-    /// Layer 3: the children are NOARP and get no broadcast; the parent's namespace routes what they send, and
-    /// the outside reaches them through a route via the host (Docker's ipvlan_mode=l3).
+    /// Layer 3: the children are NOARP (an ARP request reaches them, none is answered); the parent's namespace
+    /// routes what they send, and the outside reaches them through a route via the host (Docker's ipvlan_mode=l3).
     case l3
     /// Layer 3 with the parent's netfilter (l3s).
     case l3s
@@ -61,8 +61,8 @@ package enum IpvlanMode: String, Codable, Sendable, Hashable {
         }
     }
 
-    /// Whether ARP and broadcast reach the children (only in L2 mode).
-    package var deliversBroadcast: Bool { self == .l2 }
+    /// Whether the children answer ARP (only in L2 mode; in L3 modes they are NOARP).
+    package var answersARP: Bool { self == .l2 }
 }
 
 /// Settings of an ipvlan or ipvtap child.
