@@ -29,7 +29,7 @@ if [ -x probes/fuzz/run.sh ]; then
     echo "== fuzz (bounded)"
     probes/fuzz/run.sh || status=$?
 fi
-# What needs a full kernel (802.1Q, VLAN-filtering bridges, netem) runs in a VM, one boot, bounded in time.
+# What needs a full kernel (802.1Q, VLAN-filtering bridges, netem, ipvlan) runs in a VM, one boot, bounded in time.
 echo "== VM suite (probes/vm.sh probes/vm/vlan-suite.sh)"
 vm_status=0
 # Through a pipe: qemu writes its console at offset 0 of a file it is handed, over what the tests printed.

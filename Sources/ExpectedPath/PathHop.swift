@@ -16,6 +16,11 @@ package enum HopReason: String, Sendable, Hashable, Codable {
     case macvlanParent = "macvlan-parent"
     /// The parent hands the frame to the macvlan child that owns the destination MAC.
     case macvlanChild = "macvlan-child"
+    /// An ipvlan child sends through its parent (in L3 mode routed by the parent's namespace).
+    case ipvlanParent = "ipvlan-parent"
+    /// The parent hands the packet to the ipvlan child that holds the destination address (the children share
+    /// the parent's MAC, so the address decides).
+    case ipvlanChild = "ipvlan-child"
     /// A trunk hands a tagged frame to its 802.1Q subinterface of that VID, which strips the tag.
     case vlanChild = "vlan-child"
     /// The frame leaves through a physical interface into a network this host cannot see.

@@ -232,6 +232,16 @@ struct PathWalk {
     // MARK: sending out of a link
 
     private mutating func transmit(_ link: PlacedLink, _ mac: MACAddress?) -> Step? {
+        // The parent's own stack sends out of the parent; ipvlan never hands those to its children.
+        if link.link.kind != .ipvlan, hops.last?.reason != .ipvlanParent, let child = ipvlanChild(of: link) {
+            var hop = ipvlanChildHop(child, parent: link, mac: mac)
+            hop.blocked =
+                "\(link.label)'s own stack cannot reach its ipvlan children (by design); send through another "
+                + "interface and the outside network instead"
+            hop.blockedByDesign = true
+            hops.append(hop)
+            return nil
+        }
         switch link.link.kind {
         case .veth:
             guard let peer = topology.peer(of: link) else {
@@ -252,6 +262,8 @@ struct PathWalk {
             return .receive(peer, mac)
         case .macvlan:
             return macvlanTransmit(link, mac)
+        case .ipvlan:
+            return ipvlanTransmit(link, mac)
         case .bridge:
             return .bridge(link, mac, ingress: nil)
         case .loopback:
@@ -310,6 +322,68 @@ struct PathWalk {
         if parent.link.downReason != nil { return nil }
         if parent.link.kind == .bridge { return .bridge(parent, mac, ingress: nil) }
         return .transmit(parent, mac)
+    }
+
+    /// An ipvlan child sends: to a sibling holding the destination directly (the parent hands it over by address;
+    /// not with the private flag), otherwise out of the parent, in L3 mode after the parent's namespace routed it.
+    private mutating func ipvlanTransmit(_ child: PlacedLink, _ mac: MACAddress?) -> Step? {
+        guard let parent = topology.parent(of: child) else {
+            markLastBlocked("the ipvlan parent of \(child.label) is in no captured namespace")
+            return nil
+        }
+        let settings = child.link.ipvlan ?? IpvlanSettings(mode: .unknown)
+        if let sibling = ipvlanChild(of: parent), sibling.reference != child.reference {
+            var hop = ipvlanChildHop(sibling, parent: parent, mac: mac)
+            if settings.isPrivate {
+                hop.blocked = "ipvlan private flag: \(child.label) cannot reach its sibling \(sibling.label)"
+                hop.blockedByDesign = true
+                hops.append(hop)
+                return nil
+            }
+            hop.detail =
+                "ipvlan \(settings.text): \(child.label) reaches sibling \(sibling.label) on \(parent.label) "
+                + "directly (it holds \(destination))"
+            hops.append(hop)
+            return .receive(sibling, mac)
+        }
+        let routed =
+            settings.mode == .l2 ? "" : "; L3 mode: routed by \(parent.node)'s namespace, which resolves the next hop"
+        hops.append(
+            PathHop(
+                node: parent.node,
+                interface: parent.link.name,
+                direction: .egress,
+                reason: .ipvlanParent,
+                detail: "ipvlan child \(child.label) (mode \(settings.text)) sends through its parent\(routed)",
+                destinationMAC: mac,
+                blocked: parent.link.downReason
+            )
+        )
+        if parent.link.downReason != nil { return nil }
+        return .transmit(parent, mac)
+    }
+
+    /// The ipvlan child of `parent` that holds the destination address, if one does.
+    private func ipvlanChild(of parent: PlacedLink) -> PlacedLink? {
+        topology.ipvlanChildren(of: parent).first { $0.namespace.holds(destination) }
+    }
+
+    private func ipvlanChildHop(_ child: PlacedLink, parent: PlacedLink, mac: MACAddress?) -> PathHop {
+        let settings = child.link.ipvlan ?? IpvlanSettings(mode: .unknown)
+        let arp =
+            settings.mode.answersARP
+            ? "it answers ARP with the parent's MAC"
+            : "L3 mode: it answers no ARP (NOARP), so the sender needs a route or neighbour entry for "
+                + "\(destination) via \(parent.label)'s MAC"
+        return PathHop(
+            node: child.node,
+            interface: child.link.name,
+            direction: .ingress,
+            reason: .ipvlanChild,
+            detail: "ipvlan child of \(parent.label) (mode \(settings.text)) holds \(destination); \(arp)",
+            destinationMAC: mac,
+            blocked: child.link.downReason
+        )
     }
 
     /// A physical interface: the frame leaves into the network outside. If it comes back in (the lab's switch,
@@ -383,6 +457,11 @@ struct PathWalk {
             let child = topology.macvlanChildren(of: link).first(where: { $0.link.mac == mac })
         {
             hops.append(macvlanChildHop(child, parent: link, mac: mac))
+            return .receive(child, mac)
+        }
+        // The children have the parent's MAC: the parent hands them what is addressed to it, by destination IP.
+        if link.link.kind != .ipvlan, let child = ipvlanChild(of: link), mac == nil || mac == link.link.mac {
+            hops.append(ipvlanChildHop(child, parent: link, mac: mac))
             return .receive(child, mac)
         }
         if let step = vlanChild(of: link, mac) { return step }

@@ -46,6 +46,14 @@ extension HostTopology {
         .filter { self.parent(of: $0)?.reference == parent.reference }
     }
 
+    /// The ipvlan children of `parent`, in any namespace.
+    func ipvlanChildren(of parent: PlacedLink) -> [PlacedLink] {
+        namespaces.flatMap { namespace in
+            namespace.links.filter { $0.kind == .ipvlan }.map { PlacedLink(namespace: namespace, link: $0) }
+        }
+        .filter { self.parent(of: $0)?.reference == parent.reference }
+    }
+
     /// The 802.1Q subinterfaces of `parent` (`em1.211` of `em1`), in its namespace, lowest VID first.
     func vlanChildren(of parent: PlacedLink) -> [PlacedLink] {
         parent.namespace.links.filter { $0.kind == .vlan }.map { PlacedLink(namespace: parent.namespace, link: $0) }
@@ -71,8 +79,10 @@ extension HostTopology {
             let current = queue.removeFirst()
             var next: [PlacedLink] = []
             if let peer = peer(of: current), current.link.kind == .veth { next.append(peer) }
-            if current.link.kind == .macvlan, let parent = parent(of: current) { next.append(parent) }
-            next += macvlanChildren(of: current)
+            if current.link.kind == .macvlan || current.link.kind == .ipvlan, let parent = parent(of: current) {
+                next.append(parent)
+            }
+            next += macvlanChildren(of: current) + ipvlanChildren(of: current)
             if let bridge = bridge(of: current) { next.append(bridge) }
             if current.link.kind == .bridge {
                 next += current.namespace.ports(of: current.link).map {

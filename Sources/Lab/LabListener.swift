@@ -28,15 +28,16 @@ package struct LabListener: Sendable, Hashable {
         ["setsid", "-f"] + prefix + ["/usr/bin/python3", scriptPath, pidPath, "\(Self.port)"]
     }
 
-    /// Writes the script and starts the listener, waiting (at most 3 s) until it listens.
+    /// Writes the script and starts the listener, waiting (at most 15 s: python3 starts in seconds in the
+    /// software-emulated VM of probes/vm.sh) until it listens.
     func start(in prefix: [String]) throws {
         try? FileManager.default.removeItem(atPath: pidPath)
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         try ExternalCommand.check(startCommand(in: prefix))
-        let deadline = monotonicNanoseconds() + 3_000_000_000
+        let deadline = monotonicNanoseconds() + 15_000_000_000
         while runningPID == nil {
             guard monotonicNanoseconds() < deadline else {
-                throw LabError.stepFailed(step: "starting the lab listener", reason: "no PID in \(pidPath) after 3 s")
+                throw LabError.stepFailed(step: "starting the lab listener", reason: "no PID in \(pidPath) after 15 s")
             }
             usleep(10_000)
         }

@@ -35,7 +35,7 @@ package struct AppliedFaults: Sendable {
     /// Applies `fault`: computes its actions, records the fix, then runs the break commands. A break that fails
     /// half way is undone (and unrecorded) before the error is thrown.
     @discardableResult
-    package func apply(_ fault: LabFault) throws(LabFaultError) -> FaultActions {
+    package func apply(_ fault: LabFault, hop: FaultHop? = nil) throws(LabFaultError) -> FaultActions {
         guard lab.exists else { throw LabFaultError("lab \(lab.name) is not up (no namespace \(lab.host))") }
         let current = try records()
         if current.contains(where: { $0.fault == fault.name }) {
@@ -44,7 +44,7 @@ package struct AppliedFaults: Sendable {
             )
         }
         let actions: FaultActions
-        do { actions = try fault.actions(in: lab) } catch let error as LabFaultError { throw error } catch {
+        do { actions = try fault.actions(in: lab, hop: hop) } catch let error as LabFaultError { throw error } catch {
             throw LabFaultError("\(fault.name): \(error)")
         }
         // Recorded first, so a break cut short (Ctrl-C between two commands) is still undone by `lab fix`.

@@ -334,20 +334,36 @@ package enum LabFaultCatalogue {
         },
         LabFault(
             "loss",
-            "netem on veth-ct1 drops 30% of the frames br0 sends towards ct1",
-            .kernelDrop,
-            needs: .netem
-        ) { lab in
-            let qdisc = ["tc", "-n", lab.host, "qdisc"]
-            return FaultActions(
-                breakCommands: [qdisc + ["add", "dev", "veth-ct1", "root", "netem", "loss", "30%"]],
-                fixCommands: [qdisc + ["del", "dev", "veth-ct1", "root"]]
-            )
-        },
+            .packetLoss,
+            defaultHop: FaultHop(node: "host", interface: "veth-ct1"),
+            traceArguments: ["--count", "50"],
+            needs: .netem,
+            summary: { hop in "netem on \(hop) drops 30% of the frames it sends (default: towards ct1)" },
+            plan: { lab, hop in try netem(lab, hop, ["loss", "30%"]) }
+        ),
+        LabFault(
+            "delay",
+            .latency,
+            defaultHop: FaultHop(node: "host", interface: "veth-ct1"),
+            traceArguments: ["--count", "20"],
+            needs: .netem,
+            summary: { hop in "netem on \(hop) holds every frame it sends 50 ms (default: towards ct1)" },
+            plan: { lab, hop in try netem(lab, hop, ["delay", "50ms"]) }
+        ),
     ]
 
     /// The fault called `name`.
     package static func fault(named name: String) -> LabFault? { all.first { $0.name == name } }
+
+    /// A netem root qdisc with `parameters` on `hop`, and its removal.
+    private static func netem(_ lab: LabLayout, _ hop: FaultHop, _ parameters: [String]) throws -> FaultActions {
+        let (_, netns) = try hop.namespace(in: lab)
+        let qdisc = ["tc", "-n", netns, "qdisc"]
+        return FaultActions(
+            breakCommands: [qdisc + ["add", "dev", hop.interface, "root", "netem"] + parameters],
+            fixCommands: [qdisc + ["del", "dev", hop.interface, "root"]]
+        )
+    }
 
     // MARK: Reading the lab's current values, so a fix restores them
 

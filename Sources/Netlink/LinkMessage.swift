@@ -34,6 +34,10 @@ package struct LinkMessage: Sendable, Hashable {
     package var bridgePort: BridgePortAttributes?
     /// IFLA_MACVLAN_MODE for kinds `macvlan` and `macvtap`.
     package var macvlanMode: UInt32?
+    /// IFLA_IPVLAN_MODE (0 l2, 1 l3, 2 l3s) and IFLA_IPVLAN_FLAGS (0x1 private, 0x2 vepa) for kinds `ipvlan` and
+    /// `ipvtap` (both u16, linux/if_link.h).
+    package var ipvlanMode: UInt16?
+    package var ipvlanFlags: UInt16?
     /// IFLA_INFO_DATA of kind `vlan`.
     package var vlan: VLANAttributes?
     /// IFLA_INFO_DATA of kind `vxlan`.
@@ -71,6 +75,9 @@ package struct LinkMessage: Sendable, Hashable {
             switch kind {
             case "bridge": bridge = BridgeAttributes(data)
             case "macvlan", "macvtap": macvlanMode = data.uint32(RouteNetlink.macvlanMode)
+            case "ipvlan", "ipvtap":
+                ipvlanMode = data.uint16(RouteNetlink.ipvlanMode)
+                ipvlanFlags = data.uint16(RouteNetlink.ipvlanFlags)
             case "vlan": vlan = VLANAttributes(data)
             case "vxlan": vxlan = VXLANAttributes(data)
             case "tun": tunType = data.uint8(RouteNetlink.tunType)

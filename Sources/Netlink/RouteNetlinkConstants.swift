@@ -76,6 +76,8 @@ enum RouteNetlink {
 
     // IFLA_MACVLAN_*, IFLA_VLAN_*, IFLA_VXLAN_*, IFLA_TUN_*.
     static let macvlanMode: UInt16 = 1
+    static let ipvlanMode: UInt16 = 1
+    static let ipvlanFlags: UInt16 = 2
     static let vlanID: UInt16 = 1
     static let vlanProtocol: UInt16 = 5
     static let vxlanID: UInt16 = 1

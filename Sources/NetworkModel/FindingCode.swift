@@ -24,6 +24,8 @@ package enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
     case promiscRequired = "PROMISC_REQUIRED"
     case kernelDrop = "KERNEL_DROP"
     case nothingListens = "NOTHING_LISTENS"
+    case packetLoss = "PACKET_LOSS"
+    case latency = "LATENCY"
 
     /// How bad the cause is when a trace proves it: every code names something that loses frames, so all are
     /// errors except the ones that are a risk rather than a loss (doctor may lower others to warnings).
@@ -59,6 +61,8 @@ package enum FindingCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .promiscRequired: "an uplink enslaved to a bridge is not receiving frames for container MACs"
         case .kernelDrop: "the kernel dropped the frame for another reason"
         case .nothingListens: "the target refused the port (TCP RST, ICMP port unreachable): nothing listens there"
+        case .packetLoss: "some of a burst's frames are lost (trace --count): named where the loss starts"
+        case .latency: "a hop adds 10 ms or more to every frame of a burst (trace --count)"
         }
     }
 }

@@ -107,9 +107,10 @@ package enum PathCapturePoints {
     ) -> HopRole {
         let link = topology.namespace(named: hop.node)?.link(named: hop.interface)
         if hop.node == target.node, hop.interface == target.interface {
-            // A container hangs off a bridge in another namespace, by veth or as a macvlan child.
+            // A container hangs off a bridge in another namespace, by veth or as a macvlan or ipvlan child.
             let fromBridge = previous.map { $0.direction == .forward && $0.node != hop.node } ?? false
-            return hop.reason == .macvlanChild || hop.reason == .vethPeer && fromBridge ? .container : .endpoint
+            let child = hop.reason == .macvlanChild || hop.reason == .ipvlanChild
+            return child || hop.reason == .vethPeer && fromBridge ? .container : .endpoint
         }
         if hop.reason == .routeLookup { return .endpoint }
         if next?.reason == .macvlanChild, hop.observable { return .macvlanParent }

@@ -158,7 +158,7 @@ private struct LinkLookup {
 
 extension Link {
     /// Whether IFLA_LINK names another interface this model resolves: a veth peer or a macvlan/vlan parent.
-    var pointsAtOther: Bool { kind == .veth || kind == .macvlan || kind == .vlan }
+    var pointsAtOther: Bool { kind == .veth || kind == .macvlan || kind == .ipvlan || kind == .vlan }
 
     mutating func setOtherEnd(_ reference: LinkReference) {
         if kind == .veth { peer = reference } else { parent = reference }

@@ -12,6 +12,7 @@ final class ObservationLog: @unchecked Sendable {
     private let condition = NSCondition()
     private var observations: [HopObservation] = []
     private var repliesAtSource: [ProbeKind: [UInt64]] = [:]
+    private var burstSightings: [BurstSighting] = []
 
     init(frames: ProbeFrames, sourceHop: Int) {
         self.frames = frames
@@ -20,7 +21,18 @@ final class ObservationLog: @unchecked Sendable {
 
     /// Classifies a frame captured at `hop`; called on that capture's thread.
     func record(_ frame: CapturedFrame, at hop: Int) {
-        guard let probeFrame = frames.classify(frame.bytes) else { return }
+        guard let probeFrame = frames.classify(frame.bytes) else {
+            if let (sequence, direction) = frames.classifyBurst(frame.bytes) {
+                let sighting = BurstSighting(
+                    hop: hop,
+                    sequence: sequence,
+                    direction: direction,
+                    timestampNs: frame.timestampNs
+                )
+                condition.withLock { burstSightings.append(sighting) }
+            }
+            return
+        }
         let observation = HopObservation(
             hop: hop,
             probe: probeFrame.probe,
@@ -72,6 +84,11 @@ final class ObservationLog: @unchecked Sendable {
             $0.hop == sourceHop && $0.probe == .arp && $0.direction == .reply && $0.timestampNs >= since
         }
         .min { $0.timestampNs < $1.timestampNs }?.answeredBy
+    }
+
+    /// Every sighting of `--count`'s burst so far.
+    var burst: [BurstSighting] {
+        condition.withLock { burstSightings }
     }
 
     /// Everything recorded so far.

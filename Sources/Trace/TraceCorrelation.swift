@@ -13,7 +13,7 @@ package enum TraceCorrelation {
         if let located = drop { drop?.kernel = kernelDrop(for: located, probes, evidence) }
         let arpSilent =
             drop.map { $0.probe == .arp && $0.direction == .reply && $0.lastSeen == $0.firstMissing } ?? false
-        return TraceReport(
+        var report = TraceReport(
             runID: evidence.marker.runID,
             from: summary(of: evidence.source),
             to: summary(of: evidence.target),
@@ -28,6 +28,8 @@ package enum TraceCorrelation {
             findings: TraceFindings.derive(evidence: evidence, probes: probes, drop: drop),
             durationNs: evidence.durationNs
         )
+        if let burst = evidence.burst { BurstCorrelation.apply(burst, evidence, to: &report) }
+        return report
     }
 
     /// The verdict is about the source's own traffic (docs/trace-schema.md, "verdict"):

@@ -122,6 +122,8 @@ package struct TraceEvidence: Sendable {
     package var sourceMTU: Int?
     package var marker: RunMarker
     package var durationNs: UInt64
+    /// What `--count`'s burst sent and every sighting of it; nil without `--count`.
+    package var burst: BurstEvidence?
 
     package init(
         source: ResolvedEndpoint,
@@ -135,8 +137,10 @@ package struct TraceEvidence: Sendable {
         kernelDropsUnavailable: String? = nil,
         sourceMTU: Int?,
         marker: RunMarker,
-        durationNs: UInt64
+        durationNs: UInt64,
+        burst: BurstEvidence? = nil
     ) {
+        self.burst = burst
         self.source = source
         self.target = target
         self.hops = hops

@@ -26,6 +26,11 @@ package struct TraceOptions: Sendable, Hashable {
     /// (`trace`) overlaps it with its output; a process that runs many traces keeps the default, so that its
     /// descriptors are back when each run returns.
     package var closeCapturesAtExit = false
+    /// `--count N`: how many echo requests the burst sends through the source's own stack after the other
+    /// probes (0: no burst). See `StackBurst`.
+    package var burstCount = 0
+    /// The gap between two of the burst's requests.
+    package var burstIntervalNs: UInt64 = 5_000_000
     /// Marks this run's frames; random unless a test fixes it.
     package var runMarker: RunMarker = .random()
 

@@ -15,6 +15,8 @@ package struct TraceReport: Sendable, Hashable {
     package var findings: [Finding]
     /// Wall time of the whole trace, from reading the source interface to closing the last capture.
     package var durationNs: UInt64
+    /// What `--count`'s burst measured; nil without `--count`.
+    package var burst: BurstReport?
 
     package init(
         runID: String,
@@ -24,8 +26,10 @@ package struct TraceReport: Sendable, Hashable {
         probes: [ProbeReport],
         drop: DropLocation?,
         findings: [Finding],
-        durationNs: UInt64
+        durationNs: UInt64,
+        burst: BurstReport? = nil
     ) {
+        self.burst = burst
         self.runID = runID
         self.from = from
         self.to = to

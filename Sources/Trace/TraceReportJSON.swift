@@ -12,6 +12,7 @@ extension TraceReport: Encodable {
         case from, to, verdict, probes, drop, findings
         case durationNs = "duration_ns"
         case quietSidePorts = "quiet_side_ports"
+        case burst
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -33,6 +34,7 @@ extension TraceReport: Encodable {
         try container.encode(drop, forKey: .drop)
         try container.encode(findings, forKey: .findings)
         try container.encode(durationNs, forKey: .durationNs)
+        try container.encode(burst, forKey: .burst)
     }
 
     /// The report as a pretty-printed `lxcdiag.trace/1` JSON document (docs/json.md's convention).

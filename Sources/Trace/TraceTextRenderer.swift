@@ -31,6 +31,7 @@ package struct TraceTextRenderer: Sendable {
         lines.append("")
         lines.append("verdict   \(verdictText(report.verdict))")
         lines.append("probes    " + report.probes.map(probeText).joined(separator: "; "))
+        if let burst = report.burst { lines += burstLines(burst) }
         if let drop = report.drop {
             var stop = "stopped   \(drop.trail)"
             if let kernel = drop.kernel { stop += " (kernel: \(kernel.reason) in \(kernel.location))" }

@@ -143,9 +143,12 @@ package struct Tracer: Sendable {
             arpGraceNs: plan.options.arpGraceNs
         )
         let attempts = try sequence.run(fallbackMAC: plan.target.mac ?? neighbour?.mac)
+        let burstSends = try sendBurst(plan, frames: frames)
         // Every frame a capture point will see of this run has passed it by now (the answers reached the source,
         // or the timeout passed): stop once each capture has handed over what its kernel socket took in.
-        captures.drain(deadlineNs: monotonicNanoseconds() + plan.options.drainNs)
+        // A burst's hundreds of frames may still sit in the capture sockets: up to half a second more to take them.
+        let drainNs = burstSends == nil ? plan.options.drainNs : max(plan.options.drainNs, 500_000_000)
+        captures.drain(deadlineNs: monotonicNanoseconds() + drainNs)
         captures.stopAll()
         try captures.checkErrors()
         let hopCaptures = captures.hopCaptures
@@ -184,12 +187,36 @@ package struct Tracer: Sendable {
             kernelDropsUnavailable: kernel.unavailable,
             sourceMTU: facts.mtu,
             marker: marker,
-            durationNs: monotonicNanoseconds() - started
+            durationNs: monotonicNanoseconds() - started,
+            burst: burstSends.map {
+                BurstEvidence(sends: $0, sightings: log.burst, intervalNs: plan.options.burstIntervalNs)
+            }
         )
         return TraceOutcome(
             report: TraceCorrelation.report(evidence),
             evidence: evidence,
             captures: hopCaptures
+        )
+    }
+}
+
+extension Tracer {
+    /// `--count`'s burst through the source's own stack, after the other probes; nil without `--count`.
+    private func sendBurst(_ plan: TracePlan, frames: ProbeFrames) throws(TraceError) -> [BurstSend]? {
+        let count = min(plan.options.burstCount, StackBurst.maxCount)
+        guard count > 0 else { return nil }
+        let source = plan.source
+        let socket: ICMPSocket
+        do { socket = try withNetworkNamespace(source.namespace) { try ICMPSocket() } } catch {
+            throw TraceError(.sendFailed, "cannot send from \(source.node):\(source.interface): \(error)")
+        }
+        return StackBurst.run(
+            socket: socket,
+            frames: frames,
+            count: count,
+            size: plan.options.smallProbeSize,
+            intervalNs: plan.options.burstIntervalNs,
+            timeoutNs: plan.options.lossTimeoutNs
         )
     }
 }

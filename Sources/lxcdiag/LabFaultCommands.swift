@@ -16,11 +16,19 @@ extension LXCDiag {
                 /run/lxcdiag/labs/NAME.faults with the commands that undo it. The list names the finding each fault
                 should produce and the trace that shows it.
 
+                loss and delay (netem, a kernel with sch_netem: probes/vm.sh boots one) are made on veth-ct1, \
+                towards ct1, unless --hop names another interface of the lab's host or outside namespace \
+                (IFACE, host:IFACE or ext:IFACE, as trace names hops); the qdisc holds the frames that \
+                interface sends, so trace names the fault at that hop (requests: ext:sw-em1, host:veth-ct1; \
+                replies: host:em1, ext:sw-cli). Their see-it trace sends a burst (--count).
+
                 Example:
                   lxcdiag lab break --list
                   lxcdiag lab break port-blocking
                   lxcdiag trace --from ext --to ct1     # names BRIDGE_PORT_NOT_FORWARDING
                   lxcdiag lab fix port-blocking
+                  lxcdiag lab break delay --hop ext:sw-em1
+                  lxcdiag trace --count 20 --from ext --to ct1     # names LATENCY at ext:sw-em1
                 """
         )
 
@@ -36,6 +44,14 @@ extension LXCDiag {
         @Flag(help: "Print the commands instead of running them.")
         var dryRun = false
 
+        @Option(
+            help: ArgumentHelp(
+                "For loss and delay: the interface whose sent frames netem holds (default veth-ct1).",
+                valueName: "[host:|ext:]IFACE"
+            )
+        )
+        var hop: String?
+
         func validate() throws {
             try validateLabName(name)
             if list {
@@ -43,8 +59,15 @@ extension LXCDiag {
                 return
             }
             guard let fault else { throw ValidationError("name a fault to make, or --list to see them") }
-            guard LabFaultCatalogue.fault(named: fault) != nil else {
+            guard let known = LabFaultCatalogue.fault(named: fault) else {
                 throw ValidationError("no fault called \(fault); lxcdiag lab break --list shows them")
+            }
+            if let hop {
+                guard known.takesHop else {
+                    let choosable = LabFaultCatalogue.all.filter(\.takesHop).map(\.name).joined(separator: ", ")
+                    throw ValidationError("--hop goes with \(choosable), not \(fault)")
+                }
+                if case .failure(let error) = FaultHop.parse(hop) { throw ValidationError(error.description) }
             }
         }
 
@@ -58,15 +81,18 @@ extension LXCDiag {
                 try requireRoot("lab break")
                 let lab = try LabLayout.recorded(name: name)
                 try Self.requireLab(for: fault, name: name)
+                let chosen = try hop.map { try FaultHop.parse($0).get() }
                 if dryRun {
-                    let actions = try fault.actions(in: lab)
+                    let actions = try fault.actions(in: lab, hop: chosen)
                     for command in actions.breakCommands { print(command.joined(separator: " ")) }
                     return
                 }
-                let actions = try AppliedFaults(lab: lab).apply(fault)
+                let actions = try AppliedFaults(lab: lab).apply(fault, hop: chosen)
                 for command in actions.breakCommands { print("+ \(command.joined(separator: " "))") }
-                print("\(fault.name): \(fault.summary)")
-                print("see it: \(Self.seeIt(fault, lab: name))   (expect \(fault.code.rawValue), exit 1)")
+                print("\(fault.name): \(fault.summary(at: chosen))")
+                print(
+                    "see it: \(Self.seeIt(fault, lab: name, hop: chosen))   (expect \(fault.code.rawValue), exit 1)"
+                )
                 print(
                     "undo:   lxcdiag lab fix \(fault.name)\(name == LabConfiguration.defaultName ? "" : " --name \(name)")"
                 )
@@ -89,11 +115,11 @@ extension LXCDiag {
 
         /// The trace that shows `fault`, runnable as printed: a lab other than the default one names its
         /// endpoint file.
-        static func seeIt(_ fault: LabFault, lab name: String) -> String {
+        static func seeIt(_ fault: LabFault, lab name: String, hop: FaultHop? = nil) -> String {
             let configuration = LabConfiguration(name: name)
             let endpoints = configuration.isDefaultLab ? "" : " --endpoints \(configuration.endpointsPath)"
             let extra = fault.traceArguments.map { " " + $0 }.joined()
-            return "lxcdiag trace --from \(fault.traceFrom) --to \(fault.traceTo)\(extra)\(endpoints)"
+            return "lxcdiag trace --from \(fault.traceFrom) --to \(fault.traceTarget(at: hop))\(extra)\(endpoints)"
         }
 
         private func printList() {

@@ -35,8 +35,14 @@ extension LXCDiag {
                 ICMP passes is located at the hop that saw it last; a port the target refuses (RST, port \
                 unreachable) is NOTHING_LISTENS, not a drop.
 
+                --count N adds a burst of N echo requests through the source's own stack (one every 5 ms, as \
+                `ping -c N -i 0.005`): per hop, how many went by each way and how long after they left the \
+                source (min/avg/max), and the round trip at the source. Some lost is DEGRADED with \
+                PACKET_LOSS where the loss starts; a hop adding 10 ms or more to the fastest frame is LATENCY.
+
                 Examples:
                   lxcdiag trace --from ext --to ct1
+                  lxcdiag trace --from ext --to ct1 --count 100
                   lxcdiag trace --from ext --to ct1 --tcp 443
                   lxcdiag trace --from ext --to ct1 --udp 53
                   lxcdiag trace --from ct3 --to ct4 --json
@@ -81,6 +87,17 @@ extension LXCDiag {
         )
         var udpPort: Int?
 
+        @Option(
+            name: .customLong("count"),
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Also send a burst of N echo requests (1 to 1000, one every 5 ms) through the source's stack, "
+                    + "for the loss rate and added latency per hop.",
+                valueName: "N"
+            )
+        )
+        var count: Int?
+
         @Flag(help: "Print the lxcdiag.trace/1 JSON document instead of the text view.")
         var json = false
 
@@ -121,6 +138,9 @@ extension LXCDiag {
             guard (1...10_000).contains(timeoutMilliseconds) else {
                 throw ValidationError("--timeout-ms must be between 1 and 10000, not \(timeoutMilliseconds)")
             }
+            if let count, !(1...StackBurst.maxCount).contains(count) {
+                throw ValidationError("--count must be between 1 and \(StackBurst.maxCount), not \(count)")
+            }
             for (option, port) in [("--tcp", tcpPort), ("--udp", udpPort)] {
                 if let port, !(1...65_535).contains(port) {
                     throw ValidationError("\(option) must be a port between 1 and 65535, not \(port)")
@@ -152,6 +172,7 @@ extension LXCDiag {
                 options.lossTimeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
                 options.recordKernelDrops = kernelDrops
                 options.closeCapturesAtExit = true
+                options.burstCount = count ?? 0
                 options.transports =
                     (tcpPort.map { [TransportPort(.tcp, UInt16($0))] } ?? [])
                     + (udpPort.map { [TransportPort(.udp, UInt16($0))] } ?? [])

@@ -35,6 +35,45 @@ struct CommandLineTests {
         #expect(try lxcdiag("doctor", "--netns", "a/b").status == 2)
     }
 
+    @Test("--hop: only with loss and delay, a well-formed [host:|ext:]IFACE, one line and exit 2 otherwise")
+    func hopUsage() throws {
+        let wrongFault = try lxcdiag("lab", "break", "port-blocking", "--hop", "em1")
+        #expect(wrongFault.status == 2)
+        #expect(wrongFault.standardError.contains("--hop goes with loss, delay, not port-blocking"))
+        for bad in ["ct1:eth0", "a:b:c", "host:", "host:has space"] {
+            let run = try lxcdiag("lab", "break", "delay", "--hop", bad)
+            #expect(run.status == 2, "\(bad)")
+            #expect(run.standardError.contains("--hop '\(bad)'"), "\(bad): \(run.standardError)")
+        }
+        #expect(try FaultHop.parse("ext:sw-em1").get() == FaultHop(node: "ext", interface: "sw-em1"))
+        #expect(try FaultHop.parse("veth-ct2").get() == FaultHop(node: nil, interface: "veth-ct2"))
+        let loss = try #require(LabFaultCatalogue.fault(named: "loss"))
+        #expect(loss.traceTarget(at: FaultHop(node: nil, interface: "veth-ct2")) == "ct2")
+        #expect(loss.traceTarget(at: FaultHop(node: "host", interface: "em1")) == "ct1")
+        #expect(loss.summary(at: FaultHop(node: "ext", interface: "sw-em1")).hasPrefix("netem on ext:sw-em1 drops 30%"))
+    }
+
+    @Test(
+        "lab break loss/delay --hop --dry-run: netem on the named hop's namespace; an interface the lab lacks exits 3",
+        .enabled(if: getuid() == 0, "needs root")
+    )
+    func hopDryRun() throws {
+        let lab = try FaultLab()
+        defer { lab.tearDown() }
+        let name = lab.layout.name
+        let delay = try lxcdiag("lab", "break", "delay", "--hop", "ext:sw-em1", "--dry-run", "--name", name)
+        #expect(delay.status == 0)
+        #expect(delay.standardOutput == "tc -n \(name)-ext qdisc add dev sw-em1 root netem delay 50ms\n")
+        let bare = try lxcdiag("lab", "break", "loss", "--hop", "em1", "--dry-run", "--name", name)
+        #expect(bare.standardOutput == "tc -n \(name)-host qdisc add dev em1 root netem loss 30%\n")
+        let standard = try lxcdiag("lab", "break", "loss", "--dry-run", "--name", name)
+        #expect(standard.standardOutput == "tc -n \(name)-host qdisc add dev veth-ct1 root netem loss 30%\n")
+        let missing = try lxcdiag("lab", "break", "loss", "--hop", "host:nosuch0", "--dry-run", "--name", name)
+        #expect(missing.status == 3)
+        #expect(missing.standardError.contains("no interface nosuch0 in lab \(name)'s host namespace"))
+        #expect(missing.standardError.split(separator: "\n").count == 1)
+    }
+
     @Test("help teaches with an example")
     func help() throws {
         for command in [["doctor"], ["lab", "break"], ["lab", "fix"]] {

@@ -6,9 +6,9 @@ import Trace
 
 @Suite("Finding catalogue")
 struct FindingCodeTests {
-    @Test("exactly the issue's 21 codes and NOTHING_LISTENS (trace --tcp/--udp), each with a meaning")
+    @Test("the issue's 21 codes, NOTHING_LISTENS (--tcp/--udp), PACKET_LOSS and LATENCY (--count), each with a meaning")
     func codes() {
-        #expect(FindingCode.allCases.count == 22)
+        #expect(FindingCode.allCases.count == 24)
         for code in FindingCode.allCases {
             #expect(code.rawValue == code.rawValue.uppercased())
             #expect(!code.meaning.isEmpty)

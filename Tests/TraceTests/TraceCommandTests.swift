@@ -243,6 +243,12 @@ struct TraceCommandTests {
         let place = try lxcdiag(["trace", "--from", "netns:x/eth0", "--to", "ct1"])
         #expect(place.status == 2)
         #expect(place.error.contains("'netns:x/eth0': PLACE/IFACE and @ADDRESS endpoints go with --hop"))
+        for count in ["0", "1001", "-3"] {
+            let burst = try lxcdiag(["trace", "--from", "ext", "--to", "ct1", "--count", count])
+            #expect(burst.status == 2)
+            #expect(burst.error.contains("--count must be between 1 and 1000, not \(count)"), "\(burst.error)")
+            #expect(burst.error.split(separator: "\n").count <= 2)
+        }
         let missing = try lxcdiag(["trace", "--from", "netns:lxcdiag-t-nope", "--to", "netns:lxcdiag-t-nope2"])
         // Well-formed, but no such namespace: the environment's (3), as the README's table says.
         #expect(missing.status == 3)

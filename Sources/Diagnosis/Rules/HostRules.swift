@@ -9,12 +9,12 @@ internal import Trace
 /// Checks that need no probe: duplicate MACs, ARP flux risk, interfaces and addresses a config declares that do not
 /// exist.
 enum HostRules {
-    /// Interfaces across all namespaces (and MACs LXC configs declare) that share a MAC. Bridges and VLAN devices,
+    /// Interfaces across all namespaces (and MACs LXC configs declare) that share a MAC. Bridges, VLAN and ipvlan devices,
     /// which borrow a port's or parent's MAC by design, are left out.
     static func duplicateMACs(_ context: DiagnosisContext, involving nodes: Set<String>? = nil) -> [Finding] {
         var owners: [MACAddress: [String]] = [:]
         for snapshot in context.topology.namespaces {
-            for link in snapshot.links where ![.loopback, .bridge, .vlan].contains(link.kind) {
+            for link in snapshot.links where ![.loopback, .bridge, .vlan, .ipvlan].contains(link.kind) {
                 guard let mac = link.mac, mac != .zero else { continue }
                 owners[mac, default: []].append("\(snapshot.node.name):\(link.name)")
             }

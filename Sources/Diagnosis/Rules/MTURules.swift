@@ -15,6 +15,8 @@ enum MTURules {
             let name = HopName(node: hop.node, interface: hop.interface)
             return facts.context.link(name).map { (name, $0) }
         }.filter { $0.1.mtu < large.size }.min { $0.1.mtu < $1.1.mtu }
+        // Small frames of a burst lost as well: the large one's loss is no MTU proof without a narrower link.
+        if narrow == nil, let burst = facts.report.burst, burst.answered < burst.sent { return [] }
         let location = narrow?.0 ?? stop
         var evidence = [
             "icmp (\(facts.report.probe(.icmp)?.size ?? 0) bytes) answered",

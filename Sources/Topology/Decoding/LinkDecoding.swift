@@ -26,6 +26,9 @@ extension Link {
         if let mode = message.macvlanMode {
             macvlan = MacvlanSettings(mode: MacvlanMode(kernelValue: mode), isTap: message.kind == "macvtap")
         }
+        if let mode = message.ipvlanMode {
+            ipvlan = IpvlanSettings(mode: IpvlanMode(kernelValue: mode), flags: message.ipvlanFlags ?? 0)
+        }
         if let vlan = message.vlan, let id = vlan.id {
             self.vlan = VLANSettings(id: id, tagProtocol: vlan.tagProtocol ?? 0x8100)
         }
@@ -70,6 +73,7 @@ extension LinkKind {
         case "veth": self = .veth
         case "bridge": self = .bridge
         case "macvlan", "macvtap": self = .macvlan
+        case "ipvlan", "ipvtap": self = .ipvlan
         case "vlan": self = .vlan
         case "vxlan": self = .vxlan
         case "tun": self = .tun

@@ -32,6 +32,8 @@ package struct Link: Codable, Sendable, Hashable {
     package var parent: LinkReference?
     /// Set for macvlan (and macvtap) interfaces.
     package var macvlan: MacvlanSettings?
+    /// Set for ipvlan (and ipvtap) interfaces.
+    package var ipvlan: IpvlanSettings?
     /// Set for 802.1Q/802.1ad interfaces.
     package var vlan: VLANSettings?
     /// Set for vxlan interfaces.
@@ -61,6 +63,8 @@ package enum LinkKind: String, Codable, Sendable, Hashable, CaseIterable {
     case veth
     case bridge
     case macvlan
+    /// An ipvlan or ipvtap child: the parent's MAC, frames handed over by destination IP.
+    case ipvlan
     case vlan
     case vxlan
     case tun

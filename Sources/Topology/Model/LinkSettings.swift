@@ -39,6 +39,50 @@ package struct MacvlanSettings: Codable, Sendable, Hashable {
     }
 }
 
+/// An ipvlan child's mode (IFLA_IPVLAN_MODE), shared by every child of one parent. The children have the
+/// parent's MAC; the parent hands them frames by destination IP address.
+package enum IpvlanMode: String, Codable, Sendable, Hashable {
+    /// Layer 2: the children answer ARP and get broadcasts and multicasts (Docker's default, ipvlan_mode=l2).
+    case l2
+    /// Layer 3: the children are NOARP (an ARP request reaches them, none is answered); the parent's namespace
+    /// routes what they send, and the outside reaches them through a route via the host (Docker's ipvlan_mode=l3).
+    case l3
+    /// Layer 3 with the parent's netfilter (l3s).
+    case l3s
+    case unknown
+
+    /// The mode for the kernel's IPVLAN_MODE_* value.
+    package init(kernelValue: UInt16) {
+        switch kernelValue {
+        case 0: self = .l2
+        case 1: self = .l3
+        case 2: self = .l3s
+        default: self = .unknown
+        }
+    }
+
+    /// Whether the children answer ARP (only in L2 mode; in L3 modes they are NOARP).
+    package var answersARP: Bool { self == .l2 }
+}
+
+/// Settings of an ipvlan or ipvtap child.
+package struct IpvlanSettings: Codable, Sendable, Hashable {
+    package var mode: IpvlanMode
+    /// IPVLAN_F_PRIVATE: the children cannot reach each other.
+    package var isPrivate: Bool
+    /// IPVLAN_F_VEPA: frames between children go out to the switch.
+    package var isVEPA: Bool
+
+    package init(mode: IpvlanMode, flags: UInt16 = 0) {
+        self.mode = mode
+        isPrivate = flags & 0x1 != 0
+        isVEPA = flags & 0x2 != 0
+    }
+
+    /// `l2`, `l3 private`, `l2 vepa`: as `topo` writes it.
+    package var text: String { mode.rawValue + (isPrivate ? " private" : "") + (isVEPA ? " vepa" : "") }
+}
+
 /// Settings of an 802.1Q (or 802.1ad) VLAN interface.
 package struct VLANSettings: Codable, Sendable, Hashable {
     package var id: UInt16

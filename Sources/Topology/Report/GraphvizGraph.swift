@@ -56,7 +56,9 @@ extension HostTopology {
             edges.append("  \(nodeID(reference)) -- \(nodeID(peer)) [style=dashed, label=\"veth\"];")
         }
         if let parent = link.parent {
-            let mode = link.macvlan.map { "macvlan \($0.mode.rawValue)" } ?? link.vlan.map { "vlan \($0.id)" } ?? ""
+            let mode =
+                link.macvlan.map { "macvlan \($0.mode.rawValue)" } ?? link.ipvlan.map { "ipvlan \($0.text)" }
+                ?? link.vlan.map { "vlan \($0.id)" } ?? ""
             edges.append("  \(nodeID(parent)) -- \(nodeID(reference)) [style=dotted, label=\(quoted(mode))];")
         }
         return edges

@@ -209,6 +209,8 @@ extension Link {
             return bridge.map { "stp \($0.stpState.rawValue)" } ?? ""
         case .macvlan:
             return "macvlan \(macvlan?.mode.rawValue ?? "?")"
+        case .ipvlan:
+            return "ipvlan \(ipvlan?.text ?? "?")\(parent.map { " on \($0.name)" } ?? "")"
         case .vlan:
             let id = vlan.map { "\($0.id)" } ?? "?"
             let proto = vlan?.tagProtocol == 0x88A8 ? " 802.1ad" : ""

@@ -71,7 +71,7 @@ extension HostTopology {
         {
             warn("mtu-mismatch", "MTU \(link.mtu) differs from its veth peer \(peerReference)'s \(peer.mtu)")
         }
-        if link.kind == .macvlan || link.kind == .vlan, link.parent == nil {
+        if link.kind == .macvlan || link.kind == .ipvlan || link.kind == .vlan, link.parent == nil {
             warn("parent-unknown", "\(link.kind.rawValue) parent (index \(link.linkIndex ?? 0)) was not found")
         }
         return warnings

@@ -14,25 +14,14 @@ follow the layout in the kernel's uapi headers instead (written independently of
 Host byte order is little-endian (x86-64), as the recorded fixtures.
 Run: python3 make_vlan_fixture.py  (writes links.bin and empty addresses/routes/neighbours/fdb dumps)
 """
+import os
 import struct
+import sys
 
-SEQ = 1
-NESTED = 0x8000
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from netlink_fixture import COMMON, LOOPBACK, NESTED, UP, attr, link, message, write  # noqa: E402
 
-
-def attr(kind, payload):
-    length = 4 + len(payload)
-    return struct.pack("<HH", length, kind) + payload + b"\0" * ((4 - length % 4) % 4)
-
-
-def message(kind, flags, payload):
-    return struct.pack("<IHHII", 16 + len(payload), kind, flags, SEQ, 0) + payload
-
-
-def link(index, name, arphrd, flags, attrs):
-    ifinfomsg = struct.pack("<BBHiII", 0, 0, arphrd, index, flags, 0)
-    body = attr(3, name.encode() + b"\0") + b"".join(attrs)
-    return message(16, 2, ifinfomsg + body)
+os.chdir(os.path.dirname(os.path.abspath(__file__)))
 
 
 def vlan_info(vid, protocol):
@@ -40,12 +29,11 @@ def vlan_info(vid, protocol):
     return attr(18 | NESTED, attr(1, b"vlan\0") + attr(2 | NESTED, data))
 
 
-UP = 0x1 | 0x2 | 0x40 | 0x1000 | 0x10000  # IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST | IFF_LOWER_UP
-common = [attr(4, struct.pack("<I", 1500)), attr(16, bytes([6])), attr(33, bytes([1]))]
+common = COMMON
 mac = lambda last: attr(1, bytes([0x02, 0, 0, 0, 0x21, last]))
 
-links = b"".join([
-    link(1, "lo", 772, 0x1 | 0x8 | 0x10000, [attr(4, struct.pack("<I", 65536)), attr(16, bytes([0]))]),
+write([
+    LOOPBACK,
     link(2, "em1", 1, UP, [mac(1)] + common),
     # em1.211: 802.1Q id 211 on em1, enslaved to br0 and forwarding.
     link(3, "em1.211", 1, UP, [mac(1), attr(5, struct.pack("<i", 2)), attr(10, struct.pack("<i", 4))] + common + [
@@ -64,9 +52,5 @@ links = b"".join([
     ]),
     # em1.103: 802.1ad (QinQ outer tag) id 103 on em1, not enslaved.
     link(5, "em1.103", 1, UP, [mac(1), attr(5, struct.pack("<i", 2))] + common + [vlan_info(103, 0x88A8)]),
-    message(3, 2, struct.pack("<i", 0)),
 ])
 
-open("links.bin", "wb").write(links)
-for name in ["addresses", "routes", "neighbours", "fdb"]:
-    open(f"{name}.bin", "wb").write(message(3, 2, struct.pack("<i", 0)))
