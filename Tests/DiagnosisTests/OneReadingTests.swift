@@ -19,7 +19,7 @@ struct OneReadingTests {
     @Test(
         "the pipeline's findings equal those of a second reading before the probes",
         arguments: [
-            "port-blocking", "container-input-drop", "arp-flux", "tcp-forward-drop", "duplicate-mac", "rp-filter",
+            "port-blocking", "container-input-drop", "arp-flux", "tcp-forward-drop", "rp-filter",
         ]
     )
     func sameFindings(_ name: String) throws {
