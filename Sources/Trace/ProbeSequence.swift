@@ -29,7 +29,8 @@ struct ProbeSequence {
     ///
     /// The stack probes leave after the crafted ARP was answered or given up on, so the answer to the crafted
     /// request cannot resolve the kernel's own neighbour entry for it (the kernel ignores an ARP reply it has
-    /// no entry for); the kernel resolves the target itself, as it would for `ping`.
+    /// no entry for); the kernel resolves the target itself, as it would for `ping`. They also wait for the
+    /// crafted probes' answers (at most a grace), so the two never race in a host's connection tracking.
     func run(fallbackMAC: MACAddress?) throws(TraceError) -> [ProbeAttempt] {
         let arpSent = try send(frames.arpRequest())
         var attempts = [ProbeAttempt(kind: .arp, size: ARPPacket.length, sentAtNs: arpSent, destination: .broadcast)]
@@ -43,14 +44,9 @@ struct ProbeSequence {
         let destination = log.firstARPAnswer(since: arpSent) ?? fallbackMAC
         let deadline = max(arpDeadline, monotonicNanoseconds() + lateAllowanceNs)
         let running = RunningStackProbes(stack, log: log)
-        running.start(deadlineNs: deadline)
         if let destination {
             for probe in crafted {
-                let sentAt: UInt64
-                do { sentAt = try send(probe.frame(frames, to: destination)) } catch {
-                    _ = running.finish()
-                    throw error
-                }
+                let sentAt = try send(probe.frame(frames, to: destination))
                 attempts.append(
                     ProbeAttempt(
                         kind: probe.kind,
@@ -61,9 +57,22 @@ struct ProbeSequence {
                     )
                 )
             }
-            let awaited = crafted.map(\.kind) + (arpAnswered ? [] : [.arp]) + stack.map(\.probe.kind)
+            // The crafted echoes and the stack's own share one conntrack tuple (source, target, ICMP identifier).
+            // Sent at the same moment from two CPUs, a host that tracks connections (br_netfilter with conntrack
+            // rules: every Docker host) inserts one entry and drops the other frame as a clash (insert_failed), a
+            // loss of the probes' own making. The stack probes leave once the crafted ones were answered, which
+            // confirmed the entry, or after the grace; their deadline stays the run's.
+            let craftedKinds = crafted.map(\.kind)
+            _ = log.waitForReplies(
+                craftedKinds,
+                since: arpSent,
+                deadlineNs: min(deadline, monotonicNanoseconds() + arpGraceNs)
+            )
+            running.start(deadlineNs: deadline)
+            let awaited = craftedKinds + (arpAnswered ? [] : [.arp]) + stack.map(\.probe.kind)
             _ = log.waitForReplies(awaited, since: arpSent, deadlineNs: deadline)
         } else {
+            running.start(deadlineNs: deadline)
             attempts += crafted.map {
                 ProbeAttempt(kind: $0.kind, size: $0.size, sentAtNs: nil, destination: nil, port: $0.port)
             }
