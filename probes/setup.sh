@@ -15,6 +15,7 @@ packages=(
     python3-scapy          # independent encoder/decoder in the tests
     ieee-data              # vendor names in arp scan
     procps util-linux      # pgrep, nsenter, setpriv in the tests and the baseline script
+    zsh fish               # the completion tests run the generated zsh and fish scripts
     docker.io podman runc netavark lxd   # the engine tests: real dockerd, podman and lxd, each in a lab namespace
 )
 if [ "$(id -u)" -ne 0 ]; then
