@@ -92,9 +92,11 @@ stage_frames() {
     local stack='/^(package |private )?(struct|protocol) (Stack[A-Za-z]*|TCPStackProbe|UDPStackProbe|TransportExchange)[:( ]/,/^}$/d'
     stage frames "$root/Sources/Trace/TraceProbe.swift" "$stack; /StackEchoProbe\(size:/d; s/, (TCP|UDP)StackProbe\(port: port.number\)\]/]/"
     for name in ICMPProbes TCPProbe UDPProbe; do stage frames "$root/Sources/Trace/$name.swift" "$stack"; done
-    stage frames "$root/Sources/PacketCapture/PcapngFile.swift"
-    # CapturedFrame, the one pure type of PacketCapture.swift (the rest needs CPcap).
+    # The pcapng encoder without the streaming writer (it writes through LinuxNet's FileDescriptor).
+    stage frames "$root/Sources/PacketCapture/PcapngFile.swift" '/^package final class PcapngWriter/,/^}$/d'
+    # CapturedFrame, the one pure type of PacketCapture.swift (the rest needs CPcap), and the direction it carries.
     stage frames "$root/Sources/PacketCapture/PacketCapture.swift" '/^package struct CapturedFrame/,/^}$/!d'
+    stage frames "$root/Sources/LinuxNet/PacketSocket.swift" '/^package enum PacketDirection/,/^}$/!d'
     stage frames "$fuzz/CapturedFramesFuzz.swift"
 }
 
